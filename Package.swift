@@ -36,6 +36,11 @@ let package = Package(
             dependencies: ["FleetProtocol"],
             path: "Simulators/FleetSimulation"
         ),
+        // Receiver, ring buffer, pipeline: the hot path from socket to writer.
+        .target(
+            name: "FleetIngest",
+            dependencies: ["FleetProtocol", "ZeroMQ"]
+        ),
         .testTarget(
             name: "ZeroMQTests",
             dependencies: ["ZeroMQ"]
@@ -43,6 +48,10 @@ let package = Package(
         .testTarget(
             name: "FleetProtocolTests",
             dependencies: ["FleetProtocol", "ZeroMQ"]
+        ),
+        .testTarget(
+            name: "FleetIngestTests",
+            dependencies: ["FleetIngest"]
         ),
         .testTarget(
             name: "FleetSimulationTests",

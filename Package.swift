@@ -16,6 +16,9 @@ let package = Package(
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
         .library(name: "FleetProtocol", targets: ["FleetProtocol"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
     targets: [
         // libzmq from the system (Debian: libzmq3-dev).
         .systemLibrary(
@@ -41,6 +44,11 @@ let package = Package(
             name: "FleetIngest",
             dependencies: ["FleetProtocol", "ZeroMQ"]
         ),
+        // SQLite schema, batch writer and queries.
+        .target(
+            name: "FleetStorage",
+            dependencies: ["FleetProtocol", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "ZeroMQTests",
             dependencies: ["ZeroMQ"]
@@ -52,6 +60,10 @@ let package = Package(
         .testTarget(
             name: "FleetIngestTests",
             dependencies: ["FleetIngest"]
+        ),
+        .testTarget(
+            name: "FleetStorageTests",
+            dependencies: ["FleetStorage"]
         ),
         .testTarget(
             name: "FleetSimulationTests",

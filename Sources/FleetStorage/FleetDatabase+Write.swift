@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+
+extension FleetDatabase {
+    /// Commits a batch in one IMMEDIATE transaction with cached prepared statements.
+    /// Returns only after the commit, so the caller may then acknowledge the batch's frames.
+    public func commit(_ batch: WriteBatch, at nowNanos: UInt64) throws {
+        guard !batch.isEmpty else { return }
+        try write { db in
+            try Self.insert(batch, into: db, nowNanos: nowNanos)
+        }
+    }
+
+    static func insert(_ batch: WriteBatch, into db: Database, nowNanos: UInt64) throws {
+        if !batch.chunks.isEmpty {
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO frame_chunk
+                        (robot_id, boot_epoch, first_seq, last_seq, start_ns, end_ns, frame_count, frames)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for chunk in batch.chunks {
+                try statement.execute(arguments: [
+                    Int64(chunk.robotID), Int64(chunk.bootEpoch), Int64(chunk.firstSequence),
+                    Int64(chunk.lastSequence), Int64(bitPattern: chunk.startNanos),
+                    Int64(bitPattern: chunk.endNanos), chunk.frameCount, Data(chunk.frames),
+                ])
+            }
+        }
+        if !batch.rollups.isEmpty {
+            // A bucket may already hold observations from an earlier batch (or from before a
+            // restart): merge, do not overwrite.
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO rollup (robot_id, message_type, bucket_s, count, last_ns, stats)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (robot_id, message_type, bucket_s) DO UPDATE SET
+                        stats = fleet_rollup_merge(stats, excluded.stats, excluded.last_ns >= last_ns),
+                        count = count + excluded.count,
+                        last_ns = max(last_ns, excluded.last_ns)
+                    """
+            )
+            for rollup in batch.rollups {
+                try statement.execute(arguments: [
+                    Int64(rollup.robotID), Int64(rollup.messageType), rollup.bucketSecond, rollup.count,
+                    Int64(bitPattern: rollup.lastNanos), Data(rollup.stats.bytes),
+                ])
+            }
+        }
+        if !batch.events.isEmpty {
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO event (robot_id, sender_id, boot_epoch, seq, run_id, ts_ns, message_type, frame)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for event in batch.events {
+                try statement.execute(arguments: [
+                    Int64(event.robotID), Int64(event.senderID), Int64(event.bootEpoch), Int64(event.sequence),
+                    event.runID.map { Int64($0) }, Int64(bitPattern: event.timestampNanos), Int64(event.messageType),
+                    Data(event.frame),
+                ])
+            }
+        }
+        if !batch.ledger.isEmpty {
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO loss_ledger
+                        (robot_id, boot_epoch, received, duplicates, out_of_order, rejected, dropped,
+                         highest_seq, first_ns, last_ns, gaps, rejected_seqs)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for entry in batch.ledger {
+                try statement.execute(arguments: [
+                    Int64(entry.robotID), Int64(entry.bootEpoch), entry.received, entry.duplicates,
+                    entry.outOfOrder, entry.rejected, entry.dropped, entry.highestSequence.map { Int64($0) },
+                    Int64(bitPattern: entry.firstNanos), Int64(bitPattern: entry.lastNanos),
+                    SequenceRange.text(entry.gaps), SequenceRange.text(entry.rejectedSequences),
+                ])
+            }
+        }
+        if !batch.robots.isEmpty {
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO robot (robot_id, kind, boot_epoch, first_seen_ns, last_seen_ns, last_state)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (robot_id) DO UPDATE SET
+                        kind = coalesce(excluded.kind, kind),
+                        boot_epoch = excluded.boot_epoch,
+                        last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),
+                        last_state = coalesce(excluded.last_state, last_state)
+                    """
+            )
+            for robot in batch.robots {
+                try statement.execute(arguments: [
+                    Int64(robot.robotID), robot.kind, Int64(robot.bootEpoch),
+                    Int64(bitPattern: robot.lastSeenNanos), Int64(bitPattern: robot.lastSeenNanos),
+                    robot.lastState.map { Data($0) },
+                ])
+            }
+        }
+        if !batch.counterDeltas.isEmpty {
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO ingest_stat (name, value, updated_ns) VALUES (?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET value = value + excluded.value, updated_ns = excluded.updated_ns
+                    """
+            )
+            for (name, delta) in batch.counterDeltas {
+                try statement.execute(arguments: [name, delta, Int64(bitPattern: nowNanos)])
+            }
+        }
+    }
+}
+
+extension SequenceRange {
+    /// "3-7,9,12-15": compact, and readable in the sqlite3 shell.
+    public static func text(_ ranges: [SequenceRange]) -> String {
+        ranges.map(\.description).joined(separator: ",")
+    }
+
+    /// Parses `text(_:)`'s format.
+    public static func parse(_ text: String) throws -> [SequenceRange] {
+        guard !text.isEmpty else { return [] }
+        return try text.split(separator: ",").map { part in
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
+            guard (1...2).contains(bounds.count), let first = UInt32(bounds[0]),
+                let last = UInt32(bounds[bounds.count - 1]), first <= last
+            else {
+                throw StorageError(.corruptRow, "bad sequence range '\(part)' in '\(text)'")
+            }
+            return SequenceRange(first, last)
+        }
+    }
+}
+
+extension RollupStats {
+    /// `fleet_rollup_merge(old, new, newIsNewer)`: merges two stats blobs inside SQLite, so
+    /// that a bucket written by several batches (or across a restart) stays exact.
+    static let mergeFunction = DatabaseFunction("fleet_rollup_merge", argumentCount: 3, pure: true) { arguments in
+        guard let old = Data.fromDatabaseValue(arguments[0]), let new = Data.fromDatabaseValue(arguments[1]) else {
+            return Data.fromDatabaseValue(arguments[1]) ?? Data.fromDatabaseValue(arguments[0])
+        }
+        let newIsNewer = Bool.fromDatabaseValue(arguments[2]) ?? true
+        var merged = try old.withUnsafeBytes { try RollupStats(bytes: $0) }
+        let other = try new.withUnsafeBytes { try RollupStats(bytes: $0) }
+        guard merged.values.count == other.values.count else {
+            throw StorageError(.corruptRow, "rollup stats of \(merged.metricCount) and \(other.metricCount) metrics")
+        }
+        merged.merge(other, otherIsNewer: newIsNewer)
+        return Data(merged.bytes)
+    }
+}

@@ -1,0 +1,73 @@
+public import GRDB
+import Foundation
+
+/// The telemetry database: one SQLite file in WAL mode, one writer connection, a pool of
+/// read-only connections for queries. Opening it runs the migrations.
+///
+/// SQLite 3.40 can corrupt a WAL database when two connections write or checkpoint at the
+/// same time, so everything that writes goes through `write`, which GRDB serialises onto
+/// the pool's single writer connection; readers never write.
+public final class FleetDatabase: Sendable {
+    /// The GRDB pool; exposed for the modules that add their own tables (scoring).
+    public let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    ///
+    /// - Parameter readOnly: open for queries only (another process may be writing).
+    public init(path: String, readOnly: Bool = false) throws {
+        var configuration = Configuration()
+        configuration.label = "fleet"
+        configuration.readonly = readOnly
+        // The writer waits for a lock held by another process (a query tool, a backup)
+        // instead of failing the batch; the ring absorbs the wait or counts the drops.
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            db.add(function: RollupStats.mergeFunction)
+        }
+        self.path = path
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StorageError(.incompatibleDatabase, "cannot open database \(path): \(error)", cause: error)
+        }
+        if !readOnly {
+            try Self.migrator.migrate(pool)
+        } else {
+            let known = try pool.read { db in try Self.migrator.hasCompletedMigrations(db) }
+            if !known {
+                throw StorageError(
+                    .incompatibleDatabase,
+                    "\(path) is not a fleet database this version can read (missing migrations); open it once with `fleet ingest` or `fleet demo`"
+                )
+            }
+        }
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction on the writer connection.
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    /// Runs `body` on a read-only connection that sees one consistent snapshot.
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    /// `PRAGMA integrity_check`; "ok" when the file is sound.
+    public func integrityCheck() throws -> String {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// An error from the storage layer or a query, with a stable code a caller can switch on and
+/// a message that tells the user what to fix.
+public struct StorageError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// A query's parameters are out of bounds or contradictory (e.g. `from` after `to`).
+        case badQuery = "bad_query"
+        /// The query named something that does not exist (a robot, a metric, a run).
+        case notFound = "not_found"
+        /// The database file is not one this program wrote, or is from a newer version.
+        case incompatibleDatabase = "incompatible_database"
+        /// A stored row could not be read back (corrupt blob, wrong length).
+        case corruptRow = "corrupt_row"
+    }
+
+    public let code: Code
+    public let message: String
+    public let cause: (any Error & Sendable)?
+
+    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    public var description: String {
+        if let cause { return "\(code.rawValue): \(message) (\(cause))" }
+        return "\(code.rawValue): \(message)"
+    }
+}

@@ -1,0 +1,189 @@
+/// Everything the pipeline hands the writer for one transaction: the frames of a batch
+/// grouped into chunks, the rollup buckets they touched, the events they carried, the loss
+/// ledger rows that changed, robot liveness, and counter deltas.
+///
+/// A batch is committed whole or not at all; in reliable mode the acknowledgements for its
+/// frames are sent only after the commit returns.
+public struct WriteBatch: Sendable {
+    public var chunks: [ChunkRecord] = []
+    public var rollups: [RollupRecord] = []
+    public var events: [EventRecord] = []
+    public var ledger: [LedgerRecord] = []
+    public var robots: [RobotRecord] = []
+    /// Counter increments since the last batch, by name (e.g. `frames.rejected.bad_checksum`).
+    public var counterDeltas: [(name: String, delta: Int64)] = []
+    /// Frames in this batch (accepted and stored), for metrics.
+    public var frameCount: Int = 0
+
+    public init() {}
+
+    public var isEmpty: Bool {
+        chunks.isEmpty && rollups.isEmpty && events.isEmpty && ledger.isEmpty && robots.isEmpty
+            && counterDeltas.isEmpty
+    }
+}
+
+/// Frames of one robot and boot epoch, stored as one `frame_chunk` row.
+public struct ChunkRecord: Sendable, Equatable {
+    public var robotID: UInt32
+    public var bootEpoch: UInt32
+    public var firstSequence: UInt32
+    public var lastSequence: UInt32
+    public var startNanos: UInt64
+    public var endNanos: UInt64
+    public var frameCount: Int
+    /// `FrameChunk` blob.
+    public var frames: [UInt8]
+
+    public init(
+        robotID: UInt32, bootEpoch: UInt32, firstSequence: UInt32, lastSequence: UInt32,
+        startNanos: UInt64, endNanos: UInt64, frameCount: Int, frames: [UInt8]
+    ) {
+        self.robotID = robotID
+        self.bootEpoch = bootEpoch
+        self.firstSequence = firstSequence
+        self.lastSequence = lastSequence
+        self.startNanos = startNanos
+        self.endNanos = endNanos
+        self.frameCount = frameCount
+        self.frames = frames
+    }
+}
+
+/// Partial statistics of one 1-second bucket; merged into the stored row on conflict.
+public struct RollupRecord: Sendable, Equatable {
+    public var robotID: UInt32
+    public var messageType: UInt8
+    /// Whole seconds since the Unix epoch.
+    public var bucketSecond: Int64
+    public var count: Int
+    /// Timestamp of the observation `stats.last` came from.
+    public var lastNanos: UInt64
+    public var stats: RollupStats
+
+    public init(
+        robotID: UInt32, messageType: UInt8, bucketSecond: Int64, count: Int, lastNanos: UInt64,
+        stats: RollupStats
+    ) {
+        self.robotID = robotID
+        self.messageType = messageType
+        self.bucketSecond = bucketSecond
+        self.count = count
+        self.lastNanos = lastNanos
+        self.stats = stats
+    }
+}
+
+/// One event frame (robot or referee event), kept whole.
+public struct EventRecord: Sendable, Equatable {
+    /// The robot the event is about: the sender for robot events, the body's robot for
+    /// referee events (0 for run-wide referee events).
+    public var robotID: UInt32
+    public var senderID: UInt32
+    public var bootEpoch: UInt32
+    public var sequence: UInt32
+    /// For referee events, the run they name.
+    public var runID: UInt32?
+    public var timestampNanos: UInt64
+    public var messageType: UInt8
+    public var frame: [UInt8]
+
+    public init(
+        robotID: UInt32, senderID: UInt32, bootEpoch: UInt32, sequence: UInt32, runID: UInt32?,
+        timestampNanos: UInt64, messageType: UInt8, frame: [UInt8]
+    ) {
+        self.robotID = robotID
+        self.senderID = senderID
+        self.bootEpoch = bootEpoch
+        self.sequence = sequence
+        self.runID = runID
+        self.timestampNanos = timestampNanos
+        self.messageType = messageType
+        self.frame = frame
+    }
+}
+
+/// An inclusive range of sequence numbers.
+public struct SequenceRange: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+    public var first: UInt32
+    public var last: UInt32
+
+    public init(_ first: UInt32, _ last: UInt32) {
+        precondition(first <= last)
+        self.first = first
+        self.last = last
+    }
+
+    public var count: Int { Int(last - first) + 1 }
+    public func contains(_ s: UInt32) -> Bool { s >= first && s <= last }
+    public var description: String { first == last ? "\(first)" : "\(first)-\(last)" }
+}
+
+/// The loss ledger of one robot and boot epoch.
+public struct LedgerRecord: Sendable, Equatable {
+    public var robotID: UInt32
+    public var bootEpoch: UInt32
+    /// Distinct frames accepted.
+    public var received: Int
+    /// Frames that repeated a sequence number already accepted (not stored again).
+    public var duplicates: Int
+    /// Frames that arrived after a later sequence number had (they filled a gap).
+    public var outOfOrder: Int
+    /// Frames that claimed this robot and epoch but failed validation.
+    public var rejected: Int
+    /// Frames the sender dropped in pub mode because the ring was full.
+    public var dropped: Int
+    /// Highest sequence number accepted, nil before the first.
+    public var highestSequence: UInt32?
+    public var firstNanos: UInt64
+    public var lastNanos: UInt64
+    /// Sequence numbers below `highestSequence` never received in any form, as ranges.
+    public var gaps: [SequenceRange]
+    /// Sequence numbers received but rejected (and not received valid later).
+    public var rejectedSequences: [SequenceRange]
+
+    public init(
+        robotID: UInt32, bootEpoch: UInt32, received: Int = 0, duplicates: Int = 0, outOfOrder: Int = 0,
+        rejected: Int = 0, dropped: Int = 0, highestSequence: UInt32? = nil, firstNanos: UInt64 = 0,
+        lastNanos: UInt64 = 0, gaps: [SequenceRange] = [], rejectedSequences: [SequenceRange] = []
+    ) {
+        self.robotID = robotID
+        self.bootEpoch = bootEpoch
+        self.received = received
+        self.duplicates = duplicates
+        self.outOfOrder = outOfOrder
+        self.rejected = rejected
+        self.dropped = dropped
+        self.highestSequence = highestSequence
+        self.firstNanos = firstNanos
+        self.lastNanos = lastNanos
+        self.gaps = gaps
+        self.rejectedSequences = rejectedSequences
+    }
+
+    /// Frames the sender sent, as far as sequence numbers tell: everything up to the highest.
+    public var expected: Int { highestSequence.map { Int($0) + 1 } ?? 0 }
+    /// Frames missing from the store: gaps plus rejected.
+    public var missing: Int { gaps.reduce(0) { $0 + $1.count } + rejectedSequences.reduce(0) { $0 + $1.count } }
+    /// received / expected, 1 when nothing was expected.
+    public var completeness: Double { expected == 0 ? 1 : Double(received) / Double(expected) }
+}
+
+/// Liveness and latest state of a robot.
+public struct RobotRecord: Sendable, Equatable {
+    public var robotID: UInt32
+    /// `sanitation`, `humanoid` or `referee`, from the frames it sends; nil if not known yet.
+    public var kind: String?
+    public var bootEpoch: UInt32
+    public var lastSeenNanos: UInt64
+    /// The latest state frame, whole.
+    public var lastState: [UInt8]?
+
+    public init(robotID: UInt32, kind: String?, bootEpoch: UInt32, lastSeenNanos: UInt64, lastState: [UInt8]?) {
+        self.robotID = robotID
+        self.kind = kind
+        self.bootEpoch = bootEpoch
+        self.lastSeenNanos = lastSeenNanos
+        self.lastState = lastState
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import FleetStorage
+
+/// A database file in a fresh temporary folder, removed when the test ends.
+final class TemporaryDatabase {
+    let folder: URL
+    let database: FleetDatabase
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-storage-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        database = try FleetDatabase(path: folder.appendingPathComponent("fleet.db").path)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+}
+
+struct FleetDatabaseTests {
+    @Test func opensInWALModeAndMigrates() throws {
+        let temporary = try TemporaryDatabase()
+        let mode = try temporary.database.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        let tables = try temporary.database.read {
+            try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        }
+        for table in ["event", "frame_chunk", "ingest_stat", "loss_ledger", "robot", "rollup"] {
+            #expect(tables.contains(table), "missing table \(table)")
+        }
+        #expect(try temporary.database.integrityCheck() == "ok")
+    }
+
+    @Test func reopeningKeepsDataAndDoesNotMigrateTwice() throws {
+        let temporary = try TemporaryDatabase()
+        var batch = WriteBatch()
+        batch.counterDeltas = [("frames.received", 5)]
+        try temporary.database.commit(batch, at: 1)
+        let again = try FleetDatabase(path: temporary.database.path)
+        try again.commit(batch, at: 2)
+        let value = try again.read { try Int.fetchOne($0, sql: "SELECT value FROM ingest_stat WHERE name = 'frames.received'") }
+        #expect(value == 10, "counters are cumulative across opens")
+        let readOnly = try FleetDatabase(path: temporary.database.path, readOnly: true)
+        #expect(try readOnly.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM ingest_stat") } == 1)
+    }
+
+    @Test func readOnlyOpenOfAForeignFileSaysWhatIsWrong() throws {
+        let temporary = try TemporaryDatabase()
+        let other = temporary.folder.appendingPathComponent("other.db").path
+        let queue = try DatabaseQueue(path: other)
+        try queue.write { try $0.execute(sql: "CREATE TABLE t(x)") }
+        #expect {
+            _ = try FleetDatabase(path: other, readOnly: true)
+        } throws: { error in
+            (error as? StorageError)?.code == .incompatibleDatabase
+        }
+    }
+
+    @Test func rollupBucketsWrittenByTwoBatchesMerge() throws {
+        let temporary = try TemporaryDatabase()
+        var first = RollupStats(metricCount: 2)
+        first.add(1, metric: 0)
+        first.add(5, metric: 0)
+        first.add(10, metric: 1)
+        var second = RollupStats(metricCount: 2)
+        second.add(-2, metric: 0)
+        second.add(7, metric: 1)
+        for (stats, count, last) in [(first, 2, UInt64(100)), (second, 1, UInt64(200))] {
+            var batch = WriteBatch()
+            batch.rollups = [
+                RollupRecord(robotID: 1, messageType: 1, bucketSecond: 50, count: count, lastNanos: last, stats: stats)
+            ]
+            try temporary.database.commit(batch, at: 0)
+        }
+        let row = try temporary.database.read {
+            try Row.fetchOne($0, sql: "SELECT count, last_ns, stats FROM rollup")
+        }
+        let merged = try (row!["stats"] as Data).withUnsafeBytes { try RollupStats(bytes: $0) }
+        #expect(row!["count"] as Int == 3)
+        #expect(row!["last_ns"] as Int64 == 200)
+        #expect(merged.min(0) == -2 && merged.max(0) == 5 && merged.sum(0) == 4 && merged.last(0) == -2)
+        #expect(merged.min(1) == 7 && merged.max(1) == 10 && merged.sum(1) == 17 && merged.last(1) == 7)
+    }
+
+    @Test func anOlderBatchDoesNotOverwriteTheNewerLast() throws {
+        let temporary = try TemporaryDatabase()
+        var newer = RollupStats(metricCount: 1)
+        newer.add(9, metric: 0)
+        var older = RollupStats(metricCount: 1)
+        older.add(3, metric: 0)
+        for (stats, last) in [(newer, UInt64(900)), (older, UInt64(300))] {
+            var batch = WriteBatch()
+            batch.rollups = [RollupRecord(robotID: 1, messageType: 1, bucketSecond: 0, count: 1, lastNanos: last, stats: stats)]
+            try temporary.database.commit(batch, at: 0)
+        }
+        let data = try temporary.database.read { try Data.fetchOne($0, sql: "SELECT stats FROM rollup") }!
+        let merged = try data.withUnsafeBytes { try RollupStats(bytes: $0) }
+        #expect(merged.last(0) == 9)
+    }
+
+    @Test func chunksKeepFramesByteForByte() throws {
+        let frames: [[UInt8]] = [[1, 2, 3], [], Array(repeating: 0xAB, count: 600)]
+        var blob: [UInt8] = []
+        for frame in frames { frame.withUnsafeBytes { FrameChunk.append($0, to: &blob) } }
+        var back: [[UInt8]] = []
+        try blob.withUnsafeBytes { try FrameChunk.forEachFrame(in: $0) { back.append(Array($0)) } }
+        #expect(back == frames)
+
+        let truncated = Array(blob.dropLast())
+        #expect(throws: StorageError.self) {
+            try truncated.withUnsafeBytes { try FrameChunk.forEachFrame(in: $0) { _ in } }
+        }
+    }
+
+    @Test(arguments: [
+        ([SequenceRange](), ""),
+        ([SequenceRange(3, 3)], "3"),
+        ([SequenceRange(3, 7), SequenceRange(9, 9), SequenceRange(12, 4_000_000_000)], "3-7,9,12-4000000000"),
+    ])
+    func sequenceRangesRoundTripThroughText(ranges: [SequenceRange], text: String) throws {
+        #expect(SequenceRange.text(ranges) == text)
+        #expect(try SequenceRange.parse(text) == ranges)
+    }
+
+    @Test(arguments: ["x", "5-3", "1-2-3", "-4"])
+    func badSequenceRangeTextIsRefused(text: String) {
+        #expect(throws: StorageError.self) { try SequenceRange.parse(text) }
+    }
+}

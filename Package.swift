@@ -42,7 +42,7 @@ let package = Package(
         // Receiver, ring buffer, pipeline: the hot path from socket to writer.
         .target(
             name: "FleetIngest",
-            dependencies: ["FleetProtocol", "ZeroMQ"]
+            dependencies: ["FleetProtocol", "FleetStorage", "ZeroMQ"]
         ),
         // SQLite schema, batch writer and queries.
         .target(

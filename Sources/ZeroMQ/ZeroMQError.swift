@@ -1,4 +1,4 @@
-public import CZeroMQ
+import CZeroMQ
 
 /// An error from libzmq: the errno it set and the text `zmq_strerror` gives for it.
 ///
@@ -29,6 +29,11 @@ public struct ZeroMQError: Error, Equatable, Sendable, CustomStringConvertible {
     public var isTerminated: Bool { code == ETERM }
     /// A signal interrupted the call; retrying is safe.
     public var isInterrupted: Bool { code == EINTR }
+
+    /// The socket was closed by its owner; using it again is a bug in the caller.
+    static func closed(_ operation: String) -> ZeroMQError {
+        ZeroMQError(code: ENOTSOCK, operation: operation)
+    }
 
     public var description: String { "\(operation): \(message) (errno \(code))" }
 }

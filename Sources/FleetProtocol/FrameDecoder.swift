@@ -1,0 +1,149 @@
+/// Checks and decodes frames in place, in the order the protocol fixes for its error
+/// codes (see `ProtocolError.Code`), the same order as the Python reference.
+///
+/// Nothing here allocates on the success path: the frame is read with `loadUnaligned`
+/// straight from the caller's buffer, messages are stored inline, and errors are thrown
+/// typed, so a receiver thread can check every frame without touching the heap.
+public enum FrameDecoder {
+    /// Validates everything a receiver checks before queueing a frame: size, magic,
+    /// version, lengths, checksum, a known message type and its body length. Fields
+    /// are not looked at; `decode` or `decodeMessage` does that.
+    public static func decodeHeader(_ bytes: UnsafeRawBufferPointer) throws(ProtocolError) -> FrameHeader {
+        let count = bytes.count
+        guard count <= FrameHeader.maximumFrameSize else {
+            throw ProtocolError(
+                code: .oversized, message: "frame is \(count) bytes, limit \(FrameHeader.maximumFrameSize)")
+        }
+        guard count >= FrameHeader.size else {
+            throw ProtocolError(
+                code: .truncatedHeader, message: "frame is \(count) bytes, header needs \(FrameHeader.size)")
+        }
+        let header = readHeader(bytes)
+        guard count >= Int(header.headerLength) else {
+            throw ProtocolError(
+                code: .truncatedHeader, message: "frame is \(count) bytes, header_length says \(header.headerLength)")
+        }
+        let magic = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt16.self))
+        guard magic == FrameHeader.magic else {
+            throw ProtocolError(
+                code: .badMagic, message: "magic is \(hex(bytes[0]))\(hex(bytes[1])), expected 4654 (\"FT\")")
+        }
+        guard header.versionMajor == FrameHeader.currentVersionMajor else {
+            throw ProtocolError(
+                code: .unsupportedVersion,
+                message: "major version \(header.versionMajor), this decoder knows \(FrameHeader.currentVersionMajor)")
+        }
+        guard Int(header.headerLength) >= FrameHeader.size else {
+            throw ProtocolError(
+                code: .badHeaderLength, message: "header_length \(header.headerLength) < \(FrameHeader.size)")
+        }
+        let expected = header.frameLength
+        guard count >= expected else {
+            throw ProtocolError(
+                code: .truncatedBody,
+                message: "frame is \(count) bytes, header says \(expected) (+\(header.bodyLength) body)")
+        }
+        guard count <= expected else {
+            throw ProtocolError(
+                code: .lengthMismatch,
+                message: "frame is \(count) bytes, header says \(expected) (\(count - expected) extra)")
+        }
+        let checked = expected - FrameHeader.trailerSize
+        let trailer = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: checked, as: UInt32.self))
+        let computed = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[..<checked]))
+        guard trailer == computed else {
+            throw ProtocolError(
+                code: .badChecksum, message: "trailer 0x\(hex(trailer)), computed 0x\(hex(computed))")
+        }
+        guard let type = header.knownMessageType else {
+            throw ProtocolError(
+                code: .unknownMessageType, message: "message type \(header.messageType) is not known in v1.0",
+                header: header)
+        }
+        try checkBodyLength(header, type)
+        return header
+    }
+
+    /// Validates and decodes a whole frame, fields included.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(ProtocolError) -> Frame {
+        let header = try decodeHeader(bytes)
+        return Frame(header: header, message: try decodeMessage(of: header, in: bytes))
+    }
+
+    /// Validates and decodes a whole frame held in an array.
+    public static func decode(_ bytes: [UInt8]) throws(ProtocolError) -> Frame {
+        // `withUnsafeBytes` rethrows untyped, so carry the typed error out in a Result.
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(ProtocolError) -> Frame in try decode(buffer) }
+        }
+        return try result.get()
+    }
+
+    /// Decodes and validates the fields of a frame that `decodeHeader` already accepted
+    /// (the pipeline's half of the work), without checking the checksum again.
+    ///
+    /// Body bytes past the type's size (a newer minor version's appended fields) are
+    /// ignored.
+    public static func decodeMessage(
+        of header: FrameHeader, in frame: UnsafeRawBufferPointer
+    ) throws(ProtocolError) -> Message {
+        guard let type = header.knownMessageType else {
+            throw ProtocolError(
+                code: .unknownMessageType, message: "message type \(header.messageType) is not known in v1.0",
+                header: header)
+        }
+        try checkBodyLength(header, type)
+        let start = Int(header.headerLength)
+        guard frame.count >= start + type.bodySize else {
+            throw ProtocolError(
+                code: .truncatedBody, messageType: type.schemaName,
+                message: "frame is \(frame.count) bytes, \(type.schemaName) needs \(start + type.bodySize)",
+                header: header)
+        }
+        let body = UnsafeRawBufferPointer(rebasing: frame[start..<(start + type.bodySize)])
+        return try Message.decode(type, from: BodyReader(bytes: body, messageType: type, header: header))
+    }
+
+    // MARK: Helpers
+
+    /// A newer minor may append fields (longer bodies); v1.0 and older must match exactly.
+    private static func checkBodyLength(_ header: FrameHeader, _ type: MessageType) throws(ProtocolError) {
+        let length = Int(header.bodyLength)
+        if header.versionMinor <= FrameHeader.currentVersionMinor {
+            guard length == type.bodySize else {
+                throw ProtocolError(
+                    code: .badBodyLength, messageType: type.schemaName,
+                    message: "body_length \(length), \(type.schemaName) is \(type.bodySize) bytes",
+                    header: header)
+            }
+        } else {
+            guard length >= type.bodySize else {
+                throw ProtocolError(
+                    code: .badBodyLength, messageType: type.schemaName,
+                    message: "body_length \(length), \(type.schemaName) needs at least \(type.bodySize) bytes",
+                    header: header)
+            }
+        }
+    }
+
+    /// The 32 header bytes as fields; the caller has checked there are 32.
+    @inline(__always)
+    static func readHeader(_ bytes: UnsafeRawBufferPointer) -> FrameHeader {
+        FrameHeader(
+            versionMajor: bytes[2],
+            messageType: bytes[3],
+            versionMinor: bytes[4],
+            flags: bytes[5],
+            headerLength: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 6, as: UInt16.self)),
+            robotID: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)),
+            bootEpoch: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self)),
+            sequence: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt32.self)),
+            bodyLength: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 20, as: UInt32.self)),
+            timestampNanoseconds: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+    }
+
+    private static func hex<T: FixedWidthInteger>(_ value: T) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, T.bitWidth / 4 - digits.count)) + digits
+    }
+}

@@ -1,0 +1,62 @@
+/// Why a frame was rejected, with a stable `code` that receivers count by and that the
+/// Python reference and the golden vectors use too.
+///
+/// Thrown with typed throws (`throws(ProtocolError)`), so rejecting a frame allocates no
+/// error box; only building `message` allocates, and only on the error path.
+public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The stable error codes, in the order the decoder checks them.
+    public enum Code: String, Sendable, CaseIterable {
+        /// The frame is longer than `FrameHeader.maximumFrameSize` (65536) bytes.
+        case oversized
+        /// Fewer than 32 bytes, or fewer than the header's own `header_length`.
+        case truncatedHeader = "truncated_header"
+        /// The frame does not start with "FT".
+        case badMagic = "bad_magic"
+        /// `version_major` is not 1.
+        case unsupportedVersion = "unsupported_version"
+        /// `header_length` is below 32.
+        case badHeaderLength = "bad_header_length"
+        /// The frame is shorter than `header_length + body_length + 4`.
+        case truncatedBody = "truncated_body"
+        /// The frame is longer than `header_length + body_length + 4`.
+        case lengthMismatch = "length_mismatch"
+        /// The CRC-32 trailer does not match the header and body.
+        case badChecksum = "bad_checksum"
+        /// A message type this version does not know; receivers skip and count it.
+        case unknownMessageType = "unknown_message_type"
+        /// `body_length` does not fit the message type's body size.
+        case badBodyLength = "bad_body_length"
+        /// A field holds NaN or ±Inf where not allowed, is outside its range, or is a bool
+        /// that is neither 0 nor 1.
+        case invalidValue = "invalid_value"
+        /// An enum field holds a value the schema does not list.
+        case unknownEnumValue = "unknown_enum_value"
+    }
+
+    /// What went wrong; stable across releases and languages.
+    public var code: Code
+    /// Schema name of the message type (`sanitation_state`), when the type is known.
+    public var messageType: String?
+    /// Schema name of the offending field (`battery_soc`), for field errors.
+    public var field: String?
+    /// For people: names the field and the value, e.g.
+    /// "sanitation_state.battery_soc: 150.0 is above the maximum 100".
+    public var message: String
+    /// The frame's header once it passed the checksum (set for `unknown_message_type`,
+    /// `bad_body_length` and field errors), so a receiver can still account for the
+    /// sequence number of a frame it skips.
+    public var header: FrameHeader?
+
+    public init(
+        code: Code, messageType: String? = nil, field: String? = nil, message: String,
+        header: FrameHeader? = nil
+    ) {
+        self.code = code
+        self.messageType = messageType
+        self.field = field
+        self.message = message
+        self.header = header
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

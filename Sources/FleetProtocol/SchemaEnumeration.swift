@@ -1,0 +1,193 @@
+/// A schema enum carried in one `u8` field; the raw value is the wire value.
+///
+/// `schemaName` gives the schema's spelling of a value (`carrying_bin`), the one the
+/// golden vectors, the Python reference and JSON output use.
+public protocol SchemaEnumeration: RawRepresentable<UInt8>, CaseIterable, Sendable, Hashable {
+    /// Schema name of the enum (`task_phase`).
+    static var schemaEnumName: String { get }
+    /// Schema name of this value (`carrying_bin`).
+    var schemaName: String { get }
+}
+
+extension SchemaEnumeration {
+    /// The value the schema spells `schemaName`, or nil.
+    public init?(schemaName: String) {
+        guard let value = Self.allCases.first(where: { $0.schemaName == schemaName }) else { return nil }
+        self = value
+    }
+}
+
+/// Who is driving the robot.
+public enum Mode: UInt8, SchemaEnumeration {
+    case auto = 0, teleop = 1, estop = 2
+
+    public static var schemaEnumName: String { "mode" }
+    public var schemaName: String {
+        switch self {
+        case .auto: "auto"
+        case .teleop: "teleop"
+        case .estop: "estop"
+        }
+    }
+}
+
+/// What a sanitation robot is doing.
+public enum SanitationStatus: UInt8, SchemaEnumeration {
+    case idle = 0, cleaning = 1, transit = 2, dumping = 3, charging = 4, fault = 5, docked = 6, stuck = 7
+
+    public static var schemaEnumName: String { "sanitation_status" }
+    public var schemaName: String {
+        switch self {
+        case .idle: "idle"
+        case .cleaning: "cleaning"
+        case .transit: "transit"
+        case .dumping: "dumping"
+        case .charging: "charging"
+        case .fault: "fault"
+        case .docked: "docked"
+        case .stuck: "stuck"
+        }
+    }
+}
+
+/// Phase of a humanoid's litter task.
+public enum TaskPhase: UInt8, SchemaEnumeration {
+    case idle = 0, walking = 1, searching = 2, picking = 3, placing = 4, carryingBin = 5
+    case delivering = 6, fallen = 7, gettingUp = 8, done = 9
+
+    public static var schemaEnumName: String { "task_phase" }
+    public var schemaName: String {
+        switch self {
+        case .idle: "idle"
+        case .walking: "walking"
+        case .searching: "searching"
+        case .picking: "picking"
+        case .placing: "placing"
+        case .carryingBin: "carrying_bin"
+        case .delivering: "delivering"
+        case .fallen: "fallen"
+        case .gettingUp: "getting_up"
+        case .done: "done"
+        }
+    }
+}
+
+/// What a robot met, as the robot classifies it.
+public enum AgentClass: UInt8, SchemaEnumeration {
+    case unknown = 0, `static` = 1, pedestrian = 2, cyclist = 3, vehicle = 4, robot = 5
+
+    public static var schemaEnumName: String { "agent_class" }
+    public var schemaName: String {
+        switch self {
+        case .unknown: "unknown"
+        case .static: "static"
+        case .pedestrian: "pedestrian"
+        case .cyclist: "cyclist"
+        case .vehicle: "vehicle"
+        case .robot: "robot"
+        }
+    }
+}
+
+/// What a robot touched, as the rulebook classes it (no 0: the referee always knows).
+public enum ContactClass: UInt8, SchemaEnumeration {
+    case `static` = 1, pedestrian = 2, cyclist = 3, vehicle = 4
+
+    public static var schemaEnumName: String { "contact_class" }
+    public var schemaName: String {
+        switch self {
+        case .static: "static"
+        case .pedestrian: "pedestrian"
+        case .cyclist: "cyclist"
+        case .vehicle: "vehicle"
+        }
+    }
+}
+
+/// Fault severity.
+public enum Severity: UInt8, SchemaEnumeration {
+    case info = 0, warning = 1, error = 2, critical = 3
+
+    public static var schemaEnumName: String { "severity" }
+    public var schemaName: String {
+        switch self {
+        case .info: "info"
+        case .warning: "warning"
+        case .error: "error"
+        case .critical: "critical"
+        }
+    }
+}
+
+/// Kind of human intervention (rulebook A criterion).
+public enum InterventionKind: UInt8, SchemaEnumeration {
+    case teleopSegment = 0, rescue = 1, reposition = 2, remoteRestart = 3, operatorHint = 4
+
+    public static var schemaEnumName: String { "intervention_kind" }
+    public var schemaName: String {
+        switch self {
+        case .teleopSegment: "teleop_segment"
+        case .rescue: "rescue"
+        case .reposition: "reposition"
+        case .remoteRestart: "remote_restart"
+        case .operatorHint: "operator_hint"
+        }
+    }
+}
+
+/// Kind of litter.
+public enum LitterClass: UInt8, SchemaEnumeration {
+    case dust = 0, gravel = 1, object = 2
+
+    public static var schemaEnumName: String { "litter_class" }
+    public var schemaName: String {
+        switch self {
+        case .dust: "dust"
+        case .gravel: "gravel"
+        case .object: "object"
+        }
+    }
+}
+
+/// Run lifecycle state (the schema's `run_state` enum; `RunState` is the message).
+public enum RunStateValue: UInt8, SchemaEnumeration {
+    case prepare = 0, running = 1, finished = 2, final = 3
+
+    public static var schemaEnumName: String { "run_state" }
+    public var schemaName: String {
+        switch self {
+        case .prepare: "prepare"
+        case .running: "running"
+        case .finished: "finished"
+        case .final: "final"
+        }
+    }
+}
+
+/// Competition division. Cases keep the rulebook's one-letter names ("division P").
+public enum Division: UInt8, SchemaEnumeration {
+    case P = 0, N = 1, A = 2, H = 3
+
+    public static var schemaEnumName: String { "division" }
+    public var schemaName: String {
+        switch self {
+        case .P: "P"
+        case .N: "N"
+        case .A: "A"
+        case .H: "H"
+        }
+    }
+}
+
+/// Protected zone kind.
+public enum ZoneKind: UInt8, SchemaEnumeration {
+    case pedestrian = 1, bench = 2
+
+    public static var schemaEnumName: String { "zone_kind" }
+    public var schemaName: String {
+        switch self {
+        case .pedestrian: "pedestrian"
+        case .bench: "bench"
+        }
+    }
+}

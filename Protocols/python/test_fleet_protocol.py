@@ -153,5 +153,44 @@ class GeneratedFilesUpToDate(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout)
 
 
+try:
+    import zmq  # noqa: F401
+except ImportError:
+    zmq = None
+
+
+@unittest.skipIf(zmq is None, "pyzmq not installed (run with /usr/bin/python3 for this test)")
+class PublishSubscribe(unittest.TestCase):
+    def test_generated_stream_arrives_complete(self):
+        import socket
+        import tempfile
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        endpoint = "tcp://127.0.0.1:%d" % port
+        n = 500
+        with tempfile.TemporaryDirectory() as tmp:
+            dump = os.path.join(tmp, "sent.jsonl")
+            recv = os.path.join(tmp, "recv.jsonl")
+            with open(recv, "w") as out:
+                sub = subprocess.Popen([sys.executable, os.path.join(HERE, "subscribe.py"), "--bind", endpoint,
+                                        "--count", str(n), "--timeout", "60"],
+                                       stdout=out, stderr=subprocess.PIPE)
+                pub = subprocess.run([sys.executable, os.path.join(HERE, "publish.py"), "--connect", endpoint,
+                                      "--generate", str(n), "--seed", "5", "--robots", "3", "--dump", dump],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+                self.assertEqual(pub.returncode, 0, pub.stdout)
+                _, err = sub.communicate(timeout=60)
+                self.assertEqual(sub.returncode, 0, err)
+            with open(dump) as a, open(recv) as b:
+                sent, got = a.read().splitlines(), b.read().splitlines()
+            self.assertEqual(len(sent), n)
+            self.assertEqual(got, sent)
+            messages = {json.loads(line)["message"] for line in sent}
+            self.assertEqual(messages, {m.name for m in fp.default_codec().schema.messages
+                                        if m.category != "control"})
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -22,6 +22,8 @@ public final class Socket {
     public let context: Context
     /// `nil` once closed, so a use after close is an error rather than a crash.
     private(set) var handle: UnsafeMutableRawPointer?
+    /// Kept open until the monitor is stopped; see ``SocketMonitor``.
+    var monitorPipe: MonitorPipe?
 
     /// Creates a socket of `type` and applies ``defaultLinger`` and then `options`, in order.
     public init(_ context: Context, type: SocketType, options: [SocketOption] = []) throws {
@@ -67,6 +69,9 @@ public final class Socket {
     /// socket's linger time in the background, so this returns at once. Idempotent.
     public func close() {
         guard let handle else { return }
+        // Stop the monitor before closing: libzmq would otherwise keep sending events while it
+        // tears the socket down, into a reading end that may be gone by then.
+        stopMonitoring()
         zmq_close(handle)
         self.handle = nil
     }

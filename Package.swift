@@ -18,6 +18,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // libzmq from the system (Debian: libzmq3-dev).
@@ -42,7 +45,12 @@ let package = Package(
         // Receiver, ring buffer, pipeline: the hot path from socket to writer.
         .target(
             name: "FleetIngest",
-            dependencies: ["FleetProtocol", "FleetStorage", "ZeroMQ"]
+            dependencies: [
+                "FleetProtocol", "FleetStorage", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
         ),
         // SQLite schema, batch writer and queries.
         .target(

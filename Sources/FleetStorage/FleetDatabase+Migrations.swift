@@ -15,8 +15,7 @@ extension FleetDatabase {
                         team TEXT,
                         boot_epoch INTEGER NOT NULL,
                         first_seen_ns INTEGER NOT NULL,
-                        last_seen_ns INTEGER NOT NULL,
-                        last_state BLOB
+                        last_seen_ns INTEGER NOT NULL
                     );
 
                     -- Raw frames, many of one robot and boot epoch per row, exactly as received.

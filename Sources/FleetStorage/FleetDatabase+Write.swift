@@ -4,29 +4,28 @@ import GRDB
 extension FleetDatabase {
     /// Commits a batch in one IMMEDIATE transaction with cached prepared statements.
     /// Returns only after the commit, so the caller may then acknowledge the batch's frames.
-    public func commit(_ batch: WriteBatch, at nowNanos: UInt64) throws {
+    ///
+    /// `openChunks` is the writer's memory of chunks it may still append to; keep one per
+    /// writer and pass it to every commit.
+    public func commit(_ batch: WriteBatch, openChunks: inout OpenChunks, at nowNanos: UInt64) throws {
         guard !batch.isEmpty else { return }
+        var working = openChunks
         try write { db in
-            try Self.insert(batch, into: db, nowNanos: nowNanos)
+            try Self.insert(batch, into: db, openChunks: &working, nowNanos: nowNanos)
         }
+        // Only a committed transaction's chunk ids are real.
+        openChunks = working
     }
 
-    static func insert(_ batch: WriteBatch, into db: Database, nowNanos: UInt64) throws {
+    /// Commits a batch without appending to earlier chunks (tests, one-off writes).
+    public func commit(_ batch: WriteBatch, at nowNanos: UInt64) throws {
+        var open = OpenChunks()
+        try commit(batch, openChunks: &open, at: nowNanos)
+    }
+
+    static func insert(_ batch: WriteBatch, into db: Database, openChunks: inout OpenChunks, nowNanos: UInt64) throws {
         if !batch.chunks.isEmpty {
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO frame_chunk
-                        (robot_id, boot_epoch, first_seq, last_seq, start_ns, end_ns, frame_count, frames)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
-            for chunk in batch.chunks {
-                try statement.execute(arguments: [
-                    Int64(chunk.robotID), Int64(chunk.bootEpoch), Int64(chunk.firstSequence),
-                    Int64(chunk.lastSequence), Int64(bitPattern: chunk.startNanos),
-                    Int64(bitPattern: chunk.endNanos), chunk.frameCount, Data(chunk.frames),
-                ])
-            }
+            try writeChunks(batch.chunks, into: db, open: &openChunks)
         }
         if !batch.rollups.isEmpty {
             // A bucket may already hold observations from an earlier batch (or from before a
@@ -84,20 +83,18 @@ extension FleetDatabase {
         if !batch.robots.isEmpty {
             let statement = try db.cachedStatement(
                 sql: """
-                    INSERT INTO robot (robot_id, kind, boot_epoch, first_seen_ns, last_seen_ns, last_state)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO robot (robot_id, kind, boot_epoch, first_seen_ns, last_seen_ns)
+                    VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (robot_id) DO UPDATE SET
                         kind = coalesce(excluded.kind, kind),
                         boot_epoch = excluded.boot_epoch,
-                        last_seen_ns = max(last_seen_ns, excluded.last_seen_ns),
-                        last_state = coalesce(excluded.last_state, last_state)
+                        last_seen_ns = max(last_seen_ns, excluded.last_seen_ns)
                     """
             )
             for robot in batch.robots {
                 try statement.execute(arguments: [
                     Int64(robot.robotID), robot.kind, Int64(robot.bootEpoch),
                     Int64(bitPattern: robot.lastSeenNanos), Int64(bitPattern: robot.lastSeenNanos),
-                    robot.lastState.map { Data($0) },
                 ])
             }
         }
@@ -110,6 +107,94 @@ extension FleetDatabase {
             )
             for (name, delta) in batch.counterDeltas {
                 try statement.execute(arguments: [name, delta, Int64(bitPattern: nowNanos)])
+            }
+        }
+    }
+}
+
+/// The writer's open chunks: the newest chunk row of each stream, which later batches append
+/// to until it is full or spans too long. At live rates a batch holds one or two frames per
+/// robot; without appending, every chunk row would hold one frame and its overhead.
+public struct OpenChunks: Sendable {
+    struct Entry: Sendable {
+        var chunkID: Int64
+        var frameCount: Int
+        var bytes: Int
+        var startNanos: UInt64
+        var endNanos: UInt64
+    }
+
+    /// A chunk is closed once it holds this many frames...
+    public var maximumFrames: Int
+    /// ...or this many bytes...
+    public var maximumBytes: Int
+    /// ...or would span more than this much event time. Queries rely on the bound: a
+    /// chunk that overlaps [from, to] starts after `from - maximumSpanNanos`.
+    public static let maximumSpanNanos: UInt64 = 60_000_000_000
+    var entries: [ChunkKey: Entry] = [:]
+
+    struct ChunkKey: Hashable, Sendable {
+        var robotID: UInt32
+        var bootEpoch: UInt32
+    }
+
+    public init(maximumFrames: Int = 512, maximumBytes: Int = 128 * 1024) {
+        self.maximumFrames = maximumFrames
+        self.maximumBytes = maximumBytes
+    }
+}
+
+extension FleetDatabase {
+    static func writeChunks(_ chunks: [ChunkRecord], into db: Database, open: inout OpenChunks) throws {
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO frame_chunk
+                    (robot_id, boot_epoch, first_seq, last_seq, start_ns, end_ns, frame_count, frames)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        let append = try db.cachedStatement(
+            sql: """
+                UPDATE frame_chunk SET
+                    frames = frames || ?,
+                    frame_count = frame_count + ?,
+                    first_seq = min(first_seq, ?),
+                    last_seq = max(last_seq, ?),
+                    start_ns = min(start_ns, ?),
+                    end_ns = max(end_ns, ?)
+                WHERE chunk_id = ?
+                """
+        )
+        for chunk in chunks {
+            let key = OpenChunks.ChunkKey(robotID: chunk.robotID, bootEpoch: chunk.bootEpoch)
+            if var entry = open.entries[key],
+                entry.frameCount + chunk.frameCount <= open.maximumFrames,
+                entry.bytes + chunk.frames.count <= open.maximumBytes,
+                max(entry.endNanos, chunk.endNanos) - min(entry.startNanos, chunk.startNanos)
+                    <= OpenChunks.maximumSpanNanos
+            {
+                try append.execute(arguments: [
+                    Data(chunk.frames), chunk.frameCount, Int64(chunk.firstSequence), Int64(chunk.lastSequence),
+                    Int64(bitPattern: chunk.startNanos), Int64(bitPattern: chunk.endNanos), entry.chunkID,
+                ])
+                entry.frameCount += chunk.frameCount
+                entry.bytes += chunk.frames.count
+                entry.startNanos = min(entry.startNanos, chunk.startNanos)
+                entry.endNanos = max(entry.endNanos, chunk.endNanos)
+                open.entries[key] = entry
+                continue
+            }
+            // A chunk that would span too long on its own (a batch holding a long stretch of
+            // one robot's time) is split so every row keeps the span bound.
+            for part in chunk.splitBySpan(OpenChunks.maximumSpanNanos) {
+                try insert.execute(arguments: [
+                    Int64(part.robotID), Int64(part.bootEpoch), Int64(part.firstSequence),
+                    Int64(part.lastSequence), Int64(bitPattern: part.startNanos),
+                    Int64(bitPattern: part.endNanos), part.frameCount, Data(part.frames),
+                ])
+                open.entries[key] = OpenChunks.Entry(
+                    chunkID: db.lastInsertedRowID, frameCount: part.frameCount, bytes: part.frames.count,
+                    startNanos: part.startNanos, endNanos: part.endNanos)
             }
         }
     }

@@ -29,8 +29,10 @@ public struct RollupStats: Sendable, Equatable {
     }
 
     /// Adds one observation of metric `m`; observations arrive in time order per robot.
+    /// NaN means "not measured" (the schema allows it for a few sensors) and is skipped.
     @inlinable
     public mutating func add(_ value: Double, metric m: Int) {
+        guard !value.isNaN else { return }
         let base = m * 4
         values[base] = Swift.min(values[base], value)
         values[base + 1] = Swift.max(values[base + 1], value)

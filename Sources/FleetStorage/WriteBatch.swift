@@ -169,21 +169,18 @@ public struct LedgerRecord: Sendable, Equatable {
     public var completeness: Double { expected == 0 ? 1 : Double(received) / Double(expected) }
 }
 
-/// Liveness and latest state of a robot.
+/// Liveness of a robot (its latest state is the newest state frame in its chunks).
 public struct RobotRecord: Sendable, Equatable {
     public var robotID: UInt32
     /// `sanitation`, `humanoid` or `referee`, from the frames it sends; nil if not known yet.
     public var kind: String?
     public var bootEpoch: UInt32
     public var lastSeenNanos: UInt64
-    /// The latest state frame, whole.
-    public var lastState: [UInt8]?
 
-    public init(robotID: UInt32, kind: String?, bootEpoch: UInt32, lastSeenNanos: UInt64, lastState: [UInt8]?) {
+    public init(robotID: UInt32, kind: String?, bootEpoch: UInt32, lastSeenNanos: UInt64) {
         self.robotID = robotID
         self.kind = kind
         self.bootEpoch = bootEpoch
         self.lastSeenNanos = lastSeenNanos
-        self.lastState = lastState
     }
 }

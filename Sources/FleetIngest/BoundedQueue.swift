@@ -1,0 +1,55 @@
+import Foundation
+
+/// A blocking FIFO of at most `capacity` items between two threads (pipeline → writer).
+///
+/// Bounded on purpose: when the writer stalls, `put` blocks the pipeline, the pipeline stops
+/// draining the ring, and the receiver applies its overflow policy, so memory never grows.
+final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: every access to `items` and `closed` holds `condition`'s lock.
+    private let condition = NSCondition()
+    private var items: [Element] = []
+    private var closed = false
+    let capacity: Int
+
+    init(capacity: Int) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+    }
+
+    /// Appends `item`, waiting while the queue is full. Returns false if the queue closed.
+    @discardableResult
+    func put(_ item: Element) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= capacity && !closed { condition.wait() }
+        guard !closed else { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    /// Takes the oldest item, waiting while empty; nil once closed and empty.
+    func take() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !closed { condition.wait() }
+        guard !items.isEmpty else { return nil }
+        let item = items.removeFirst()
+        condition.broadcast()
+        return item
+    }
+
+    /// No more puts; `take` returns what is left, then nil.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.count
+    }
+}

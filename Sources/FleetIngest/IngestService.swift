@@ -1,0 +1,214 @@
+public import FleetStorage
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+import ZeroMQ
+
+/// `fleet ingest` as a service: receiver, pipeline and writer threads around one ring and
+/// one database, started by `run()` and drained on graceful shutdown (SIGINT/SIGTERM in a
+/// `ServiceGroup`): the receiver stops reading, the pipeline empties the ring, the writer
+/// commits everything, then `run()` returns.
+public final class IngestService: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var databasePath: String
+        /// Pub mode: the SUB endpoint robots' PUB sockets connect to.
+        public var listen: String?
+        /// Reliable mode: the ROUTER endpoint robots' DEALER sockets connect to.
+        public var reliable: String?
+        public var ringCapacity = 1 << 16
+        public var batchInterval: Duration = .milliseconds(100)
+        public var maximumBatchFrames = 16_384
+        /// How often `run()` logs the status line; nil for never.
+        public var statusInterval: Duration? = .seconds(5)
+
+        public init(databasePath: String, listen: String? = nil, reliable: String? = nil) {
+            self.databasePath = databasePath
+            self.listen = listen
+            self.reliable = reliable
+        }
+    }
+
+    public let configuration: Configuration
+    public let database: FleetDatabase
+    public let metrics = IngestMetrics()
+    private let logger: Logger
+    private let ring: FrameRing
+    private let shared = ReceiverShared()
+    private let live = LiveState()
+    private let started = Mutex(false)
+    private let ready = Mutex<[CheckedContinuation<[String], any Error>]>([])
+
+    public init(configuration: Configuration, logger: Logger) throws {
+        guard configuration.listen != nil || configuration.reliable != nil else {
+            throw IngestError("nothing to listen on: give --listen ENDPOINT (pub mode) and/or --reliable ENDPOINT")
+        }
+        self.configuration = configuration
+        self.logger = logger
+        self.database = try FleetDatabase(path: configuration.databasePath)
+        self.ring = FrameRing(capacity: configuration.ringCapacity)
+    }
+
+    /// The latest live state the pipeline published.
+    public var liveSnapshot: LiveSnapshot { live.state.withLock { $0 } }
+
+    /// Endpoints actually bound (ports resolved), once `run()` has bound them.
+    public func boundEndpoints() async throws -> [String] {
+        let bound = shared.boundEndpoints.withLock { $0 }
+        if !bound.isEmpty { return bound }
+        return try await withCheckedThrowingContinuation { continuation in
+            let now = shared.boundEndpoints.withLock { $0 }
+            if !now.isEmpty {
+                continuation.resume(returning: now)
+            } else {
+                ready.withLock { $0.append(continuation) }
+            }
+        }
+    }
+
+    public func run() async throws {
+        let alreadyStarted = started.withLock { value in
+            defer { value = true }
+            return value
+        }
+        precondition(!alreadyStarted, "an IngestService runs once")
+        let ledgers = try database.lossLedger()
+        let context = try Context()
+        let queue = BoundedQueue<PipelineBatch>(capacity: 4)
+        let receiverConfiguration = Receiver.Configuration(
+            listen: configuration.listen, reliable: configuration.reliable,
+            serviceBootEpoch: UInt32(truncatingIfNeeded: Receiver.wallClockNanos() / 1_000_000_000))
+        let shared = self.shared
+        let ring = self.ring
+
+        // Bind on the receiver thread (its sockets never leave it), and report back.
+        let bindResult = Mutex<Result<Void, any Error>?>(nil)
+        let receiverThread = try DedicatedThread.start(name: "fleet-receiver") {
+            let receiver = Receiver(configuration: receiverConfiguration, context: context, ring: ring, shared: shared)
+            do {
+                try receiver.bind()
+                bindResult.withLock { $0 = .success(()) }
+            } catch {
+                bindResult.withLock { $0 = .failure(error) }
+                shared.finished.store(true, ordering: .releasing)
+                return
+            }
+            receiver.run()
+        }
+        while bindResult.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(2)) }
+        if case .failure(let error) = bindResult.withLock({ $0! }) {
+            receiverThread.join()
+            failWaiters(error)
+            throw IngestError("cannot listen: \(error)")
+        }
+        let bound = shared.boundEndpoints.withLock { $0 }
+        for waiter in ready.withLock({ w in defer { w.removeAll() }; return w }) { waiter.resume(returning: bound) }
+        logger.info(
+            "ingesting", metadata: ["endpoints": "\(bound.joined(separator: " "))", "db": "\(configuration.databasePath)"])
+
+        let pipelineConfiguration = Pipeline.Configuration(
+            batchInterval: configuration.batchInterval, maximumBatchFrames: configuration.maximumBatchFrames)
+        let live = self.live
+        let aggregator = Aggregator(restoring: ledgers)
+        let pipelineThread = try DedicatedThread.start(name: "fleet-pipeline") {
+            Pipeline(
+                configuration: pipelineConfiguration, ring: ring, receiver: shared, queue: queue, live: live,
+                aggregator: aggregator
+            ).run()
+        }
+        let database = self.database
+        let metrics = self.metrics
+        let logger = self.logger
+        let writerThread = try DedicatedThread.start(name: "fleet-writer") {
+            Writer(
+                database: database, queue: queue, metrics: metrics, logger: logger,
+                stopping: { shared.stopRequested.load(ordering: .relaxed) },
+                onCommit: { batch in
+                    if !batch.acks.isEmpty { shared.acks.withLock { $0.append(contentsOf: batch.acks) } }
+                }
+            ).run()
+        }
+
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully && !shared.finished.load(ordering: .acquiring) {
+                let interval = configuration.statusInterval ?? .seconds(3600)
+                try? await Task.sleep(for: min(interval, .milliseconds(250)) )
+                if let statusInterval = configuration.statusInterval { logStatusIfDue(every: statusInterval) }
+            }
+        } onGracefulShutdown: {
+            shared.stopRequested.store(true, ordering: .releasing)
+        }
+        shared.stopRequested.store(true, ordering: .releasing)
+        // Drain: the receiver closes its sockets, the pipeline empties the ring and closes
+        // the queue, the writer commits what is queued. Joined off the cooperative pool.
+        await Self.joinOffPool([receiverThread, pipelineThread, writerThread])
+        context.terminate()
+        updateMetrics()
+        logger.info("stopped", metadata: ["status": "\(statusLine())"])
+        if let failure = shared.failure.withLock({ $0 }) { throw IngestError(failure) }
+    }
+
+    /// One line for operators: rates, robots online, ring, losses.
+    public func statusLine() -> String {
+        updateMetrics()
+        let m = metrics.snapshot
+        let snapshot = liveSnapshot
+        let lost = snapshot.ledgers.reduce(0) { $0 + $1.gaps.reduce(0) { $0 + $1.count } }
+        return
+            "received \(m.received) stored \(m.stored) dup \(snapshot.counters.duplicates) rejected \(snapshot.counters.rejectedTotal) dropped \(snapshot.counters.dropped) missing \(lost) robots \(m.robotsOnline) ring \(String(format: "%.1f", m.ringOccupancy * 100))%"
+    }
+
+    private let lastStatus = Mutex<(ContinuousClock.Instant, Int)?>(nil)
+
+    private func logStatusIfDue(every interval: Duration) {
+        let now = ContinuousClock.now
+        let received = shared.received.load(ordering: .relaxed)
+        let due = lastStatus.withLock { last -> (Duration, Int)? in
+            guard let (when, count) = last else {
+                last = (now, received)
+                return nil
+            }
+            guard now - when >= interval else { return nil }
+            last = (now, received)
+            return (now - when, received - count)
+        }
+        guard let (elapsed, frames) = due else { return }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        logger.info("\(String(format: "%.0f", Double(frames) / seconds)) frames/s | \(statusLine())")
+    }
+
+    private func updateMetrics() {
+        let received = shared.received.load(ordering: .relaxed)
+        let snapshot = liveSnapshot
+        let now = Receiver.wallClockNanos()
+        let online = snapshot.robots.filter { now &- $0.lastReceivedAt < 5_000_000_000 }.count
+        metrics.update {
+            $0.received = received
+            $0.counters = snapshot.counters
+            $0.ringOccupancy = ring.occupancy
+            $0.ringCapacity = ring.capacity
+            $0.robotsOnline = online
+        }
+    }
+
+    private func failWaiters(_ error: any Error) {
+        for waiter in ready.withLock({ w in defer { w.removeAll() }; return w }) { waiter.resume(throwing: error) }
+    }
+
+    private static func joinOffPool(_ threads: [DedicatedThread]) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let joiner = Thread {
+                for thread in threads { thread.join() }
+                continuation.resume()
+            }
+            joiner.start()
+        }
+    }
+}
+
+/// A failure of the ingest service, with a message for the operator.
+public struct IngestError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

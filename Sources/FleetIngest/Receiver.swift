@@ -1,0 +1,240 @@
+import FleetProtocol
+import Foundation
+import Synchronization
+import ZeroMQ
+
+/// The receiving end of the hot path, run on its own thread: takes frames off the SUB
+/// (pub mode) and ROUTER (reliable mode) sockets into one reused message, validates each
+/// header, and copies it into the ring. It allocates nothing per frame.
+///
+/// When the ring is full, pub mode drops the newest frame and counts it against its robot;
+/// reliable mode stops reading, so ZeroMQ's queues fill and back pressure reaches the robots.
+/// Fair share: ZeroMQ already reads connected peers round-robin; on top of that, while the
+/// ring is more than half full, a robot sending more than twice its share of the recent
+/// frames is dropped first (pub mode), so one flooding robot cannot crowd out the rest.
+final class Receiver {
+    struct Configuration: Sendable {
+        var listen: String?
+        var reliable: String?
+        var receiveHighWaterMark = 200_000
+        /// Above the protocol's 64 KiB so oversized frames arrive and are counted; a peer
+        /// sending more than this is disconnected by libzmq.
+        var maxMessageSize = 1 << 20
+        /// Id of the ingester in the headers of the ack frames it sends.
+        var serviceID: UInt32 = 0xFFFF_FFFF
+        var serviceBootEpoch: UInt32 = 0
+    }
+
+    private let configuration: Configuration
+    private let ring: FrameRing
+    private let shared: ReceiverShared
+    private let context: Context
+    private let message = Message()
+    private let identity = Message()
+    private var sub: Socket?
+    private var router: Socket?
+
+    // Reliable mode: routing ids by peer index, and each robot's latest peer.
+    private var peerIdentities: [[UInt8]] = []
+    private var peerIndexByShortIdentity: [UInt64: UInt32] = [:]
+    private var peerIndexByIdentity: [[UInt8]: UInt32] = [:]
+    private var peerByRobot: [UInt32: UInt32] = [:]
+    private var ackSequence: UInt32 = 0
+    private var ackBuffer = [UInt8](repeating: 0, count: MessageType.ack.frameSize)
+
+    // Fair share over a sliding window of recent frames.
+    private var windowCounts: [UInt32: Int] = [:]
+    private var windowTotal = 0
+    private static let windowSize = 4096
+
+    init(configuration: Configuration, context: Context, ring: FrameRing, shared: ReceiverShared) {
+        self.configuration = configuration
+        self.context = context
+        self.ring = ring
+        self.shared = shared
+    }
+
+    /// Binds the sockets; throws if an endpoint cannot be bound. Call on the receiver thread.
+    func bind() throws {
+        let common: [SocketOption] = [
+            .linger(.zero),
+            .receiveHighWaterMark(configuration.receiveHighWaterMark),
+            .maxMessageSize(configuration.maxMessageSize),
+            .heartbeatInterval(.seconds(1)),
+            .heartbeatTimeout(.seconds(5)),
+        ]
+        var bound: [String] = []
+        if let listen = configuration.listen {
+            // Subscribe to everything: a "FT" filter would hide frames with a bad magic or
+            // an unknown major version instead of counting them.
+            let socket = try Socket(context, type: .subscriber, options: common + [.subscribe([])])
+            try socket.bind(listen)
+            bound.append((try? socket.lastEndpoint) ?? listen)
+            sub = socket
+        }
+        if let reliable = configuration.reliable {
+            let socket = try Socket(
+                context, type: .router,
+                options: common + [.routerMandatory(true), .sendHighWaterMark(100_000)])
+            try socket.bind(reliable)
+            bound.append((try? socket.lastEndpoint) ?? reliable)
+            router = socket
+        }
+        shared.boundEndpoints.withLock { $0 = bound }
+    }
+
+    /// The receive loop; returns when a stop is requested or the context terminates.
+    func run() {
+        defer {
+            sub?.close()
+            router?.close()
+            shared.finished.store(true, ordering: .releasing)
+        }
+        var poller = Poller()
+        let subIndex = sub.map { poller.add($0) }
+        let routerIndex = router.map { poller.add($0) }
+        do {
+            while !shared.stopRequested.load(ordering: .relaxed) {
+                try sendAcks()
+                guard try poller.poll(timeout: .milliseconds(20)) > 0 else { continue }
+                if let subIndex, poller.isReadable(subIndex), let sub { try drainSub(sub) }
+                if let routerIndex, poller.isReadable(routerIndex), let router { try drainRouter(router) }
+            }
+            try sendAcks()
+        } catch let error as ZeroMQError where error.isTerminated {
+            return
+        } catch {
+            shared.failure.withLock { $0 = "receiver stopped: \(error)" }
+        }
+    }
+
+    private func drainSub(_ socket: Socket) throws {
+        for _ in 0..<1024 {
+            guard try socket.tryReceive(into: message) else { return }
+            handle(message.bytes, peer: 0, reliable: false)
+        }
+    }
+
+    private func drainRouter(_ socket: Socket) throws {
+        for _ in 0..<1024 {
+            guard try socket.tryReceive(into: identity) else { return }
+            guard identity.more else { continue }  // a bare identity: nothing to read
+            guard try socket.tryReceive(into: message) else { return }
+            let peer = peerIndex(identity.bytes)
+            handle(message.bytes, peer: peer, reliable: true)
+            // Anything after the frame is not part of the protocol: read and discard it.
+            while message.more { _ = try socket.tryReceive(into: message) }
+        }
+    }
+
+    private func handle(_ bytes: UnsafeRawBufferPointer, peer: UInt32, reliable: Bool) {
+        shared.received.add(1, ordering: .relaxed)
+        let header: FrameHeader
+        do {
+            header = try FrameDecoder.decodeHeader(bytes)
+        } catch {
+            if error.code == .unknownMessageType, let known = error.header {
+                // Valid but of a newer type: queued like any frame, the pipeline skips it.
+                enqueue(bytes, source: RingSource.accepted(peer: peer), header: known, reliable: reliable)
+            } else {
+                enqueueRejected(bytes, code: error.code)
+            }
+            return
+        }
+        if reliable { peerByRobot[header.robotID] = peer }
+        enqueue(bytes, source: RingSource.accepted(peer: peer), header: header, reliable: reliable)
+    }
+
+    private func enqueue(_ bytes: UnsafeRawBufferPointer, source: UInt32, header: FrameHeader, reliable: Bool) {
+        let now = Self.wallClockNanos()
+        if reliable {
+            // Back pressure: wait for room rather than drop; stop reading meanwhile.
+            var spins = 0
+            while !ring.tryPush(bytes, source: source, receivedAt: now) {
+                if shared.stopRequested.load(ordering: .relaxed) && spins > 50_000 { return }
+                spins += 1
+                if spins < 64 { sched_yield() } else { usleep(200) }
+            }
+            return
+        }
+        if overFairShare(header.robotID) || !ring.tryPush(bytes, source: source, receivedAt: now) {
+            let key = StreamKey(robotID: header.robotID, bootEpoch: header.bootEpoch)
+            shared.losses.withLock { $0.dropped[key, default: 0] += 1 }
+        }
+    }
+
+    private func enqueueRejected(_ bytes: UnsafeRawBufferPointer, code: ProtocolError.Code) {
+        // Enough of the frame for the pipeline to see which robot it claims to be from.
+        let kept = code == .oversized ? UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, FrameHeader.size)]) : bytes
+        if !ring.tryPush(kept, source: RingSource.rejected(code), receivedAt: Self.wallClockNanos()) {
+            shared.losses.withLock { $0.rejected[code, default: 0] += 1 }
+        }
+    }
+
+    /// True when the ring is filling up and `robotID` has sent more than twice its share of
+    /// the recent frames.
+    private func overFairShare(_ robotID: UInt32) -> Bool {
+        windowCounts[robotID, default: 0] += 1
+        windowTotal += 1
+        if windowTotal >= Self.windowSize {
+            windowCounts.removeAll(keepingCapacity: true)
+            windowTotal = 0
+            return false
+        }
+        guard ring.count > ring.capacity / 2, windowCounts.count > 1 else { return false }
+        return windowCounts[robotID]! * windowCounts.count > 2 * windowTotal
+    }
+
+    private func peerIndex(_ identity: UnsafeRawBufferPointer) -> UInt32 {
+        // libzmq's own routing ids are 5 bytes: packed into an integer, they are looked up
+        // without allocating.
+        if identity.count <= 7 {
+            var packed = UInt64(identity.count) << 56
+            for (i, byte) in identity.enumerated() { packed |= UInt64(byte) << (8 * UInt64(i)) }
+            if let index = peerIndexByShortIdentity[packed] { return index }
+            let index = UInt32(peerIdentities.count)
+            peerIdentities.append(Array(identity))
+            peerIndexByShortIdentity[packed] = index
+            return index
+        }
+        let key = Array(identity)
+        if let index = peerIndexByIdentity[key] { return index }
+        let index = UInt32(peerIdentities.count)
+        peerIdentities.append(key)
+        peerIndexByIdentity[key] = index
+        return index
+    }
+
+    /// Sends the acknowledgements the writer committed, each to the robot's latest peer.
+    private func sendAcks() throws {
+        guard let router else { return }
+        let acks = shared.acks.withLock { acks -> [Acknowledgement] in
+            defer { acks.removeAll(keepingCapacity: true) }
+            return acks
+        }
+        for ack in acks {
+            guard let peer = peerByRobot[ack.stream.robotID] else { continue }
+            let length = ackBuffer.withUnsafeMutableBytes { buffer in
+                FrameEncoder.encode(
+                    .ack(Ack(ackedBootEpoch: ack.stream.bootEpoch, ackedThrough: ack.through, credit: 0)),
+                    robotID: configuration.serviceID, bootEpoch: configuration.serviceBootEpoch,
+                    sequence: ackSequence, timestampNanoseconds: Self.wallClockNanos(), into: buffer)
+            }
+            ackSequence &+= 1
+            do {
+                _ = try router.trySend(peerIdentities[Int(peer)], more: true)
+                _ = try ackBuffer.withUnsafeBytes { try router.trySend(UnsafeRawBufferPointer(rebasing: $0[..<length])) }
+            } catch let error as ZeroMQError where error.code == EHOSTUNREACH {
+                // The robot disconnected; it resends its window after reconnecting and is
+                // acknowledged then.
+                continue
+            }
+        }
+    }
+
+    static func wallClockNanos() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+}

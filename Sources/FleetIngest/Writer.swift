@@ -1,0 +1,82 @@
+import FleetStorage
+import Foundation
+import Histogram
+import Logging
+
+/// The writer thread's loop: commits each batch in one transaction on the only write
+/// connection, then releases its acknowledgements and records latencies.
+///
+/// A failed commit is retried (the database may be locked by another process or the disk
+/// momentarily full); the queue behind it stops, which is back pressure, not loss. Only
+/// when the service is stopping and the database still refuses is a batch given up, and
+/// then it is counted and logged as lost.
+final class Writer {
+    private let database: FleetDatabase
+    private let queue: BoundedQueue<PipelineBatch>
+    private let metrics: IngestMetrics
+    private let logger: Logger
+    private let stopping: @Sendable () -> Bool
+    private let onCommit: @Sendable (PipelineBatch) -> Void
+    private var openChunks = OpenChunks()
+    private let clock = ContinuousClock()
+
+    init(
+        database: FleetDatabase, queue: BoundedQueue<PipelineBatch>, metrics: IngestMetrics, logger: Logger,
+        stopping: @escaping @Sendable () -> Bool, onCommit: @escaping @Sendable (PipelineBatch) -> Void
+    ) {
+        self.database = database
+        self.queue = queue
+        self.metrics = metrics
+        self.logger = logger
+        self.stopping = stopping
+        self.onCommit = onCommit
+    }
+
+    func run() {
+        while let item = queue.take() {
+            commit(item)
+        }
+    }
+
+    private func commit(_ item: PipelineBatch) {
+        var attempt = 0
+        while true {
+            let started = clock.now
+            do {
+                try database.commit(item.batch, openChunks: &openChunks, at: Receiver.wallClockNanos())
+                record(item, commitDuration: clock.now - started)
+                onCommit(item)
+                return
+            } catch {
+                attempt += 1
+                if stopping() && attempt >= 5 {
+                    logger.error(
+                        "batch lost: the database refused it \(attempt) times while stopping",
+                        metadata: ["frames": "\(item.batch.frameCount)", "error": "\(error)"])
+                    metrics.update { $0.lostInCommit += item.batch.frameCount }
+                    return
+                }
+                logger.warning(
+                    "commit failed, retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                usleep(UInt32(min(1_000_000, 10_000 * attempt)))
+            }
+        }
+    }
+
+    private func record(_ item: PipelineBatch, commitDuration: Duration) {
+        let committedAt = Receiver.wallClockNanos()
+        let micros = UInt64(commitDuration.components.seconds) * 1_000_000
+            + UInt64(commitDuration.components.attoseconds / 1_000_000_000_000)
+        metrics.update { snapshot in
+            snapshot.stored += item.batch.frameCount
+            snapshot.batchesCommitted += 1
+            _ = snapshot.commitLatency.record(micros)
+            for t in item.receiveTimes where t <= committedAt {
+                _ = snapshot.receiveToCommit.record((committedAt - t) / 1000)
+            }
+            for t in item.publishTimes where t <= committedAt {
+                _ = snapshot.publishToCommit.record(min((committedAt - t) / 1000, 600_000_000))
+            }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+public import FleetProtocol
+import Foundation
+import GRDB
+
+/// A frame as stored: its exact bytes and the header read from them.
+public struct StoredFrame: Sendable, Equatable {
+    public var header: FrameHeader
+    public var bytes: [UInt8]
+
+    /// The frame decoded (it was valid when stored; a nil result means the row was
+    /// damaged after the fact).
+    public var frame: Frame? { try? FrameDecoder.decode(bytes) }
+}
+
+/// One point of a metric series: the statistics of one step-long bucket.
+public struct MetricPoint: Sendable, Equatable, Codable {
+    /// Bucket start, seconds since the Unix epoch.
+    public var second: Int64
+    public var count: Int
+    public var min: Double
+    public var max: Double
+    public var mean: Double
+    public var last: Double
+}
+
+public struct StoredEvent: Sendable, Equatable {
+    public var eventID: Int64
+    public var robotID: UInt32
+    public var senderID: UInt32
+    public var runID: UInt32?
+    public var timestampNanos: UInt64
+    public var messageType: UInt8
+    public var bytes: [UInt8]
+
+    public var frame: Frame? { try? FrameDecoder.decode(bytes) }
+}
+
+public struct RobotSummary: Sendable, Equatable {
+    public var robotID: UInt32
+    public var kind: String?
+    public var name: String?
+    public var team: String?
+    public var bootEpoch: UInt32
+    public var firstSeenNanos: UInt64
+    public var lastSeenNanos: UInt64
+}
+
+/// Limits that keep one query from reading the whole database into memory.
+public enum QueryLimits {
+    public static let maximumFrames = 200_000
+    public static let maximumPoints = 100_000
+    public static let maximumEvents = 100_000
+}
+
+extension FleetDatabase {
+    /// The frames of one robot with event time in [from, to], ordered by time, boot epoch and
+    /// sequence number; byte for byte as received.
+    public func frames(
+        robotID: UInt32, from: UInt64, to: UInt64, types: Set<MessageType>? = nil,
+        limit: Int = QueryLimits.maximumFrames
+    ) throws -> [StoredFrame] {
+        try checkRange(from, to)
+        guard (1...QueryLimits.maximumFrames).contains(limit) else {
+            throw StorageError(.badQuery, "limit must be 1...\(QueryLimits.maximumFrames), got \(limit)")
+        }
+        let earliestStart = from >= OpenChunks.maximumSpanNanos ? from - OpenChunks.maximumSpanNanos : 0
+        return try read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT frames FROM frame_chunk
+                    WHERE robot_id = ? AND start_ns BETWEEN ? AND ? AND end_ns >= ?
+                    ORDER BY start_ns
+                    """,
+                arguments: [Int64(robotID), Int64(bitPattern: earliestStart), Int64(bitPattern: to), Int64(bitPattern: from)]
+            )
+            var out: [StoredFrame] = []
+            while let row = try rows.next() {
+                let blob: Data = row[0]
+                try blob.withUnsafeBytes { buffer in
+                    try FrameChunk.forEachFrame(in: buffer) { frame in
+                        guard let header = FrameHeader.unverified(frame) else {
+                            throw StorageError(.corruptRow, "a stored frame of robot \(robotID) has no valid header")
+                        }
+                        let ts = header.timestampNanoseconds
+                        guard ts >= from, ts <= to else { return }
+                        if let types, !types.contains(where: { $0.rawValue == header.messageType }) { return }
+                        out.append(StoredFrame(header: header, bytes: Array(frame)))
+                    }
+                }
+            }
+            out.sort {
+                ($0.header.timestampNanoseconds, $0.header.bootEpoch, $0.header.sequence)
+                    < ($1.header.timestampNanoseconds, $1.header.bootEpoch, $1.header.sequence)
+            }
+            if out.count > limit { out.removeLast(out.count - limit) }
+            return out
+        }
+    }
+
+    /// A metric of one robot from the 1 s rollups, aggregated to `step` seconds, for
+    /// buckets starting in [from, to] (ns).
+    public func metric(
+        robotID: UInt32, name: String, from: UInt64, to: UInt64, step: Int64 = 1
+    ) throws -> [MetricPoint] {
+        try checkRange(from, to)
+        guard step >= 1 else { throw StorageError(.badQuery, "step must be at least 1 second, got \(step)") }
+        let firstSecond = Int64(from / 1_000_000_000)
+        let lastSecond = Int64(to / 1_000_000_000)
+        guard (lastSecond - firstSecond) / step < Int64(QueryLimits.maximumPoints) else {
+            throw StorageError(
+                .badQuery,
+                "\((lastSecond - firstSecond) / step) points requested; at most \(QueryLimits.maximumPoints): use a larger step or a shorter range"
+            )
+        }
+        return try read { db in
+            let types = try Int.fetchAll(
+                db, sql: "SELECT DISTINCT message_type FROM rollup WHERE robot_id = ?", arguments: [Int64(robotID)]
+            ).compactMap { MessageType(rawValue: UInt8($0)) }
+            guard !types.isEmpty else {
+                throw StorageError(.notFound, "robot \(robotID) has no rolled-up telemetry")
+            }
+            guard let (type, index) = RollupCatalog.shared.find(name, among: types) else {
+                let known = types.flatMap { RollupCatalog.shared.metrics(of: $0).map(\.name) }
+                throw StorageError(
+                    .notFound, "robot \(robotID) has no metric '\(name)'; it has: \(known.joined(separator: ", "))")
+            }
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT bucket_s, count, stats FROM rollup
+                    WHERE robot_id = ? AND message_type = ? AND bucket_s BETWEEN ? AND ?
+                    ORDER BY bucket_s
+                    """,
+                arguments: [Int64(robotID), Int64(type.rawValue), firstSecond, lastSecond]
+            )
+            var points: [MetricPoint] = []
+            var sums: [Double] = []
+            while let row = try rows.next() {
+                let second: Int64 = row[0]
+                let count: Int = row[1]
+                let blob: Data = row[2]
+                let stats = try blob.withUnsafeBytes { try RollupStats(bytes: $0) }
+                guard index < stats.metricCount else {
+                    throw StorageError(.corruptRow, "rollup of robot \(robotID) at \(second) has \(stats.metricCount) metrics")
+                }
+                let bucket = second - ((second - firstSecond) % step)
+                if let lastPoint = points.last, lastPoint.second == bucket {
+                    var point = lastPoint
+                    point.count += count
+                    point.min = Swift.min(point.min, stats.min(index))
+                    point.max = Swift.max(point.max, stats.max(index))
+                    point.last = stats.last(index)
+                    points[points.count - 1] = point
+                    sums[sums.count - 1] += stats.sum(index)
+                } else {
+                    points.append(
+                        MetricPoint(
+                            second: bucket, count: count, min: stats.min(index), max: stats.max(index), mean: 0,
+                            last: stats.last(index)))
+                    sums.append(stats.sum(index))
+                }
+            }
+            for i in points.indices { points[i].mean = sums[i] / Double(points[i].count) }
+            return points
+        }
+    }
+
+    /// Events with event time in [from, to], oldest first; optionally of one robot (the
+    /// robot an event is about) and of some message types.
+    public func events(
+        robotID: UInt32? = nil, from: UInt64, to: UInt64, types: Set<MessageType>? = nil,
+        limit: Int = 10_000
+    ) throws -> [StoredEvent] {
+        try checkRange(from, to)
+        guard (1...QueryLimits.maximumEvents).contains(limit) else {
+            throw StorageError(.badQuery, "limit must be 1...\(QueryLimits.maximumEvents), got \(limit)")
+        }
+        var sql = "SELECT event_id, robot_id, sender_id, run_id, ts_ns, message_type, frame FROM event WHERE ts_ns BETWEEN ? AND ?"
+        var arguments: StatementArguments = [Int64(bitPattern: from), Int64(bitPattern: to)]
+        if let robotID {
+            sql += " AND robot_id = ?"
+            _ = arguments.append(contentsOf: [Int64(robotID)])
+        }
+        if let types {
+            sql += " AND message_type IN (\(types.map { String($0.rawValue) }.sorted().joined(separator: ",")))"
+        }
+        sql += " ORDER BY ts_ns, event_id LIMIT \(limit)"
+        return try read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                StoredEvent(
+                    eventID: row[0], robotID: UInt32(row[1] as Int64), senderID: UInt32(row[2] as Int64),
+                    runID: (row[3] as Int64?).map { UInt32($0) }, timestampNanos: UInt64(bitPattern: row[4]),
+                    messageType: UInt8(row[5] as Int64), bytes: [UInt8](row[6] as Data))
+            }
+        }
+    }
+
+    /// The loss ledger, by robot and boot epoch.
+    public func lossLedger(robotID: UInt32? = nil) throws -> [LedgerRecord] {
+        try read { db in
+            var sql = "SELECT * FROM loss_ledger"
+            var arguments: StatementArguments = []
+            if let robotID {
+                sql += " WHERE robot_id = ?"
+                arguments = [Int64(robotID)]
+            }
+            sql += " ORDER BY robot_id, boot_epoch"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                LedgerRecord(
+                    robotID: UInt32(row["robot_id"] as Int64), bootEpoch: UInt32(row["boot_epoch"] as Int64),
+                    received: row["received"], duplicates: row["duplicates"], outOfOrder: row["out_of_order"],
+                    rejected: row["rejected"], dropped: row["dropped"],
+                    highestSequence: (row["highest_seq"] as Int64?).map { UInt32($0) },
+                    firstNanos: UInt64(bitPattern: row["first_ns"]), lastNanos: UInt64(bitPattern: row["last_ns"]),
+                    gaps: try SequenceRange.parse(row["gaps"]),
+                    rejectedSequences: try SequenceRange.parse(row["rejected_seqs"]))
+            }
+        }
+    }
+
+    /// Every robot that has sent anything, by id.
+    public func robots() throws -> [RobotSummary] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM robot ORDER BY robot_id").map { row in
+                RobotSummary(
+                    robotID: UInt32(row["robot_id"] as Int64), kind: row["kind"], name: row["name"], team: row["team"],
+                    bootEpoch: UInt32(row["boot_epoch"] as Int64), firstSeenNanos: UInt64(bitPattern: row["first_seen_ns"]),
+                    lastSeenNanos: UInt64(bitPattern: row["last_seen_ns"]))
+            }
+        }
+    }
+
+    /// The newest state frame (sanitation or humanoid) a robot has stored.
+    public func latestState(robotID: UInt32) throws -> StoredFrame? {
+        let stateTypes: Set<UInt8> = [MessageType.sanitationState.rawValue, MessageType.humanoidState.rawValue]
+        return try read { db in
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT frames FROM frame_chunk WHERE robot_id = ? ORDER BY start_ns DESC LIMIT 4",
+                arguments: [Int64(robotID)])
+            var best: StoredFrame?
+            while let row = try rows.next() {
+                let blob: Data = row[0]
+                try blob.withUnsafeBytes { buffer in
+                    try FrameChunk.forEachFrame(in: buffer) { frame in
+                        guard let header = FrameHeader.unverified(frame), stateTypes.contains(header.messageType) else {
+                            return
+                        }
+                        if best == nil || header.timestampNanoseconds >= best!.header.timestampNanoseconds {
+                            best = StoredFrame(header: header, bytes: Array(frame))
+                        }
+                    }
+                }
+                if best != nil { break }
+            }
+            return best
+        }
+    }
+
+    /// Counters of the ingest service, cumulative across restarts.
+    public func ingestStatistics() throws -> [String: Int64] {
+        try read { db in
+            var out: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, value FROM ingest_stat") { out[row[0]] = row[1] }
+            return out
+        }
+    }
+
+    private func checkRange(_ from: UInt64, _ to: UInt64) throws {
+        guard from <= to else {
+            throw StorageError(.badQuery, "the range starts (\(from) ns) after it ends (\(to) ns)")
+        }
+        guard to <= UInt64(Int64.max) else {
+            throw StorageError(.badQuery, "time \(to) ns is beyond what the store can hold")
+        }
+    }
+}

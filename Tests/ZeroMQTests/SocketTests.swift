@@ -105,6 +105,7 @@ struct SocketTests {
         let pull = try Socket(context, testing: .pull)
         try pull.bind(Endpoint.inproc("idle"))
         #expect(try pull.tryReceive(into: Message()) == false)
+        #expect(try pull.tryReceive() == nil)
 
         // A PUSH that was never connected has nowhere to queue.
         let push = try Socket(context, testing: .push)

@@ -30,7 +30,8 @@ let package = Package(
         ),
         .target(
             name: "ZeroMQ",
-            dependencies: ["CZeroMQ"]
+            dependencies: ["CZeroMQ"],
+            exclude: ["README.md"]
         ),
         // The wire protocol codec: pure, no I/O.
         .target(

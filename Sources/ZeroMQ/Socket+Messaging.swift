@@ -78,6 +78,12 @@ extension Socket {
         return try receive(into: message) ? message.copyBytes() : nil
     }
 
+    /// Receives the next frame as a new array if one is already queued; `nil` otherwise.
+    public func tryReceive() throws -> [UInt8]? {
+        let message = Message()
+        return try tryReceive(into: message) ? message.copyBytes() : nil
+    }
+
     /// Receives every frame of the next message (allocates; for code off the hot path).
     /// `nil` if the receive timeout expired before the first frame.
     public func receiveMultipart() throws -> [[UInt8]]? {

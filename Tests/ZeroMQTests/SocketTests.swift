@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 import ZeroMQ
 
@@ -103,6 +105,7 @@ struct SocketTests {
         let pull = try Socket(context, testing: .pull)
         try pull.bind(Endpoint.inproc("idle"))
         #expect(try pull.tryReceive(into: Message()) == false)
+        #expect(try pull.tryReceive() == nil)
 
         // A PUSH that was never connected has nowhere to queue.
         let push = try Socket(context, testing: .push)
@@ -166,26 +169,28 @@ struct SocketTests {
         #expect(error.description.contains("tcp://256.0.0.1:1"))
     }
 
-    @Test func shuttingTheContextDownStopsABlockedReceiveWithETERM() async throws {
+    @Test func shuttingTheContextDownStopsABlockedReceiveWithETERM() throws {
+        final class Outcome: Sendable {
+            let error = Mutex<ZeroMQError?>(nil)
+        }
         let context = try Context()
-        let endpoint = Endpoint.inproc("shutdown")
-        let stopped = Task {
-            try await DedicatedThread.run(name: "test-receiver") { () -> Bool in
-                let pull = try Socket(context, testing: .pull)
-                defer { pull.close() }
-                try pull.bind(endpoint)
-                do {
-                    // Blocks until the context shuts down (or the test timeout passes).
-                    _ = try pull.receive()
-                    return false
-                } catch let error as ZeroMQError {
-                    return error.isTerminated
-                }
+        // Created here, so the socket exists before the shutdown however late the thread starts.
+        let pull = try Socket(context, testing: .pull)
+        try pull.bind(Endpoint.inproc("shutdown"))
+        let outcome = Outcome()
+        let receiver = try DedicatedThread.start(name: "test-receiver") { [pull] in
+            defer { pull.close() }
+            do {
+                // Blocks until the context shuts down (or the test timeout passes).
+                _ = try pull.receive()
+            } catch {
+                outcome.error.withLock { $0 = error as? ZeroMQError }
             }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        Thread.sleep(forTimeInterval: 0.05)
         context.shutdown()
-        #expect(try await stopped.value)
+        receiver.join()
+        #expect(outcome.error.withLock { $0 }?.isTerminated == true)
         context.terminate()
     }
 }

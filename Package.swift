@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
@@ -57,6 +58,17 @@ let package = Package(
         .target(
             name: "FleetStorage",
             dependencies: ["FleetProtocol", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The command-line tool: parses arguments and wires the modules together.
+        .executableTarget(
+            name: "fleet",
+            dependencies: [
+                "FleetIngest", "FleetStorage", "FleetProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "ZeroMQTests",

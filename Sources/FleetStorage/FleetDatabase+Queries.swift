@@ -105,14 +105,6 @@ extension FleetDatabase {
     ) throws -> [MetricPoint] {
         try checkRange(from, to)
         guard step >= 1 else { throw StorageError(.badQuery, "step must be at least 1 second, got \(step)") }
-        let firstSecond = Int64(from / 1_000_000_000)
-        let lastSecond = Int64(to / 1_000_000_000)
-        guard (lastSecond - firstSecond) / step < Int64(QueryLimits.maximumPoints) else {
-            throw StorageError(
-                .badQuery,
-                "\((lastSecond - firstSecond) / step) points requested; at most \(QueryLimits.maximumPoints): use a larger step or a shorter range"
-            )
-        }
         return try read { db in
             let types = try Int.fetchAll(
                 db, sql: "SELECT DISTINCT message_type FROM rollup WHERE robot_id = ?", arguments: [Int64(robotID)]
@@ -124,6 +116,19 @@ extension FleetDatabase {
                 let known = types.flatMap { RollupCatalog.shared.metrics(of: $0).map(\.name) }
                 throw StorageError(
                     .notFound, "robot \(robotID) has no metric '\(name)'; it has: \(known.joined(separator: ", "))")
+            }
+            // Clamp an open range to the data, so "everything" means what is stored.
+            let stored = try Row.fetchOne(
+                db, sql: "SELECT min(bucket_s), max(bucket_s) FROM rollup WHERE robot_id = ? AND message_type = ?",
+                arguments: [Int64(robotID), Int64(type.rawValue)])
+            let firstSecond = max(Int64(from / 1_000_000_000), stored?[0] ?? 0)
+            let lastSecond = min(Int64(to / 1_000_000_000), stored?[1] ?? 0)
+            guard firstSecond <= lastSecond else { return [] }
+            guard (lastSecond - firstSecond) / step < Int64(QueryLimits.maximumPoints) else {
+                throw StorageError(
+                    .badQuery,
+                    "\((lastSecond - firstSecond) / step) points requested; at most \(QueryLimits.maximumPoints): use a larger step or a shorter range"
+                )
             }
             let rows = try Row.fetchCursor(
                 db,

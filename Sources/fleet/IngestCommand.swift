@@ -1,0 +1,68 @@
+public import ArgumentParser
+import FleetIngest
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Receive telemetry over ZeroMQ and store it in SQLite until SIGINT/SIGTERM.",
+        discussion: """
+            Pub mode: robots' PUB sockets connect to --listen (a SUB that binds).
+            Reliable mode: robots' DEALER sockets connect to --reliable (a ROUTER); frames are
+            acknowledged only after they are committed.
+
+            Examples:
+              fleet ingest --db fleet.db --listen tcp://0.0.0.0:5556
+              fleet ingest --listen tcp://127.0.0.1:5556 --reliable tcp://127.0.0.1:5557
+            """
+    )
+
+    @Option(help: "SQLite database file (created if missing).")
+    var db = "fleet.db"
+
+    @Option(help: "Pub mode endpoint to bind a SUB socket on, e.g. tcp://127.0.0.1:5556.")
+    var listen: String?
+
+    @Option(help: "Reliable mode endpoint to bind a ROUTER socket on, e.g. tcp://127.0.0.1:5557.")
+    var reliable: String?
+
+    @Option(help: "Ring buffer slots (a power of two).")
+    var ringCapacity = 1 << 16
+
+    @Option(help: "Seconds between status lines on stderr (0: none).")
+    var statusEvery = 5.0
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        if listen == nil && reliable == nil {
+            throw ValidationError("give --listen ENDPOINT (pub mode) and/or --reliable ENDPOINT (reliable mode)")
+        }
+        if ringCapacity < 2 || ringCapacity > 1 << 24 {
+            throw ValidationError("--ring-capacity must be 2...\(1 << 24), got \(ringCapacity)")
+        }
+    }
+
+    func run() async throws {
+        let logger = makeLogger(label: "fleet.ingest", level: logLevel)
+        var configuration = IngestService.Configuration(databasePath: db, listen: listen, reliable: reliable)
+        configuration.ringCapacity = ringCapacity
+        configuration.statusInterval = statusEvery > 0 ? .milliseconds(Int(statusEvery * 1000)) : nil
+        let service = try IngestService(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+func makeLogger(label: String, level: Logger.Level) -> Logger {
+    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = level
+    return logger
+}

@@ -1,0 +1,200 @@
+import ArgumentParser
+import FleetProtocol
+import Foundation
+import ZeroMQ
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Send a recording (.ftrec from `fleet sim --record`) again: the load generator for benchmarks.",
+        discussion: """
+            Examples:
+              fleet replay run.ftrec --connect tcp://127.0.0.1:5556
+              fleet replay run.ftrec --connect tcp://127.0.0.1:5556 --rate max --robots 1000 --restamp
+            """
+    )
+
+    enum Rate: String, ExpressibleByArgument {
+        case max
+        case original
+    }
+
+    @Argument(help: "Recording file.")
+    var file: String
+
+    @Option(help: "Endpoint of the ingester's SUB socket.")
+    var connect: String
+
+    @Option(help: "max: as fast as possible; original: at the recorded send times.")
+    var rate: Rate = .original
+
+    @Option(help: "Robots to send as: fewer than recorded keeps the first N; more clones robots under new ids.")
+    var robots: Int?
+
+    @Flag(help: "Stamp each frame with the wall-clock time it is sent (clears the simulated-time flag), so the ingester can measure publish→commit latency.")
+    var restamp = false
+
+    @Option(name: .customLong("repeat"), help: "Send the recording this many times; sequence numbers continue, so the ingester sees new frames.")
+    var repeat_: Int = 1
+
+    @Option(help: "Seconds to wait for the ingester to subscribe.")
+    var waitTimeout = 10.0
+
+    func validate() throws {
+        if let robots, robots < 1 { throw ValidationError("--robots must be at least 1") }
+        if repeat_ < 1 { throw ValidationError("--repeat must be at least 1") }
+    }
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("cannot read recording \(file)")
+        }
+        let bytes = [UInt8](data)
+        let parsed: Recording.Parsed
+        do {
+            parsed = try bytes.withUnsafeBytes { try Recording.parse($0) }
+        } catch {
+            throw ValidationError("\(file): \(error)")
+        }
+        if parsed.truncated {
+            FileHandle.standardError.write(Data("replay: \(file) ends inside a record (ignored)\n".utf8))
+        }
+        let plan = ReplayPlan(bytes: bytes, records: parsed.records, robots: robots)
+        let sent = try Replayer(endpoint: connect, waitTimeout: waitTimeout).send(
+            plan, bytes: bytes, rate: rate, restamp: restamp, repeats: repeat_)
+        FileHandle.standardError.write(
+            Data(
+                String(
+                    format: "replay: sent %d frames (%d robots) in %.3f s, %.0f frames/s\n", sent.frames, plan.robotCount,
+                    sent.seconds, Double(sent.frames) / max(sent.seconds, 1e-9)
+                ).utf8))
+    }
+}
+
+/// Which records to send and as which robots.
+struct ReplayPlan {
+    /// (record index, robot id offset) in send order.
+    var sends: [(record: Int, idOffset: UInt32)] = []
+    var robotCount = 0
+
+    init(bytes: [UInt8], records: [Recording.Record], robots: Int?) {
+        var robotOf: [UInt32] = []
+        var ids = Set<UInt32>()
+        bytes.withUnsafeBytes { buffer in
+            for record in records {
+                let frame = UnsafeRawBufferPointer(rebasing: buffer[record.frame])
+                let id = FrameHeader.unverified(frame)?.robotID ?? 0
+                robotOf.append(id)
+                if id < 0xF000_0000 { ids.insert(id) }
+            }
+        }
+        let recorded = ids.sorted()
+        let wanted = robots ?? recorded.count
+        robotCount = wanted
+        if wanted <= recorded.count {
+            let kept = Set(recorded.prefix(wanted))
+            for (index, id) in robotOf.enumerated() where kept.contains(id) || id >= 0xF000_0000 {
+                sends.append((index, 0))
+            }
+        } else {
+            let copies = (wanted + recorded.count - 1) / max(recorded.count, 1)
+            let ranks = Dictionary(uniqueKeysWithValues: recorded.enumerated().map { ($1, $0) })
+            for (index, id) in robotOf.enumerated() {
+                guard let rank = ranks[id] else {
+                    sends.append((index, 0))  // referee: once
+                    continue
+                }
+                for copy in 0..<copies where copy * recorded.count + rank < wanted {
+                    sends.append((index, UInt32(copy) * 1_000_000))
+                }
+            }
+        }
+    }
+}
+
+/// Sends frames from an XPUB socket (a PUB that also hears subscriptions), so it can wait
+/// until the ingester has subscribed instead of losing the first frames.
+struct Replayer {
+    let endpoint: String
+    let waitTimeout: Double
+
+    func send(_ plan: ReplayPlan, bytes: [UInt8], rate: ReplayCommand.Rate, restamp: Bool, repeats: Int) throws
+        -> (frames: Int, seconds: Double)
+    {
+        let context = try Context()
+        defer { context.terminate() }
+        let socket = try Socket(
+            context, type: .extendedPublisher,
+            options: [
+                .sendHighWaterMark(0), .linger(.seconds(30)),
+                .receiveTimeout(.milliseconds(Int(waitTimeout * 1000))),
+            ])
+        try socket.connect(endpoint)
+        guard try socket.receive() != nil else {
+            throw ValidationError("no subscriber at \(endpoint) within \(waitTimeout) s: is `fleet ingest` listening there?")
+        }
+        var scratch = [UInt8](repeating: 0, count: 1 << 16)
+        let clock = ContinuousClock()
+        let started = clock.now
+        var frames = 0
+        var records: [Recording.Record] = []
+        try bytes.withUnsafeBytes { buffer in
+            records = try Recording.parse(buffer).records
+        }
+        let firstOffset = records.first?.offsetNanos ?? 0
+        let span = (records.last?.offsetNanos ?? 0) - firstOffset + 1
+        for round in 0..<repeats {
+            for (index, idOffset) in plan.sends {
+                let record = records[index]
+                if rate == .original {
+                    let due = Duration.nanoseconds(Int64(record.offsetNanos - firstOffset + UInt64(round) * span))
+                    let wait = due - (clock.now - started)
+                    if wait > .microseconds(200) { Thread.sleep(forTimeInterval: Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds)) }
+                }
+                let length = record.frame.count
+                let needsRewrite = restamp || idOffset != 0 || round > 0
+                if !needsRewrite {
+                    _ = try bytes.withUnsafeBytes { try socket.send(UnsafeRawBufferPointer(rebasing: $0[record.frame])) }
+                } else {
+                    scratch.withUnsafeMutableBytes { out in
+                        bytes.withUnsafeBytes { input in
+                            out.copyMemory(from: UnsafeRawBufferPointer(rebasing: input[record.frame]))
+                        }
+                        Self.rewrite(
+                            UnsafeMutableRawBufferPointer(rebasing: out[..<length]), idOffset: idOffset,
+                            sequenceOffset: UInt32(round) * UInt32(records.count), restamp: restamp)
+                    }
+                    _ = try scratch.withUnsafeBytes { try socket.send(UnsafeRawBufferPointer(rebasing: $0[..<length])) }
+                }
+                frames += 1
+            }
+        }
+        let elapsed = clock.now - started
+        socket.close()
+        return (frames, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    /// Rewrites robot id, sequence and time of a valid frame in place and fixes its checksum;
+    /// frames that were recorded invalid are left as they are.
+    static func rewrite(_ frame: UnsafeMutableRawBufferPointer, idOffset: UInt32, sequenceOffset: UInt32, restamp: Bool) {
+        guard (try? FrameDecoder.decodeHeader(UnsafeRawBufferPointer(frame))) != nil else { return }
+        let robot = UInt32(littleEndian: frame.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+        if idOffset != 0 && robot < 0xF000_0000 {
+            frame.storeBytes(of: (robot + idOffset).littleEndian, toByteOffset: 8, as: UInt32.self)
+        }
+        if sequenceOffset != 0 {
+            let sequence = UInt32(littleEndian: frame.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+            frame.storeBytes(of: (sequence &+ sequenceOffset).littleEndian, toByteOffset: 16, as: UInt32.self)
+        }
+        if restamp {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let ns = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+            frame.storeBytes(of: ns.littleEndian, toByteOffset: 24, as: UInt64.self)
+            frame[5] &= ~FrameHeader.simulatedTimeFlag
+        }
+        let checked = frame.count - 4
+        let crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: frame[..<checked]))
+        frame.storeBytes(of: crc.littleEndian, toByteOffset: checked, as: UInt32.self)
+    }
+}

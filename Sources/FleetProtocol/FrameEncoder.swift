@@ -86,14 +86,6 @@ public enum FrameEncoder {
     }
 }
 
-extension MessageType {
-    /// Bytes of a whole v1.0 frame of this type: header, body and trailer.
-    public var frameSize: Int { FrameHeader.size + bodySize + FrameHeader.trailerSize }
-
-    /// The largest `frameSize` of any type: a sender buffer this big fits every message.
-    public static let maximumFrameSize: Int = allCases.map(\.frameSize).max() ?? FrameHeader.maximumFrameSize
-}
-
 extension Array where Element == UInt8 {
     fileprivate consuming func withUnsafeMutableBytesReturningSelf(
         _ body: (UnsafeMutableRawBufferPointer) -> Void

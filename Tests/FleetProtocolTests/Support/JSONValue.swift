@@ -1,7 +1,7 @@
 import Foundation
 
 /// Any JSON value, keeping 64-bit integers exact (vectors hold u64 values above 2^53).
-enum JSONValue: Decodable, Equatable, CustomStringConvertible {
+enum JSONValue: Decodable, Equatable, Sendable, CustomStringConvertible {
     case null
     case bool(Bool)
     case unsigned(UInt64)

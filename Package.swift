@@ -40,9 +40,14 @@ let package = Package(
             name: "ZeroMQTests",
             dependencies: ["ZeroMQ"]
         ),
+        // Test support: counts heap allocations per thread (interposes malloc).
+        .target(
+            name: "AllocationCounter",
+            path: "Tests/AllocationCounter"
+        ),
         .testTarget(
             name: "FleetProtocolTests",
-            dependencies: ["FleetProtocol", "ZeroMQ"]
+            dependencies: ["FleetProtocol", "ZeroMQ", "AllocationCounter"]
         ),
         .testTarget(
             name: "FleetSimulationTests",

@@ -28,7 +28,8 @@ let package = Package(
         ),
         // The wire protocol codec: pure, no I/O.
         .target(
-            name: "FleetProtocol"
+            name: "FleetProtocol",
+            exclude: ["README.md"]
         ),
         // Seeded arenas, robot models and the fleet runner's simulation core.
         .target(

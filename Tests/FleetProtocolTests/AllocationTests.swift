@@ -1,5 +1,6 @@
 import AllocationCounter
 import Testing
+
 @testable import FleetProtocol
 
 /// The receive path must not touch the heap: decoding a frame of any (fixed-size) type
@@ -13,7 +14,8 @@ struct AllocationTests {
         return MessageType.allCases.map { type in
             FrameEncoder.encode(
                 header: .random(type, using: &random),
-                body: RandomBody(Schema.current.message(type), using: &random).bytes)
+                body: RandomBody(Schema.current.message(type), using: &random).bytes
+            )
         }
     }
 
@@ -53,7 +55,10 @@ struct AllocationTests {
         #expect(failures == 0)
         #expect(checksum != 0)
         for (type, allocations) in zip(MessageType.allCases, allocationsByType) {
-            #expect(allocations == 0, "decoding \(Self.decodesPerType) \(type.schemaName) frames allocated \(allocations) times")
+            #expect(
+                allocations == 0,
+                "decoding \(Self.decodesPerType) \(type.schemaName) frames allocated \(allocations) times"
+            )
         }
     }
 
@@ -78,8 +83,13 @@ struct AllocationTests {
                         let frame = UnsafeRawBufferPointer(rebasing: input[bounds[index]..<bounds[index + 1]])
                         do { _ = try FrameDecoder.decodeHeader(frame) } catch { failures += 1 }
                         written &+= FrameEncoder.encode(
-                            messages[index], robotID: 7, bootEpoch: 1, sequence: UInt32(round),
-                            timestampNanoseconds: 42, into: output)
+                            messages[index],
+                            robotID: 7,
+                            bootEpoch: 1,
+                            sequence: UInt32(round),
+                            timestampNanoseconds: 42,
+                            into: output
+                        )
                     }
                 }
                 allocations = fleet_allocation_counter_stop()

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetProtocol
 
 /// Every constrained field of every message type, driven by the schema: NaN and ±Inf,
@@ -87,11 +88,13 @@ struct FieldValidationTests {
                 let decoded = try FrameDecoder.decode(frame)
                 #expect(patch.rejection == nil, "\(message.name): \(patch) was accepted")
                 // Accepted: the patched value is what the property holds.
-                let value = decoded.message.fieldValues[patch.field.name]
-                let element: FieldValue? = if case .list(let list)? = value { list[patch.index] } else { value }
+                let value = decoded.message.schemaValues[patch.field.name]
+                let element: SchemaValue? = if case .list(let list)? = value { list[patch.index] } else { value }
                 if case .real(let real)? = element {
-                    let expected = patch.field.type == "f32" ? Double(Float(bitPattern: UInt32(patch.raw))) : Double(bitPattern: patch.raw)
-                    #expect(FieldValue.real(real) == .real(expected), "\(message.name): \(patch)")
+                    let expected =
+                        patch.field.type == "f32"
+                        ? Double(Float(bitPattern: UInt32(patch.raw))) : Double(bitPattern: patch.raw)
+                    #expect(SchemaValue.real(real) == .real(expected), "\(message.name): \(patch)")
                 }
             } catch {
                 #expect(error.code == patch.rejection, "\(message.name): \(patch): \(error)")
@@ -126,11 +129,36 @@ struct FieldValidationTests {
 
     @Test func rejectionsSayWhatIsWrongInWords() throws {
         let state = SanitationState(
-            x: 1, y: 2, energyUsed: 3, distance: 4, areaCleaned: 5, heading: 0.5, speed: 1, turnRate: 0,
-            brushRPM: 100, suction: 50, waterFlow: 1, hopperFill: 10, cleanWater: 90, dirtyWater: 5,
-            batterySOC: 150, batteryVoltage: 48, batteryCurrent: 3, batteryTemperature: .nan, mode: .auto,
-            status: .cleaning, brushDown: true, spraying: false)
-        let frame = FrameEncoder.encode(.sanitationState(state), robotID: 1, bootEpoch: 0, sequence: 0, timestampNanoseconds: 0)
+            x: 1,
+            y: 2,
+            energyUsed: 3,
+            distance: 4,
+            areaCleaned: 5,
+            heading: 0.5,
+            speed: 1,
+            turnRate: 0,
+            brushRPM: 100,
+            suction: 50,
+            waterFlow: 1,
+            hopperFill: 10,
+            cleanWater: 90,
+            dirtyWater: 5,
+            batterySOC: 150,
+            batteryVoltage: 48,
+            batteryCurrent: 3,
+            batteryTemperature: .nan,
+            mode: .auto,
+            status: .cleaning,
+            brushDown: true,
+            spraying: false
+        )
+        let frame = FrameEncoder.encode(
+            .sanitationState(state),
+            robotID: 1,
+            bootEpoch: 0,
+            sequence: 0,
+            timestampNanoseconds: 0
+        )
         let error = try #require(throws: ProtocolError.self) { try FrameDecoder.decode(frame) }
         #expect(error.code == .invalidValue)
         #expect(error.message == "sanitation_state.battery_soc: 150.0 is above the maximum 100")
@@ -139,7 +167,13 @@ struct FieldValidationTests {
         var below = state
         below.batterySOC = 87
         below.brushRPM = -2
-        let belowFrame = FrameEncoder.encode(.sanitationState(below), robotID: 1, bootEpoch: 0, sequence: 0, timestampNanoseconds: 0)
+        let belowFrame = FrameEncoder.encode(
+            .sanitationState(below),
+            robotID: 1,
+            bootEpoch: 0,
+            sequence: 0,
+            timestampNanoseconds: 0
+        )
         let belowError = try #require(throws: ProtocolError.self) { try FrameDecoder.decode(belowFrame) }
         #expect(belowError.message == "sanitation_state.brush_rpm: -2.0 is below the minimum 0")
     }

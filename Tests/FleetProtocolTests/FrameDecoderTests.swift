@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetProtocol
 
 /// Frame-level checks (everything before the fields), in the protocol's order.
@@ -7,12 +8,24 @@ struct FrameDecoderTests {
 
     /// A valid fault frame with header fields changed and the checksum recomputed.
     static func frame(
-        type: UInt8 = MessageType.fault.rawValue, major: UInt8 = 1, minor: UInt8 = 0, headerLength: UInt16 = 32,
-        bodyLength: UInt32? = nil, body: [UInt8] = FrameEncoder.encodeBody(fault)
+        type: UInt8 = MessageType.fault.rawValue,
+        major: UInt8 = 1,
+        minor: UInt8 = 0,
+        headerLength: UInt16 = 32,
+        bodyLength: UInt32? = nil,
+        body: [UInt8] = FrameEncoder.encodeBody(fault)
     ) -> [UInt8] {
         let header = FrameHeader(
-            versionMajor: major, messageType: type, versionMinor: minor, headerLength: headerLength, robotID: 42,
-            bootEpoch: 3, sequence: 101, bodyLength: bodyLength ?? UInt32(body.count), timestampNanoseconds: 1)
+            versionMajor: major,
+            messageType: type,
+            versionMinor: minor,
+            headerLength: headerLength,
+            robotID: 42,
+            bootEpoch: 3,
+            sequence: 101,
+            bodyLength: bodyLength ?? UInt32(body.count),
+            timestampNanoseconds: 1
+        )
         return FrameEncoder.encode(header: header, body: body)
     }
 
@@ -39,7 +52,11 @@ struct FrameDecoderTests {
             Case(description: "empty", bytes: [], code: .truncatedHeader),
             Case(description: "31 bytes", bytes: Array(good[..<31]), code: .truncatedHeader),
             Case(description: "one byte over the limit", bytes: [UInt8](repeating: 0, count: 65537), code: .oversized),
-            Case(description: "header_length 64 in a 36-byte frame", bytes: Array(frame(minor: 1, headerLength: 64, bodyLength: 0, body: [])[..<36]), code: .truncatedHeader),
+            Case(
+                description: "header_length 64 in a 36-byte frame",
+                bytes: Array(frame(minor: 1, headerLength: 64, bodyLength: 0, body: [])[..<36]),
+                code: .truncatedHeader
+            ),
             Case(description: "magic FX", bytes: magicFX, code: .badMagic),
             Case(description: "bad magic is checked before the checksum", bytes: badMagicAndCRC, code: .badMagic),
             Case(description: "major 0", bytes: frame(major: 0), code: .unsupportedVersion),
@@ -56,9 +73,24 @@ struct FrameDecoderTests {
             Case(description: "type 0x7F", bytes: frame(type: 0x7F, body: [1, 2, 3, 4]), code: .unknownMessageType),
             Case(description: "type 47 (a gap)", bytes: frame(type: 47), code: .unknownMessageType),
             Case(description: "type 255", bytes: frame(type: 255), code: .unknownMessageType),
-            Case(description: "fault body 8 bytes at minor 0", bytes: frame(body: FrameEncoder.encodeBody(fault) + [0, 0, 0, 0]), code: .badBodyLength, messageType: "fault"),
-            Case(description: "fault body 3 bytes at minor 0", bytes: frame(body: [2, 0, 1]), code: .badBodyLength, messageType: "fault"),
-            Case(description: "fault body 2 bytes at minor 1", bytes: frame(minor: 1, body: [2, 0]), code: .badBodyLength, messageType: "fault"),
+            Case(
+                description: "fault body 8 bytes at minor 0",
+                bytes: frame(body: FrameEncoder.encodeBody(fault) + [0, 0, 0, 0]),
+                code: .badBodyLength,
+                messageType: "fault"
+            ),
+            Case(
+                description: "fault body 3 bytes at minor 0",
+                bytes: frame(body: [2, 0, 1]),
+                code: .badBodyLength,
+                messageType: "fault"
+            ),
+            Case(
+                description: "fault body 2 bytes at minor 1",
+                bytes: frame(minor: 1, body: [2, 0]),
+                code: .badBodyLength,
+                messageType: "fault"
+            ),
         ]
     }()
 
@@ -78,7 +110,9 @@ struct FrameDecoderTests {
     }
 
     @Test func unknownTypesCarryTheirHeaderSoTheSequenceCanBeAccounted() throws {
-        let error = try #require(throws: ProtocolError.self) { try FrameDecoder.decode(Self.frame(type: 0x7F, body: [1, 2])) }
+        let error = try #require(throws: ProtocolError.self) {
+            try FrameDecoder.decode(Self.frame(type: 0x7F, body: [1, 2]))
+        }
         #expect(error.code == .unknownMessageType)
         #expect(error.header?.robotID == 42)
         #expect(error.header?.sequence == 101)
@@ -109,10 +143,34 @@ struct FrameDecoderTests {
 
     @Test func theSizeLimitIsInclusive() throws {
         // A 65536-byte sanitation_state frame from a newer minor: 96 known bytes, the rest appended.
-        let state = FrameEncoder.encodeBody(.sanitationState(SanitationState(
-            x: 0, y: 0, energyUsed: 0, distance: 0, areaCleaned: 0, heading: 0, speed: 0, turnRate: 0, brushRPM: 0,
-            suction: 0, waterFlow: 0, hopperFill: 0, cleanWater: 0, dirtyWater: 0, batterySOC: 0, batteryVoltage: 0,
-            batteryCurrent: 0, batteryTemperature: 0, mode: .auto, status: .idle, brushDown: false, spraying: false)))
+        let state = FrameEncoder.encodeBody(
+            .sanitationState(
+                SanitationState(
+                    x: 0,
+                    y: 0,
+                    energyUsed: 0,
+                    distance: 0,
+                    areaCleaned: 0,
+                    heading: 0,
+                    speed: 0,
+                    turnRate: 0,
+                    brushRPM: 0,
+                    suction: 0,
+                    waterFlow: 0,
+                    hopperFill: 0,
+                    cleanWater: 0,
+                    dirtyWater: 0,
+                    batterySOC: 0,
+                    batteryVoltage: 0,
+                    batteryCurrent: 0,
+                    batteryTemperature: 0,
+                    mode: .auto,
+                    status: .idle,
+                    brushDown: false,
+                    spraying: false
+                )
+            )
+        )
         let body = state + [UInt8](repeating: 0x55, count: FrameHeader.maximumFrameSize - 32 - 4 - state.count)
         let bytes = Self.frame(type: MessageType.sanitationState.rawValue, minor: 1, body: body)
         #expect(bytes.count == FrameHeader.maximumFrameSize)
@@ -134,10 +192,12 @@ struct FrameDecoderTests {
     }
 
     @Test func errorCodesAreTheProtocolsStableStrings() {
-        #expect(ProtocolError.Code.allCases.map(\.rawValue) == [
-            "oversized", "truncated_header", "bad_magic", "unsupported_version", "bad_header_length",
-            "truncated_body", "length_mismatch", "bad_checksum", "unknown_message_type", "bad_body_length",
-            "invalid_value", "unknown_enum_value",
-        ])
+        #expect(
+            ProtocolError.Code.allCases.map(\.rawValue) == [
+                "oversized", "truncated_header", "bad_magic", "unsupported_version", "bad_header_length",
+                "truncated_body", "length_mismatch", "bad_checksum", "unknown_message_type", "bad_body_length",
+                "invalid_value", "unknown_enum_value",
+            ]
+        )
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetProtocol
 
 /// Seeded random and mutated frames never crash the decoder: each is decoded or
@@ -74,7 +75,8 @@ struct FuzzTests {
                     [0x00, 0x00, 0xC0, 0x7F], [0x00, 0x00, 0x80, 0x7F], [0x00, 0x00, 0x80, 0xFF],
                     [0x00, 0x00, 0x48, 0x43], [0x00, 0x00, 0x80, 0xBF], [0x02], [0xFF], [0x09],
                 ]
-                let patch = Bool.random(using: &random)
+                let patch =
+                    Bool.random(using: &random)
                     ? specials.randomElement(using: &random)! : [UInt8.random(in: 0...255, using: &random)]
                 for (index, byte) in patch.enumerated() where offset + index < frame.count - 4 {
                     frame[offset + index] = byte
@@ -115,9 +117,13 @@ struct FuzzTests {
                 #expect((try? headerResult.get()) == frame.header)
                 // What was accepted encodes to a frame that decodes to the same message.
                 let encoded = FrameEncoder.encode(
-                    frame.message, robotID: frame.header.robotID, bootEpoch: frame.header.bootEpoch,
-                    sequence: frame.header.sequence, timestampNanoseconds: frame.header.timestampNanoseconds,
-                    flags: frame.header.flags)
+                    frame.message,
+                    robotID: frame.header.robotID,
+                    bootEpoch: frame.header.bootEpoch,
+                    sequence: frame.header.sequence,
+                    timestampNanoseconds: frame.header.timestampNanoseconds,
+                    flags: frame.header.flags
+                )
                 let again = try FrameDecoder.decode(encoded)
                 #expect(FrameEncoder.encodeBody(again.message) == FrameEncoder.encodeBody(frame.message))
             } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FleetProtocol
 
 /// Protocols/vectors (written by the Python reference's make_vectors.py): the Swift
@@ -45,7 +46,9 @@ struct GoldenVectorTests {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(digits.count / 2)
         for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else {
+                return nil
+            }
             bytes.append(byte)
         }
         return bytes
@@ -88,18 +91,25 @@ struct GoldenVectorTests {
             return
         }
         #expect(Set(body.keys) == Set(schema.valueFields.map(\.name)), "body keys are the non-reserved fields")
-        let actual = frame.message.fieldValues
+        let actual = frame.message.schemaValues
         for field in schema.valueFields {
-            let expected = body[field.name].flatMap { FieldValue(json: $0, field: field) }
-            #expect(expected != nil, "\(vector.name).\(field.name): unreadable JSON value \(String(describing: body[field.name]))")
+            let expected = body[field.name].flatMap { SchemaValue(json: $0, field: field) }
+            #expect(
+                expected != nil,
+                "\(vector.name).\(field.name): unreadable JSON value \(String(describing: body[field.name]))"
+            )
             #expect(actual[field.name] == expected, "\(vector.name).\(field.name)")
         }
 
         if entry["decode_only"]?.bool != true {
             let encoded = FrameEncoder.encode(
-                frame.message, robotID: frame.header.robotID, bootEpoch: frame.header.bootEpoch,
-                sequence: frame.header.sequence, timestampNanoseconds: frame.header.timestampNanoseconds,
-                flags: frame.header.flags)
+                frame.message,
+                robotID: frame.header.robotID,
+                bootEpoch: frame.header.bootEpoch,
+                sequence: frame.header.sequence,
+                timestampNanoseconds: frame.header.timestampNanoseconds,
+                flags: frame.header.flags
+            )
             #expect(encoded == bytes, "\(vector.name): re-encoded bytes differ")
         }
     }

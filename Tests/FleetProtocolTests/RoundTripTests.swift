@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetProtocol
 
 /// Random valid bodies built from the schema alone decode to their values and encode
@@ -18,16 +19,21 @@ struct RoundTripTests {
             let frame = try FrameDecoder.decode(bytes)
             #expect(frame.header == header)
             #expect(frame.message.type == type)
-            #expect(frame.message.fieldValues == body.values)
+            #expect(frame.message.schemaValues == body.values)
 
             let encoded = FrameEncoder.encode(
-                frame.message, robotID: header.robotID, bootEpoch: header.bootEpoch, sequence: header.sequence,
-                timestampNanoseconds: header.timestampNanoseconds, flags: header.flags)
+                frame.message,
+                robotID: header.robotID,
+                bootEpoch: header.bootEpoch,
+                sequence: header.sequence,
+                timestampNanoseconds: header.timestampNanoseconds,
+                flags: header.flags
+            )
             #expect(encoded == bytes)
             #expect(FrameEncoder.encodeBody(frame.message) == body.bytes)
 
             let again = try FrameDecoder.decode(encoded)
-            #expect(again.message.fieldValues == body.values)
+            #expect(again.message.schemaValues == body.values)
             if !body.values.values.contains(where: { if case .real(let v) = $0 { v.isNaN } else { false } }) {
                 #expect(again == frame)
             }
@@ -38,13 +44,22 @@ struct RoundTripTests {
     func encodingIntoABufferWritesTheSameBytes(type: MessageType) throws {
         var random = SplitMix64(seed: 0xB0FF + UInt64(type.rawValue))
         let header = FrameHeader.random(type, using: &random)
-        let bytes = FrameEncoder.encode(header: header, body: RandomBody(Schema.current.message(type), using: &random).bytes)
+        let bytes = FrameEncoder.encode(
+            header: header,
+            body: RandomBody(Schema.current.message(type), using: &random).bytes
+        )
         let message = try FrameDecoder.decode(bytes).message
         var buffer = [UInt8](repeating: 0xEE, count: MessageType.maximumFrameSize + 16)
         let written = buffer.withUnsafeMutableBytes {
             FrameEncoder.encode(
-                message, robotID: header.robotID, bootEpoch: header.bootEpoch, sequence: header.sequence,
-                timestampNanoseconds: header.timestampNanoseconds, flags: header.flags, into: $0)
+                message,
+                robotID: header.robotID,
+                bootEpoch: header.bootEpoch,
+                sequence: header.sequence,
+                timestampNanoseconds: header.timestampNanoseconds,
+                flags: header.flags,
+                into: $0
+            )
         }
         #expect(written == type.frameSize)
         #expect(Array(buffer[..<written]) == bytes)
@@ -55,7 +70,9 @@ struct RoundTripTests {
         var random = SplitMix64(seed: 77)
         for type in MessageType.allCases {
             let bytes = FrameEncoder.encode(
-                header: .random(type, using: &random), body: RandomBody(Schema.current.message(type), using: &random).bytes)
+                header: .random(type, using: &random),
+                body: RandomBody(Schema.current.message(type), using: &random).bytes
+            )
             let whole = try FrameDecoder.decode(bytes)
             let (header, message) = try bytes.withUnsafeBytes { buffer in
                 Result { () throws(ProtocolError) in
@@ -64,7 +81,7 @@ struct RoundTripTests {
                 }
             }.get()
             #expect(header == whole.header)
-            #expect(message.fieldValues == whole.message.fieldValues)
+            #expect(message.schemaValues == whole.message.schemaValues)
         }
     }
 
@@ -82,7 +99,7 @@ struct RoundTripTests {
                 }
             }
             let frame = try FrameDecoder.decode(FrameEncoder.encode(header: .random(type, using: &random), body: dirty))
-            #expect(frame.message.fieldValues == body.values, "\(type)")
+            #expect(frame.message.schemaValues == body.values, "\(type)")
             #expect(FrameEncoder.encodeBody(frame.message) == body.bytes, "\(type)")
         }
     }
@@ -90,7 +107,13 @@ struct RoundTripTests {
     @Test func messageConveniencesAgreeWithTheHeader() {
         let fault = Message.fault(Fault(code: 3, severity: .critical, active: true))
         let bytes = FrameEncoder.encode(
-            fault, robotID: 42, bootEpoch: 7, sequence: 9, timestampNanoseconds: 1_000, flags: FrameHeader.simulatedTimeFlag)
+            fault,
+            robotID: 42,
+            bootEpoch: 7,
+            sequence: 9,
+            timestampNanoseconds: 1_000,
+            flags: FrameHeader.simulatedTimeFlag
+        )
         #expect(bytes.count == MessageType.fault.frameSize)
         let frame = try? FrameDecoder.decode(bytes)
         #expect(frame?.message == fault)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetProtocol
 
 /// Holds the codec's hand-written tables to Protocols/schema.json, so the two cannot drift.
@@ -50,7 +51,10 @@ struct SchemaConformanceTests {
     @Test(arguments: MessageType.allCases)
     func messagePropertiesAreTheSchemaFieldsInOrder(type: MessageType) {
         var random = SplitMix64(seed: 1)
-        let bytes = FrameEncoder.encode(header: .random(type, using: &random), body: RandomBody(schema.message(type), using: &random).bytes)
+        let bytes = FrameEncoder.encode(
+            header: .random(type, using: &random),
+            body: RandomBody(schema.message(type), using: &random).bytes
+        )
         let message = try? FrameDecoder.decode(bytes).message
         let properties = message?.properties.map(\.name) ?? []
         #expect(properties == schema.message(type).valueFields.map { Schema.propertyName($0.name) })
@@ -59,7 +63,10 @@ struct SchemaConformanceTests {
     @Test(arguments: MessageType.allCases)
     func encodingWritesExactlyTheBodySize(type: MessageType) throws {
         var random = SplitMix64(seed: 2)
-        let frame = FrameEncoder.encode(header: .random(type, using: &random), body: RandomBody(schema.message(type), using: &random).bytes)
+        let frame = FrameEncoder.encode(
+            header: .random(type, using: &random),
+            body: RandomBody(schema.message(type), using: &random).bytes
+        )
         let message = try FrameDecoder.decode(frame).message
         #expect(FrameEncoder.encodeBody(message).count == type.bodySize)
         let encoded = FrameEncoder.encode(message, robotID: 1, bootEpoch: 0, sequence: 0, timestampNanoseconds: 0)

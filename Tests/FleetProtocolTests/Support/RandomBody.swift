@@ -1,18 +1,19 @@
 import Foundation
+
 @testable import FleetProtocol
 
 /// A valid message body made from the schema alone (not from the codec's tables),
 /// with the values it holds: what a correct decoder must return for those bytes.
 struct RandomBody {
     var bytes: [UInt8]
-    var values: [String: FieldValue]
+    var values: [String: SchemaValue]
 
     init(_ message: Schema.Message, using random: inout SplitMix64) {
         bytes = [UInt8](repeating: 0, count: message.size)
         values = [:]
         for field in message.valueFields {
             let elementSize = Schema.current.types[field.type]!
-            var elements: [FieldValue] = []
+            var elements: [SchemaValue] = []
             for index in 0..<(field.count ?? 1) {
                 let (raw, value) = RandomBody.element(field, using: &random)
                 for byte in 0..<elementSize {
@@ -25,7 +26,7 @@ struct RandomBody {
     }
 
     /// One element's bit pattern (little-endian low bytes used) and value.
-    private static func element(_ field: Schema.Field, using random: inout SplitMix64) -> (UInt64, FieldValue) {
+    private static func element(_ field: Schema.Field, using random: inout SplitMix64) -> (UInt64, SchemaValue) {
         if let enumName = field.enum {
             let (name, value) = Schema.current.enums[enumName]!.values.randomElement(using: &random)!
             return (UInt64(value), .name(name))
@@ -96,11 +97,13 @@ extension FrameHeader {
     /// A v1.0 header for `type` with random sender fields.
     static func random(_ type: MessageType, using random: inout SplitMix64) -> FrameHeader {
         FrameHeader(
-            messageType: type.rawValue, flags: UInt8.random(in: 0...1, using: &random),
+            messageType: type.rawValue,
+            flags: UInt8.random(in: 0...1, using: &random),
             robotID: UInt32.random(in: 1...UInt32.max, using: &random),
             bootEpoch: UInt32.random(in: 0...UInt32.max, using: &random),
             sequence: UInt32.random(in: 0...UInt32.max, using: &random),
             bodyLength: UInt32(type.bodySize),
-            timestampNanoseconds: UInt64.random(in: 0...UInt64.max, using: &random))
+            timestampNanoseconds: UInt64.random(in: 0...UInt64.max, using: &random)
+        )
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import FleetProtocol
 
 /// Protocols/schema.json as the tests read it: independent of the codec's own tables.
@@ -32,8 +33,15 @@ struct Schema: Decodable {
         /// The field as a `FieldLayout`, for comparing with the codec's tables.
         var layout: FieldLayout {
             FieldLayout(
-                name, FieldLayout.ScalarType(rawValue: type)!, count: count ?? 1, at: offset, enum: self.enum,
-                min: min, max: max, nanAllowed: nanAllowed ?? false)
+                name,
+                FieldLayout.ScalarType(rawValue: type)!,
+                count: count ?? 1,
+                at: offset,
+                enum: self.enum,
+                min: min,
+                max: max,
+                nanAllowed: nanAllowed ?? false
+            )
         }
     }
 
@@ -96,6 +104,7 @@ struct Schema: Decodable {
     static func propertyName(_ schemaName: String) -> String {
         let words = schemaName.split(separator: "_").map(String.init)
         let initialisms = ["id": "ID", "soc": "SOC", "rpm": "RPM"]
-        return words[0] + words.dropFirst().map { initialisms[$0] ?? $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        return words[0]
+            + words.dropFirst().map { initialisms[$0] ?? $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }

@@ -3,15 +3,15 @@
 /// A field's value in a form the codec, the schema-driven generator and the golden
 /// vectors can all be compared in. Reals compare by bit pattern, any NaN equal to any
 /// NaN (the wire keeps -0.0 apart from 0.0; NaN payloads are not part of a value).
-enum FieldValue: Equatable, CustomStringConvertible {
+enum SchemaValue: Equatable, CustomStringConvertible {
     case unsigned(UInt64)
     case signed(Int64)
     case real(Double)
     case bool(Bool)
     case name(String)
-    case list([FieldValue])
+    case list([SchemaValue])
 
-    static func == (lhs: FieldValue, rhs: FieldValue) -> Bool {
+    static func == (lhs: SchemaValue, rhs: SchemaValue) -> Bool {
         switch (lhs, rhs) {
         case (.unsigned(let a), .unsigned(let b)): a == b
         case (.signed(let a), .signed(let b)): a == b
@@ -62,9 +62,9 @@ enum FieldValue: Equatable, CustomStringConvertible {
             guard let elements = json.array else { return nil }
             var scalar = field
             scalar.count = nil
-            var values: [FieldValue] = []
+            var values: [SchemaValue] = []
             for element in elements {
-                guard let value = FieldValue(json: element, field: scalar) else { return nil }
+                guard let value = SchemaValue(json: element, field: scalar) else { return nil }
                 values.append(value)
             }
             self = .list(values)
@@ -98,12 +98,12 @@ extension Message {
     }
 
     /// The message's values keyed by schema field name, read through its properties.
-    var fieldValues: [String: FieldValue] {
+    var schemaValues: [String: SchemaValue] {
         let schema = Schema.current.message(type)
         let byProperty = Dictionary(properties.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-        var values: [String: FieldValue] = [:]
+        var values: [String: SchemaValue] = [:]
         for field in schema.valueFields {
-            if let raw = byProperty[Schema.propertyName(field.name)], let value = FieldValue(property: raw) {
+            if let raw = byProperty[Schema.propertyName(field.name)], let value = SchemaValue(property: raw) {
                 values[field.name] = value
             }
         }

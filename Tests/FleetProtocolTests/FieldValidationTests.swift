@@ -137,7 +137,7 @@ struct FieldValidationTests {
             heading: 0.5,
             speed: 1,
             turnRate: 0,
-            brushRPM: 100,
+            brushRpm: 100,
             suction: 50,
             waterFlow: 1,
             hopperFill: 10,
@@ -166,7 +166,7 @@ struct FieldValidationTests {
 
         var below = state
         below.batterySOC = 87
-        below.brushRPM = -2
+        below.brushRpm = -2
         let belowFrame = FrameEncoder.encode(
             .sanitationState(below),
             robotID: 1,

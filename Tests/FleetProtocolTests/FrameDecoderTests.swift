@@ -154,7 +154,7 @@ struct FrameDecoderTests {
                     heading: 0,
                     speed: 0,
                     turnRate: 0,
-                    brushRPM: 0,
+                    brushRpm: 0,
                     suction: 0,
                     waterFlow: 0,
                     hopperFill: 0,

@@ -17,7 +17,7 @@ public struct SanitationState: Sendable, Equatable {
     /// Yaw rate. [rad/s]
     public var turnRate: Float
     /// Main brush speed. [rpm]
-    public var brushRPM: Float
+    public var brushRpm: Float
     /// Suction fan power. [%]
     public var suction: Float
     /// Spray water flow. [l/min]
@@ -54,7 +54,7 @@ public struct SanitationState: Sendable, Equatable {
         heading: Float,
         speed: Float,
         turnRate: Float,
-        brushRPM: Float,
+        brushRpm: Float,
         suction: Float,
         waterFlow: Float,
         hopperFill: Float,
@@ -77,7 +77,7 @@ public struct SanitationState: Sendable, Equatable {
         self.heading = heading
         self.speed = speed
         self.turnRate = turnRate
-        self.brushRPM = brushRPM
+        self.brushRpm = brushRpm
         self.suction = suction
         self.waterFlow = waterFlow
         self.hopperFill = hopperFill
@@ -131,7 +131,7 @@ extension SanitationState: MessageBody {
         heading = try body.f32(40, "heading")
         speed = try body.f32(44, "speed")
         turnRate = try body.f32(48, "turn_rate")
-        brushRPM = try body.f32(52, "brush_rpm", min: 0)
+        brushRpm = try body.f32(52, "brush_rpm", min: 0)
         suction = try body.f32(56, "suction", min: 0, max: 100)
         waterFlow = try body.f32(60, "water_flow", min: 0)
         hopperFill = try body.f32(64, "hopper_fill", min: 0, max: 100)
@@ -156,7 +156,7 @@ extension SanitationState: MessageBody {
         body.write(heading, at: 40)
         body.write(speed, at: 44)
         body.write(turnRate, at: 48)
-        body.write(brushRPM, at: 52)
+        body.write(brushRpm, at: 52)
         body.write(suction, at: 56)
         body.write(waterFlow, at: 60)
         body.write(hopperFill, at: 64)

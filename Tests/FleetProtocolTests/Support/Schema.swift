@@ -100,10 +100,10 @@ struct Schema: Decodable {
     }
 
     /// Swift property name for a schema field: lowerCamelCase, with the initialisms
-    /// `id`, `soc` and `rpm` in capitals (`robot_id` → `robotID`, `battery_soc` → `batterySOC`).
+    /// `id` and `soc` in capitals (`robot_id` → `robotID`, `battery_soc` → `batterySOC`).
     static func propertyName(_ schemaName: String) -> String {
         let words = schemaName.split(separator: "_").map(String.init)
-        let initialisms = ["id": "ID", "soc": "SOC", "rpm": "RPM"]
+        let initialisms = ["id": "ID", "soc": "SOC"]
         return words[0]
             + words.dropFirst().map { initialisms[$0] ?? $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }

@@ -36,7 +36,8 @@ let package = Package(
         ),
         // The wire protocol codec: pure, no I/O.
         .target(
-            name: "FleetProtocol"
+            name: "FleetProtocol",
+            exclude: ["README.md"]
         ),
         // Seeded arenas, robot models and the fleet runner's simulation core.
         .target(
@@ -74,9 +75,14 @@ let package = Package(
             name: "ZeroMQTests",
             dependencies: ["ZeroMQ"]
         ),
+        // Test support: counts heap allocations per thread (interposes malloc).
+        .target(
+            name: "AllocationCounter",
+            path: "Tests/AllocationCounter"
+        ),
         .testTarget(
             name: "FleetProtocolTests",
-            dependencies: ["FleetProtocol", "ZeroMQ"]
+            dependencies: ["FleetProtocol", "ZeroMQ", "AllocationCounter"]
         ),
         .testTarget(
             name: "FleetIngestTests",

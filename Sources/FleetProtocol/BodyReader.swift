@@ -49,16 +49,22 @@ struct BodyReader {
         let raw = bytes[offset]
         guard let value = E(rawValue: raw) else {
             throw ProtocolError(
-                code: .unknownEnumValue, messageType: messageType.schemaName, field: field,
+                code: .unknownEnumValue,
+                messageType: messageType.schemaName,
+                field: field,
                 message: "\(messageType.schemaName).\(field): \(raw) is not a value of enum \(E.schemaEnumName)",
-                header: header)
+                header: header
+            )
         }
         return value
     }
 
     /// An `f32`: finite (or NaN where allowed) and within `min...max`.
     func f32(
-        _ offset: Int, _ field: String, min: Double = -.infinity, max: Double = .infinity,
+        _ offset: Int,
+        _ field: String,
+        min: Double = -.infinity,
+        max: Double = .infinity,
         nanAllowed: Bool = false
     ) throws(ProtocolError) -> Float {
         let value = Float(bitPattern: u32(offset))
@@ -68,7 +74,10 @@ struct BodyReader {
 
     /// An `f64`: finite (or NaN where allowed) and within `min...max`.
     func f64(
-        _ offset: Int, _ field: String, min: Double = -.infinity, max: Double = .infinity,
+        _ offset: Int,
+        _ field: String,
+        min: Double = -.infinity,
+        max: Double = .infinity,
         nanAllowed: Bool = false
     ) throws(ProtocolError) -> Double {
         let value = Double(bitPattern: u64(offset))
@@ -90,7 +99,13 @@ struct BodyReader {
     }
 
     @inline(__always)
-    private func check(_ value: Double, _ field: String, min: Double, max: Double, nanAllowed: Bool) throws(ProtocolError) {
+    private func check(
+        _ value: Double,
+        _ field: String,
+        min: Double,
+        max: Double,
+        nanAllowed: Bool
+    ) throws(ProtocolError) {
         if value.isNaN {
             guard nanAllowed else { throw invalid(field, "nan is not allowed") }
             return
@@ -109,8 +124,12 @@ struct BodyReader {
     private func invalid(_ field: String, _ detail: String, index: Int? = nil) -> ProtocolError {
         let element = index.map { "[\($0)]" } ?? ""
         return ProtocolError(
-            code: .invalidValue, messageType: messageType.schemaName, field: field,
-            message: "\(messageType.schemaName).\(field)\(element): \(detail)", header: header)
+            code: .invalidValue,
+            messageType: messageType.schemaName,
+            field: field,
+            message: "\(messageType.schemaName).\(field)\(element): \(detail)",
+            header: header
+        )
     }
 
     /// Bounds as the schema writes them: `100`, not `100.0`.

@@ -38,8 +38,14 @@ public struct FieldLayout: Sendable, Equatable {
     public var nanAllowed: Bool
 
     public init(
-        _ name: String, _ type: ScalarType, count: Int = 1, at offset: Int, enum enumName: String? = nil,
-        min minimum: Double? = nil, max maximum: Double? = nil, nanAllowed: Bool = false
+        _ name: String,
+        _ type: ScalarType,
+        count: Int = 1,
+        at offset: Int,
+        enum enumName: String? = nil,
+        min minimum: Double? = nil,
+        max maximum: Double? = nil,
+        nanAllowed: Bool = false
     ) {
         self.name = name
         self.type = type

@@ -12,53 +12,70 @@ public enum FrameDecoder {
         let count = bytes.count
         guard count <= FrameHeader.maximumFrameSize else {
             throw ProtocolError(
-                code: .oversized, message: "frame is \(count) bytes, limit \(FrameHeader.maximumFrameSize)")
+                code: .oversized,
+                message: "frame is \(count) bytes, limit \(FrameHeader.maximumFrameSize)"
+            )
         }
         guard count >= FrameHeader.size else {
             throw ProtocolError(
-                code: .truncatedHeader, message: "frame is \(count) bytes, header needs \(FrameHeader.size)")
+                code: .truncatedHeader,
+                message: "frame is \(count) bytes, header needs \(FrameHeader.size)"
+            )
         }
         let header = readHeader(bytes)
         guard count >= Int(header.headerLength) else {
             throw ProtocolError(
-                code: .truncatedHeader, message: "frame is \(count) bytes, header_length says \(header.headerLength)")
+                code: .truncatedHeader,
+                message: "frame is \(count) bytes, header_length says \(header.headerLength)"
+            )
         }
         let magic = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt16.self))
         guard magic == FrameHeader.magic else {
             throw ProtocolError(
-                code: .badMagic, message: "magic is \(hex(bytes[0]))\(hex(bytes[1])), expected 4654 (\"FT\")")
+                code: .badMagic,
+                message: "magic is \(hex(bytes[0]))\(hex(bytes[1])), expected 4654 (\"FT\")"
+            )
         }
         guard header.versionMajor == FrameHeader.currentVersionMajor else {
             throw ProtocolError(
                 code: .unsupportedVersion,
-                message: "major version \(header.versionMajor), this decoder knows \(FrameHeader.currentVersionMajor)")
+                message: "major version \(header.versionMajor), this decoder knows \(FrameHeader.currentVersionMajor)"
+            )
         }
         guard Int(header.headerLength) >= FrameHeader.size else {
             throw ProtocolError(
-                code: .badHeaderLength, message: "header_length \(header.headerLength) < \(FrameHeader.size)")
+                code: .badHeaderLength,
+                message: "header_length \(header.headerLength) < \(FrameHeader.size)"
+            )
         }
         let expected = header.frameLength
         guard count >= expected else {
             throw ProtocolError(
                 code: .truncatedBody,
-                message: "frame is \(count) bytes, header says \(expected) (+\(header.bodyLength) body)")
+                message: "frame is \(count) bytes, header says \(expected) (+\(header.bodyLength) body)"
+            )
         }
         guard count <= expected else {
             throw ProtocolError(
                 code: .lengthMismatch,
-                message: "frame is \(count) bytes, header says \(expected) (\(count - expected) extra)")
+                message: "frame is \(count) bytes, header says \(expected) (\(count - expected) extra)"
+            )
         }
         let checked = expected - FrameHeader.trailerSize
         let trailer = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: checked, as: UInt32.self))
         let computed = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[..<checked]))
         guard trailer == computed else {
             throw ProtocolError(
-                code: .badChecksum, message: "trailer 0x\(hex(trailer)), computed 0x\(hex(computed))")
+                code: .badChecksum,
+                message: "trailer 0x\(hex(trailer)), computed 0x\(hex(computed))"
+            )
         }
         guard let type = header.knownMessageType else {
             throw ProtocolError(
-                code: .unknownMessageType, message: "message type \(header.messageType) is not known in v1.0",
-                header: header)
+                code: .unknownMessageType,
+                message: "message type \(header.messageType) is not known in v1.0",
+                header: header
+            )
         }
         try checkBodyLength(header, type)
         return header
@@ -85,20 +102,25 @@ public enum FrameDecoder {
     /// Body bytes past the type's size (a newer minor version's appended fields) are
     /// ignored.
     public static func decodeMessage(
-        of header: FrameHeader, in frame: UnsafeRawBufferPointer
+        of header: FrameHeader,
+        in frame: UnsafeRawBufferPointer
     ) throws(ProtocolError) -> Message {
         guard let type = header.knownMessageType else {
             throw ProtocolError(
-                code: .unknownMessageType, message: "message type \(header.messageType) is not known in v1.0",
-                header: header)
+                code: .unknownMessageType,
+                message: "message type \(header.messageType) is not known in v1.0",
+                header: header
+            )
         }
         try checkBodyLength(header, type)
         let start = Int(header.headerLength)
         guard frame.count >= start + type.bodySize else {
             throw ProtocolError(
-                code: .truncatedBody, messageType: type.schemaName,
+                code: .truncatedBody,
+                messageType: type.schemaName,
                 message: "frame is \(frame.count) bytes, \(type.schemaName) needs \(start + type.bodySize)",
-                header: header)
+                header: header
+            )
         }
         let body = UnsafeRawBufferPointer(rebasing: frame[start..<(start + type.bodySize)])
         return try Message.decode(type, from: BodyReader(bytes: body, messageType: type, header: header))
@@ -112,16 +134,20 @@ public enum FrameDecoder {
         if header.versionMinor <= FrameHeader.currentVersionMinor {
             guard length == type.bodySize else {
                 throw ProtocolError(
-                    code: .badBodyLength, messageType: type.schemaName,
+                    code: .badBodyLength,
+                    messageType: type.schemaName,
                     message: "body_length \(length), \(type.schemaName) is \(type.bodySize) bytes",
-                    header: header)
+                    header: header
+                )
             }
         } else {
             guard length >= type.bodySize else {
                 throw ProtocolError(
-                    code: .badBodyLength, messageType: type.schemaName,
+                    code: .badBodyLength,
+                    messageType: type.schemaName,
                     message: "body_length \(length), \(type.schemaName) needs at least \(type.bodySize) bytes",
-                    header: header)
+                    header: header
+                )
             }
         }
     }
@@ -139,7 +165,8 @@ public enum FrameDecoder {
             bootEpoch: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self)),
             sequence: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt32.self)),
             bodyLength: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 20, as: UInt32.self)),
-            timestampNanoseconds: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+            timestampNanoseconds: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+        )
     }
 
     private static func hex<T: FixedWidthInteger>(_ value: T) -> String {

@@ -7,14 +7,23 @@
 public enum FrameEncoder {
     /// A complete frame for `message`, version 1.0, header length 32.
     public static func encode(
-        _ message: Message, robotID: UInt32, bootEpoch: UInt32, sequence: UInt32,
-        timestampNanoseconds: UInt64, flags: UInt8 = 0
+        _ message: Message,
+        robotID: UInt32,
+        bootEpoch: UInt32,
+        sequence: UInt32,
+        timestampNanoseconds: UInt64,
+        flags: UInt8 = 0
     ) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: message.type.frameSize) { buffer, initialized in
             initialized = encode(
-                message, robotID: robotID, bootEpoch: bootEpoch, sequence: sequence,
-                timestampNanoseconds: timestampNanoseconds, flags: flags,
-                into: UnsafeMutableRawBufferPointer(buffer))
+                message,
+                robotID: robotID,
+                bootEpoch: bootEpoch,
+                sequence: sequence,
+                timestampNanoseconds: timestampNanoseconds,
+                flags: flags,
+                into: UnsafeMutableRawBufferPointer(buffer)
+            )
         }
     }
 
@@ -25,14 +34,28 @@ public enum FrameEncoder {
     ///   (`MessageType.maximumFrameSize` fits every type).
     @discardableResult
     public static func encode(
-        _ message: Message, robotID: UInt32, bootEpoch: UInt32, sequence: UInt32,
-        timestampNanoseconds: UInt64, flags: UInt8 = 0, into buffer: UnsafeMutableRawBufferPointer
+        _ message: Message,
+        robotID: UInt32,
+        bootEpoch: UInt32,
+        sequence: UInt32,
+        timestampNanoseconds: UInt64,
+        flags: UInt8 = 0,
+        into buffer: UnsafeMutableRawBufferPointer
     ) -> Int {
         let type = message.type
-        precondition(buffer.count >= type.frameSize, "buffer of \(buffer.count) bytes for a \(type.frameSize)-byte frame")
+        precondition(
+            buffer.count >= type.frameSize,
+            "buffer of \(buffer.count) bytes for a \(type.frameSize)-byte frame"
+        )
         let header = FrameHeader(
-            messageType: type.rawValue, flags: flags, robotID: robotID, bootEpoch: bootEpoch,
-            sequence: sequence, bodyLength: UInt32(type.bodySize), timestampNanoseconds: timestampNanoseconds)
+            messageType: type.rawValue,
+            flags: flags,
+            robotID: robotID,
+            bootEpoch: bootEpoch,
+            sequence: sequence,
+            bodyLength: UInt32(type.bodySize),
+            timestampNanoseconds: timestampNanoseconds
+        )
         writeHeader(header, into: buffer)
         let bodyEnd = FrameHeader.size + type.bodySize
         let body = UnsafeMutableRawBufferPointer(rebasing: buffer[FrameHeader.size..<bodyEnd])
@@ -84,14 +107,6 @@ public enum FrameEncoder {
         let checksum = CRC32.checksum(UnsafeRawBufferPointer(rebasing: buffer[..<offset]))
         buffer.storeBytes(of: checksum.littleEndian, toByteOffset: offset, as: UInt32.self)
     }
-}
-
-extension MessageType {
-    /// Bytes of a whole v1.0 frame of this type: header, body and trailer.
-    public var frameSize: Int { FrameHeader.size + bodySize + FrameHeader.trailerSize }
-
-    /// The largest `frameSize` of any type: a sender buffer this big fits every message.
-    public static let maximumFrameSize: Int = allCases.map(\.frameSize).max() ?? FrameHeader.maximumFrameSize
 }
 
 extension Array where Element == UInt8 {

@@ -104,7 +104,9 @@ public enum MessageType: UInt8, CaseIterable, Sendable {
             .state
         case .collision, .nearMiss, .fault, .interventionStart, .interventionEnd, .fall, .getUp, .dump, .litterPickup:
             .robotEvent
-        case .runState, .litterCollected, .litterSpilled, .contact, .nearMissObserved, .geofenceExit, .intervention, .stainWashed, .rampClimbed, .sprayViolation, .transferDump, .docked, .itemPlaced, .binDelivered, .fallObserved:
+        case .runState, .litterCollected, .litterSpilled, .contact, .nearMissObserved, .geofenceExit, .intervention,
+            .stainWashed, .rampClimbed, .sprayViolation, .transferDump, .docked, .itemPlaced, .binDelivered,
+            .fallObserved:
             .refereeEvent
         case .ack:
             .control

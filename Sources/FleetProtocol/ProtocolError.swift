@@ -48,7 +48,10 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
     public var header: FrameHeader?
 
     public init(
-        code: Code, messageType: String? = nil, field: String? = nil, message: String,
+        code: Code,
+        messageType: String? = nil,
+        field: String? = nil,
+        message: String,
         header: FrameHeader? = nil
     ) {
         self.code = code

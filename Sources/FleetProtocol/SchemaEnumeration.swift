@@ -19,7 +19,9 @@ extension SchemaEnumeration {
 
 /// Who is driving the robot.
 public enum Mode: UInt8, SchemaEnumeration {
-    case auto = 0, teleop = 1, estop = 2
+    case auto = 0
+    case teleop = 1
+    case estop = 2
 
     public static var schemaEnumName: String { "mode" }
     public var schemaName: String {
@@ -33,7 +35,14 @@ public enum Mode: UInt8, SchemaEnumeration {
 
 /// What a sanitation robot is doing.
 public enum SanitationStatus: UInt8, SchemaEnumeration {
-    case idle = 0, cleaning = 1, transit = 2, dumping = 3, charging = 4, fault = 5, docked = 6, stuck = 7
+    case idle = 0
+    case cleaning = 1
+    case transit = 2
+    case dumping = 3
+    case charging = 4
+    case fault = 5
+    case docked = 6
+    case stuck = 7
 
     public static var schemaEnumName: String { "sanitation_status" }
     public var schemaName: String {
@@ -52,8 +61,16 @@ public enum SanitationStatus: UInt8, SchemaEnumeration {
 
 /// Phase of a humanoid's litter task.
 public enum TaskPhase: UInt8, SchemaEnumeration {
-    case idle = 0, walking = 1, searching = 2, picking = 3, placing = 4, carryingBin = 5
-    case delivering = 6, fallen = 7, gettingUp = 8, done = 9
+    case idle = 0
+    case walking = 1
+    case searching = 2
+    case picking = 3
+    case placing = 4
+    case carryingBin = 5
+    case delivering = 6
+    case fallen = 7
+    case gettingUp = 8
+    case done = 9
 
     public static var schemaEnumName: String { "task_phase" }
     public var schemaName: String {
@@ -74,7 +91,12 @@ public enum TaskPhase: UInt8, SchemaEnumeration {
 
 /// What a robot met, as the robot classifies it.
 public enum AgentClass: UInt8, SchemaEnumeration {
-    case unknown = 0, `static` = 1, pedestrian = 2, cyclist = 3, vehicle = 4, robot = 5
+    case unknown = 0
+    case `static` = 1
+    case pedestrian = 2
+    case cyclist = 3
+    case vehicle = 4
+    case robot = 5
 
     public static var schemaEnumName: String { "agent_class" }
     public var schemaName: String {
@@ -91,7 +113,10 @@ public enum AgentClass: UInt8, SchemaEnumeration {
 
 /// What a robot touched, as the rulebook classes it (no 0: the referee always knows).
 public enum ContactClass: UInt8, SchemaEnumeration {
-    case `static` = 1, pedestrian = 2, cyclist = 3, vehicle = 4
+    case `static` = 1
+    case pedestrian = 2
+    case cyclist = 3
+    case vehicle = 4
 
     public static var schemaEnumName: String { "contact_class" }
     public var schemaName: String {
@@ -106,7 +131,10 @@ public enum ContactClass: UInt8, SchemaEnumeration {
 
 /// Fault severity.
 public enum Severity: UInt8, SchemaEnumeration {
-    case info = 0, warning = 1, error = 2, critical = 3
+    case info = 0
+    case warning = 1
+    case error = 2
+    case critical = 3
 
     public static var schemaEnumName: String { "severity" }
     public var schemaName: String {
@@ -121,7 +149,11 @@ public enum Severity: UInt8, SchemaEnumeration {
 
 /// Kind of human intervention (rulebook A criterion).
 public enum InterventionKind: UInt8, SchemaEnumeration {
-    case teleopSegment = 0, rescue = 1, reposition = 2, remoteRestart = 3, operatorHint = 4
+    case teleopSegment = 0
+    case rescue = 1
+    case reposition = 2
+    case remoteRestart = 3
+    case operatorHint = 4
 
     public static var schemaEnumName: String { "intervention_kind" }
     public var schemaName: String {
@@ -137,7 +169,9 @@ public enum InterventionKind: UInt8, SchemaEnumeration {
 
 /// Kind of litter.
 public enum LitterClass: UInt8, SchemaEnumeration {
-    case dust = 0, gravel = 1, object = 2
+    case dust = 0
+    case gravel = 1
+    case object = 2
 
     public static var schemaEnumName: String { "litter_class" }
     public var schemaName: String {
@@ -151,7 +185,10 @@ public enum LitterClass: UInt8, SchemaEnumeration {
 
 /// Run lifecycle state (the schema's `run_state` enum; `RunState` is the message).
 public enum RunStateValue: UInt8, SchemaEnumeration {
-    case prepare = 0, running = 1, finished = 2, final = 3
+    case prepare = 0
+    case running = 1
+    case finished = 2
+    case final = 3
 
     public static var schemaEnumName: String { "run_state" }
     public var schemaName: String {
@@ -166,7 +203,10 @@ public enum RunStateValue: UInt8, SchemaEnumeration {
 
 /// Competition division. Cases keep the rulebook's one-letter names ("division P").
 public enum Division: UInt8, SchemaEnumeration {
-    case P = 0, N = 1, A = 2, H = 3
+    case P = 0
+    case N = 1
+    case A = 2
+    case H = 3
 
     public static var schemaEnumName: String { "division" }
     public var schemaName: String {
@@ -181,7 +221,8 @@ public enum Division: UInt8, SchemaEnumeration {
 
 /// Protected zone kind.
 public enum ZoneKind: UInt8, SchemaEnumeration {
-    case pedestrian = 1, bench = 2
+    case pedestrian = 1
+    case bench = 2
 
     public static var schemaEnumName: String { "zone_kind" }
     public var schemaName: String {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetProtocol
 
 struct CRC32Tests {

@@ -61,8 +61,8 @@ struct PythonInteropTests {
                 Issue.record("no body in \(line)")
                 continue
             }
-            #expect(expected["sequence"] == .number(Double(frame.header.sequence)))
-            #expect(expected["robot_id"] == .number(Double(frame.header.robotID)))
+            #expect(expected["sequence"]?.uint64 == UInt64(frame.header.sequence))
+            #expect(expected["robot_id"]?.uint64 == UInt64(frame.header.robotID))
             let values = bytes.withUnsafeBytes { MessageType.fieldValues(of: frame.header, in: $0) }!
             #expect(values.count == body.count, "\(frame.message.type.schemaName): field count")
             for (name, value) in values where !Self.matches(value, body[name]) {
@@ -89,37 +89,12 @@ struct PythonInteropTests {
     static func number(_ value: Double, _ json: JSONValue?) -> Bool {
         switch json {
         case .number(let n)?: return n == value
+        case .unsigned(let n)?: return Double(n) == value
+        case .signed(let n)?: return Double(n) == value
         case .string("NaN")?: return value.isNaN
         case .string("Infinity")?: return value == .infinity
         case .string("-Infinity")?: return value == -.infinity
         default: return false
-        }
-    }
-}
-
-/// Just enough JSON to compare values exactly (JSONDecoder parses numbers as Double).
-enum JSONValue: Decodable, Equatable {
-    case number(Double)
-    case string(String)
-    case bool(Bool)
-    case array([JSONValue])
-    case object([String: JSONValue])
-    case null
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let b = try? container.decode(Bool.self) {
-            self = .bool(b)
-        } else if let n = try? container.decode(Double.self) {
-            self = .number(n)
-        } else if let s = try? container.decode(String.self) {
-            self = .string(s)
-        } else if let a = try? container.decode([JSONValue].self) {
-            self = .array(a)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
         }
     }
 }

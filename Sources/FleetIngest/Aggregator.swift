@@ -39,7 +39,9 @@ public struct Aggregator {
     ///   are recognised.
     public init(restoring ledgers: [LedgerRecord] = []) {
         for record in ledgers {
-            self.ledgers[StreamKey(robotID: record.robotID, bootEpoch: record.bootEpoch)] = LossLedger(restoring: record)
+            self.ledgers[StreamKey(robotID: record.robotID, bootEpoch: record.bootEpoch)] = LossLedger(
+                restoring: record
+            )
         }
     }
 
@@ -86,7 +88,12 @@ public struct Aggregator {
         batchCounters.rejected[code, default: 0] += count
     }
 
-    private mutating func accept(header: FrameHeader, message: Message?, bytes: UnsafeRawBufferPointer, receivedAt: UInt64) {
+    private mutating func accept(
+        header: FrameHeader,
+        message: Message?,
+        bytes: UnsafeRawBufferPointer,
+        receivedAt: UInt64
+    ) {
         let key = StreamKey(robotID: header.robotID, bootEpoch: header.bootEpoch)
         let verdict = ledgers[key, default: LossLedger(robotID: header.robotID, bootEpoch: header.bootEpoch)]
             .accept(header.sequence, at: header.timestampNanoseconds)
@@ -112,8 +119,13 @@ public struct Aggregator {
             let body = UnsafeRawBufferPointer(rebasing: bytes[start..<start + type.bodySize])
             if rollups[rollupKey] == nil {
                 rollups[rollupKey] = RollupRecord(
-                    robotID: header.robotID, messageType: type.rawValue, bucketSecond: second, count: 0,
-                    lastNanos: 0, stats: RollupStats(metricCount: catalog.metrics(of: type).count))
+                    robotID: header.robotID,
+                    messageType: type.rawValue,
+                    bucketSecond: second,
+                    count: 0,
+                    lastNanos: 0,
+                    stats: RollupStats(metricCount: catalog.metrics(of: type).count)
+                )
             }
             rollups[rollupKey]!.count += 1
             rollups[rollupKey]!.lastNanos = max(rollups[rollupKey]!.lastNanos, header.timestampNanoseconds)
@@ -147,8 +159,15 @@ public struct Aggregator {
         let ts = header.timestampNanoseconds
         if chunks[key] == nil {
             chunks[key] = ChunkRecord(
-                robotID: key.robotID, bootEpoch: key.bootEpoch, firstSequence: header.sequence,
-                lastSequence: header.sequence, startNanos: ts, endNanos: ts, frameCount: 0, frames: [])
+                robotID: key.robotID,
+                bootEpoch: key.bootEpoch,
+                firstSequence: header.sequence,
+                lastSequence: header.sequence,
+                startNanos: ts,
+                endNanos: ts,
+                frameCount: 0,
+                frames: []
+            )
         }
         chunks[key]!.firstSequence = min(chunks[key]!.firstSequence, header.sequence)
         chunks[key]!.lastSequence = max(chunks[key]!.lastSequence, header.sequence)
@@ -161,7 +180,11 @@ public struct Aggregator {
     private mutating func updateLiveState(header: FrameHeader, message: Message, receivedAt: UInt64) {
         let id = header.robotID
         if robots[id] == nil {
-            robots[id] = RobotLiveState(robotID: id, kind: RobotKind(message.type, robotID: id), bootEpoch: header.bootEpoch)
+            robots[id] = RobotLiveState(
+                robotID: id,
+                kind: RobotKind(message.type, robotID: id),
+                bootEpoch: header.bootEpoch
+            )
         }
         touchedRobots.insert(id)
         robots[id]!.framesAccepted += 1
@@ -184,7 +207,11 @@ public struct Aggregator {
         }
     }
 
-    private static func eventRecord(header: FrameHeader, type: MessageType, bytes: UnsafeRawBufferPointer) -> EventRecord {
+    private static func eventRecord(
+        header: FrameHeader,
+        type: MessageType,
+        bytes: UnsafeRawBufferPointer
+    ) -> EventRecord {
         var subject = header.robotID
         var runID: UInt32?
         if type.category == .refereeEvent {
@@ -194,8 +221,15 @@ public struct Aggregator {
             subject = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: body + 4, as: UInt32.self))
         }
         return EventRecord(
-            robotID: subject, senderID: header.robotID, bootEpoch: header.bootEpoch, sequence: header.sequence,
-            runID: runID, timestampNanos: header.timestampNanoseconds, messageType: type.rawValue, frame: Array(bytes))
+            robotID: subject,
+            senderID: header.robotID,
+            bootEpoch: header.bootEpoch,
+            sequence: header.sequence,
+            runID: runID,
+            timestampNanos: header.timestampNanoseconds,
+            messageType: type.rawValue,
+            frame: Array(bytes)
+        )
     }
 
     /// Hands out everything accumulated since the last call, in a deterministic order, and
@@ -204,7 +238,9 @@ public struct Aggregator {
         var batch = WriteBatch()
         batch.frameCount = batchFrames
         batch.chunks = chunks.keys.sorted().map { chunks[$0]! }
-        batch.rollups = rollups.values.sorted { ($0.robotID, $0.messageType, $0.bucketSecond) < ($1.robotID, $1.messageType, $1.bucketSecond) }
+        batch.rollups = rollups.values.sorted {
+            ($0.robotID, $0.messageType, $0.bucketSecond) < ($1.robotID, $1.messageType, $1.bucketSecond)
+        }
         batch.events = events
         var acks: [Acknowledgement] = []
         for key in touchedLedgers.sorted() {
@@ -217,8 +253,11 @@ public struct Aggregator {
         batch.robots = touchedRobots.sorted().map { id in
             let robot = robots[id]!
             return RobotRecord(
-                robotID: id, kind: robot.kind == .unknown ? nil : robot.kind.rawValue, bootEpoch: robot.bootEpoch,
-                lastSeenNanos: robot.lastTimestamp)
+                robotID: id,
+                kind: robot.kind == .unknown ? nil : robot.kind.rawValue,
+                bootEpoch: robot.bootEpoch,
+                lastSeenNanos: robot.lastTimestamp
+            )
         }
         batch.counterDeltas = batchCounters.deltas()
         chunks.removeAll(keepingCapacity: true)

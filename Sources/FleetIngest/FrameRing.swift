@@ -134,7 +134,8 @@ public final class FrameRing: @unchecked Sendable {
             let slot = self.slot(position)
             let length = Int(slot.load(fromByteOffset: SlotOffset.length, as: UInt32.self))
             let overflow = slot.load(fromByteOffset: SlotOffset.overflow, as: Int.self)
-            let base = overflow == 0 ? UnsafeRawPointer(slot + SlotOffset.payload) : UnsafeRawPointer(bitPattern: overflow)!
+            let base =
+                overflow == 0 ? UnsafeRawPointer(slot + SlotOffset.payload) : UnsafeRawPointer(bitPattern: overflow)!
             let frame = RingFrame(
                 bytes: UnsafeRawBufferPointer(start: base, count: length),
                 source: slot.load(fromByteOffset: SlotOffset.source, as: UInt32.self),

@@ -17,11 +17,20 @@ public final class IngestMetrics: Sendable {
         public var ringCapacity: Int = 0
         public var robotsOnline: Int = 0
         /// Commit duration of a batch, µs.
-        public var commitLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        public var commitLatency = Histogram<UInt64>(
+            highestTrackableValue: 60_000_000,
+            numberOfSignificantValueDigits: .three
+        )
         /// Frame timestamp (sender's clock, real time only) to commit, µs.
-        public var publishToCommit = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        public var publishToCommit = Histogram<UInt64>(
+            highestTrackableValue: 600_000_000,
+            numberOfSignificantValueDigits: .three
+        )
         /// Receive to commit, µs.
-        public var receiveToCommit = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        public var receiveToCommit = Histogram<UInt64>(
+            highestTrackableValue: 600_000_000,
+            numberOfSignificantValueDigits: .three
+        )
     }
 
     private let state = Mutex(Snapshot())

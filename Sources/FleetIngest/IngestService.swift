@@ -76,8 +76,10 @@ public final class IngestService: Service, Sendable {
         let context = try Context()
         let queue = BoundedQueue<PipelineBatch>(capacity: 4)
         let receiverConfiguration = Receiver.Configuration(
-            listen: configuration.listen, reliable: configuration.reliable,
-            serviceBootEpoch: UInt32(truncatingIfNeeded: Receiver.wallClockNanos() / 1_000_000_000))
+            listen: configuration.listen,
+            reliable: configuration.reliable,
+            serviceBootEpoch: UInt32(truncatingIfNeeded: Receiver.wallClockNanos() / 1_000_000_000)
+        )
         let shared = self.shared
         let ring = self.ring
 
@@ -102,17 +104,28 @@ public final class IngestService: Service, Sendable {
             throw IngestError("cannot listen: \(error)")
         }
         let bound = shared.boundEndpoints.withLock { $0 }
-        for waiter in ready.withLock({ w in defer { w.removeAll() }; return w }) { waiter.resume(returning: bound) }
+        for waiter in ready.withLock({ w in
+            defer { w.removeAll() }
+            return w
+        }) { waiter.resume(returning: bound) }
         logger.info(
-            "ingesting", metadata: ["endpoints": "\(bound.joined(separator: " "))", "db": "\(configuration.databasePath)"])
+            "ingesting",
+            metadata: ["endpoints": "\(bound.joined(separator: " "))", "db": "\(configuration.databasePath)"]
+        )
 
         let pipelineConfiguration = Pipeline.Configuration(
-            batchInterval: configuration.batchInterval, maximumBatchFrames: configuration.maximumBatchFrames)
+            batchInterval: configuration.batchInterval,
+            maximumBatchFrames: configuration.maximumBatchFrames
+        )
         let live = self.live
         let aggregator = Aggregator(restoring: ledgers)
         let pipelineThread = try DedicatedThread.start(name: "fleet-pipeline") {
             Pipeline(
-                configuration: pipelineConfiguration, ring: ring, receiver: shared, queue: queue, live: live,
+                configuration: pipelineConfiguration,
+                ring: ring,
+                receiver: shared,
+                queue: queue,
+                live: live,
                 aggregator: aggregator
             ).run()
         }
@@ -121,7 +134,10 @@ public final class IngestService: Service, Sendable {
         let logger = self.logger
         let writerThread = try DedicatedThread.start(name: "fleet-writer") {
             Writer(
-                database: database, queue: queue, metrics: metrics, logger: logger,
+                database: database,
+                queue: queue,
+                metrics: metrics,
+                logger: logger,
                 stopping: { shared.stopRequested.load(ordering: .relaxed) },
                 onCommit: { batch in
                     if !batch.acks.isEmpty { shared.acks.withLock { $0.append(contentsOf: batch.acks) } }
@@ -132,7 +148,7 @@ public final class IngestService: Service, Sendable {
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully && !shared.finished.load(ordering: .acquiring) {
                 let interval = configuration.statusInterval ?? .seconds(3600)
-                try? await Task.sleep(for: min(interval, .milliseconds(250)) )
+                try? await Task.sleep(for: min(interval, .milliseconds(250)))
                 if let statusInterval = configuration.statusInterval { logStatusIfDue(every: statusInterval) }
             }
         } onGracefulShutdown: {
@@ -192,7 +208,10 @@ public final class IngestService: Service, Sendable {
     }
 
     private func failWaiters(_ error: any Error) {
-        for waiter in ready.withLock({ w in defer { w.removeAll() }; return w }) { waiter.resume(throwing: error) }
+        for waiter in ready.withLock({ w in
+            defer { w.removeAll() }
+            return w
+        }) { waiter.resume(throwing: error) }
     }
 
     private static func joinOffPool(_ threads: [DedicatedThread]) async {

@@ -116,12 +116,16 @@ public struct LossLedger: Sendable, Equatable {
             }
         }
         for gap in record.gaps {
-            precondition(!record.rejectedSequences.contains { $0.first <= gap.last && gap.first <= $0.last },
-                "gap \(gap) overlaps a rejected range")
+            precondition(
+                !record.rejectedSequences.contains { $0.first <= gap.last && gap.first <= $0.last },
+                "gap \(gap) overlaps a rejected range"
+            )
         }
         let missing = record.missing
-        precondition(record.received + missing == (highestSeen.map { Int($0) + 1 } ?? 0),
-            "received \(record.received) + missing \(missing) != sequence numbers 0...\(String(describing: highestSeen))")
+        precondition(
+            record.received + missing == (highestSeen.map { Int($0) + 1 } ?? 0),
+            "received \(record.received) + missing \(missing) != sequence numbers 0...\(String(describing: highestSeen))"
+        )
     }
 
     private mutating func openGap(before sequence: UInt32) {

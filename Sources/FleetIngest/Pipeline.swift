@@ -25,8 +25,12 @@ final class Pipeline {
     private var lastPublished: ContinuousClock.Instant
 
     init(
-        configuration: Configuration, ring: FrameRing, receiver: ReceiverShared,
-        queue: BoundedQueue<PipelineBatch>, live: LiveState, aggregator: Aggregator
+        configuration: Configuration,
+        ring: FrameRing,
+        receiver: ReceiverShared,
+        queue: BoundedQueue<PipelineBatch>,
+        live: LiveState,
+        aggregator: Aggregator
     ) {
         self.configuration = configuration
         self.ring = ring

@@ -74,8 +74,10 @@ final class Receiver {
         }
         if let reliable = configuration.reliable {
             let socket = try Socket(
-                context, type: .router,
-                options: common + [.routerMandatory(true), .sendHighWaterMark(100_000)])
+                context,
+                type: .router,
+                options: common + [.routerMandatory(true), .sendHighWaterMark(100_000)]
+            )
             try socket.bind(reliable)
             bound.append((try? socket.lastEndpoint) ?? reliable)
             router = socket
@@ -165,7 +167,8 @@ final class Receiver {
 
     private func enqueueRejected(_ bytes: UnsafeRawBufferPointer, code: ProtocolError.Code) {
         // Enough of the frame for the pipeline to see which robot it claims to be from.
-        let kept = code == .oversized ? UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, FrameHeader.size)]) : bytes
+        let kept =
+            code == .oversized ? UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, FrameHeader.size)]) : bytes
         if !ring.tryPush(kept, source: RingSource.rejected(code), receivedAt: Self.wallClockNanos()) {
             shared.losses.withLock { $0.rejected[code, default: 0] += 1 }
         }
@@ -217,13 +220,19 @@ final class Receiver {
             let length = ackBuffer.withUnsafeMutableBytes { buffer in
                 FrameEncoder.encode(
                     .ack(Ack(ackedBootEpoch: ack.stream.bootEpoch, ackedThrough: ack.through, credit: 0)),
-                    robotID: configuration.serviceID, bootEpoch: configuration.serviceBootEpoch,
-                    sequence: ackSequence, timestampNanoseconds: Self.wallClockNanos(), into: buffer)
+                    robotID: configuration.serviceID,
+                    bootEpoch: configuration.serviceBootEpoch,
+                    sequence: ackSequence,
+                    timestampNanoseconds: Self.wallClockNanos(),
+                    into: buffer
+                )
             }
             ackSequence &+= 1
             do {
                 _ = try router.trySend(peerIdentities[Int(peer)], more: true)
-                _ = try ackBuffer.withUnsafeBytes { try router.trySend(UnsafeRawBufferPointer(rebasing: $0[..<length])) }
+                _ = try ackBuffer.withUnsafeBytes {
+                    try router.trySend(UnsafeRawBufferPointer(rebasing: $0[..<length]))
+                }
             } catch let error as ZeroMQError where error.code == EHOSTUNREACH {
                 // The robot disconnected; it resends its window after reconnecting and is
                 // acknowledged then.

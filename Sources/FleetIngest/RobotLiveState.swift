@@ -8,7 +8,10 @@ public enum RobotKind: String, Sendable, Codable, CaseIterable {
     case unknown
 
     init(_ type: MessageType, robotID: UInt32) {
-        if robotID >= 0xF000_0000 { self = .referee; return }
+        if robotID >= 0xF000_0000 {
+            self = .referee
+            return
+        }
         switch type {
         case .sanitationState: self = .sanitation
         case .humanoidState: self = .humanoid

@@ -21,8 +21,12 @@ final class Writer {
     private let clock = ContinuousClock()
 
     init(
-        database: FleetDatabase, queue: BoundedQueue<PipelineBatch>, metrics: IngestMetrics, logger: Logger,
-        stopping: @escaping @Sendable () -> Bool, onCommit: @escaping @Sendable (PipelineBatch) -> Void
+        database: FleetDatabase,
+        queue: BoundedQueue<PipelineBatch>,
+        metrics: IngestMetrics,
+        logger: Logger,
+        stopping: @escaping @Sendable () -> Bool,
+        onCommit: @escaping @Sendable (PipelineBatch) -> Void
     ) {
         self.database = database
         self.queue = queue
@@ -52,12 +56,15 @@ final class Writer {
                 if stopping() && attempt >= 5 {
                     logger.error(
                         "batch lost: the database refused it \(attempt) times while stopping",
-                        metadata: ["frames": "\(item.batch.frameCount)", "error": "\(error)"])
+                        metadata: ["frames": "\(item.batch.frameCount)", "error": "\(error)"]
+                    )
                     metrics.update { $0.lostInCommit += item.batch.frameCount }
                     return
                 }
                 logger.warning(
-                    "commit failed, retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                    "commit failed, retrying",
+                    metadata: ["attempt": "\(attempt)", "error": "\(error)"]
+                )
                 usleep(UInt32(min(1_000_000, 10_000 * attempt)))
             }
         }
@@ -65,7 +72,8 @@ final class Writer {
 
     private func record(_ item: PipelineBatch, commitDuration: Duration) {
         let committedAt = Receiver.wallClockNanos()
-        let micros = UInt64(commitDuration.components.seconds) * 1_000_000
+        let micros =
+            UInt64(commitDuration.components.seconds) * 1_000_000
             + UInt64(commitDuration.components.attoseconds / 1_000_000_000_000)
         metrics.update { snapshot in
             snapshot.stored += item.batch.frameCount

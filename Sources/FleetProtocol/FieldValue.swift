@@ -50,7 +50,10 @@ extension MessageType {
     }
 
     /// The fields of a whole frame's body (header not included).
-    public static func fieldValues(of header: FrameHeader, in frame: UnsafeRawBufferPointer) -> [(name: String, value: FieldValue)]? {
+    public static func fieldValues(
+        of header: FrameHeader,
+        in frame: UnsafeRawBufferPointer
+    ) -> [(name: String, value: FieldValue)]? {
         guard let type = header.knownMessageType else { return nil }
         let start = Int(header.headerLength)
         guard frame.count >= start + type.bodySize else { return nil }
@@ -69,20 +72,26 @@ extension MessageType {
         switch field.type {
         case .bool: return .bool(body.loadUnaligned(fromByteOffset: offset, as: UInt8.self) != 0)
         case .u8: return .unsigned(UInt64(body.loadUnaligned(fromByteOffset: offset, as: UInt8.self)))
-        case .u16: return .unsigned(UInt64(UInt16(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt16.self))))
-        case .u32: return .unsigned(UInt64(UInt32(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
+        case .u16:
+            return .unsigned(UInt64(UInt16(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt16.self))))
+        case .u32:
+            return .unsigned(UInt64(UInt32(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
         case .u64: return .unsigned(UInt64(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
         case .i8: return .signed(Int64(body.loadUnaligned(fromByteOffset: offset, as: Int8.self)))
-        case .i16: return .signed(Int64(Int16(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: Int16.self))))
-        case .i32: return .signed(Int64(Int32(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: Int32.self))))
+        case .i16:
+            return .signed(Int64(Int16(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: Int16.self))))
+        case .i32:
+            return .signed(Int64(Int32(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: Int32.self))))
         case .i64: return .signed(Int64(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
         case .f32, .f64: return .real(scalar(field.type, body, offset))
         }
     }
 
-    private static func scalar(_ type: FieldLayout.ScalarType, _ body: UnsafeRawBufferPointer, _ offset: Int) -> Double {
+    private static func scalar(_ type: FieldLayout.ScalarType, _ body: UnsafeRawBufferPointer, _ offset: Int) -> Double
+    {
         switch type {
-        case .f32: Double(Float(bitPattern: UInt32(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
+        case .f32:
+            Double(Float(bitPattern: UInt32(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
         case .f64: Double(bitPattern: UInt64(littleEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
         default: Double(body.loadUnaligned(fromByteOffset: offset, as: UInt8.self))
         }

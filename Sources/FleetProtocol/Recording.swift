@@ -72,7 +72,9 @@ public enum Recording {
                 break
             }
             guard send >= lastSend else {
-                throw FormatError(description: "record at byte \(offset) goes back in time (\(send) ns < \(lastSend) ns)")
+                throw FormatError(
+                    description: "record at byte \(offset) goes back in time (\(send) ns < \(lastSend) ns)"
+                )
             }
             lastSend = send
             records.append(Record(offsetNanos: send, frame: frameStart..<frameStart + length))

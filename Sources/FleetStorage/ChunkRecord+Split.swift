@@ -24,8 +24,15 @@ extension ChunkRecord {
                 } else {
                     if let part = current { parts.append(part) }
                     var part = ChunkRecord(
-                        robotID: robotID, bootEpoch: bootEpoch, firstSequence: header.sequence,
-                        lastSequence: header.sequence, startNanos: ts, endNanos: ts, frameCount: 1, frames: [])
+                        robotID: robotID,
+                        bootEpoch: bootEpoch,
+                        firstSequence: header.sequence,
+                        lastSequence: header.sequence,
+                        startNanos: ts,
+                        endNanos: ts,
+                        frameCount: 1,
+                        frames: []
+                    )
                     FrameChunk.append(frame, to: &part.frames)
                     current = part
                 }

@@ -56,7 +56,10 @@ extension FleetDatabase {
     /// The frames of one robot with event time in [from, to], ordered by time, boot epoch and
     /// sequence number; byte for byte as received.
     public func frames(
-        robotID: UInt32, from: UInt64, to: UInt64, types: Set<MessageType>? = nil,
+        robotID: UInt32,
+        from: UInt64,
+        to: UInt64,
+        types: Set<MessageType>? = nil,
         limit: Int = QueryLimits.maximumFrames
     ) throws -> [StoredFrame] {
         try checkRange(from, to)
@@ -72,7 +75,9 @@ extension FleetDatabase {
                     WHERE robot_id = ? AND start_ns BETWEEN ? AND ? AND end_ns >= ?
                     ORDER BY start_ns
                     """,
-                arguments: [Int64(robotID), Int64(bitPattern: earliestStart), Int64(bitPattern: to), Int64(bitPattern: from)]
+                arguments: [
+                    Int64(robotID), Int64(bitPattern: earliestStart), Int64(bitPattern: to), Int64(bitPattern: from),
+                ]
             )
             var out: [StoredFrame] = []
             while let row = try rows.next() {
@@ -101,13 +106,19 @@ extension FleetDatabase {
     /// A metric of one robot from the 1 s rollups, aggregated to `step` seconds, for
     /// buckets starting in [from, to] (ns).
     public func metric(
-        robotID: UInt32, name: String, from: UInt64, to: UInt64, step: Int64 = 1
+        robotID: UInt32,
+        name: String,
+        from: UInt64,
+        to: UInt64,
+        step: Int64 = 1
     ) throws -> [MetricPoint] {
         try checkRange(from, to)
         guard step >= 1 else { throw StorageError(.badQuery, "step must be at least 1 second, got \(step)") }
         return try read { db in
             let types = try Int.fetchAll(
-                db, sql: "SELECT DISTINCT message_type FROM rollup WHERE robot_id = ?", arguments: [Int64(robotID)]
+                db,
+                sql: "SELECT DISTINCT message_type FROM rollup WHERE robot_id = ?",
+                arguments: [Int64(robotID)]
             ).compactMap { MessageType(rawValue: UInt8($0)) }
             guard !types.isEmpty else {
                 throw StorageError(.notFound, "robot \(robotID) has no rolled-up telemetry")
@@ -115,12 +126,16 @@ extension FleetDatabase {
             guard let (type, index) = RollupCatalog.shared.find(name, among: types) else {
                 let known = types.flatMap { RollupCatalog.shared.metrics(of: $0).map(\.name) }
                 throw StorageError(
-                    .notFound, "robot \(robotID) has no metric '\(name)'; it has: \(known.joined(separator: ", "))")
+                    .notFound,
+                    "robot \(robotID) has no metric '\(name)'; it has: \(known.joined(separator: ", "))"
+                )
             }
             // Clamp an open range to the data, so "everything" means what is stored.
             let stored = try Row.fetchOne(
-                db, sql: "SELECT min(bucket_s), max(bucket_s) FROM rollup WHERE robot_id = ? AND message_type = ?",
-                arguments: [Int64(robotID), Int64(type.rawValue)])
+                db,
+                sql: "SELECT min(bucket_s), max(bucket_s) FROM rollup WHERE robot_id = ? AND message_type = ?",
+                arguments: [Int64(robotID), Int64(type.rawValue)]
+            )
             let firstSecond = max(Int64(from / 1_000_000_000), stored?[0] ?? 0)
             let lastSecond = min(Int64(to / 1_000_000_000), stored?[1] ?? 0)
             guard firstSecond <= lastSecond else { return [] }
@@ -147,7 +162,10 @@ extension FleetDatabase {
                 let blob: Data = row[2]
                 let stats = try blob.withUnsafeBytes { try RollupStats(bytes: $0) }
                 guard index < stats.metricCount else {
-                    throw StorageError(.corruptRow, "rollup of robot \(robotID) at \(second) has \(stats.metricCount) metrics")
+                    throw StorageError(
+                        .corruptRow,
+                        "rollup of robot \(robotID) at \(second) has \(stats.metricCount) metrics"
+                    )
                 }
                 let bucket = second - ((second - firstSecond) % step)
                 if let lastPoint = points.last, lastPoint.second == bucket {
@@ -161,8 +179,14 @@ extension FleetDatabase {
                 } else {
                     points.append(
                         MetricPoint(
-                            second: bucket, count: count, min: stats.min(index), max: stats.max(index), mean: 0,
-                            last: stats.last(index)))
+                            second: bucket,
+                            count: count,
+                            min: stats.min(index),
+                            max: stats.max(index),
+                            mean: 0,
+                            last: stats.last(index)
+                        )
+                    )
                     sums.append(stats.sum(index))
                 }
             }
@@ -174,14 +198,18 @@ extension FleetDatabase {
     /// Events with event time in [from, to], oldest first; optionally of one robot (the
     /// robot an event is about) and of some message types.
     public func events(
-        robotID: UInt32? = nil, from: UInt64, to: UInt64, types: Set<MessageType>? = nil,
+        robotID: UInt32? = nil,
+        from: UInt64,
+        to: UInt64,
+        types: Set<MessageType>? = nil,
         limit: Int = 10_000
     ) throws -> [StoredEvent] {
         try checkRange(from, to)
         guard (1...QueryLimits.maximumEvents).contains(limit) else {
             throw StorageError(.badQuery, "limit must be 1...\(QueryLimits.maximumEvents), got \(limit)")
         }
-        var sql = "SELECT event_id, robot_id, sender_id, run_id, ts_ns, message_type, frame FROM event WHERE ts_ns BETWEEN ? AND ?"
+        var sql =
+            "SELECT event_id, robot_id, sender_id, run_id, ts_ns, message_type, frame FROM event WHERE ts_ns BETWEEN ? AND ?"
         var arguments: StatementArguments = [Int64(bitPattern: from), Int64(bitPattern: to)]
         if let robotID {
             sql += " AND robot_id = ?"
@@ -194,9 +222,14 @@ extension FleetDatabase {
         return try read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 StoredEvent(
-                    eventID: row[0], robotID: UInt32(row[1] as Int64), senderID: UInt32(row[2] as Int64),
-                    runID: (row[3] as Int64?).map { UInt32($0) }, timestampNanos: UInt64(bitPattern: row[4]),
-                    messageType: UInt8(row[5] as Int64), bytes: [UInt8](row[6] as Data))
+                    eventID: row[0],
+                    robotID: UInt32(row[1] as Int64),
+                    senderID: UInt32(row[2] as Int64),
+                    runID: (row[3] as Int64?).map { UInt32($0) },
+                    timestampNanos: UInt64(bitPattern: row[4]),
+                    messageType: UInt8(row[5] as Int64),
+                    bytes: [UInt8](row[6] as Data)
+                )
             }
         }
     }
@@ -213,13 +246,19 @@ extension FleetDatabase {
             sql += " ORDER BY robot_id, boot_epoch"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 LedgerRecord(
-                    robotID: UInt32(row["robot_id"] as Int64), bootEpoch: UInt32(row["boot_epoch"] as Int64),
-                    received: row["received"], duplicates: row["duplicates"], outOfOrder: row["out_of_order"],
-                    rejected: row["rejected"], dropped: row["dropped"],
+                    robotID: UInt32(row["robot_id"] as Int64),
+                    bootEpoch: UInt32(row["boot_epoch"] as Int64),
+                    received: row["received"],
+                    duplicates: row["duplicates"],
+                    outOfOrder: row["out_of_order"],
+                    rejected: row["rejected"],
+                    dropped: row["dropped"],
                     highestSequence: (row["highest_seq"] as Int64?).map { UInt32($0) },
-                    firstNanos: UInt64(bitPattern: row["first_ns"]), lastNanos: UInt64(bitPattern: row["last_ns"]),
+                    firstNanos: UInt64(bitPattern: row["first_ns"]),
+                    lastNanos: UInt64(bitPattern: row["last_ns"]),
                     gaps: try SequenceRange.parse(row["gaps"]),
-                    rejectedSequences: try SequenceRange.parse(row["rejected_seqs"]))
+                    rejectedSequences: try SequenceRange.parse(row["rejected_seqs"])
+                )
             }
         }
     }
@@ -229,9 +268,14 @@ extension FleetDatabase {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM robot ORDER BY robot_id").map { row in
                 RobotSummary(
-                    robotID: UInt32(row["robot_id"] as Int64), kind: row["kind"], name: row["name"], team: row["team"],
-                    bootEpoch: UInt32(row["boot_epoch"] as Int64), firstSeenNanos: UInt64(bitPattern: row["first_seen_ns"]),
-                    lastSeenNanos: UInt64(bitPattern: row["last_seen_ns"]))
+                    robotID: UInt32(row["robot_id"] as Int64),
+                    kind: row["kind"],
+                    name: row["name"],
+                    team: row["team"],
+                    bootEpoch: UInt32(row["boot_epoch"] as Int64),
+                    firstSeenNanos: UInt64(bitPattern: row["first_seen_ns"]),
+                    lastSeenNanos: UInt64(bitPattern: row["last_seen_ns"])
+                )
             }
         }
     }
@@ -241,8 +285,10 @@ extension FleetDatabase {
         let stateTypes: Set<UInt8> = [MessageType.sanitationState.rawValue, MessageType.humanoidState.rawValue]
         return try read { db in
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT frames FROM frame_chunk WHERE robot_id = ? ORDER BY start_ns DESC LIMIT 4",
-                arguments: [Int64(robotID)])
+                db,
+                sql: "SELECT frames FROM frame_chunk WHERE robot_id = ? ORDER BY start_ns DESC LIMIT 4",
+                arguments: [Int64(robotID)]
+            )
             var best: StoredFrame?
             while let row = try rows.next() {
                 let blob: Data = row[0]

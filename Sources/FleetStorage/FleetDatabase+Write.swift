@@ -193,8 +193,12 @@ extension FleetDatabase {
                     Int64(bitPattern: part.endNanos), part.frameCount, Data(part.frames),
                 ])
                 open.entries[key] = OpenChunks.Entry(
-                    chunkID: db.lastInsertedRowID, frameCount: part.frameCount, bytes: part.frames.count,
-                    startNanos: part.startNanos, endNanos: part.endNanos)
+                    chunkID: db.lastInsertedRowID,
+                    frameCount: part.frameCount,
+                    bytes: part.frames.count,
+                    startNanos: part.startNanos,
+                    endNanos: part.endNanos
+                )
             }
         }
     }

@@ -1,5 +1,5 @@
-public import GRDB
 import Foundation
+public import GRDB
 
 /// The telemetry database: one SQLite file in WAL mode, one writer connection, a pool of
 /// read-only connections for queries. Opening it runs the migrations.

@@ -66,7 +66,9 @@ extension RollupCatalog.Metric {
     func read(_ body: UnsafeRawBufferPointer) -> Double {
         if isMaxOverArray {
             var best = -Double.infinity
-            for i in 0..<field.count { best = Swift.max(best, Self.scalar(field.type, body, field.offset + i * field.type.size)) }
+            for i in 0..<field.count {
+                best = Swift.max(best, Self.scalar(field.type, body, field.offset + i * field.type.size))
+            }
             return best
         }
         return Self.scalar(field.type, body, field.offset)

@@ -36,8 +36,14 @@ public struct ChunkRecord: Sendable, Equatable {
     public var frames: [UInt8]
 
     public init(
-        robotID: UInt32, bootEpoch: UInt32, firstSequence: UInt32, lastSequence: UInt32,
-        startNanos: UInt64, endNanos: UInt64, frameCount: Int, frames: [UInt8]
+        robotID: UInt32,
+        bootEpoch: UInt32,
+        firstSequence: UInt32,
+        lastSequence: UInt32,
+        startNanos: UInt64,
+        endNanos: UInt64,
+        frameCount: Int,
+        frames: [UInt8]
     ) {
         self.robotID = robotID
         self.bootEpoch = bootEpoch
@@ -62,7 +68,11 @@ public struct RollupRecord: Sendable, Equatable {
     public var stats: RollupStats
 
     public init(
-        robotID: UInt32, messageType: UInt8, bucketSecond: Int64, count: Int, lastNanos: UInt64,
+        robotID: UInt32,
+        messageType: UInt8,
+        bucketSecond: Int64,
+        count: Int,
+        lastNanos: UInt64,
         stats: RollupStats
     ) {
         self.robotID = robotID
@@ -89,8 +99,14 @@ public struct EventRecord: Sendable, Equatable {
     public var frame: [UInt8]
 
     public init(
-        robotID: UInt32, senderID: UInt32, bootEpoch: UInt32, sequence: UInt32, runID: UInt32?,
-        timestampNanos: UInt64, messageType: UInt8, frame: [UInt8]
+        robotID: UInt32,
+        senderID: UInt32,
+        bootEpoch: UInt32,
+        sequence: UInt32,
+        runID: UInt32?,
+        timestampNanos: UInt64,
+        messageType: UInt8,
+        frame: [UInt8]
     ) {
         self.robotID = robotID
         self.senderID = senderID
@@ -143,9 +159,18 @@ public struct LedgerRecord: Sendable, Equatable {
     public var rejectedSequences: [SequenceRange]
 
     public init(
-        robotID: UInt32, bootEpoch: UInt32, received: Int = 0, duplicates: Int = 0, outOfOrder: Int = 0,
-        rejected: Int = 0, dropped: Int = 0, highestSequence: UInt32? = nil, firstNanos: UInt64 = 0,
-        lastNanos: UInt64 = 0, gaps: [SequenceRange] = [], rejectedSequences: [SequenceRange] = []
+        robotID: UInt32,
+        bootEpoch: UInt32,
+        received: Int = 0,
+        duplicates: Int = 0,
+        outOfOrder: Int = 0,
+        rejected: Int = 0,
+        dropped: Int = 0,
+        highestSequence: UInt32? = nil,
+        firstNanos: UInt64 = 0,
+        lastNanos: UInt64 = 0,
+        gaps: [SequenceRange] = [],
+        rejectedSequences: [SequenceRange] = []
     ) {
         self.robotID = robotID
         self.bootEpoch = bootEpoch

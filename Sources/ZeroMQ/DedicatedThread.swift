@@ -75,14 +75,19 @@ public final class DedicatedThread: Sendable {
     private static func spawn(name: String, _ body: sending @escaping () -> Void) throws -> pthread_t {
         let entry = Unmanaged.passRetained(Entry(name: name, body: body)).toOpaque()
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { argument in
-            let entry = Unmanaged<Entry>.fromOpaque(argument!).takeRetainedValue()
-            #if os(Linux)
-            _ = fleet_zmq_name_this_thread(String(entry.name.utf8.prefix(15)) ?? "zeromq")
-            #endif
-            entry.body()
-            return nil
-        }, entry)
+        let result = pthread_create(
+            &thread,
+            nil,
+            { argument in
+                let entry = Unmanaged<Entry>.fromOpaque(argument!).takeRetainedValue()
+                #if os(Linux)
+                _ = fleet_zmq_name_this_thread(String(entry.name.utf8.prefix(15)) ?? "zeromq")
+                #endif
+                entry.body()
+                return nil
+            },
+            entry
+        )
         guard result == 0 else {
             Unmanaged<Entry>.fromOpaque(entry).release()
             throw ZeroMQError(code: result, operation: "pthread_create(\(name))")

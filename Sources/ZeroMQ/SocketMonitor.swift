@@ -89,7 +89,11 @@ final class MonitorPipe: @unchecked Sendable {
 
     init(context: Context, endpoint: String) throws {
         // No high-water mark on either side: libzmq's blocking event send must never block.
-        pair = try Socket(context, type: .pair, options: [.linger(.zero), .receiveHighWaterMark(0), .sendHighWaterMark(0)])
+        pair = try Socket(
+            context,
+            type: .pair,
+            options: [.linger(.zero), .receiveHighWaterMark(0), .sendHighWaterMark(0)]
+        )
         try pair.connect(endpoint)
     }
 }

@@ -24,7 +24,8 @@ struct DataTable {
         var text: String {
             switch self {
             case .text(let s): s
-            case .number(let v): v.isNaN ? "NaN" : (v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v))
+            case .number(let v):
+                v.isNaN ? "NaN" : (v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v))
             case .integer(let v): String(v)
             case .null: ""
             case .json(_, let text): text
@@ -34,7 +35,10 @@ struct DataTable {
         var jsonText: String {
             switch self {
             case .text(let s): Self.quote(s)
-            case .number(let v): v.isFinite ? (v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)) : Self.quote(v.isNaN ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"))
+            case .number(let v):
+                v.isFinite
+                    ? (v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v))
+                    : Self.quote(v.isNaN ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"))
             case .integer(let v): String(v)
             case .null: "null"
             case .json(let json, _): json
@@ -89,9 +93,11 @@ struct DataTable {
 
     private func renderCSV() -> String {
         func field(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
-        return ([columns.map(field).joined(separator: ",")] + rows.map { $0.map { field($0.text) }.joined(separator: ",") })
+        return
+            ([columns.map(field).joined(separator: ",")] + rows.map { $0.map { field($0.text) }.joined(separator: ",") })
             .joined(separator: "\n") + "\n"
     }
 }

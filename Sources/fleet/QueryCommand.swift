@@ -67,7 +67,10 @@ extension QueryCommand {
             var rows: [[DataTable.Cell]] = []
             for robot in try database.robots() {
                 let state = try database.latestState(robotID: robot.robotID)
-                let fields = state.flatMap { frame in frame.bytes.withUnsafeBytes { MessageType.fieldValues(of: frame.header, in: $0) } } ?? []
+                let fields =
+                    state.flatMap { frame in
+                        frame.bytes.withUnsafeBytes { MessageType.fieldValues(of: frame.header, in: $0) }
+                    } ?? []
                 func field(_ name: String) -> DataTable.Cell {
                     guard let value = fields.first(where: { $0.name == name })?.value else { return .null }
                     return value.number.map { .number($0) } ?? .text(value.text)
@@ -82,13 +85,16 @@ extension QueryCommand {
             options.print(
                 DataTable(
                     columns: ["robot", "kind", "team", "boot", "last_seen", "x", "y", "speed", "battery_soc", "mode"],
-                    rows: rows))
+                    rows: rows
+                )
+            )
         }
     }
 
     struct Frames: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A robot's frames in a time range, decoded (or the raw bytes with --raw).")
+            abstract: "A robot's frames in a time range, decoded (or the raw bytes with --raw)."
+        )
         @OptionGroup var options: QueryOptions
         @OptionGroup var range: RangeOptions
 
@@ -113,12 +119,19 @@ extension QueryCommand {
                 options.print(
                     DataTable(
                         columns: header + ["bytes"],
-                        rows: frames.map { commonCells($0) + [.text($0.bytes.map { String(format: "%02x", $0) }.joined())] }))
+                        rows: frames.map {
+                            commonCells($0) + [.text($0.bytes.map { String(format: "%02x", $0) }.joined())]
+                        }
+                    )
+                )
                 return
             }
             let rows = frames.map { frame -> [DataTable.Cell] in
                 let fields = frame.bytes.withUnsafeBytes { MessageType.fieldValues(of: frame.header, in: $0) } ?? []
-                let json = "{" + fields.map { "\(DataTable.Cell.quote($0.name)): \(jsonValue($0.value))" }.joined(separator: ", ") + "}"
+                let json =
+                    "{"
+                    + fields.map { "\(DataTable.Cell.quote($0.name)): \(jsonValue($0.value))" }.joined(separator: ", ")
+                    + "}"
                 let text = fields.map { "\($0.name)=\($0.value.text)" }.joined(separator: " ")
                 return commonCells(frame) + [.json(json, text: text)]
             }
@@ -136,7 +149,8 @@ extension QueryCommand {
 
     struct Metric: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A metric of a robot from the 1 s rollups, at a resolution of --step seconds.")
+            abstract: "A metric of a robot from the 1 s rollups, at a resolution of --step seconds."
+        )
         @OptionGroup var options: QueryOptions
         @OptionGroup var range: RangeOptions
 
@@ -164,7 +178,9 @@ extension QueryCommand {
                             .text(TimeArgument.format(UInt64($0.second) * 1_000_000_000)), .integer(Int64($0.count)),
                             .number($0.min), .number($0.max), .number($0.mean), .number($0.last),
                         ]
-                    }))
+                    }
+                )
+            )
         }
     }
 
@@ -184,15 +200,26 @@ extension QueryCommand {
 
         func run() throws {
             let (from, to) = range.bounds
-            let events = try options.open().events(robotID: robot, from: from, to: to, types: try parseTypes(type), limit: limit)
+            let events = try options.open().events(
+                robotID: robot,
+                from: from,
+                to: to,
+                types: try parseTypes(type),
+                limit: limit
+            )
             options.print(
                 DataTable(
                     columns: ["id", "time", "robot", "sender", "run", "type", "fields"],
                     rows: events.map { event in
-                        let fields = event.bytes.withUnsafeBytes { bytes in
-                            FrameHeader.unverified(bytes).flatMap { MessageType.fieldValues(of: $0, in: bytes) }
-                        } ?? []
-                        let json = "{" + fields.map { "\(DataTable.Cell.quote($0.name)): \(jsonValue($0.value))" }.joined(separator: ", ") + "}"
+                        let fields =
+                            event.bytes.withUnsafeBytes { bytes in
+                                FrameHeader.unverified(bytes).flatMap { MessageType.fieldValues(of: $0, in: bytes) }
+                            } ?? []
+                        let json =
+                            "{"
+                            + fields.map { "\(DataTable.Cell.quote($0.name)): \(jsonValue($0.value))" }.joined(
+                                separator: ", "
+                            ) + "}"
                         return [
                             .integer(event.eventID), .text(TimeArgument.format(event.timestampNanos)),
                             .integer(Int64(event.robotID)), .integer(Int64(event.senderID)),
@@ -200,13 +227,16 @@ extension QueryCommand {
                             .text(MessageType(rawValue: event.messageType)?.schemaName ?? "\(event.messageType)"),
                             .json(json, text: fields.map { "\($0.name)=\($0.value.text)" }.joined(separator: " ")),
                         ]
-                    }))
+                    }
+                )
+            )
         }
     }
 
     struct Loss: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The loss ledger: per robot and boot epoch, frames received, duplicates, gaps, rejects.")
+            abstract: "The loss ledger: per robot and boot epoch, frames received, duplicates, gaps, rejects."
+        )
         @OptionGroup var options: QueryOptions
 
         @Option(help: "Only this robot.")
@@ -217,24 +247,29 @@ extension QueryCommand {
             options.print(
                 DataTable(
                     columns: [
-                        "robot", "boot", "received", "expected", "completeness", "duplicates", "out_of_order", "rejected",
+                        "robot", "boot", "received", "expected", "completeness", "duplicates", "out_of_order",
+                        "rejected",
                         "dropped", "gaps", "rejected_seqs",
                     ],
                     rows: ledger.map {
                         [
                             .integer(Int64($0.robotID)), .integer(Int64($0.bootEpoch)), .integer(Int64($0.received)),
                             .integer(Int64($0.expected)), .number(($0.completeness * 1e6).rounded() / 1e6),
-                            .integer(Int64($0.duplicates)), .integer(Int64($0.outOfOrder)), .integer(Int64($0.rejected)),
+                            .integer(Int64($0.duplicates)), .integer(Int64($0.outOfOrder)),
+                            .integer(Int64($0.rejected)),
                             .integer(Int64($0.dropped)), .text(SequenceRange.text($0.gaps)),
                             .text(SequenceRange.text($0.rejectedSequences)),
                         ]
-                    }))
+                    }
+                )
+            )
         }
     }
 
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Ingest counters: frames accepted, duplicates, rejected by reason, dropped.")
+            abstract: "Ingest counters: frames accepted, duplicates, rejected by reason, dropped."
+        )
         @OptionGroup var options: QueryOptions
 
         func run() throws {
@@ -242,7 +277,9 @@ extension QueryCommand {
             options.print(
                 DataTable(
                     columns: ["counter", "value"],
-                    rows: stats.keys.sorted().map { [.text($0), .integer(stats[$0]!)] }))
+                    rows: stats.keys.sorted().map { [.text($0), .integer(stats[$0]!)] }
+                )
+            )
         }
     }
 }
@@ -253,10 +290,12 @@ func parseTypes(_ names: [String]) throws -> Set<MessageType>? {
         try names.map { name in
             guard let type = MessageType.allCases.first(where: { $0.schemaName == name }) else {
                 throw ValidationError(
-                    "unknown message type '\(name)'; known: \(MessageType.allCases.map(\.schemaName).joined(separator: ", "))")
+                    "unknown message type '\(name)'; known: \(MessageType.allCases.map(\.schemaName).joined(separator: ", "))"
+                )
             }
             return type
-        })
+        }
+    )
 }
 
 func jsonValue(_ value: FieldValue) -> String {

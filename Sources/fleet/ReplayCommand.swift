@@ -31,10 +31,16 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Robots to send as: fewer than recorded keeps the first N; more clones robots under new ids.")
     var robots: Int?
 
-    @Flag(help: "Stamp each frame with the wall-clock time it is sent (clears the simulated-time flag), so the ingester can measure publish→commit latency.")
+    @Flag(
+        help:
+            "Stamp each frame with the wall-clock time it is sent (clears the simulated-time flag), so the ingester can measure publish→commit latency."
+    )
     var restamp = false
 
-    @Option(name: .customLong("repeat"), help: "Send the recording this many times; sequence numbers continue, so the ingester sees new frames.")
+    @Option(
+        name: .customLong("repeat"),
+        help: "Send the recording this many times; sequence numbers continue, so the ingester sees new frames."
+    )
     var repeat_: Int = 1
 
     @Option(help: "Seconds to wait for the ingester to subscribe.")
@@ -61,13 +67,23 @@ struct ReplayCommand: ParsableCommand {
         }
         let plan = ReplayPlan(bytes: bytes, records: parsed.records, robots: robots)
         let sent = try Replayer(endpoint: connect, waitTimeout: waitTimeout).send(
-            plan, bytes: bytes, rate: rate, restamp: restamp, repeats: repeat_)
+            plan,
+            bytes: bytes,
+            rate: rate,
+            restamp: restamp,
+            repeats: repeat_
+        )
         FileHandle.standardError.write(
             Data(
                 String(
-                    format: "replay: sent %d frames (%d robots) in %.3f s, %.0f frames/s\n", sent.frames, plan.robotCount,
-                    sent.seconds, Double(sent.frames) / max(sent.seconds, 1e-9)
-                ).utf8))
+                    format: "replay: sent %d frames (%d robots) in %.3f s, %.0f frames/s\n",
+                    sent.frames,
+                    plan.robotCount,
+                    sent.seconds,
+                    Double(sent.frames) / max(sent.seconds, 1e-9)
+                ).utf8
+            )
+        )
     }
 }
 
@@ -118,20 +134,30 @@ struct Replayer {
     let endpoint: String
     let waitTimeout: Double
 
-    func send(_ plan: ReplayPlan, bytes: [UInt8], rate: ReplayCommand.Rate, restamp: Bool, repeats: Int) throws
+    func send(
+        _ plan: ReplayPlan,
+        bytes: [UInt8],
+        rate: ReplayCommand.Rate,
+        restamp: Bool,
+        repeats: Int
+    ) throws
         -> (frames: Int, seconds: Double)
     {
         let context = try Context()
         defer { context.terminate() }
         let socket = try Socket(
-            context, type: .extendedPublisher,
+            context,
+            type: .extendedPublisher,
             options: [
                 .sendHighWaterMark(0), .linger(.seconds(30)),
                 .receiveTimeout(.milliseconds(Int(waitTimeout * 1000))),
-            ])
+            ]
+        )
         try socket.connect(endpoint)
         guard try socket.receive() != nil else {
-            throw ValidationError("no subscriber at \(endpoint) within \(waitTimeout) s: is `fleet ingest` listening there?")
+            throw ValidationError(
+                "no subscriber at \(endpoint) within \(waitTimeout) s: is `fleet ingest` listening there?"
+            )
         }
         var scratch = [UInt8](repeating: 0, count: 1 << 16)
         let clock = ContinuousClock()
@@ -149,20 +175,30 @@ struct Replayer {
                 if rate == .original {
                     let due = Duration.nanoseconds(Int64(record.offsetNanos - firstOffset + UInt64(round) * span))
                     let wait = due - (clock.now - started)
-                    if wait > .microseconds(200) { Thread.sleep(forTimeInterval: Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds)) }
+                    if wait > .microseconds(200) {
+                        Thread.sleep(
+                            forTimeInterval: Double(wait.components.attoseconds) / 1e18
+                                + Double(wait.components.seconds)
+                        )
+                    }
                 }
                 let length = record.frame.count
                 let needsRewrite = restamp || idOffset != 0 || round > 0
                 if !needsRewrite {
-                    _ = try bytes.withUnsafeBytes { try socket.send(UnsafeRawBufferPointer(rebasing: $0[record.frame])) }
+                    _ = try bytes.withUnsafeBytes {
+                        try socket.send(UnsafeRawBufferPointer(rebasing: $0[record.frame]))
+                    }
                 } else {
                     scratch.withUnsafeMutableBytes { out in
                         bytes.withUnsafeBytes { input in
                             out.copyMemory(from: UnsafeRawBufferPointer(rebasing: input[record.frame]))
                         }
                         Self.rewrite(
-                            UnsafeMutableRawBufferPointer(rebasing: out[..<length]), idOffset: idOffset,
-                            sequenceOffset: UInt32(round) * UInt32(records.count), restamp: restamp)
+                            UnsafeMutableRawBufferPointer(rebasing: out[..<length]),
+                            idOffset: idOffset,
+                            sequenceOffset: UInt32(round) * UInt32(records.count),
+                            restamp: restamp
+                        )
                     }
                     _ = try scratch.withUnsafeBytes { try socket.send(UnsafeRawBufferPointer(rebasing: $0[..<length])) }
                 }
@@ -176,7 +212,8 @@ struct Replayer {
 
     /// Rewrites robot id, sequence and time of a valid frame in place and fixes its checksum;
     /// frames that were recorded invalid are left as they are.
-    static func rewrite(_ frame: UnsafeMutableRawBufferPointer, idOffset: UInt32, sequenceOffset: UInt32, restamp: Bool) {
+    static func rewrite(_ frame: UnsafeMutableRawBufferPointer, idOffset: UInt32, sequenceOffset: UInt32, restamp: Bool)
+    {
         guard (try? FrameDecoder.decodeHeader(UnsafeRawBufferPointer(frame))) != nil else { return }
         let robot = UInt32(littleEndian: frame.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
         if idOffset != 0 && robot < 0xF000_0000 {

@@ -26,7 +26,9 @@ struct AggregatorTests {
     @Test func rollsUpEveryNumericFieldPerSecond() {
         var aggregator = Aggregator()
         // 15 frames at 100 ms: 10 in the first second, 5 in the next.
-        for seq in 0..<15 { ingest(&aggregator, TestFrames.state(robot: 1, seq: UInt32(seq), battery: Float(100 - seq))) }
+        for seq in 0..<15 {
+            ingest(&aggregator, TestFrames.state(robot: 1, seq: UInt32(seq), battery: Float(100 - seq)))
+        }
         let rollups = aggregator.takeBatch().batch.rollups
         #expect(rollups.map(\.count) == [10, 5])
         let metrics = RollupCatalog.shared.metrics(of: .sanitationState)
@@ -88,9 +90,13 @@ struct AggregatorTests {
     @Test func acknowledgesOnlyWhatIsContiguous() {
         var aggregator = Aggregator()
         for seq: UInt32 in [0, 1, 3] { ingest(&aggregator, TestFrames.state(robot: 5, boot: 2, seq: seq)) }
-        #expect(aggregator.takeBatch().acks == [Acknowledgement(stream: StreamKey(robotID: 5, bootEpoch: 2), through: 1)])
+        #expect(
+            aggregator.takeBatch().acks == [Acknowledgement(stream: StreamKey(robotID: 5, bootEpoch: 2), through: 1)]
+        )
         ingest(&aggregator, TestFrames.state(robot: 5, boot: 2, seq: 2))
-        #expect(aggregator.takeBatch().acks == [Acknowledgement(stream: StreamKey(robotID: 5, bootEpoch: 2), through: 3)])
+        #expect(
+            aggregator.takeBatch().acks == [Acknowledgement(stream: StreamKey(robotID: 5, bootEpoch: 2), through: 3)]
+        )
     }
 
     @Test func receiverRejectionsAreCountedByReason() {

@@ -48,7 +48,12 @@ struct IngestServiceTests {
         }
         for (boot, count) in [(UInt32(0), UInt32(40)), (1, 30)] {
             for seq in 0..<count {
-                let frame = TestFrames.state(robot: 3, boot: boot, seq: seq, at: TestFrames.start + UInt64(boot) * 10_000_000_000 + UInt64(seq) * 100_000_000)
+                let frame = TestFrames.state(
+                    robot: 3,
+                    boot: boot,
+                    seq: seq,
+                    at: TestFrames.start + UInt64(boot) * 10_000_000_000 + UInt64(seq) * 100_000_000
+                )
                 sent[3, default: []].append(frame)
                 wire.append(frame)
             }
@@ -90,7 +95,10 @@ struct IngestServiceTests {
 
     @Test func refusesToStartWithNothingToListenOn() throws {
         #expect(throws: IngestError.self) {
-            _ = try IngestService(configuration: .init(databasePath: "/tmp/unused-\(UUID().uuidString).db"), logger: Logger(label: "test"))
+            _ = try IngestService(
+                configuration: .init(databasePath: "/tmp/unused-\(UUID().uuidString).db"),
+                logger: Logger(label: "test")
+            )
         }
     }
 }
@@ -100,7 +108,11 @@ struct IngestServiceTests {
 func publish(_ frames: [[UInt8]], to endpoint: String) throws {
     let context = try Context()
     defer { context.terminate() }
-    let socket = try Socket(context, type: .extendedPublisher, options: [.sendHighWaterMark(0), .linger(.seconds(5)), .receiveTimeout(.seconds(5))])
+    let socket = try Socket(
+        context,
+        type: .extendedPublisher,
+        options: [.sendHighWaterMark(0), .linger(.seconds(5)), .receiveTimeout(.seconds(5))]
+    )
     try socket.connect(endpoint)
     guard try socket.receive() != nil else { throw IngestError("no subscription arrived from \(endpoint)") }
     for frame in frames { _ = try socket.send(frame) }

@@ -5,24 +5,52 @@ import Foundation
 enum TestFrames {
     static let start: UInt64 = 1_800_000_000_000_000_000
 
-    static func state(robot: UInt32, boot: UInt32 = 0, seq: UInt32, at t: UInt64? = nil, battery: Float = 80) -> [UInt8] {
+    static func state(robot: UInt32, boot: UInt32 = 0, seq: UInt32, at t: UInt64? = nil, battery: Float = 80) -> [UInt8]
+    {
         let time = t ?? start + UInt64(seq) * 100_000_000
         let state = SanitationState(
-            x: Double(seq) * 0.1, y: 2, energyUsed: Double(seq) * 0.01, distance: Double(seq) * 0.1,
-            areaCleaned: Double(seq) * 0.05, heading: 0, speed: 1, turnRate: 0, brushRpm: 120, suction: 50,
-            waterFlow: 0, hopperFill: 10, cleanWater: 100, dirtyWater: 0, batterySOC: battery, batteryVoltage: 48,
-            batteryCurrent: 10, batteryTemperature: 30, mode: .auto, status: .cleaning, brushDown: true,
-            spraying: false)
+            x: Double(seq) * 0.1,
+            y: 2,
+            energyUsed: Double(seq) * 0.01,
+            distance: Double(seq) * 0.1,
+            areaCleaned: Double(seq) * 0.05,
+            heading: 0,
+            speed: 1,
+            turnRate: 0,
+            brushRpm: 120,
+            suction: 50,
+            waterFlow: 0,
+            hopperFill: 10,
+            cleanWater: 100,
+            dirtyWater: 0,
+            batterySOC: battery,
+            batteryVoltage: 48,
+            batteryCurrent: 10,
+            batteryTemperature: 30,
+            mode: .auto,
+            status: .cleaning,
+            brushDown: true,
+            spraying: false
+        )
         return FrameEncoder.encode(
-            .sanitationState(state), robotID: robot, bootEpoch: boot, sequence: seq, timestampNanoseconds: time,
-            flags: FrameHeader.simulatedTimeFlag)
+            .sanitationState(state),
+            robotID: robot,
+            bootEpoch: boot,
+            sequence: seq,
+            timestampNanoseconds: time,
+            flags: FrameHeader.simulatedTimeFlag
+        )
     }
 
     static func collision(robot: UInt32, boot: UInt32 = 0, seq: UInt32) -> [UInt8] {
         FrameEncoder.encode(
-            .collision(Collision(x: 1, y: 2, speed: 0.5, impulse: 3, other: .static)), robotID: robot,
-            bootEpoch: boot, sequence: seq, timestampNanoseconds: start + UInt64(seq) * 100_000_000,
-            flags: FrameHeader.simulatedTimeFlag)
+            .collision(Collision(x: 1, y: 2, speed: 0.5, impulse: 3, other: .static)),
+            robotID: robot,
+            bootEpoch: boot,
+            sequence: seq,
+            timestampNanoseconds: start + UInt64(seq) * 100_000_000,
+            flags: FrameHeader.simulatedTimeFlag
+        )
     }
 
     /// A frame with one body byte flipped: its checksum fails.

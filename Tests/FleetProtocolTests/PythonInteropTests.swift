@@ -12,15 +12,18 @@ struct PythonInteropTests {
             Issue.record("no python3 with pyzmq (apt-get install python3-zmq, or set FLEET_PYTHON)")
             return
         }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let dump = FileManager.default.temporaryDirectory.appendingPathComponent("interop-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: dump) }
 
         let context = try Context()
         defer { context.terminate() }
         let socket = try Socket(
-            context, type: .subscriber,
-            options: [.subscribe(Array("FT".utf8)), .receiveHighWaterMark(0), .receiveTimeout(.seconds(10))])
+            context,
+            type: .subscriber,
+            options: [.subscribe(Array("FT".utf8)), .receiveHighWaterMark(0), .receiveTimeout(.seconds(10))]
+        )
         try socket.bind("tcp://127.0.0.1:*")
         let endpoint = try #require(try socket.lastEndpoint)
 
@@ -66,7 +69,9 @@ struct PythonInteropTests {
             let values = bytes.withUnsafeBytes { MessageType.fieldValues(of: frame.header, in: $0) }!
             #expect(values.count == body.count, "\(frame.message.type.schemaName): field count")
             for (name, value) in values where !Self.matches(value, body[name]) {
-                mismatches.append("\(frame.message.type.schemaName).\(name): swift \(value.text), python \(String(describing: body[name]))")
+                mismatches.append(
+                    "\(frame.message.type.schemaName).\(name): swift \(value.text), python \(String(describing: body[name]))"
+                )
             }
         }
         #expect(errors == 0, "every frame decodes")

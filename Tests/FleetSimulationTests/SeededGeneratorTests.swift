@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetSimulation
 
 struct SeededGeneratorTests {

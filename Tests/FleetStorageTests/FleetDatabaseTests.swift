@@ -39,7 +39,9 @@ struct FleetDatabaseTests {
         try temporary.database.commit(batch, at: 1)
         let again = try FleetDatabase(path: temporary.database.path)
         try again.commit(batch, at: 2)
-        let value = try again.read { try Int.fetchOne($0, sql: "SELECT value FROM ingest_stat WHERE name = 'frames.received'") }
+        let value = try again.read {
+            try Int.fetchOne($0, sql: "SELECT value FROM ingest_stat WHERE name = 'frames.received'")
+        }
         #expect(value == 10, "counters are cumulative across opens")
         let readOnly = try FleetDatabase(path: temporary.database.path, readOnly: true)
         #expect(try readOnly.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM ingest_stat") } == 1)
@@ -91,7 +93,9 @@ struct FleetDatabaseTests {
         older.add(3, metric: 0)
         for (stats, last) in [(newer, UInt64(900)), (older, UInt64(300))] {
             var batch = WriteBatch()
-            batch.rollups = [RollupRecord(robotID: 1, messageType: 1, bucketSecond: 0, count: 1, lastNanos: last, stats: stats)]
+            batch.rollups = [
+                RollupRecord(robotID: 1, messageType: 1, bucketSecond: 0, count: 1, lastNanos: last, stats: stats)
+            ]
             try temporary.database.commit(batch, at: 0)
         }
         let data = try temporary.database.read { try Data.fetchOne($0, sql: "SELECT stats FROM rollup") }!

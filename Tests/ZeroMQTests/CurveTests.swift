@@ -18,7 +18,11 @@ struct CurveTests {
     @Test func aClientWithTheRightServerKeyConnects() throws {
         let context = try Context()
         let serverKeys = try CurveKeyPair.generate()
-        let pull = try Socket(context, testing: .pull, options: [.curveServer(true), .curveSecretKey(serverKeys.secretKey)])
+        let pull = try Socket(
+            context,
+            testing: .pull,
+            options: [.curveServer(true), .curveSecretKey(serverKeys.secretKey)]
+        )
         let events = try pull.monitor()
         try pull.bind(Endpoint.tcp)
 
@@ -35,8 +39,10 @@ struct CurveTests {
         let context = try Context()
         let serverKeys = try CurveKeyPair.generate()
         let pull = try Socket(
-            context, testing: .pull,
-            options: [.curveServer(true), .curveSecretKey(serverKeys.secretKey), .receiveTimeout(.milliseconds(300))])
+            context,
+            testing: .pull,
+            options: [.curveServer(true), .curveSecretKey(serverKeys.secretKey), .receiveTimeout(.milliseconds(300))]
+        )
         let events = try pull.monitor()
         try pull.bind(Endpoint.tcp)
 
@@ -45,7 +51,9 @@ struct CurveTests {
         try push.connect(try pull.boundEndpoint())
 
         let failure = try events.wait(
-            for: [.handshakeFailedProtocol, .handshakeFailedNoDetail, .handshakeSucceeded], timeout: testTimeout)
+            for: [.handshakeFailedProtocol, .handshakeFailedNoDetail, .handshakeSucceeded],
+            timeout: testTimeout
+        )
         #expect(failure?.kind == .handshakeFailedProtocol)
         _ = try push.trySend(bytes("never arrives"))
         #expect(try pull.receive() == nil)
@@ -67,7 +75,8 @@ struct CurveTests {
 
         let outcome = try events.wait(
             for: [.handshakeFailedProtocol, .handshakeFailedNoDetail, .handshakeFailedAuth, .handshakeSucceeded],
-            timeout: testTimeout)
+            timeout: testTimeout
+        )
         #expect(outcome != nil)
         #expect(outcome?.kind != .handshakeSucceeded)
         _ = try push.trySend(bytes("never arrives"))

@@ -28,7 +28,11 @@ struct SocketMonitorTests {
 
     @Test func maxMessageSizeDisconnectsAnOversizedSender() throws {
         let context = try Context()
-        let pull = try Socket(context, testing: .pull, options: [.maxMessageSize(64), .receiveTimeout(.milliseconds(300))])
+        let pull = try Socket(
+            context,
+            testing: .pull,
+            options: [.maxMessageSize(64), .receiveTimeout(.milliseconds(300))]
+        )
         let events = try pull.monitor()
         try pull.bind(Endpoint.tcp)
         let push = try Socket(context, testing: .push)

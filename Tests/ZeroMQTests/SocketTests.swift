@@ -9,8 +9,10 @@ struct SocketTests {
         let publisher = try Socket(context, testing: .publisher)
         try publisher.bind(Endpoint.tcp)
         let subscriber = try Socket(
-            context, testing: .subscriber,
-            options: [.subscribe("robot.7"), .receiveTimeout(.milliseconds(20))])
+            context,
+            testing: .subscriber,
+            options: [.subscribe("robot.7"), .receiveTimeout(.milliseconds(20))]
+        )
         try subscriber.connect(try publisher.boundEndpoint())
 
         // The subscription reaches the publisher a moment after connecting: publish until seen.
@@ -135,13 +137,15 @@ struct SocketTests {
     @Test func optionsReadBackInTheirUnits() throws {
         let context = try Context()
         let socket = try Socket(
-            context, type: .router,
+            context,
+            type: .router,
             options: [
                 .linger(.zero), .maxMessageSize(4096), .receiveTimeout(.microseconds(1500)),
                 .sendHighWaterMark(10), .receiveHighWaterMark(10),
                 .heartbeatInterval(.seconds(1)), .heartbeatTimeout(.seconds(3)), .heartbeatTTL(.seconds(10)),
                 .reconnectInterval(.milliseconds(100)), .reconnectIntervalMax(.seconds(5)),
-            ])
+            ]
+        )
         #expect(try socket.linger == .zero)
         #expect(try socket.maxMessageSize == 4096)
         // Rounded up to whole milliseconds, never down to "do not wait".

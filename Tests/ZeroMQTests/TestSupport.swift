@@ -36,7 +36,11 @@ let testTimeout: Duration = .seconds(5)
 extension Socket {
     /// A socket whose blocking receives give up after `testTimeout`.
     convenience init(_ context: Context, testing type: SocketType, options: [SocketOption] = []) throws {
-        try self.init(context, type: type, options: [.receiveTimeout(testTimeout), .sendTimeout(testTimeout)] + options)
+        try self.init(
+            context,
+            type: type,
+            options: [.receiveTimeout(testTimeout), .sendTimeout(testTimeout)] + options
+        )
     }
 
     /// The resolved endpoint after a bind; fails the test loudly if there is none.

@@ -1,6 +1,7 @@
 import CZeroMQ
 import Synchronization
 import Testing
+
 @testable import ZeroMQ
 
 struct ZAPHandlerTests {
@@ -50,7 +51,8 @@ struct ZAPHandlerTests {
         func handshakeOutcome() throws -> MonitorEvent? {
             try events.wait(
                 for: [.handshakeSucceeded, .handshakeFailedAuth, .handshakeFailedProtocol, .handshakeFailedNoDetail],
-                timeout: testTimeout)
+                timeout: testTimeout
+            )
         }
     }
 
@@ -132,9 +134,11 @@ struct ZAPHandlerTests {
         let request = [bytes("1.0"), bytes("42"), bytes("fleet"), bytes("10.0.0.7"), [], bytes("CURVE"), []]
         #expect(
             ZAPHandler.reply(to: request, with: .allow(userID: "robot-1"))
-                == [bytes("1.0"), bytes("42"), bytes("200"), bytes("OK"), bytes("robot-1"), []])
+                == [bytes("1.0"), bytes("42"), bytes("200"), bytes("OK"), bytes("robot-1"), []]
+        )
         #expect(
             ZAPHandler.reply(to: request, with: .deny(.temporaryError, reason: "busy"))
-                == [bytes("1.0"), bytes("42"), bytes("300"), bytes("busy"), [], []])
+                == [bytes("1.0"), bytes("42"), bytes("300"), bytes("busy"), [], []]
+        )
     }
 }

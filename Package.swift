@@ -93,6 +93,12 @@ let package = Package(
             dependencies: ["FleetStorage"]
         ),
         .testTarget(
+            name: "FleetCLITests",
+            dependencies: [
+                "fleet", "FleetStorage", "FleetProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
             name: "FleetSimulationTests",
             dependencies: ["FleetSimulation"]
         ),

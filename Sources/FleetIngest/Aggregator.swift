@@ -45,6 +45,10 @@ public struct Aggregator {
         }
     }
 
+    /// Frames the receiver took off its sockets since the last batch (valid or not), so the
+    /// store can show that everything received was stored or accounted for.
+    public var receivedSinceLastBatch = 0
+
     /// Frames accepted into the batch being built.
     public var pendingFrames: Int { batchFrames }
 
@@ -260,6 +264,10 @@ public struct Aggregator {
             )
         }
         batch.counterDeltas = batchCounters.deltas()
+        if receivedSinceLastBatch > 0 {
+            batch.counterDeltas.insert(("frames.received", Int64(receivedSinceLastBatch)), at: 0)
+            receivedSinceLastBatch = 0
+        }
         chunks.removeAll(keepingCapacity: true)
         rollups.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)

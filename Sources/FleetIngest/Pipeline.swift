@@ -23,6 +23,7 @@ final class Pipeline {
     private var aggregator: Aggregator
     private let clock = ContinuousClock()
     private var lastPublished: ContinuousClock.Instant
+    private var reportedReceived = 0
 
     init(
         configuration: Configuration,
@@ -76,6 +77,9 @@ final class Pipeline {
     }
 
     private func flush() {
+        let received = receiver.received.load(ordering: .relaxed)
+        aggregator.receivedSinceLastBatch += received - reportedReceived
+        reportedReceived = received
         let batch = aggregator.takeBatch()
         publishLiveState()
         if !batch.batch.isEmpty { queue.put(batch) }

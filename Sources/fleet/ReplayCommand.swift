@@ -92,6 +92,9 @@ struct ReplayPlan {
     /// (record index, robot id offset) in send order.
     var sends: [(record: Int, idOffset: UInt32)] = []
     var robotCount = 0
+    /// Per recorded robot, one more than its highest sequence number: how far a repeat of
+    /// the recording shifts that robot's sequence numbers so they continue.
+    var sequenceSpan: [UInt32: UInt32] = [:]
 
     init(bytes: [UInt8], records: [Recording.Record], robots: Int?) {
         var robotOf: [UInt32] = []
@@ -99,8 +102,10 @@ struct ReplayPlan {
         bytes.withUnsafeBytes { buffer in
             for record in records {
                 let frame = UnsafeRawBufferPointer(rebasing: buffer[record.frame])
-                let id = FrameHeader.unverified(frame)?.robotID ?? 0
+                let header = FrameHeader.unverified(frame)
+                let id = header?.robotID ?? 0
                 robotOf.append(id)
+                if let header { sequenceSpan[id] = max(sequenceSpan[id] ?? 0, header.sequence &+ 1) }
                 if id < 0xF000_0000 { ids.insert(id) }
             }
         }
@@ -169,6 +174,17 @@ struct Replayer {
         }
         let firstOffset = records.first?.offsetNanos ?? 0
         let span = (records.last?.offsetNanos ?? 0) - firstOffset + 1
+        // Event time covered by the recording, so a repeat continues after it.
+        var firstTime = UInt64.max
+        var lastTime: UInt64 = 0
+        bytes.withUnsafeBytes { buffer in
+            for record in records {
+                guard let header = FrameHeader.unverified(UnsafeRawBufferPointer(rebasing: buffer[record.frame])) else { continue }
+                firstTime = min(firstTime, header.timestampNanoseconds)
+                lastTime = max(lastTime, header.timestampNanoseconds)
+            }
+        }
+        let timeSpan = lastTime >= firstTime ? lastTime - firstTime + 100_000_000 : 0
         for round in 0..<repeats {
             for (index, idOffset) in plan.sends {
                 let record = records[index]
@@ -193,12 +209,12 @@ struct Replayer {
                         bytes.withUnsafeBytes { input in
                             out.copyMemory(from: UnsafeRawBufferPointer(rebasing: input[record.frame]))
                         }
+                        let frame = UnsafeMutableRawBufferPointer(rebasing: out[..<length])
+                        let robot = FrameHeader.unverified(UnsafeRawBufferPointer(frame))?.robotID ?? 0
                         Self.rewrite(
-                            UnsafeMutableRawBufferPointer(rebasing: out[..<length]),
-                            idOffset: idOffset,
-                            sequenceOffset: UInt32(round) * UInt32(records.count),
-                            restamp: restamp
-                        )
+                            frame, idOffset: idOffset,
+                            sequenceOffset: UInt32(round) &* (plan.sequenceSpan[robot] ?? 0),
+                            timeOffset: UInt64(round) &* timeSpan, restamp: restamp)
                     }
                     _ = try scratch.withUnsafeBytes { try socket.send(UnsafeRawBufferPointer(rebasing: $0[..<length])) }
                 }
@@ -212,8 +228,10 @@ struct Replayer {
 
     /// Rewrites robot id, sequence and time of a valid frame in place and fixes its checksum;
     /// frames that were recorded invalid are left as they are.
-    static func rewrite(_ frame: UnsafeMutableRawBufferPointer, idOffset: UInt32, sequenceOffset: UInt32, restamp: Bool)
-    {
+    static func rewrite(
+        _ frame: UnsafeMutableRawBufferPointer, idOffset: UInt32, sequenceOffset: UInt32, timeOffset: UInt64,
+        restamp: Bool
+    ) {
         guard (try? FrameDecoder.decodeHeader(UnsafeRawBufferPointer(frame))) != nil else { return }
         let robot = UInt32(littleEndian: frame.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
         if idOffset != 0 && robot < 0xF000_0000 {
@@ -222,6 +240,10 @@ struct Replayer {
         if sequenceOffset != 0 {
             let sequence = UInt32(littleEndian: frame.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
             frame.storeBytes(of: (sequence &+ sequenceOffset).littleEndian, toByteOffset: 16, as: UInt32.self)
+        }
+        if timeOffset != 0 {
+            let time = UInt64(littleEndian: frame.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+            frame.storeBytes(of: (time &+ timeOffset).littleEndian, toByteOffset: 24, as: UInt64.self)
         }
         if restamp {
             var now = timespec()

@@ -1,0 +1,145 @@
+import FleetProtocol
+import Foundation
+import Testing
+
+/// The `fleet` executable built next to the test binary, run as a real process.
+enum FleetBinary {
+    static let url: URL = {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("fleet")
+        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/fleet")
+    }()
+}
+
+/// A running `fleet` process with its output collected.
+final class FleetProcess: @unchecked Sendable {
+    // @unchecked Sendable: `output` and `errors` are written by the pipes' reader threads
+    // and read under `lock`.
+    let process = Process()
+    private let lock = NSLock()
+    private var output = Data()
+    private var errors = Data()
+
+    init(_ arguments: [String], in folder: URL) throws {
+        process.executableURL = FleetBinary.url
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.lock.withLock { self?.output.append(data) }
+        }
+        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.lock.withLock { self?.errors.append(data) }
+        }
+        try process.run()
+    }
+
+    var standardOutput: String { lock.withLock { String(decoding: output, as: UTF8.self) } }
+    var standardError: String { lock.withLock { String(decoding: errors, as: UTF8.self) } }
+    var pid: Int32 { process.processIdentifier }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for the process to exit, at most `timeout`; returns whether it did.
+    @discardableResult
+    func wait(timeout: Duration) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while process.isRunning && clock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        if process.isRunning { return false }
+        try? await Task.sleep(for: .milliseconds(50))  // let the pipes flush
+        return true
+    }
+
+    /// Resident memory of the process, bytes (from /proc).
+    var residentBytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first
+            return kb.map { $0 * 1024 }
+        }
+        return nil
+    }
+
+    /// Runs `fleet arguments` to completion and returns its standard output.
+    static func run(_ arguments: [String], in folder: URL, timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String, errors: String) {
+        let process = try FleetProcess(arguments, in: folder)
+        guard await process.wait(timeout: timeout) else {
+            process.signal(SIGKILL)
+            throw CLITestError("fleet \(arguments.joined(separator: " ")) did not finish in \(timeout)")
+        }
+        return (process.process.terminationStatus, process.standardOutput, process.standardError)
+    }
+}
+
+struct CLITestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A temporary folder for one test, removed afterwards.
+final class TemporaryFolder {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    guard bound == 0 else { throw CLITestError("bind failed") }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Writes a recording of `robots` sanitation robots sending `framesPerRobot` frames each at
+/// 10 Hz of simulated time, interleaved by time as a fleet would send them.
+func writeRecording(to path: String, robots: Int, framesPerRobot: Int, firstRobot: UInt32 = 1) throws -> [[UInt8]] {
+    var file = Recording.header(startUnixNanos: 0)
+    var frames: [[UInt8]] = []
+    let start: UInt64 = 1_800_000_000_000_000_000
+    for step in 0..<framesPerRobot {
+        for robot in 0..<robots {
+            let state = SanitationState(
+                x: Double(step) * 0.1, y: Double(robot), energyUsed: Double(step) * 0.01, distance: Double(step) * 0.1,
+                areaCleaned: Double(step) * 0.05, heading: 0, speed: 1, turnRate: 0, brushRpm: 120, suction: 50,
+                waterFlow: 0, hopperFill: Float(step % 100), cleanWater: 100, dirtyWater: 0,
+                batterySOC: 100 - Float(step % 100) * 0.5, batteryVoltage: 48, batteryCurrent: 10, batteryTemperature: 30,
+                mode: .auto, status: .cleaning, brushDown: true, spraying: false)
+            let time = start + UInt64(step) * 100_000_000 + UInt64(robot) * 1000
+            let frame = FrameEncoder.encode(
+                .sanitationState(state), robotID: firstRobot + UInt32(robot), bootEpoch: 0, sequence: UInt32(step),
+                timestampNanoseconds: time, flags: FrameHeader.simulatedTimeFlag)
+            frame.withUnsafeBytes { Recording.appendRecord($0, offsetNanos: UInt64(step) * 100_000_000, to: &file) }
+            frames.append(frame)
+        }
+    }
+    try Data(file).write(to: URL(fileURLWithPath: path))
+    return frames
+}

@@ -29,6 +29,8 @@ public enum ZoneKind: UInt8, Codable, Sendable {
 
 public enum ObstacleKind: String, Codable, Sendable {
     case bench, tree, bollard, bike, car, planter
+    /// A wall: a thin rectangle just outside the zone edge it bounds.
+    case wall
 }
 
 /// A fixed obstacle a robot must not touch.

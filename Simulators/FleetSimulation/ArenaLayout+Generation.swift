@@ -9,6 +9,7 @@ extension ArenaLayout {
         case .auxiliaryRoad: b.buildRoad()
         case .humanoid: b.buildHumanoid()
         }
+        b.addWallObstacles()
         return b.layout
     }
 }
@@ -89,7 +90,8 @@ private struct Builder {
             case 0: addFixed(.tree, .circle(center: Vec2(x, 0.7), radius: 0.35))
             case 1:
                 let n = 1 + obstacleRNG.below(3)
-                for k in 0..<n { addFixed(.bike, .rect(Rect(minX: x + 0.7 * Double(k), minY: 0.15, maxX: x + 0.7 * Double(k) + 0.5, maxY: 1.9))) }
+                for k in 0..<n { addFixed(.bike, .rect(Rect(minX: x + 2.0 * Double(k), minY: 0.15, maxX: x + 2.0 * Double(k) + 1.8, maxY: 0.65))) }
+                x += 2.0 * Double(n)
             default: addFixed(.bollard, .circle(center: Vec2(x, 0.45), radius: 0.1))
             }
             if obstacleRNG.chance(0.35) {
@@ -196,6 +198,23 @@ private struct Builder {
         layout.width = w
         layout.height = h
         layout.geofence = Rect(minX: 0, minY: 0, maxX: w, maxY: h)
+    }
+
+    /// Walls are solid: each becomes a 0.2 m thick obstacle on the side away from the zone.
+    mutating func addWallObstacles() {
+        for w in layout.walls {
+            let mid = (w.a + w.b) * 0.5
+            let t = 0.2
+            let r: Rect
+            if w.a.y == w.b.y {
+                let north = !layout.inZone(mid + Vec2(0, 0.05))
+                r = Rect(minX: min(w.a.x, w.b.x), minY: north ? w.a.y : w.a.y - t, maxX: max(w.a.x, w.b.x), maxY: north ? w.a.y + t : w.a.y)
+            } else {
+                let east = !layout.inZone(mid + Vec2(0.05, 0))
+                r = Rect(minX: east ? w.a.x : w.a.x - t, minY: min(w.a.y, w.b.y), maxX: east ? w.a.x + t : w.a.x, maxY: max(w.a.y, w.b.y))
+            }
+            addFixed(.wall, .rect(r))
+        }
     }
 
     mutating func addFixed(_ kind: ObstacleKind, _ shape: Shape) {

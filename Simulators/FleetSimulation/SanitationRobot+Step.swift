@@ -375,6 +375,15 @@ extension SanitationRobot {
             let v02 = v0.lengthSquared
             let tca0 = v02 > 1e-9 ? min(max(-rel.dot(v0) / v02, 0), horizon) : 0
             let d0 = (rel + v0 * tca0).length - rr
+            if v02 < 0.01 {
+                // A vehicle waiting for us, or someone standing: steer round it, slowly.
+                let side = cos(heading) * rel.y - sin(heading) * rel.x >= 0 ? 1.0 : -1.0
+                let err = wrapAngle(atan2(rel.y, rel.x) - side * 1.2 - heading)
+                wCmd = min(max(2.5 * err, -params.maxTurnRate), params.maxTurnRate)
+                vCmd = abs(err) < 0.8 ? min(vCmd > 0 ? vCmd : 0.4, 0.45) : 0
+                progressTime = ctx.t1
+                return
+            }
             if d0 < safety && skill.avoidance >= 0.25 && v02 > 1e-9 && routes[threat].agentClass == .vehicle {
                 let n = Vec2(-v0.y, v0.x) * (1 / v02.squareRoot())
                 var dir = n.dot(rel) <= 0 ? n : n * -1

@@ -73,12 +73,16 @@ extension SanitationRobot {
         if clear < 0 {
             newPos = position
             finalSpeed = 0
+            // The referee counts a contact once until the robot is clear again; the robot's
+            // bumper reports every impact.
             if hit != touchingObstacle {
                 touchingObstacle = hit
                 if ctx.running {
                     truth.contacts.add(.static)
                     emitReferee(ctx, .contact(x: position.x, y: position.y, speed: Float(abs(speed)), agentID: 0, contact: .static), &sink)
                 }
+            }
+            if abs(speed) > 0.02 {
                 emit(ctx, .collision(x: position.x, y: position.y, speed: Float(abs(speed)),
                                      impulse: Float(params.mass * abs(speed)), other: .static), &sink)
             }
@@ -254,8 +258,6 @@ extension SanitationRobot {
             activity = .dumping(until: ctx.t1 + Self.dumpDuration)
         case .toDock:
             activity = .docked
-            speed = 0
-            turnRate = 0
             if ctx.running && !truth.docked {
                 truth.docked = true
                 emitReferee(ctx, .docked, &sink)

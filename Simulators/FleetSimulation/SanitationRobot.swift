@@ -148,7 +148,8 @@ struct SanitationRobot {
     }
 
     /// Working speed with the brush down.
-    var cleaningSpeed: Double { min(params.maxSpeed, params.cleaningSpeed * skill.speed) }
+    /// Less confident localisation makes weaker teams drive slower while cleaning.
+    var cleaningSpeed: Double { min(params.maxSpeed, params.cleaningSpeed * skill.speed * (0.75 + 0.25 * skill.planner)) }
 
     /// Transit speed: teams aim a little under the division limit, times their speed factor.
     func transitSpeed(_ ctx: StepContext) -> Double {

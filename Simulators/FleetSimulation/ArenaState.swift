@@ -43,10 +43,10 @@ struct ArenaState: Sendable {
             for (p, r) in robotDiscs {
                 let rel = p - s.position
                 let along = rel.dot(dir), lateral = rel.dot(normal)
-                let need = route.radius + r + 0.3
+                let need = route.radius + r + 0.6
                 if route.agentClass == .vehicle {
                     if along > 0 && along < 8 && abs(lateral) < need { brake = true }
-                } else if along > -1 && along < 1 + 2.5 * route.speed && abs(lateral - agentOffset[k]) < need {
+                } else if along > -1 && along < 2 + 4 * route.speed && abs(lateral - agentOffset[k]) < need {
                     desired = lateral >= 0 ? lateral - need : lateral + need
                 }
             }

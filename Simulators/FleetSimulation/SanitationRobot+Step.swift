@@ -348,8 +348,8 @@ extension SanitationRobot {
     mutating func avoid(_ ctx: StepContext, state: ArenaState, vCmd: inout Double, wCmd: inout Double) {
         let agents = state.agents
         let routes = ctx.arena.layout.routes
-        let horizon = 1.0 + 2.0 * skill.avoidance
-        let safety = 0.15 + 0.35 * skill.avoidance
+        let horizon = 1.0 + 1.5 * skill.avoidance
+        let safety = 0.15 + 0.25 * skill.avoidance
         let myV = Vec2(cos(heading), sin(heading)) * max(vCmd, speed)
         var bestT = Double.infinity
         var threat = -1
@@ -359,8 +359,9 @@ extension SanitationRobot {
             let rel = a.position - position
             if abs(rel.x) > 40 || abs(rel.y) > 40 { continue }
             let rr = params.radius + routes[k].radius
-            closest = min(closest, rel.length - rr)
             let relV = a.velocity - myV
+            // Only agents we are closing on call for caution.
+            if rel.dot(relV) < 0 { closest = min(closest, rel.length - rr) }
             let rv2 = relV.lengthSquared
             let tca = rv2 > 1e-9 ? min(max(-rel.dot(relV) / rv2, 0), horizon) : 0
             let dmin = (rel + relV * tca).length - rr
@@ -411,7 +412,7 @@ extension SanitationRobot {
             // Yielding is not being stuck.
             progressTime = ctx.t1
         }
-        if skill.avoidance >= 0.5 && closest < 1.5 { vCmd = min(vCmd, 0.45) }
+        if skill.avoidance >= 0.5 && closest < 1.0 { vCmd = min(vCmd, 0.45) }
     }
 
     func evadeIsSafe(_ ctx: StepContext, _ dir: Vec2) -> Bool {

@@ -75,6 +75,7 @@ public final class ReliableRobotClient {
     private let socket: Socket
     private let monitor: SocketMonitor?
     private let reply = ZeroMQ.Message()
+    private var poller = Poller()
     private let clock = ContinuousClock()
     /// Last time the window moved: an ack released frames, the window filled from empty, or a
     /// resend began.
@@ -106,6 +107,7 @@ public final class ReliableRobotClient {
         monitor = configuration.monitorsConnection ? try socket.monitor([.handshakeSucceeded, .disconnected]) : nil
         try socket.connect(configuration.endpoint)
         self.socket = socket
+        poller.add(socket)
         lastProgress = clock.now
     }
 
@@ -202,11 +204,18 @@ public final class ReliableRobotClient {
         try sendPending()
     }
 
-    /// Services, then waits at most `timeout` for a reply and services again.
+    /// Services until a reply has arrived (and been handled) or `timeout` has passed: the
+    /// blocking form, for a thread that drives just this robot.
     public func service(timeout: Duration) throws {
-        try service()
-        try waitForReply(atMost: timeout)
-        try service()
+        let deadline = clock.now + timeout
+        let repliesBefore = statistics.acksReceived + statistics.invalidReplies
+        while true {
+            try service()
+            if statistics.acksReceived + statistics.invalidReplies != repliesBefore { return }
+            let remaining = clock.now.duration(to: deadline)
+            if remaining <= .zero { return }
+            try waitForReply(atMost: remaining)
+        }
     }
 
     /// Services until every frame is acknowledged or `timeout` passes; returns whether the
@@ -230,8 +239,6 @@ public final class ReliableRobotClient {
     /// Waits for a reply on the socket, at most `timeout` and never longer than a short slice,
     /// so connection events and timers are looked at regularly meanwhile.
     private func waitForReply(atMost timeout: Duration) throws {
-        var poller = Poller()
-        poller.add(socket)
         _ = try poller.poll(timeout: min(timeout, .milliseconds(20)))
     }
 

@@ -49,12 +49,22 @@ final class FrameScratch {
 
     /// Encodes `message` into the scratch space and returns the frame; valid until the next call.
     func encode(
-        _ message: FleetProtocol.Message, robotID: UInt32, bootEpoch: UInt32, sequence: UInt32,
-        timestampNanos: UInt64, flags: UInt8
+        _ message: FleetProtocol.Message,
+        robotID: UInt32,
+        bootEpoch: UInt32,
+        sequence: UInt32,
+        timestampNanos: UInt64,
+        flags: UInt8
     ) -> UnsafeRawBufferPointer {
         count = FrameEncoder.encode(
-            message, robotID: robotID, bootEpoch: bootEpoch, sequence: sequence,
-            timestampNanoseconds: timestampNanos, flags: flags, into: storage)
+            message,
+            robotID: robotID,
+            bootEpoch: bootEpoch,
+            sequence: sequence,
+            timestampNanoseconds: timestampNanos,
+            flags: flags,
+            into: storage
+        )
         return last
     }
 

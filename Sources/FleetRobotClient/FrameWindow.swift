@@ -64,7 +64,9 @@ struct FrameWindow {
                 (bytes.baseAddress! + start).copyMemory(from: source, byteCount: frame.count)
             }
         }
-        entries.append(Entry(bootEpoch: bootEpoch, sequence: sequence, offset: byteTail, length: frame.count, sent: false))
+        entries.append(
+            Entry(bootEpoch: bootEpoch, sequence: sequence, offset: byteTail, length: frame.count, sent: false)
+        )
         byteTail += frame.count
     }
 
@@ -157,9 +159,18 @@ struct FrameWindow {
 
     /// Checks the window's invariants; for tests and debug builds.
     func checkInvariants() {
-        precondition(entryHead >= 0 && entryHead <= entries.count, "entry head \(entryHead) outside 0...\(entries.count)")
-        precondition(cursor >= entryHead && cursor <= entries.count, "cursor \(cursor) outside \(entryHead)...\(entries.count)")
-        precondition(origin <= byteHead && byteHead <= byteTail, "offsets out of order: \(origin) \(byteHead) \(byteTail)")
+        precondition(
+            entryHead >= 0 && entryHead <= entries.count,
+            "entry head \(entryHead) outside 0...\(entries.count)"
+        )
+        precondition(
+            cursor >= entryHead && cursor <= entries.count,
+            "cursor \(cursor) outside \(entryHead)...\(entries.count)"
+        )
+        precondition(
+            origin <= byteHead && byteHead <= byteTail,
+            "offsets out of order: \(origin) \(byteHead) \(byteTail)"
+        )
         precondition(byteTail - origin <= storage.count, "tail \(byteTail - origin) beyond capacity \(storage.count)")
         var expected = byteHead
         for entry in entries[entryHead...] {

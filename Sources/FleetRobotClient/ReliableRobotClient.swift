@@ -87,12 +87,16 @@ public final class ReliableRobotClient {
     /// connection is up wait in the socket's queue.
     public init(context: Context, configuration: Configuration) throws {
         guard configuration.windowSize > 0 else {
-            throw RobotClientError(.invalidConfiguration, "windowSize must be at least 1, got \(configuration.windowSize)")
+            throw RobotClientError(
+                .invalidConfiguration,
+                "windowSize must be at least 1, got \(configuration.windowSize)"
+            )
         }
         self.configuration = configuration
         self.numbering = FrameNumbering(robotID: configuration.robotID, bootEpoch: configuration.bootEpoch)
         let socket = try Socket(
-            context, type: .dealer,
+            context,
+            type: .dealer,
             options: [
                 .linger(configuration.linger),
                 .sendHighWaterMark(configuration.sendHighWaterMark ?? (2 * configuration.windowSize + 1024)),
@@ -102,7 +106,8 @@ public final class ReliableRobotClient {
                 .heartbeatInterval(configuration.heartbeatInterval),
                 .heartbeatTimeout(configuration.heartbeatTimeout),
                 .maxMessageSize(FrameHeader.maximumFrameSize),
-            ])
+            ]
+        )
         // Monitor before connecting, so the first handshake is seen too.
         monitor = configuration.monitorsConnection ? try socket.monitor([.handshakeSucceeded, .disconnected]) : nil
         try socket.connect(configuration.endpoint)
@@ -141,7 +146,11 @@ public final class ReliableRobotClient {
 
     /// Numbers, encodes, keeps and sends `message`, or refuses it when the window is full.
     /// Reads any acks waiting first, so a window that acks have freed is not reported full.
-    public func publish(_ message: FleetProtocol.Message, at timestampNanos: UInt64, flags: UInt8 = 0) throws -> PublishResult {
+    public func publish(
+        _ message: FleetProtocol.Message,
+        at timestampNanos: UInt64,
+        flags: UInt8 = 0
+    ) throws -> PublishResult {
         if window.count >= windowLimit { try service() }
         guard window.count < windowLimit else {
             statistics.windowFullRefusals += 1
@@ -149,8 +158,13 @@ public final class ReliableRobotClient {
         }
         let (bootEpoch, sequence) = numbering.take()
         let frame = scratch.encode(
-            message, robotID: numbering.robotID, bootEpoch: bootEpoch, sequence: sequence,
-            timestampNanos: timestampNanos, flags: flags)
+            message,
+            robotID: numbering.robotID,
+            bootEpoch: bootEpoch,
+            sequence: sequence,
+            timestampNanos: timestampNanos,
+            flags: flags
+        )
         if window.isEmpty { lastProgress = clock.now }
         window.append(bootEpoch: bootEpoch, sequence: sequence, frame: frame)
         statistics.framesPublished += 1
@@ -163,7 +177,10 @@ public final class ReliableRobotClient {
     /// connection for at most `timeout` until acks make room; `.windowFull` (and a refusal
     /// counted) only if none did.
     public func publish(
-        _ message: FleetProtocol.Message, at timestampNanos: UInt64, flags: UInt8 = 0, waitingAtMost timeout: Duration
+        _ message: FleetProtocol.Message,
+        at timestampNanos: UInt64,
+        flags: UInt8 = 0,
+        waitingAtMost timeout: Duration
     ) throws -> PublishResult {
         let deadline = clock.now + timeout
         while window.count >= windowLimit {

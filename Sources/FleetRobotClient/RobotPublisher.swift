@@ -72,7 +72,8 @@ public final class RobotPublisher {
         self.configuration = configuration
         self.numbering = FrameNumbering(robotID: configuration.robotID, bootEpoch: configuration.bootEpoch)
         socket = try Socket(
-            context, type: .extendedPublisher,
+            context,
+            type: .extendedPublisher,
             options: [
                 .linger(configuration.linger),
                 .sendHighWaterMark(configuration.sendHighWaterMark),
@@ -81,7 +82,8 @@ public final class RobotPublisher {
                 .heartbeatInterval(configuration.heartbeatInterval),
                 .heartbeatTimeout(configuration.heartbeatTimeout),
                 .maxMessageSize(1024),
-            ])
+            ]
+        )
         try socket.connect(configuration.endpoint)
     }
 
@@ -100,11 +102,17 @@ public final class RobotPublisher {
     /// Never blocks: a PUB socket drops frames it has no room for (full high-water mark, or no
     /// subscriber yet), and the ingester sees those as gaps.
     @discardableResult
-    public func publish(_ message: FleetProtocol.Message, at timestampNanos: UInt64, flags: UInt8 = 0) throws -> UInt32 {
+    public func publish(_ message: FleetProtocol.Message, at timestampNanos: UInt64, flags: UInt8 = 0) throws -> UInt32
+    {
         let (bootEpoch, sequence) = numbering.take()
         let frame = scratch.encode(
-            message, robotID: numbering.robotID, bootEpoch: bootEpoch, sequence: sequence,
-            timestampNanos: timestampNanos, flags: flags)
+            message,
+            robotID: numbering.robotID,
+            bootEpoch: bootEpoch,
+            sequence: sequence,
+            timestampNanos: timestampNanos,
+            flags: flags
+        )
         _ = try socket.trySend(frame)
         statistics.framesPublished += 1
         return sequence

@@ -40,8 +40,13 @@ final class FakeIngester {
     func ack(bootEpoch: UInt32, through: UInt32, credit: UInt32 = 0) throws {
         try reply(
             FrameEncoder.encode(
-                .ack(Ack(ackedBootEpoch: bootEpoch, ackedThrough: through, credit: credit)), robotID: 0xFFFF_FFFF,
-                bootEpoch: 1, sequence: ackSequence, timestampNanoseconds: 1))
+                .ack(Ack(ackedBootEpoch: bootEpoch, ackedThrough: through, credit: credit)),
+                robotID: 0xFFFF_FFFF,
+                bootEpoch: 1,
+                sequence: ackSequence,
+                timestampNanoseconds: 1
+            )
+        )
         ackSequence += 1
     }
 

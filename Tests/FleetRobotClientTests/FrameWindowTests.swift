@@ -8,9 +8,16 @@ struct FrameWindowTests {
         (0..<length).map { UInt8(truncatingIfNeeded: Int(sequence) &* 31 &+ $0) }
     }
 
-    private func append(_ window: inout FrameWindow, _ sequences: some Sequence<UInt32>, epoch: UInt32 = 1, length: Int = 100) {
+    private func append(
+        _ window: inout FrameWindow,
+        _ sequences: some Sequence<UInt32>,
+        epoch: UInt32 = 1,
+        length: Int = 100
+    ) {
         for sequence in sequences {
-            frame(sequence, length: length).withUnsafeBytes { window.append(bootEpoch: epoch, sequence: sequence, frame: $0) }
+            frame(sequence, length: length).withUnsafeBytes {
+                window.append(bootEpoch: epoch, sequence: sequence, frame: $0)
+            }
         }
     }
 

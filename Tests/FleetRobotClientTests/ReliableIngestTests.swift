@@ -40,8 +40,11 @@ struct ReliableIngestTests {
             defer { client.close() }
             for index in 0..<total {
                 let result = try client.publish(
-                    Samples.state(index), at: Samples.time(index), flags: FrameHeader.simulatedTimeFlag,
-                    waitingAtMost: .seconds(30))
+                    Samples.state(index),
+                    at: Samples.time(index),
+                    flags: FrameHeader.simulatedTimeFlag,
+                    waitingAtMost: .seconds(30)
+                )
                 run.checks.check(result == .sent(sequence: UInt32(index)), "sample \(index): \(result)")
                 run.checks.check(client.outstanding <= window, "window bound: \(client.outstanding) outstanding")
                 published.set(index + 1)
@@ -107,14 +110,22 @@ struct ReliableIngestTests {
             let client = try ReliableRobotClient(context: context, configuration: configuration)
             defer { client.close() }
             for index in 0..<200 {
-                _ = try client.publish(Samples.state(index), at: Samples.time(index), flags: FrameHeader.simulatedTimeFlag)
+                _ = try client.publish(
+                    Samples.state(index),
+                    at: Samples.time(index),
+                    flags: FrameHeader.simulatedTimeFlag
+                )
             }
             run.checks.check(try doomed.receive(200).count == 200, "the doomed ingester got the frames")
             doomed.close()
             vanished.set(doomed.endpoint)
             // The robot carries on while no ingester is there.
             for index in 200..<300 {
-                _ = try client.publish(Samples.state(index), at: Samples.time(index), flags: FrameHeader.simulatedTimeFlag)
+                _ = try client.publish(
+                    Samples.state(index),
+                    at: Samples.time(index),
+                    flags: FrameHeader.simulatedTimeFlag
+                )
                 try client.service()
             }
             run.checks.check(restarted.wait(timeout: .seconds(20)) { $0 }, "a real ingester took over")

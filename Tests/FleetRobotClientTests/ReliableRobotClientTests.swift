@@ -9,7 +9,10 @@ struct ReliableRobotClientTests {
     private static let flags = FrameHeader.simulatedTimeFlag
 
     private static func client(
-        _ context: Context, _ endpoint: String, boot: UInt32 = 9, window: Int = 16,
+        _ context: Context,
+        _ endpoint: String,
+        boot: UInt32 = 9,
+        window: Int = 16,
         progressTimeout: Duration = .seconds(30)
     ) throws -> ReliableRobotClient {
         var configuration = ReliableRobotClient.Configuration(endpoint: endpoint, robotID: 21, bootEpoch: boot)
@@ -35,7 +38,8 @@ struct ReliableRobotClientTests {
             let received = try ingester.receive(5)
             checks.check(
                 received == (0..<5).map { Samples.frame(robot: 21, boot: 9, seq: UInt32($0), index: $0) },
-                "the ingester got the five frames, in order, as encoded")
+                "the ingester got the five frames, in order, as encoded"
+            )
 
             try ingester.ack(bootEpoch: 8, through: 4)
             try client.service(timeout: .seconds(5))
@@ -80,18 +84,28 @@ struct ReliableRobotClientTests {
             }
             checks.check(
                 try client.publish(Samples.state(4), at: Samples.time(4), flags: Self.flags) == .windowFull,
-                "the fifth sample is refused")
+                "the fifth sample is refused"
+            )
             checks.check(
                 try client.publish(
-                    Samples.state(4), at: Samples.time(4), flags: Self.flags, waitingAtMost: .milliseconds(100))
+                    Samples.state(4),
+                    at: Samples.time(4),
+                    flags: Self.flags,
+                    waitingAtMost: .milliseconds(100)
+                )
                     == .windowFull,
-                "waiting does not help while no ack comes")
+                "waiting does not help while no ack comes"
+            )
             checks.check(client.nextSequence == 4, "a refused sample gets no sequence number (no gap)")
             checks.check(client.statistics.windowFullRefusals == 2, "both refusals counted")
             _ = try ingester.receive(4)
             try ingester.ack(bootEpoch: 9, through: 1)
             let result = try client.publish(
-                Samples.state(4), at: Samples.time(4), flags: Self.flags, waitingAtMost: .seconds(5))
+                Samples.state(4),
+                at: Samples.time(4),
+                flags: Self.flags,
+                waitingAtMost: .seconds(5)
+            )
             checks.check(result == .sent(sequence: 4), "room again once 0 and 1 are acknowledged: \(result)")
             checks.check(client.outstanding == 3, "2, 3 and 4 outstanding")
 
@@ -101,7 +115,8 @@ struct ReliableRobotClientTests {
             checks.check(client.windowLimit == 2, "credit 2 caps the window: \(client.windowLimit)")
             checks.check(
                 try client.publish(Samples.state(5), at: Samples.time(5), flags: Self.flags) == .windowFull,
-                "3 and 4 outstanding fill a window of credit 2")
+                "3 and 4 outstanding fill a window of credit 2"
+            )
             checks.check(client.statistics.windowHighWaterMark == 4, "never more than the window outstanding")
             return checks
         }
@@ -186,14 +201,18 @@ struct ReliableRobotClientTests {
                 try Checks.eventually {
                     try client.service()
                     return client.isConnected
-                }, "the monitor saw the handshake")
+                },
+                "the monitor saw the handshake"
+            )
             // The ingester vanishes without acknowledging anything; frames keep coming.
             first.close()
             checks.check(
                 try Checks.eventually {
                     try client.service()
                     return !client.isConnected
-                }, "the monitor saw the disconnect")
+                },
+                "the monitor saw the disconnect"
+            )
             for index in 10..<15 {
                 _ = try client.publish(Samples.state(index), at: Samples.time(index), flags: Self.flags)
             }

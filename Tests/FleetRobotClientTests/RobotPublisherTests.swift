@@ -12,11 +12,17 @@ struct RobotPublisherTests {
     @Test func encodesExactlyWhatTheReferenceEncoderWrites() throws {
         let context = try Context()
         defer { context.terminate() }
-        let subscriber = try Socket(context, type: .subscriber, options: [.subscribe([]), .receiveTimeout(.seconds(5))])
+        let subscriber = try Socket(
+            context,
+            type: .subscriber,
+            options: [.subscribe([]), .receiveTimeout(.seconds(5))]
+        )
         try subscriber.bind("tcp://127.0.0.1:*")
         let endpoint = try #require(try subscriber.lastEndpoint)
         let publisher = try RobotPublisher(
-            context: context, configuration: .init(endpoint: endpoint, robotID: 5, bootEpoch: 9))
+            context: context,
+            configuration: .init(endpoint: endpoint, robotID: 5, bootEpoch: 9)
+        )
         defer { publisher.close() }
         // A bound socket attaches a new connection (and sends its subscription) only when its
         // owner calls into libzmq, so keep the subscriber busy while the publisher waits.
@@ -24,9 +30,14 @@ struct RobotPublisherTests {
             try eventually {
                 _ = try subscriber.tryReceive()
                 return try publisher.waitUntilConnected(timeout: .milliseconds(10))
-            })
+            }
+        )
         #expect(try publisher.isConnected)
-        let sequence = try publisher.publish(Samples.state(3), at: Samples.time(3), flags: FrameHeader.simulatedTimeFlag)
+        let sequence = try publisher.publish(
+            Samples.state(3),
+            at: Samples.time(3),
+            flags: FrameHeader.simulatedTimeFlag
+        )
         #expect(sequence == 0)
         #expect(publisher.nextSequence == 1)
         #expect(try subscriber.receive() == Samples.frame(robot: 5, boot: 9, seq: 0, index: 3))
@@ -43,7 +54,9 @@ struct RobotPublisherTests {
         let endpoint = try #require(try probe.lastEndpoint)
         probe.close()
         let publisher = try RobotPublisher(
-            context: context, configuration: .init(endpoint: endpoint, robotID: 5, bootEpoch: 1))
+            context: context,
+            configuration: .init(endpoint: endpoint, robotID: 5, bootEpoch: 1)
+        )
         defer { publisher.close() }
         let clock = ContinuousClock()
         let started = clock.now
@@ -64,7 +77,9 @@ struct RobotPublisherTests {
             let context = try Context()
             defer { context.terminate() }
             let publisher = try RobotPublisher(
-                context: context, configuration: .init(endpoint: endpoint, robotID: 11, bootEpoch: 2))
+                context: context,
+                configuration: .init(endpoint: endpoint, robotID: 11, bootEpoch: 2)
+            )
             defer { publisher.close() }
             guard try publisher.waitUntilConnected(timeout: .seconds(5)) else { return PublisherRun() }
             var run = PublisherRun(connected: true)
@@ -92,8 +107,14 @@ struct RobotPublisherTests {
                     let sequence = try publisher.publish(Samples.collision(), at: Samples.time(index), flags: flags)
                     run.sent.append(
                         FrameEncoder.encode(
-                            Samples.collision(), robotID: 11, bootEpoch: 3, sequence: sequence,
-                            timestampNanoseconds: Samples.time(index), flags: flags))
+                            Samples.collision(),
+                            robotID: 11,
+                            bootEpoch: 3,
+                            sequence: sequence,
+                            timestampNanoseconds: Samples.time(index),
+                            flags: flags
+                        )
+                    )
                     continue
                 }
                 let sequence = try publisher.publish(Samples.state(index), at: Samples.time(index), flags: flags)

@@ -14,11 +14,30 @@ enum Samples {
     static func state(_ index: Int) -> FleetProtocol.Message {
         .sanitationState(
             SanitationState(
-                x: Double(index) * 0.1, y: 2, energyUsed: Double(index) * 0.01, distance: Double(index) * 0.1,
-                areaCleaned: Double(index) * 0.05, heading: 0, speed: 1, turnRate: 0, brushRpm: 120, suction: 50,
-                waterFlow: 0, hopperFill: 10, cleanWater: 100, dirtyWater: 0, batterySOC: 80, batteryVoltage: 48,
-                batteryCurrent: 10, batteryTemperature: 30, mode: .auto, status: .cleaning, brushDown: true,
-                spraying: false))
+                x: Double(index) * 0.1,
+                y: 2,
+                energyUsed: Double(index) * 0.01,
+                distance: Double(index) * 0.1,
+                areaCleaned: Double(index) * 0.05,
+                heading: 0,
+                speed: 1,
+                turnRate: 0,
+                brushRpm: 120,
+                suction: 50,
+                waterFlow: 0,
+                hopperFill: 10,
+                cleanWater: 100,
+                dirtyWater: 0,
+                batterySOC: 80,
+                batteryVoltage: 48,
+                batteryCurrent: 10,
+                batteryTemperature: 30,
+                mode: .auto,
+                status: .cleaning,
+                brushDown: true,
+                spraying: false
+            )
+        )
     }
 
     static func collision() -> FleetProtocol.Message {
@@ -28,8 +47,13 @@ enum Samples {
     /// The frame a client sends for `state(index)` under these numbers.
     static func frame(robot: UInt32, boot: UInt32, seq: UInt32, index: Int) -> [UInt8] {
         FrameEncoder.encode(
-            state(index), robotID: robot, bootEpoch: boot, sequence: seq, timestampNanoseconds: time(index),
-            flags: FrameHeader.simulatedTimeFlag)
+            state(index),
+            robotID: robot,
+            bootEpoch: boot,
+            sequence: seq,
+            timestampNanoseconds: time(index),
+            flags: FrameHeader.simulatedTimeFlag
+        )
     }
 }
 
@@ -58,7 +82,8 @@ struct RunningIngester {
 
     /// Starts a service on `endpoint` (`tcp://127.0.0.1:*` for a free port) in pub or
     /// reliable mode and waits until it is bound.
-    static func start(databasePath: String, pub: String? = nil, reliable: String? = nil) async throws -> RunningIngester {
+    static func start(databasePath: String, pub: String? = nil, reliable: String? = nil) async throws -> RunningIngester
+    {
         var configuration = IngestService.Configuration(databasePath: databasePath, listen: pub, reliable: reliable)
         configuration.statusInterval = nil
         configuration.batchInterval = .milliseconds(20)

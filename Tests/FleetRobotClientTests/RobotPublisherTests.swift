@@ -153,3 +153,48 @@ struct PublisherRun: Sendable {
     var bootAfterReboot: UInt32 = 0
     var statistics: RobotPublisher.Statistics?
 }
+
+extension RobotPublisherTests {
+    @Test(.timeLimit(.minutes(1)))
+    func queuesFramesPublishedWhileTheIngesterRestartsAndDeliversThemAfterwards() async throws {
+        let received = try await DedicatedThread.run(name: "test-publisher") { () throws -> [UInt32] in
+            let context = try Context()
+            defer { context.terminate() }
+            let options: [SocketOption] = [.subscribe([]), .linger(.zero)]
+            let first = try Socket(context, type: .subscriber, options: options)
+            try first.bind("tcp://127.0.0.1:*")
+            let endpoint = try first.lastEndpoint ?? ""
+            let publisher = try RobotPublisher(
+                context: context,
+                configuration: .init(endpoint: endpoint, robotID: 5, bootEpoch: 1)
+            )
+            defer { publisher.close() }
+            _ = try eventually {
+                _ = try first.tryReceive()
+                return try publisher.waitUntilConnected(timeout: .milliseconds(10))
+            }
+            try publisher.publish(Samples.state(0), at: Samples.time(0))
+            var sequences: [UInt32] = []
+            _ = try eventually {
+                if let frame = try first.tryReceive() {
+                    sequences.append(try FrameDecoder.decode(frame).header.sequence)
+                }
+                return !sequences.isEmpty
+            }
+            // The ingester goes away; the robot keeps publishing; another binds the endpoint.
+            first.close()
+            usleep(100_000)
+            for index in 1..<11 { try publisher.publish(Samples.state(index), at: Samples.time(index)) }
+            let second = try Socket(context, type: .subscriber, options: options)
+            try second.bind(endpoint)
+            _ = try eventually {
+                if let frame = try second.tryReceive() {
+                    sequences.append(try FrameDecoder.decode(frame).header.sequence)
+                }
+                return sequences.count >= 11
+            }
+            return sequences
+        }
+        #expect(received == Array(0..<11))
+    }
+}

@@ -151,3 +151,55 @@ struct ReliableIngestTests {
         #expect(try database.integrityCheck() == "ok")
     }
 }
+
+extension ReliableIngestTests {
+    @Test(.timeLimit(.minutes(1)))
+    func oneThreadDrivesAHundredAndFiftyRobotsIntoOneIngester() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let ingester = try await RunningIngester.start(
+            databasePath: folder.databasePath,
+            reliable: "tcp://127.0.0.1:*"
+        )
+        let endpoint = ingester.endpoint
+        let robots = 150
+        let samples = 20
+        let flushed = try await DedicatedThread.run(name: "test-runner") { () throws -> Int in
+            let context = try Context()
+            defer { context.terminate() }
+            let clients = try (0..<robots).map { robot in
+                try ReliableRobotClient(
+                    context: context,
+                    configuration: .init(endpoint: endpoint, robotID: UInt32(100 + robot), bootEpoch: 1)
+                )
+            }
+            for index in 0..<samples {
+                for client in clients {
+                    _ = try client.publish(
+                        Samples.state(index),
+                        at: Samples.time(index),
+                        flags: FrameHeader.simulatedTimeFlag,
+                        waitingAtMost: .seconds(10)
+                    )
+                    try client.service()
+                }
+            }
+            var flushed = 0
+            for client in clients where try client.flush(timeout: .seconds(20)) { flushed += 1 }
+            for client in clients { client.close() }
+            return flushed
+        }
+        try await ingester.stop()
+
+        #expect(flushed == robots)
+        let database = try FleetDatabase(path: folder.databasePath, readOnly: true)
+        let ledgers = try database.lossLedger()
+        #expect(ledgers.count == robots)
+        #expect(ledgers.allSatisfy { $0.received == samples && $0.gaps.isEmpty })
+        let stored = try database.frames(robotID: 100 + UInt32(robots - 1), from: 0, to: UInt64(Int64.max))
+        let expected = (0..<samples).map {
+            Samples.frame(robot: 100 + UInt32(robots - 1), boot: 1, seq: UInt32($0), index: $0)
+        }
+        #expect(stored.map(\.bytes) == expected)
+    }
+}

@@ -216,7 +216,13 @@ public final class ReliableRobotClient {
         try readConnectionEvents()
         if !window.isEmpty && clock.now - lastProgress >= configuration.progressTimeout {
             statistics.progressTimeouts += 1
-            startResend()
+            if monitor != nil && !connected {
+                // Known to be disconnected: the frames wait in the socket's queue, and the
+                // reconnect resends them all; resending now would only queue more copies.
+                lastProgress = clock.now
+            } else {
+                startResend()
+            }
         }
         try sendPending()
     }

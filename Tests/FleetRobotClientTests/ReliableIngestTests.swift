@@ -92,8 +92,9 @@ struct ReliableIngestTests {
         #expect(try database.integrityCheck() == "ok")
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func storesEveryFrameOnceWhenTheIngesterVanishesWithFramesInFlight() async throws {
+    /// With the monitor the reconnect starts the resend; without, the progress timeout does.
+    @Test(.timeLimit(.minutes(1)), arguments: [true, false])
+    func storesEveryFrameOnceWhenTheIngesterVanishesWithFramesInFlight(monitorsConnection: Bool) async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let vanished = Shared<String?>(nil)
@@ -106,7 +107,8 @@ struct ReliableIngestTests {
             // A stand-in ingester takes 200 frames and dies without acknowledging any.
             let doomed = try FakeIngester(context: context)
             var configuration = ReliableRobotClient.Configuration(endpoint: doomed.endpoint, robotID: 32, bootEpoch: 1)
-            configuration.progressTimeout = .seconds(2)
+            configuration.progressTimeout = .milliseconds(500)
+            configuration.monitorsConnection = monitorsConnection
             let client = try ReliableRobotClient(context: context, configuration: configuration)
             defer { client.close() }
             for index in 0..<200 {
@@ -145,6 +147,11 @@ struct ReliableIngestTests {
         #expect(run.checks.failures == [])
         #expect(run.flushed && run.outstanding == 0)
         #expect(run.statistics.framesAcknowledged == 300)
+        if monitorsConnection {
+            #expect(run.statistics.reconnects == 1)
+        } else {
+            #expect(run.statistics.progressTimeouts >= 1)
+        }
         let database = try FleetDatabase(path: folder.databasePath, readOnly: true)
         let stored = try database.frames(robotID: 32, from: 0, to: UInt64(Int64.max))
         #expect(stored.map(\.bytes) == (0..<300).map { Samples.frame(robot: 32, boot: 1, seq: UInt32($0), index: $0) })

@@ -55,6 +55,12 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // The robot side of the transport: pub-mode publisher and reliable-mode client.
+        .target(
+            name: "FleetRobotClient",
+            dependencies: ["FleetProtocol", "ZeroMQ"],
+            exclude: ["README.md"]
+        ),
         // SQLite schema, batch writer and queries.
         .target(
             name: "FleetStorage",
@@ -87,6 +93,10 @@ let package = Package(
         .testTarget(
             name: "FleetIngestTests",
             dependencies: ["FleetIngest"]
+        ),
+        .testTarget(
+            name: "FleetRobotClientTests",
+            dependencies: ["FleetRobotClient", "FleetIngest", "FleetStorage"]
         ),
         .testTarget(
             name: "FleetStorageTests",

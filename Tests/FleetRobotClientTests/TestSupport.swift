@@ -1,0 +1,152 @@
+import FleetIngest
+import FleetProtocol
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Samples for tests: a sanitation robot driving east at 1 m/s, one sample per 100 ms.
+enum Samples {
+    static let start: UInt64 = 1_800_000_000_000_000_000
+
+    static func time(_ index: Int) -> UInt64 { start + UInt64(index) * 100_000_000 }
+
+    static func state(_ index: Int) -> FleetProtocol.Message {
+        .sanitationState(
+            SanitationState(
+                x: Double(index) * 0.1,
+                y: 2,
+                energyUsed: Double(index) * 0.01,
+                distance: Double(index) * 0.1,
+                areaCleaned: Double(index) * 0.05,
+                heading: 0,
+                speed: 1,
+                turnRate: 0,
+                brushRpm: 120,
+                suction: 50,
+                waterFlow: 0,
+                hopperFill: 10,
+                cleanWater: 100,
+                dirtyWater: 0,
+                batterySOC: 80,
+                batteryVoltage: 48,
+                batteryCurrent: 10,
+                batteryTemperature: 30,
+                mode: .auto,
+                status: .cleaning,
+                brushDown: true,
+                spraying: false
+            )
+        )
+    }
+
+    static func collision() -> FleetProtocol.Message {
+        .collision(Collision(x: 1, y: 2, speed: 0.5, impulse: 3, other: .static))
+    }
+
+    /// The frame a client sends for `state(index)` under these numbers.
+    static func frame(robot: UInt32, boot: UInt32, seq: UInt32, index: Int) -> [UInt8] {
+        FrameEncoder.encode(
+            state(index),
+            robotID: robot,
+            bootEpoch: boot,
+            sequence: seq,
+            timestampNanoseconds: time(index),
+            flags: FrameHeader.simulatedTimeFlag
+        )
+    }
+}
+
+/// A folder in the temporary directory, removed by `remove()`.
+struct TemporaryFolder {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("robot-client-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    var databasePath: String { url.appendingPathComponent("fleet.db").path }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: url)
+    }
+}
+
+/// An `IngestService` running in its own `ServiceGroup`, stopped gracefully by `stop()`.
+struct RunningIngester {
+    let service: IngestService
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+    let endpoint: String
+
+    /// Starts a service on `endpoint` (`tcp://127.0.0.1:*` for a free port) in pub or
+    /// reliable mode and waits until it is bound.
+    static func start(databasePath: String, pub: String? = nil, reliable: String? = nil) async throws -> RunningIngester
+    {
+        var configuration = IngestService.Configuration(databasePath: databasePath, listen: pub, reliable: reliable)
+        configuration.statusInterval = nil
+        configuration.batchInterval = .milliseconds(20)
+        let logger = Logger(label: "test")
+        let service = try IngestService(configuration: configuration, logger: logger)
+        let group = ServiceGroup(services: [service], logger: logger)
+        let task = Task { try await group.run() }
+        let endpoint = try await service.boundEndpoints()[0]
+        return RunningIngester(service: service, group: group, task: task, endpoint: endpoint)
+    }
+
+    /// Graceful shutdown: the service drains, commits and returns.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    /// Waits until the service has stored `count` frames or `timeout` passed.
+    func waitUntilStored(_ count: Int, timeout: Duration = .seconds(20)) async throws -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if service.metrics.snapshot.stored >= count { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return service.metrics.snapshot.stored >= count
+    }
+}
+
+/// A value one thread publishes and others read, for tests that drive a client on its own
+/// thread while the test task restarts the ingester.
+final class Shared<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+
+    init(_ value: Value) {
+        self.value = Mutex(value)
+    }
+
+    func get() -> Value { value.withLock { $0 } }
+
+    func set(_ newValue: Value) { value.withLock { $0 = newValue } }
+
+    func update(_ body: (inout Value) -> Void) { value.withLock { body(&$0) } }
+
+    /// Waits (on a plain thread, by sleeping) until `condition` holds or `timeout` passed.
+    func wait(timeout: Duration, until condition: (Value) -> Bool) -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if condition(get()) { return true }
+            usleep(1000)
+        }
+        return condition(get())
+    }
+
+    /// Waits (in a task) until `condition` holds or `timeout` passed.
+    func waitAsync(timeout: Duration, until condition: (Value) -> Bool) async throws -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if condition(get()) { return true }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return condition(get())
+    }
+}

@@ -35,9 +35,17 @@ public struct Aggregator {
         var second: Int64
     }
 
-    /// - Parameter ledgers: ledgers stored before a restart, so duplicates resent after it
-    ///   are recognised.
-    public init(restoring ledgers: [LedgerRecord] = []) {
+    /// Whether `ingest` checks each frame's header, lengths and checksum itself. The
+    /// pipeline turns this off: its receiver checked every frame before queueing it, and
+    /// the checksum is the costliest part of decoding.
+    public var verifiesFrames: Bool
+
+    /// - Parameters:
+    ///   - ledgers: ledgers stored before a restart, so duplicates resent after it are
+    ///     recognised.
+    ///   - verifiesFrames: see `verifiesFrames`.
+    public init(restoring ledgers: [LedgerRecord] = [], verifiesFrames: Bool = true) {
+        self.verifiesFrames = verifiesFrames
         for record in ledgers {
             self.ledgers[StreamKey(robotID: record.robotID, bootEpoch: record.bootEpoch)] = LossLedger(
                 restoring: record
@@ -59,22 +67,42 @@ public struct Aggregator {
             return
         }
         let header: FrameHeader
-        let message: Message?
-        do {
-            header = try FrameDecoder.decodeHeader(frame.bytes)
-            message = try FrameDecoder.decodeMessage(of: header, in: frame.bytes)
-        } catch {
-            if error.code == .unknownMessageType, let header = error.header {
-                // A type from a newer minor version: its sequence number counts, its bytes
-                // are kept, nothing is decoded.
-                accept(header: header, message: nil, bytes: frame.bytes, receivedAt: frame.receivedAt)
-                count(\.skippedUnknownType)
-            } else {
-                reject(frame.bytes, code: error.code)
+        if verifiesFrames {
+            do {
+                header = try FrameDecoder.decodeHeader(frame.bytes)
+            } catch {
+                if error.code == .unknownMessageType, let known = error.header {
+                    skipUnknownType(known, frame)
+                } else {
+                    reject(frame.bytes, code: error.code)
+                }
+                return
             }
-            return
+        } else {
+            // The receiver checked lengths, checksum and type before queueing the frame.
+            guard let checked = FrameHeader.unverified(frame.bytes) else {
+                reject(frame.bytes, code: .truncatedHeader)
+                return
+            }
+            header = checked
+            if header.knownMessageType == nil {
+                skipUnknownType(header, frame)
+                return
+            }
         }
-        accept(header: header, message: message, bytes: frame.bytes, receivedAt: frame.receivedAt)
+        do {
+            let message = try FrameDecoder.decodeMessage(of: header, in: frame.bytes)
+            accept(header: header, message: message, bytes: frame.bytes, receivedAt: frame.receivedAt)
+        } catch {
+            reject(frame.bytes, code: error.code)
+        }
+    }
+
+    /// A type from a newer minor version: its sequence number counts, its bytes are kept,
+    /// nothing is decoded.
+    private mutating func skipUnknownType(_ header: FrameHeader, _ frame: RingFrame) {
+        accept(header: header, message: nil, bytes: frame.bytes, receivedAt: frame.receivedAt)
+        count(\.skippedUnknownType)
     }
 
     /// Counts frames the receiver dropped for `robotID` (ring full in pub mode).
@@ -121,19 +149,14 @@ public struct Aggregator {
             let rollupKey = RollupKey(robotID: header.robotID, type: type.rawValue, second: second)
             let start = Int(header.headerLength)
             let body = UnsafeRawBufferPointer(rebasing: bytes[start..<start + type.bodySize])
-            if rollups[rollupKey] == nil {
-                rollups[rollupKey] = RollupRecord(
-                    robotID: header.robotID,
-                    messageType: type.rawValue,
-                    bucketSecond: second,
-                    count: 0,
-                    lastNanos: 0,
-                    stats: RollupStats(metricCount: catalog.metrics(of: type).count)
-                )
-            }
-            rollups[rollupKey]!.count += 1
-            rollups[rollupKey]!.lastNanos = max(rollups[rollupKey]!.lastNanos, header.timestampNanoseconds)
-            catalog.accumulate(type, body: body, into: &rollups[rollupKey]!.stats)
+            let metricCount = catalog.metrics(of: type).count
+            // One hash lookup: the default subscript mutates the stored record in place.
+            rollups[
+                rollupKey,
+                default: RollupRecord(
+                    robotID: header.robotID, messageType: type.rawValue, bucketSecond: second, count: 0,
+                    lastNanos: 0, stats: RollupStats(metricCount: metricCount))
+            ].add(type, body: body, at: header.timestampNanoseconds, catalog: catalog)
         case .robotEvent, .refereeEvent:
             events.append(Self.eventRecord(header: header, type: type, bytes: bytes))
         case .control:
@@ -161,54 +184,20 @@ public struct Aggregator {
 
     private mutating func appendToChunk(_ key: StreamKey, header: FrameHeader, bytes: UnsafeRawBufferPointer) {
         let ts = header.timestampNanoseconds
-        if chunks[key] == nil {
-            chunks[key] = ChunkRecord(
-                robotID: key.robotID,
-                bootEpoch: key.bootEpoch,
-                firstSequence: header.sequence,
-                lastSequence: header.sequence,
-                startNanos: ts,
-                endNanos: ts,
-                frameCount: 0,
-                frames: []
-            )
-        }
-        chunks[key]!.firstSequence = min(chunks[key]!.firstSequence, header.sequence)
-        chunks[key]!.lastSequence = max(chunks[key]!.lastSequence, header.sequence)
-        chunks[key]!.startNanos = min(chunks[key]!.startNanos, ts)
-        chunks[key]!.endNanos = max(chunks[key]!.endNanos, ts)
-        chunks[key]!.frameCount += 1
-        FrameChunk.append(bytes, to: &chunks[key]!.frames)
+        chunks[
+            key,
+            default: ChunkRecord(
+                robotID: key.robotID, bootEpoch: key.bootEpoch, firstSequence: header.sequence,
+                lastSequence: header.sequence, startNanos: ts, endNanos: ts, frameCount: 0, frames: [])
+        ].append(bytes, sequence: header.sequence, at: ts)
     }
 
-    private mutating func updateLiveState(header: FrameHeader, message: Message, receivedAt: UInt64) {
+    private mutating func updateLiveState(header: FrameHeader, message: borrowing Message, receivedAt: UInt64) {
         let id = header.robotID
-        if robots[id] == nil {
-            robots[id] = RobotLiveState(
-                robotID: id,
-                kind: RobotKind(message.type, robotID: id),
-                bootEpoch: header.bootEpoch
-            )
+        if touchedRobots.insert(id).inserted && robots[id] == nil {
+            robots[id] = RobotLiveState(robotID: id, kind: RobotKind(message.type, robotID: id), bootEpoch: header.bootEpoch)
         }
-        touchedRobots.insert(id)
-        robots[id]!.framesAccepted += 1
-        robots[id]!.lastReceivedAt = max(robots[id]!.lastReceivedAt, receivedAt)
-        if header.timestampNanoseconds >= robots[id]!.lastTimestamp {
-            robots[id]!.lastTimestamp = header.timestampNanoseconds
-            robots[id]!.bootEpoch = header.bootEpoch
-        }
-        switch message {
-        case .sanitationState, .humanoidState:
-            if robots[id]!.kind == .unknown { robots[id]!.kind = RobotKind(message.type, robotID: id) }
-            if header.timestampNanoseconds >= robots[id]!.stateTimestamp {
-                robots[id]!.state = message
-                robots[id]!.stateTimestamp = header.timestampNanoseconds
-            }
-        case .heartbeat(let heartbeat):
-            robots[id]!.heartbeat = heartbeat
-        default:
-            break
-        }
+        robots[id]!.update(header: header, message: message, receivedAt: receivedAt)
     }
 
     private static func eventRecord(
@@ -301,5 +290,24 @@ public struct Acknowledgement: Sendable, Equatable {
     public init(stream: StreamKey, through: UInt32) {
         self.stream = stream
         self.through = through
+    }
+}
+
+extension RollupRecord {
+    mutating func add(_ type: MessageType, body: UnsafeRawBufferPointer, at timestamp: UInt64, catalog: RollupCatalog) {
+        count += 1
+        lastNanos = max(lastNanos, timestamp)
+        catalog.accumulate(type, body: body, into: &stats)
+    }
+}
+
+extension ChunkRecord {
+    mutating func append(_ bytes: UnsafeRawBufferPointer, sequence: UInt32, at timestamp: UInt64) {
+        firstSequence = min(firstSequence, sequence)
+        lastSequence = max(lastSequence, sequence)
+        startNanos = min(startNanos, timestamp)
+        endNanos = max(endNanos, timestamp)
+        frameCount += 1
+        FrameChunk.append(bytes, to: &frames)
     }
 }

@@ -92,6 +92,7 @@ public final class IngestService: Service, Sendable {
                 bindResult.withLock { $0 = .success(()) }
             } catch {
                 bindResult.withLock { $0 = .failure(error) }
+                shared.stoppedReading.store(true, ordering: .releasing)
                 shared.finished.store(true, ordering: .releasing)
                 return
             }
@@ -118,7 +119,7 @@ public final class IngestService: Service, Sendable {
             maximumBatchFrames: configuration.maximumBatchFrames
         )
         let live = self.live
-        let aggregator = Aggregator(restoring: ledgers)
+        let aggregator = Aggregator(restoring: ledgers, verifiesFrames: false)
         let pipelineThread = try DedicatedThread.start(name: "fleet-pipeline") {
             Pipeline(
                 configuration: pipelineConfiguration,
@@ -143,6 +144,7 @@ public final class IngestService: Service, Sendable {
                     if !batch.acks.isEmpty { shared.acks.withLock { $0.append(contentsOf: batch.acks) } }
                 }
             ).run()
+            shared.writerFinished.store(true, ordering: .releasing)
         }
 
         await withGracefulShutdownHandler {

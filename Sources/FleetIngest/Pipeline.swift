@@ -63,9 +63,9 @@ final class Pipeline {
                 idleSpins = 0
                 continue
             }
-            // Order matters: read `finished` before checking the ring, so a frame pushed
-            // just before the receiver finished is still seen.
-            if receiver.finished.load(ordering: .acquiring) && ring.count == 0 {
+            // Order matters: read `stoppedReading` before checking the ring, so a frame
+            // pushed just before the receiver stopped is still seen.
+            if receiver.stoppedReading.load(ordering: .acquiring) && ring.count == 0 {
                 _ = collectReceiverLosses()
                 flush()
                 break

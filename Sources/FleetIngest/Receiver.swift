@@ -86,11 +86,20 @@ final class Receiver {
     }
 
     /// The receive loop; returns when a stop is requested or the context terminates.
+    ///
+    /// On a stop it stops reading at once (so the pipeline can drain the ring), but in
+    /// reliable mode keeps the ROUTER open until the writer has committed the drain and
+    /// sends those acknowledgements too: otherwise every robot would resend its whole
+    /// window after every restart.
     func run() {
         defer {
-            sub?.close()
-            router?.close()
             shared.finished.store(true, ordering: .releasing)
+            sub?.close()
+            if let router {
+                // Long enough for the last acknowledgements to leave.
+                try? router.set(.linger(.milliseconds(500)))
+                router.close()
+            }
         }
         var poller = Poller()
         let subIndex = sub.map { poller.add($0) }
@@ -101,6 +110,15 @@ final class Receiver {
                 guard try poller.poll(timeout: .milliseconds(20)) > 0 else { continue }
                 if let subIndex, poller.isReadable(subIndex), let sub { try drainSub(sub) }
                 if let routerIndex, poller.isReadable(routerIndex), let router { try drainRouter(router) }
+            }
+            shared.stoppedReading.store(true, ordering: .releasing)
+            if router != nil {
+                let clock = ContinuousClock()
+                let deadline = clock.now + .seconds(30)
+                while !shared.writerFinished.load(ordering: .acquiring) && clock.now < deadline {
+                    try sendAcks()
+                    usleep(2000)
+                }
             }
             try sendAcks()
         } catch let error as ZeroMQError where error.isTerminated {
@@ -153,7 +171,13 @@ final class Receiver {
             // Back pressure: wait for room rather than drop; stop reading meanwhile.
             var spins = 0
             while !ring.tryPush(bytes, source: source, receivedAt: now) {
-                if shared.stopRequested.load(ordering: .relaxed) && spins > 50_000 { return }
+                if shared.stopRequested.load(ordering: .relaxed) && spins > 5_000 {
+                    // Stopping with a full ring: not acknowledged, so the robot resends it;
+                    // counted so that every frame received is accounted for.
+                    let key = StreamKey(robotID: header.robotID, bootEpoch: header.bootEpoch)
+                    shared.losses.withLock { $0.dropped[key, default: 0] += 1 }
+                    return
+                }
                 spins += 1
                 if spins < 64 { sched_yield() } else { usleep(200) }
             }
@@ -215,11 +239,15 @@ final class Receiver {
             defer { acks.removeAll(keepingCapacity: true) }
             return acks
         }
+        // Credit: the robot may send this many frames past what is acknowledged; a fair share
+        // of the ring, so that reliable robots together cannot overrun it.
+        let robots = max(1, peerByRobot.count)
+        let credit = UInt32(max(64, (ring.capacity - ring.count) / robots))
         for ack in acks {
             guard let peer = peerByRobot[ack.stream.robotID] else { continue }
             let length = ackBuffer.withUnsafeMutableBytes { buffer in
                 FrameEncoder.encode(
-                    .ack(Ack(ackedBootEpoch: ack.stream.bootEpoch, ackedThrough: ack.through, credit: 0)),
+                    .ack(Ack(ackedBootEpoch: ack.stream.bootEpoch, ackedThrough: ack.through, credit: credit)),
                     robotID: configuration.serviceID,
                     bootEpoch: configuration.serviceBootEpoch,
                     sequence: ackSequence,
@@ -229,7 +257,13 @@ final class Receiver {
             }
             ackSequence &+= 1
             do {
-                _ = try router.trySend(peerIdentities[Int(peer)], more: true)
+                // A multipart message is queued whole or not at all: if the routing id part
+                // is refused (queue full), nothing goes out and the next, cumulative ack
+                // covers this one.
+                guard try router.trySend(peerIdentities[Int(peer)], more: true) else {
+                    shared.acksNotSent.add(1, ordering: .relaxed)
+                    continue
+                }
                 _ = try ackBuffer.withUnsafeBytes {
                     try router.trySend(UnsafeRawBufferPointer(rebasing: $0[..<length]))
                 }

@@ -6,8 +6,15 @@ import Synchronization
 final class ReceiverShared: Sendable {
     /// Asks the receiver to stop reading and close its sockets.
     let stopRequested = Atomic<Bool>(false)
-    /// Set by the receiver when its sockets are closed: nothing more will enter the ring.
+    /// Set by the receiver when it has stopped reading: nothing more will enter the ring.
+    let stoppedReading = Atomic<Bool>(false)
+    /// Set by the receiver when its sockets are closed.
     let finished = Atomic<Bool>(false)
+    /// Set by the writer when it has committed everything (the receiver then sends the
+    /// last acknowledgements and closes).
+    let writerFinished = Atomic<Bool>(false)
+    /// Acknowledgements the ROUTER's queue refused (a later, cumulative one covers them).
+    let acksNotSent = Atomic<Int>(0)
     /// Frames taken off the sockets.
     let received = Atomic<Int>(0)
     /// What the receiver could not put in the ring, for the pipeline to account for.

@@ -50,4 +50,26 @@ public struct RobotLiveState: Sendable, Equatable {
         heartbeat = nil
         framesAccepted = 0
     }
+
+    /// Takes in one accepted frame of this robot.
+    mutating func update(header: FrameHeader, message: borrowing Message, receivedAt: UInt64) {
+        framesAccepted += 1
+        lastReceivedAt = max(lastReceivedAt, receivedAt)
+        if header.timestampNanoseconds >= lastTimestamp {
+            lastTimestamp = header.timestampNanoseconds
+            bootEpoch = header.bootEpoch
+        }
+        switch message {
+        case .sanitationState, .humanoidState:
+            if kind == .unknown { kind = RobotKind(message.type, robotID: robotID) }
+            if header.timestampNanoseconds >= stateTimestamp {
+                state = copy message
+                stateTimestamp = header.timestampNanoseconds
+            }
+        case .heartbeat(let beat):
+            heartbeat = beat
+        default:
+            break
+        }
+    }
 }

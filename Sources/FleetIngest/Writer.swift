@@ -8,8 +8,8 @@ import Logging
 ///
 /// A failed commit is retried (the database may be locked by another process or the disk
 /// momentarily full); the queue behind it stops, which is back pressure, not loss. Only
-/// when the service is stopping and the database still refuses is a batch given up, and
-/// then it is counted and logged as lost.
+/// when the service is stopping and the database still refuses is a batch given up; then
+/// nothing after it is committed either, and the loss is counted and logged.
 final class Writer {
     private let database: FleetDatabase
     private let queue: BoundedQueue<PipelineBatch>
@@ -38,11 +38,23 @@ final class Writer {
 
     func run() {
         while let item = queue.take() {
-            commit(item)
+            guard commit(item) else {
+                // Nothing after a lost batch may commit: later batches carry ledger rows
+                // that count the lost frames as stored, and acknowledgements that would
+                // let robots forget them. Stop, and say exactly what was lost.
+                var lost = item.batch.frameCount
+                while let rest = queue.take() { lost += rest.batch.frameCount }
+                logger.error(
+                    "frames lost: the database refused a batch while stopping; nothing after it was committed",
+                    metadata: ["frames": "\(lost)"])
+                metrics.update { $0.lostInCommit += lost }
+                return
+            }
         }
     }
 
-    private func commit(_ item: PipelineBatch) {
+    /// Commits a batch, retrying while the service runs; false if it gave up while stopping.
+    private func commit(_ item: PipelineBatch) -> Bool {
         var attempt = 0
         while true {
             let started = clock.now
@@ -50,21 +62,11 @@ final class Writer {
                 try database.commit(item.batch, openChunks: &openChunks, at: Receiver.wallClockNanos())
                 record(item, commitDuration: clock.now - started)
                 onCommit(item)
-                return
+                return true
             } catch {
                 attempt += 1
-                if stopping() && attempt >= 5 {
-                    logger.error(
-                        "batch lost: the database refused it \(attempt) times while stopping",
-                        metadata: ["frames": "\(item.batch.frameCount)", "error": "\(error)"]
-                    )
-                    metrics.update { $0.lostInCommit += item.batch.frameCount }
-                    return
-                }
-                logger.warning(
-                    "commit failed, retrying",
-                    metadata: ["attempt": "\(attempt)", "error": "\(error)"]
-                )
+                if stopping() && attempt >= 5 { return false }
+                logger.warning("commit failed, retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
                 usleep(UInt32(min(1_000_000, 10_000 * attempt)))
             }
         }

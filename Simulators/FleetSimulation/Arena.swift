@@ -105,10 +105,20 @@ public struct Arena: Sendable {
         cellStainOrdinal = stainOrdinal
         stainCellStain = stainCells
 
-        obstacleIndex = BucketGrid(width: layout.width, height: layout.height, bucketSize: 2,
-                                   bounds: layout.obstacles.map { $0.shape.bounds(margin: Self.obstacleMargin) })
-        objectIndex = BucketGrid(width: layout.width, height: layout.height, bucketSize: 2,
-                                 bounds: layout.objects.map { Shape.circle(center: $0.position, radius: 0).bounds(margin: Self.objectMargin) })
+        obstacleIndex = BucketGrid(
+            width: layout.width,
+            height: layout.height,
+            bucketSize: 2,
+            bounds: layout.obstacles.map { $0.shape.bounds(margin: Self.obstacleMargin) }
+        )
+        objectIndex = BucketGrid(
+            width: layout.width,
+            height: layout.height,
+            bucketSize: 2,
+            bounds: layout.objects.map {
+                Shape.circle(center: $0.position, radius: 0).bounds(margin: Self.objectMargin)
+            }
+        )
     }
 
     /// Generates the arena of `division` from `seed`: same seed, same arena.
@@ -133,7 +143,8 @@ public struct Arena: Sendable {
     /// Only obstacles within `Arena.obstacleMargin` are seen.
     @inline(__always)
     public func nearestObstacle(to p: Vec2, radius: Double) -> (clearance: Double, index: Int) {
-        var best = Double.infinity, which = -1
+        var best = Double.infinity
+        var which = -1
         let obstacles = layout.obstacles
         obstacleIndex.forEach(near: p) { k in
             let c = obstacles[k].shape.clearance(to: p) - radius

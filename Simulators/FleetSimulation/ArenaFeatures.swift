@@ -1,11 +1,19 @@
 /// What a moving agent or a touched thing is; raw values are the protocol's `agent_class`.
 public enum AgentClass: UInt8, Codable, Sendable, CaseIterable {
-    case unknown = 0, `static` = 1, pedestrian = 2, cyclist = 3, vehicle = 4, robot = 5
+    case unknown = 0
+    case `static` = 1
+    case pedestrian = 2
+    case cyclist = 3
+    case vehicle = 4
+    case robot = 5
 }
 
 /// What a robot touched; raw values are the protocol's `contact_class`.
 public enum ContactClass: UInt8, Codable, Sendable, CaseIterable {
-    case `static` = 1, pedestrian = 2, cyclist = 3, vehicle = 4
+    case `static` = 1
+    case pedestrian = 2
+    case cyclist = 3
+    case vehicle = 4
 
     public init(_ agent: AgentClass) {
         switch agent {
@@ -19,12 +27,15 @@ public enum ContactClass: UInt8, Codable, Sendable, CaseIterable {
 
 /// The protocol's `litter_class`.
 public enum LitterClass: UInt8, Codable, Sendable, CaseIterable {
-    case dust = 0, gravel = 1, object = 2
+    case dust = 0
+    case gravel = 1
+    case object = 2
 }
 
 /// The protocol's `zone_kind`: where spraying is forbidden.
 public enum ZoneKind: UInt8, Codable, Sendable {
-    case pedestrian = 1, bench = 2
+    case pedestrian = 1
+    case bench = 2
 }
 
 public enum ObstacleKind: String, Codable, Sendable {
@@ -56,8 +67,15 @@ public struct AgentRoute: Codable, Equatable, Sendable {
     /// Cumulative length at each point.
     public let cumulative: [Double]
 
-    public init(id: UInt32, agentClass: AgentClass, radius: Double, speed: Double, points: [Vec2],
-                period: Double, phase: Double) {
+    public init(
+        id: UInt32,
+        agentClass: AgentClass,
+        radius: Double,
+        speed: Double,
+        points: [Vec2],
+        period: Double,
+        phase: Double
+    ) {
         self.id = id
         self.agentClass = agentClass
         self.radius = radius
@@ -81,7 +99,8 @@ public struct AgentRoute: Codable, Equatable, Sendable {
         guard s <= length else { return AgentState(position: Vec2(-1e6, -1e6), velocity: .zero, active: false) }
         var k = 1
         while k < cumulative.count - 1 && cumulative[k] < s { k += 1 }
-        let a = points[k - 1], b = points[k]
+        let a = points[k - 1]
+        let b = points[k]
         let segLen = cumulative[k] - cumulative[k - 1]
         let f = segLen > 0 ? (s - cumulative[k - 1]) / segLen : 0
         let dir = segLen > 0 ? (b - a) * (1 / segLen) : .zero

@@ -26,9 +26,27 @@ private struct Builder {
         obstacleRNG = root.derived(1)
         agentRNG = root.derived(2)
         litterRNG = root.derived(3)
-        layout = ArenaLayout(division: division, seed: seed, width: 0, height: 0, geofence: Rect(minX: 0, minY: 0, maxX: 0, maxY: 0),
-                             zone: [], kerbs: [], walls: [], obstacles: [], routes: [], patches: [], objects: [], stains: [],
-                             protectedZones: [], bins: [], ramp: nil, terrain: [], transferPoint: .zero, dock: .zero)
+        layout = ArenaLayout(
+            division: division,
+            seed: seed,
+            width: 0,
+            height: 0,
+            geofence: Rect(minX: 0, minY: 0, maxX: 0, maxY: 0),
+            zone: [],
+            kerbs: [],
+            walls: [],
+            obstacles: [],
+            routes: [],
+            patches: [],
+            objects: [],
+            stains: [],
+            protectedZones: [],
+            bins: [],
+            ramp: nil,
+            terrain: [],
+            transferPoint: .zero,
+            dock: .zero
+        )
     }
 
     // MARK: Divisions
@@ -41,7 +59,8 @@ private struct Builder {
         layout.walls = [Segment(Vec2(31, 29), Vec2(1, 29))]
         layout.kerbs = [
             Segment(Vec2(1, 1), Vec2(31, 1)), Segment(Vec2(31, 1), Vec2(31, 11)), Segment(Vec2(31, 11), Vec2(39, 11)),
-            Segment(Vec2(39, 11), Vec2(39, 19)), Segment(Vec2(39, 19), Vec2(31, 19)), Segment(Vec2(31, 19), Vec2(31, 29)),
+            Segment(Vec2(39, 11), Vec2(39, 19)), Segment(Vec2(39, 19), Vec2(31, 19)),
+            Segment(Vec2(31, 19), Vec2(31, 29)),
             Segment(Vec2(1, 29), Vec2(1, 1)),
         ]
         layout.ramp = Ramp(id: 1, rect: Rect(minX: 32.5, minY: 22.5, maxX: 38.5, maxY: 25.5), slopeDegrees: 20)
@@ -53,10 +72,13 @@ private struct Builder {
         }
         for _ in 0..<(5 + obstacleRNG.below(4)) {
             addObstacle(.bench, in: inner, clearance: 1.4) { c, g in
-                g.chance(0.5) ? .rect(Rect(center: c, width: 1.8, height: 0.6)) : .rect(Rect(center: c, width: 0.6, height: 1.8))
+                g.chance(0.5)
+                    ? .rect(Rect(center: c, width: 1.8, height: 0.6)) : .rect(Rect(center: c, width: 0.6, height: 1.8))
             }
         }
-        for k in 0..<4 { addFixed(.bollard, .circle(center: Vec2(31.6 + 2 * Double(k), 12.2 + 5.6 * Double(k % 2)), radius: 0.1)) }
+        for k in 0..<4 {
+            addFixed(.bollard, .circle(center: Vec2(31.6 + 2 * Double(k), 12.2 + 5.6 * Double(k % 2)), radius: 0.1))
+        }
         addObstacle(.planter, in: inner, clearance: 1.6) { c, _ in .rect(Rect(center: c, width: 2, height: 2)) }
         addBenchZones()
         for _ in 0..<(1 + obstacleRNG.below(2)) { addPedestrianZone(in: inner, width: 4, height: 3) }
@@ -73,8 +95,16 @@ private struct Builder {
             let pts = k == 0 ? [Vec2(-1, 15.5), Vec2(41, 15.5)] : [Vec2(41, 14.5), Vec2(-1, 14.5)]
             addRoute(.cyclist, radius: 0.5, speed: agentRNG.uniform(3...4.5), points: pts)
         }
-        scatterLitter(dust: 6...9, dustRadius: 0.8...2.0, dustMass: 0.3...1.5, gravel: 3...5, objects: 25...40, stains: 4...6,
-                      stainRadius: 0.4...1.2, region: main.insetBy(0.3))
+        scatterLitter(
+            dust: 6...9,
+            dustRadius: 0.8...2.0,
+            dustMass: 0.3...1.5,
+            gravel: 3...5,
+            objects: 25...40,
+            stains: 4...6,
+            stainRadius: 0.4...1.2,
+            region: main.insetBy(0.3)
+        )
     }
 
     mutating func buildSidewalk() {
@@ -90,7 +120,12 @@ private struct Builder {
             case 0: addFixed(.tree, .circle(center: Vec2(x, 0.7), radius: 0.35))
             case 1:
                 let n = 1 + obstacleRNG.below(3)
-                for k in 0..<n { addFixed(.bike, .rect(Rect(minX: x + 2.0 * Double(k), minY: 0.15, maxX: x + 2.0 * Double(k) + 1.8, maxY: 0.65))) }
+                for k in 0..<n {
+                    addFixed(
+                        .bike,
+                        .rect(Rect(minX: x + 2.0 * Double(k), minY: 0.15, maxX: x + 2.0 * Double(k) + 1.8, maxY: 0.65))
+                    )
+                }
                 x += 2.0 * Double(n)
             default: addFixed(.bollard, .circle(center: Vec2(x, 0.45), radius: 0.1))
             }
@@ -103,23 +138,44 @@ private struct Builder {
         addBenchZones()
         for _ in 0..<(2 + obstacleRNG.below(2)) {
             let dx = obstacleRNG.uniform(8...55)
-            layout.protectedZones.append(ProtectedZone(id: UInt32(layout.protectedZones.count + 1), kind: .pedestrian,
-                                                       rect: Rect(minX: dx, minY: 2.0, maxX: dx + 2, maxY: 3)))
+            layout.protectedZones.append(
+                ProtectedZone(
+                    id: UInt32(layout.protectedZones.count + 1),
+                    kind: .pedestrian,
+                    rect: Rect(minX: dx, minY: 2.0, maxX: dx + 2, maxY: 3)
+                )
+            )
         }
         for _ in 0..<(15 + agentRNG.below(10)) {
             let y = agentRNG.uniform(1.1...2.3)
             let east = agentRNG.chance(0.5)
-            addRoute(.pedestrian, radius: 0.3, speed: agentRNG.uniform(1.0...1.6),
-                     points: east ? [Vec2(-1, y), Vec2(61, y)] : [Vec2(61, y), Vec2(-1, y)])
+            addRoute(
+                .pedestrian,
+                radius: 0.3,
+                speed: agentRNG.uniform(1.0...1.6),
+                points: east ? [Vec2(-1, y), Vec2(61, y)] : [Vec2(61, y), Vec2(-1, y)]
+            )
         }
         for _ in 0..<(2 + agentRNG.below(3)) {
             let y = agentRNG.uniform(1.2...1.8)
             let east = agentRNG.chance(0.5)
-            addRoute(.cyclist, radius: 0.5, speed: agentRNG.uniform(3...5),
-                     points: east ? [Vec2(-1, y), Vec2(61, y)] : [Vec2(61, y), Vec2(-1, y)])
+            addRoute(
+                .cyclist,
+                radius: 0.5,
+                speed: agentRNG.uniform(3...5),
+                points: east ? [Vec2(-1, y), Vec2(61, y)] : [Vec2(61, y), Vec2(-1, y)]
+            )
         }
-        scatterLitter(dust: 8...12, dustRadius: 0.4...1.0, dustMass: 0.1...0.6, gravel: 3...6, objects: 30...50, stains: 5...8,
-                      stainRadius: 0.3...0.7, region: Rect(minX: 2, minY: 0.2, maxX: 59.5, maxY: 2.8))
+        scatterLitter(
+            dust: 8...12,
+            dustRadius: 0.4...1.0,
+            dustMass: 0.1...0.6,
+            gravel: 3...6,
+            objects: 30...50,
+            stains: 5...8,
+            stainRadius: 0.3...0.7,
+            region: Rect(minX: 2, minY: 0.2, maxX: 59.5, maxY: 2.8)
+        )
     }
 
     mutating func buildRoad() {
@@ -143,8 +199,13 @@ private struct Builder {
         for _ in 0..<(4 + agentRNG.below(4)) {
             let y = agentRNG.uniform(3.8...4.8)
             let east = agentRNG.chance(0.5)
-            addRoute(.vehicle, radius: 1.0, speed: agentRNG.uniform(4...8),
-                     points: east ? [Vec2(-5, y), Vec2(85, y)] : [Vec2(85, y), Vec2(-5, y)], period: agentRNG.uniform(40...120))
+            addRoute(
+                .vehicle,
+                radius: 1.0,
+                speed: agentRNG.uniform(4...8),
+                points: east ? [Vec2(-5, y), Vec2(85, y)] : [Vec2(85, y), Vec2(-5, y)],
+                period: agentRNG.uniform(40...120)
+            )
         }
         for _ in 0..<(2 + agentRNG.below(3)) {
             let y = agentRNG.uniform(5.8...6.3)
@@ -152,13 +213,31 @@ private struct Builder {
         }
         for _ in 0..<(3 + agentRNG.below(3)) {
             let cx = agentRNG.uniform(10...70)
-            addRoute(.pedestrian, radius: 0.3, speed: agentRNG.uniform(1.0...1.5), points: [Vec2(cx, -1), Vec2(cx, 8)],
-                     period: agentRNG.uniform(60...150))
-            layout.protectedZones.append(ProtectedZone(id: UInt32(layout.protectedZones.count + 1), kind: .pedestrian,
-                                                       rect: Rect(minX: cx - 1.5, minY: 0, maxX: cx + 1.5, maxY: 7)))
+            addRoute(
+                .pedestrian,
+                radius: 0.3,
+                speed: agentRNG.uniform(1.0...1.5),
+                points: [Vec2(cx, -1), Vec2(cx, 8)],
+                period: agentRNG.uniform(60...150)
+            )
+            layout.protectedZones.append(
+                ProtectedZone(
+                    id: UInt32(layout.protectedZones.count + 1),
+                    kind: .pedestrian,
+                    rect: Rect(minX: cx - 1.5, minY: 0, maxX: cx + 1.5, maxY: 7)
+                )
+            )
         }
-        scatterLitter(dust: 10...14, dustRadius: 0.4...1.2, dustMass: 0.2...1.2, gravel: 5...8, objects: 30...45, stains: 3...5,
-                      stainRadius: 0.5...1.2, region: Rect(minX: 3, minY: 0.2, maxX: 79.5, maxY: 6.8))
+        scatterLitter(
+            dust: 10...14,
+            dustRadius: 0.4...1.2,
+            dustMass: 0.2...1.2,
+            gravel: 5...8,
+            objects: 30...45,
+            stains: 3...5,
+            stainRadius: 0.5...1.2,
+            region: Rect(minX: 3, minY: 0.2, maxX: 79.5, maxY: 6.8)
+        )
     }
 
     mutating func buildHumanoid() {
@@ -171,22 +250,40 @@ private struct Builder {
         layout.bins = [Bin(id: 1, position: Vec2(2.5, 12.5)), Bin(id: 2, position: Vec2(17.5, 12.5))]
         if obstacleRNG.chance(0.5) { layout.bins.append(Bin(id: 3, position: Vec2(17.5, 3))) }
         for _ in 0..<(2 + obstacleRNG.below(2)) {
-            addObstacle(.tree, in: zone.insetBy(2), clearance: 1.5) { c, g in .circle(center: c, radius: g.uniform(0.25...0.4)) }
+            addObstacle(.tree, in: zone.insetBy(2), clearance: 1.5) { c, g in
+                .circle(center: c, radius: g.uniform(0.25...0.4))
+            }
         }
         for _ in 0..<(1 + obstacleRNG.below(2)) {
-            addObstacle(.bench, in: zone.insetBy(2.5), clearance: 1.5) { c, _ in .rect(Rect(center: c, width: 1.8, height: 0.6)) }
+            addObstacle(.bench, in: zone.insetBy(2.5), clearance: 1.5) { c, _ in
+                .rect(Rect(center: c, width: 1.8, height: 0.6))
+            }
         }
         let kinds: [(TerrainPatch.Kind, Double)] = [(.grass, 1.6), (.gravel, 2.5), (.cobbles, 2.0)]
         for _ in 0..<(2 + obstacleRNG.below(3)) {
             let (kind, rough) = kinds[obstacleRNG.below(kinds.count)]
             let c = Vec2(obstacleRNG.uniform(3...17), obstacleRNG.uniform(3...12))
-            layout.terrain.append(TerrainPatch(kind: kind, rect: Rect(center: c, width: obstacleRNG.uniform(2...5),
-                                                                      height: obstacleRNG.uniform(2...4)), roughness: rough))
+            layout.terrain.append(
+                TerrainPatch(
+                    kind: kind,
+                    rect: Rect(
+                        center: c,
+                        width: obstacleRNG.uniform(2...5),
+                        height: obstacleRNG.uniform(2...4)
+                    ),
+                    roughness: rough
+                )
+            )
         }
         for _ in 0..<(2 + agentRNG.below(3)) {
             let y = agentRNG.uniform(4...11)
-            addRoute(.pedestrian, radius: 0.3, speed: agentRNG.uniform(0.9...1.4), points: [Vec2(-1, y), Vec2(21, y)],
-                     period: agentRNG.uniform(40...90))
+            addRoute(
+                .pedestrian,
+                radius: 0.3,
+                speed: agentRNG.uniform(0.9...1.4),
+                points: [Vec2(-1, y), Vec2(21, y)],
+                period: agentRNG.uniform(40...90)
+            )
         }
         let n = 10 + litterRNG.below(7)
         for _ in 0..<n { addObject(in: zone.insetBy(1)) }
@@ -208,10 +305,20 @@ private struct Builder {
             let r: Rect
             if w.a.y == w.b.y {
                 let north = !layout.inZone(mid + Vec2(0, 0.05))
-                r = Rect(minX: min(w.a.x, w.b.x), minY: north ? w.a.y : w.a.y - t, maxX: max(w.a.x, w.b.x), maxY: north ? w.a.y + t : w.a.y)
+                r = Rect(
+                    minX: min(w.a.x, w.b.x),
+                    minY: north ? w.a.y : w.a.y - t,
+                    maxX: max(w.a.x, w.b.x),
+                    maxY: north ? w.a.y + t : w.a.y
+                )
             } else {
                 let east = !layout.inZone(mid + Vec2(0.05, 0))
-                r = Rect(minX: east ? w.a.x : w.a.x - t, minY: min(w.a.y, w.b.y), maxX: east ? w.a.x + t : w.a.x, maxY: max(w.a.y, w.b.y))
+                r = Rect(
+                    minX: east ? w.a.x : w.a.x - t,
+                    minY: min(w.a.y, w.b.y),
+                    maxX: east ? w.a.x + t : w.a.x,
+                    maxY: max(w.a.y, w.b.y)
+                )
             }
             addFixed(.wall, .rect(r))
         }
@@ -223,8 +330,12 @@ private struct Builder {
 
     /// Places an obstacle at a random spot at least `clearance` from the others and the
     /// special points (up to 50 tries).
-    mutating func addObstacle(_ kind: ObstacleKind, in region: Rect, clearance: Double,
-                              _ make: (Vec2, inout SeededGenerator) -> Shape) {
+    mutating func addObstacle(
+        _ kind: ObstacleKind,
+        in region: Rect,
+        clearance: Double,
+        _ make: (Vec2, inout SeededGenerator) -> Shape
+    ) {
         for _ in 0..<50 {
             let c = Vec2(obstacleRNG.uniform(region.minX...region.maxX), obstacleRNG.uniform(region.minY...region.maxY))
             let shape = make(c, &obstacleRNG)
@@ -239,16 +350,28 @@ private struct Builder {
 
     mutating func addBenchZones() {
         for o in layout.obstacles where o.kind == .bench {
-            layout.protectedZones.append(ProtectedZone(id: UInt32(layout.protectedZones.count + 1), kind: .bench,
-                                                       rect: o.shape.bounds(margin: 1.0)))
+            layout.protectedZones.append(
+                ProtectedZone(
+                    id: UInt32(layout.protectedZones.count + 1),
+                    kind: .bench,
+                    rect: o.shape.bounds(margin: 1.0)
+                )
+            )
         }
     }
 
     mutating func addPedestrianZone(in region: Rect, width: Double, height: Double) {
-        let c = Vec2(obstacleRNG.uniform((region.minX + width / 2)...(region.maxX - width / 2)),
-                     obstacleRNG.uniform((region.minY + height / 2)...(region.maxY - height / 2)))
-        layout.protectedZones.append(ProtectedZone(id: UInt32(layout.protectedZones.count + 1), kind: .pedestrian,
-                                                   rect: Rect(center: c, width: width, height: height)))
+        let c = Vec2(
+            obstacleRNG.uniform((region.minX + width / 2)...(region.maxX - width / 2)),
+            obstacleRNG.uniform((region.minY + height / 2)...(region.maxY - height / 2))
+        )
+        layout.protectedZones.append(
+            ProtectedZone(
+                id: UInt32(layout.protectedZones.count + 1),
+                kind: .pedestrian,
+                rect: Rect(center: c, width: width, height: height)
+            )
+        )
     }
 
     mutating func addRoute(_ cls: AgentClass, radius: Double, speed: Double, points: [Vec2], period: Double? = nil) {
@@ -257,8 +380,17 @@ private struct Builder {
         let travel = length / speed
         let p = period ?? (travel + agentRNG.uniform(5...60))
         let phase = agentRNG.uniform(0...p)
-        layout.routes.append(AgentRoute(id: UInt32(layout.routes.count + 1), agentClass: cls, radius: radius, speed: speed,
-                                        points: points, period: p, phase: phase))
+        layout.routes.append(
+            AgentRoute(
+                id: UInt32(layout.routes.count + 1),
+                agentClass: cls,
+                radius: radius,
+                speed: speed,
+                points: points,
+                period: p,
+                phase: phase
+            )
+        )
     }
 
     /// A random point in `region`, inside the zone and clear of obstacles by `clearance`.
@@ -275,8 +407,16 @@ private struct Builder {
         let category = ObjectCategory.allCases[weightedCategory()]
         let p = freePoint(in: region, clearance: 0.3)
         let massJitter = litterRNG.uniform(0.7...1.3)
-        layout.objects.append(LitterObject(id: 1000 + nextItemID, category: category, rating: category.rating,
-                                           mass: category.mass * massJitter, volume: category.volume, position: p))
+        layout.objects.append(
+            LitterObject(
+                id: 1000 + nextItemID,
+                category: category,
+                rating: category.rating,
+                mass: category.mass * massJitter,
+                volume: category.volume,
+                position: p
+            )
+        )
         nextItemID += 1
     }
 
@@ -291,18 +431,34 @@ private struct Builder {
         return 0
     }
 
-    mutating func scatterLitter(dust: ClosedRange<Int>, dustRadius: ClosedRange<Double>, dustMass: ClosedRange<Double>,
-                                gravel: ClosedRange<Int>, objects: ClosedRange<Int>, stains: ClosedRange<Int>,
-                                stainRadius: ClosedRange<Double>, region: Rect) {
-        let map = CoverageMap(width: layout.width, height: layout.height, inZone: { [layout] in layout.inZone($0) }, edges: [])
+    mutating func scatterLitter(
+        dust: ClosedRange<Int>,
+        dustRadius: ClosedRange<Double>,
+        dustMass: ClosedRange<Double>,
+        gravel: ClosedRange<Int>,
+        objects: ClosedRange<Int>,
+        stains: ClosedRange<Int>,
+        stainRadius: ClosedRange<Double>,
+        region: Rect
+    ) {
+        let map = CoverageMap(
+            width: layout.width,
+            height: layout.height,
+            inZone: { [layout] in layout.inZone($0) },
+            edges: []
+        )
         func gridArea(_ c: Vec2, _ r: Double) -> (cells: Int, area: Double) {
             var n = 0
-            map.forEachCell(within: r, ofSegment: c, c) { k, _ in if map.flags[k] & CoverageMap.targetBit != 0 { n += 1 } }
+            map.forEachCell(within: r, ofSegment: c, c) { k, _ in
+                if map.flags[k] & CoverageMap.targetBit != 0 { n += 1 }
+            }
             return (n, Double(n) * map.cellArea)
         }
         func count(_ r: ClosedRange<Int>) -> Int { r.lowerBound + litterRNG.below(r.upperBound - r.lowerBound + 1) }
-        for (cls, n, radius, mass) in [(LitterClass.dust, count(dust), dustRadius, dustMass),
-                                       (LitterClass.gravel, count(gravel), 0.5...1.2, 0.5...2.5)] {
+        for (cls, n, radius, mass) in [
+            (LitterClass.dust, count(dust), dustRadius, dustMass),
+            (LitterClass.gravel, count(gravel), 0.5...1.2, 0.5...2.5),
+        ] {
             for _ in 0..<n {
                 let r = litterRNG.uniform(radius)
                 // Dust gathers along kerbs and walls: half the patches start at an edge.
@@ -315,8 +471,16 @@ private struct Builder {
                 }
                 let (cells, area) = gridArea(c, r)
                 guard cells > 0 else { continue }
-                layout.patches.append(LitterPatch(id: nextItemID, litter: cls, center: c, radius: r,
-                                                  mass: litterRNG.uniform(mass), area: area))
+                layout.patches.append(
+                    LitterPatch(
+                        id: nextItemID,
+                        litter: cls,
+                        center: c,
+                        radius: r,
+                        mass: litterRNG.uniform(mass),
+                        area: area
+                    )
+                )
                 nextItemID += 1
             }
         }

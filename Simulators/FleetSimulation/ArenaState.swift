@@ -42,7 +42,8 @@ struct ArenaState: Sendable {
             var brake = false
             for (p, r) in robotDiscs {
                 let rel = p - s.position
-                let along = rel.dot(dir), lateral = rel.dot(normal)
+                let along = rel.dot(dir)
+                let lateral = rel.dot(normal)
                 let need = route.radius + r + 0.6
                 if route.agentClass == .vehicle {
                     if along > 0 && along < 8 && abs(lateral) < need { brake = true }

@@ -15,8 +15,10 @@ public struct BucketGrid: Sendable, Equatable {
         rows = max(1, Int((height / bucketSize).rounded(.up)))
         var lists = [[Int32]](repeating: [], count: columns * rows)
         for (k, b) in bounds.enumerated() {
-            let i0 = Self.clampIndex(b.minX / bucketSize, columns), i1 = Self.clampIndex(b.maxX / bucketSize, columns)
-            let j0 = Self.clampIndex(b.minY / bucketSize, rows), j1 = Self.clampIndex(b.maxY / bucketSize, rows)
+            let i0 = Self.clampIndex(b.minX / bucketSize, columns)
+            let i1 = Self.clampIndex(b.maxX / bucketSize, columns)
+            let j0 = Self.clampIndex(b.minY / bucketSize, rows)
+            let j1 = Self.clampIndex(b.maxY / bucketSize, rows)
             for j in j0...j1 { for i in i0...i1 { lists[j * columns + i].append(Int32(k)) } }
         }
         var starts: [Int32] = [0]
@@ -36,7 +38,8 @@ public struct BucketGrid: Sendable, Equatable {
 
     /// Calls `body` with the index of every item filed under the bucket containing `p`.
     @inline(__always) public func forEach(near p: Vec2, _ body: (Int) -> Void) {
-        let i = Self.clampIndex(p.x / bucketSize, columns), j = Self.clampIndex(p.y / bucketSize, rows)
+        let i = Self.clampIndex(p.x / bucketSize, columns)
+        let j = Self.clampIndex(p.y / bucketSize, rows)
         let b = j * columns + i
         var k = Int(starts[b])
         let end = Int(starts[b + 1])

@@ -30,8 +30,15 @@ public struct CoverageMap: Sendable, Equatable {
     }
 
     /// Builds the map from a target-zone test and the kerbs and walls, as the rulebook words it.
-    public init(origin: Vec2 = .zero, cellSize: Double = 0.25, width: Double, height: Double,
-                edgeDistance: Double = 0.5, inZone: (Vec2) -> Bool, edges: [Segment]) {
+    public init(
+        origin: Vec2 = .zero,
+        cellSize: Double = 0.25,
+        width: Double,
+        height: Double,
+        edgeDistance: Double = 0.5,
+        inZone: (Vec2) -> Bool,
+        edges: [Segment]
+    ) {
         let columns = Int((width / cellSize).rounded(.up))
         let rows = Int((height / cellSize).rounded(.up))
         var flags = [UInt8](repeating: 0, count: columns * rows)
@@ -55,13 +62,15 @@ public struct CoverageMap: Sendable, Equatable {
     public var targetArea: Double { Double(targetCellCount) * cellArea }
 
     @inline(__always) public func center(ofCell index: Int) -> Vec2 {
-        let i = index % columns, j = index / columns
+        let i = index % columns
+        let j = index / columns
         return Vec2(origin.x + (Double(i) + 0.5) * cellSize, origin.y + (Double(j) + 0.5) * cellSize)
     }
 
     /// The index of the cell containing `p`, or nil outside the grid.
     @inline(__always) public func cell(containing p: Vec2) -> Int? {
-        let fi = ((p.x - origin.x) / cellSize).rounded(.down), fj = ((p.y - origin.y) / cellSize).rounded(.down)
+        let fi = ((p.x - origin.x) / cellSize).rounded(.down)
+        let fj = ((p.y - origin.y) / cellSize).rounded(.down)
         guard fi >= 0, fj >= 0, fi < Double(columns), fj < Double(rows) else { return nil }
         return Int(fj) * columns + Int(fi)
     }
@@ -75,10 +84,14 @@ public struct CoverageMap: Sendable, Equatable {
         let s = cellSize
         // Cell centres have coordinate origin + (k + 0.5)s; keep k whose centre is in the
         // segment's bounding box grown by halfWidth.
-        let loX = min(a.x, b.x) - halfWidth - origin.x, hiX = max(a.x, b.x) + halfWidth - origin.x
-        let loY = min(a.y, b.y) - halfWidth - origin.y, hiY = max(a.y, b.y) + halfWidth - origin.y
-        let i0 = max(0, Int((loX / s - 0.5).rounded(.up))), i1 = min(columns - 1, Int((hiX / s - 0.5).rounded(.down)))
-        let j0 = max(0, Int((loY / s - 0.5).rounded(.up))), j1 = min(rows - 1, Int((hiY / s - 0.5).rounded(.down)))
+        let loX = min(a.x, b.x) - halfWidth - origin.x
+        let hiX = max(a.x, b.x) + halfWidth - origin.x
+        let loY = min(a.y, b.y) - halfWidth - origin.y
+        let hiY = max(a.y, b.y) + halfWidth - origin.y
+        let i0 = max(0, Int((loX / s - 0.5).rounded(.up)))
+        let i1 = min(columns - 1, Int((hiX / s - 0.5).rounded(.down)))
+        let j0 = max(0, Int((loY / s - 0.5).rounded(.up)))
+        let j1 = min(rows - 1, Int((hiY / s - 0.5).rounded(.down)))
         guard i0 <= i1, j0 <= j1 else { return }
         for j in j0...j1 {
             let cy = origin.y + (Double(j) + 0.5) * s
@@ -119,8 +132,12 @@ public struct CoverageGrid: Sendable {
     /// for every cell in reach (target or not), so litter lying in the grid can be collected
     /// in the same pass.
     @inline(__always)
-    public mutating func sweep(from a: Vec2, to b: Vec2, halfWidth: Double,
-                               onCell: (Int, Vec2, Bool) -> Void = { _, _, _ in }) {
+    public mutating func sweep(
+        from a: Vec2,
+        to b: Vec2,
+        halfWidth: Double,
+        onCell: (Int, Vec2, Bool) -> Void = { _, _, _ in }
+    ) {
         let prev = previous
         let m = map
         let flags = m.flags
@@ -169,13 +186,21 @@ public struct CoverageGrid: Sendable {
     }
 
     public var summary: CoverageSummary {
-        CoverageSummary(targetCells: map.targetCellCount, edgeCells: map.edgeCellCount, coveredCells: coveredCells,
-                        coveredEdgeCells: coveredEdgeCells, visits: visits, passes: passes)
+        CoverageSummary(
+            targetCells: map.targetCellCount,
+            edgeCells: map.edgeCellCount,
+            coveredCells: coveredCells,
+            coveredEdgeCells: coveredEdgeCells,
+            visits: visits,
+            passes: passes
+        )
     }
 
     /// Checks the counters against the per-cell visits; for tests and debug builds.
     public func checkInvariants() {
-        var covered = 0, edge = 0, total = 0
+        var covered = 0
+        var edge = 0
+        var total = 0
         for (i, v) in cellVisits.enumerated() where v > 0 {
             precondition(map.flags[i] & CoverageMap.targetBit != 0, "visit outside the target zone")
             covered += 1

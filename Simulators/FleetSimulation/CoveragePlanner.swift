@@ -47,8 +47,10 @@ public struct CoveragePlanner: Sendable {
             let doEdge = skill >= 0.3
             if doEdge {
                 // Edge pass: start at the corner nearest to where we are.
-                var corners = [Vec2(inner.minX, inner.minY), Vec2(inner.maxX, inner.minY),
-                               Vec2(inner.maxX, inner.maxY), Vec2(inner.minX, inner.maxY)]
+                var corners = [
+                    Vec2(inner.minX, inner.minY), Vec2(inner.maxX, inner.minY),
+                    Vec2(inner.maxX, inner.maxY), Vec2(inner.minX, inner.maxY),
+                ]
                 var first = 0
                 for k in 1..<4 where corners[k].distance(to: at) < corners[first].distance(to: at) { first = k }
                 corners = Array(corners[first...] + corners[..<first])
@@ -58,13 +60,15 @@ public struct CoveragePlanner: Sendable {
             // Lanes along the long side.
             let alongX = inner.width >= inner.height
             let across = alongX ? (inner.minY, inner.maxY) : (inner.minX, inner.maxX)
-            let lo = across.0 + (doEdge ? laneSpacing : 0), hi = across.1 - (doEdge ? laneSpacing * 0.5 : 0)
+            let lo = across.0 + (doEdge ? laneSpacing : 0)
+            let hi = across.1 - (doEdge ? laneSpacing * 0.5 : 0)
             guard hi >= lo else { continue }
             let n = Int(((hi - lo) / laneSpacing).rounded(.down)) + 1
             var forward = true
             for k in 0..<n {
                 let c = lo + Double(k) * laneSpacing
-                let (a, b) = alongX ? (Vec2(inner.minX, c), Vec2(inner.maxX, c)) : (Vec2(c, inner.minY), Vec2(c, inner.maxY))
+                let (a, b) =
+                    alongX ? (Vec2(inner.minX, c), Vec2(inner.maxX, c)) : (Vec2(c, inner.minY), Vec2(c, inner.maxY))
                 let (s, e) = forward ? (a, b) : (b, a)
                 go(s, brush: k > 0 || doEdge)
                 go(e, brush: true)
@@ -82,7 +86,8 @@ public struct CoveragePlanner: Sendable {
         var hitT = Double.infinity
         let d = b - a
         let len2 = d.lengthSquared
-        for (k, o) in arena.layout.obstacles.enumerated() where o.kind != .wall && o.shape.clearance(toSegment: a, b) < clear {
+        for (k, o) in arena.layout.obstacles.enumerated()
+        where o.kind != .wall && o.shape.clearance(toSegment: a, b) < clear {
             let t = len2 > 0 ? (o.shape.center - a).dot(d) / len2 : 0
             if t < hitT {
                 hitT = t
@@ -91,7 +96,9 @@ public struct CoveragePlanner: Sendable {
         }
         guard hit >= 0, depth > 0, len2 > 0 else { return [b] }
         let box = arena.layout.obstacles[hit].shape.bounds(margin: clear + 0.02)
-        let corners = [Vec2(box.minX, box.minY), Vec2(box.maxX, box.minY), Vec2(box.maxX, box.maxY), Vec2(box.minX, box.maxY)]
+        let corners = [
+            Vec2(box.minX, box.minY), Vec2(box.maxX, box.minY), Vec2(box.maxX, box.maxY), Vec2(box.minX, box.maxY),
+        ]
         var best: [Vec2]? = nil
         var bestLength = Double.infinity
         for side in [1.0, -1.0] {

@@ -14,8 +14,16 @@ public struct RobotSetup: Codable, Equatable, Sendable {
     /// The robot's own randomness (tracking noise, faults, pickups).
     public var seed: UInt64
 
-    public init(id: UInt32, team: String, kind: RobotKind, skill: SkillProfile = .solid, parameters: SanitationParameters? = nil,
-                stateRate: Double? = nil, initialSOC: Double? = nil, seed: UInt64? = nil) {
+    public init(
+        id: UInt32,
+        team: String,
+        kind: RobotKind,
+        skill: SkillProfile = .solid,
+        parameters: SanitationParameters? = nil,
+        stateRate: Double? = nil,
+        initialSOC: Double? = nil,
+        seed: UInt64? = nil
+    ) {
         self.id = id
         self.team = team
         self.kind = kind
@@ -40,8 +48,15 @@ public struct RunSetup: Codable, Equatable, Sendable {
     public var speedLimit: Double
     public var robots: [RobotSetup]
 
-    public init(runID: UInt32, division: Division, arenaSeed: UInt64, duration: Double = 1200, prepare: Double = 1,
-                speedLimit: Double? = nil, robots: [RobotSetup]) {
+    public init(
+        runID: UInt32,
+        division: Division,
+        arenaSeed: UInt64,
+        duration: Double = 1200,
+        prepare: Double = 1,
+        speedLimit: Double? = nil,
+        robots: [RobotSetup]
+    ) {
         self.runID = runID
         self.division = division
         self.arenaSeed = arenaSeed
@@ -83,7 +98,10 @@ public struct FleetSimulation {
         let endStep: Int
     }
 
-    enum Slot { case sanitation(Int), humanoid(Int) }
+    enum Slot {
+        case sanitation(Int)
+        case humanoid(Int)
+    }
 
     public let configuration: SimulationConfiguration
     var runs: [Run]
@@ -106,11 +124,19 @@ public struct FleetSimulation {
         var runs: [Run] = []
         for setup in configuration.runs {
             // Runs on the same arena share one generated layout.
-            let arena = runs.first { $0.setup.division == setup.division && $0.setup.arenaSeed == setup.arenaSeed }?.arena
+            let arena =
+                runs.first { $0.setup.division == setup.division && $0.setup.arenaSeed == setup.arenaSeed }?.arena
                 ?? Arena(division: setup.division, seed: setup.arenaSeed)
             let start = Int((setup.prepare / dt).rounded())
-            runs.append(Run(setup: setup, arena: arena, state: ArenaState(arena: arena), startStep: start,
-                            endStep: start + Int((setup.duration / dt).rounded())))
+            runs.append(
+                Run(
+                    setup: setup,
+                    arena: arena,
+                    state: ArenaState(arena: arena),
+                    startStep: start,
+                    endStep: start + Int((setup.duration / dt).rounded())
+                )
+            )
         }
         self.runs = runs
         lastStep = runs.map(\.endStep).max() ?? 0
@@ -126,12 +152,22 @@ public struct FleetSimulation {
                 let start = Vec2(dock.x + along * Double(k), dock.y)
                 if robot.kind == .humanoid {
                     let period = max(1, Int((1 / (robot.stateRate ?? 50) / dt).rounded()))
-                    humanoids.append(HumanoidRobot(setup: robot, runIndex: r, arena: run.arena, start: start, samplePeriod: period))
+                    humanoids.append(
+                        HumanoidRobot(setup: robot, runIndex: r, arena: run.arena, start: start, samplePeriod: period)
+                    )
                     entries.append((robot.id, .humanoid(humanoids.count - 1)))
                 } else {
                     let period = max(1, Int((1 / (robot.stateRate ?? 10) / dt).rounded()))
-                    sanitation.append(SanitationRobot(setup: robot, runIndex: r, arena: run.arena, start: start, samplePeriod: period,
-                                                      telemetryCoverage: configuration.telemetryCoverage))
+                    sanitation.append(
+                        SanitationRobot(
+                            setup: robot,
+                            runIndex: r,
+                            arena: run.arena,
+                            start: start,
+                            samplePeriod: period,
+                            telemetryCoverage: configuration.telemetryCoverage
+                        )
+                    )
                     entries.append((robot.id, .sanitation(sanitation.count - 1)))
                 }
             }
@@ -160,12 +196,16 @@ public struct FleetSimulation {
         guard !isFinished else { return }
         let dt = configuration.step
         let k1 = stepIndex + 1
-        let t0 = Double(stepIndex) * dt, t1 = Double(k1) * dt
+        let t0 = Double(stepIndex) * dt
+        let t1 = Double(k1) * dt
         let ns = UInt64(k1) * stepNs
         for r in runs.indices { runs[r].state.robotDiscs.removeAll(keepingCapacity: true) }
         for slot in order {
             switch slot {
-            case let .sanitation(i): runs[sanitation[i].runIndex].state.robotDiscs.append((sanitation[i].position, sanitation[i].params.radius))
+            case let .sanitation(i):
+                runs[sanitation[i].runIndex].state.robotDiscs.append(
+                    (sanitation[i].position, sanitation[i].params.radius)
+                )
             case let .humanoid(i): runs[humanoids[i].runIndex].state.robotDiscs.append((humanoids[i].position, 0.3))
             }
         }
@@ -202,21 +242,43 @@ public struct FleetSimulation {
     func context(run r: Int, t0: Double, t1: Double, ns: UInt64, k0: Int) -> StepContext {
         let run = runs[r]
         let dt = configuration.step
-        return StepContext(runID: run.setup.runID, division: run.setup.division, arena: run.arena, t0: t0, t1: t1, dt: dt,
-                           timeNs: ns, running: k0 >= run.startStep && k0 < run.endStep,
-                           runStart: Double(run.startStep) * dt, runEnd: Double(run.endStep) * dt,
-                           speedLimit: run.setup.speedLimit)
+        return StepContext(
+            runID: run.setup.runID,
+            division: run.setup.division,
+            arena: run.arena,
+            t0: t0,
+            t1: t1,
+            dt: dt,
+            timeNs: ns,
+            running: k0 >= run.startStep && k0 < run.endStep,
+            runStart: Double(run.startStep) * dt,
+            runEnd: Double(run.endStep) * dt,
+            speedLimit: run.setup.speedLimit
+        )
     }
 
     mutating func emitRunStates<S: SimulationSink>(at k: Int, into sink: inout S) {
         let ns = UInt64(k) * stepNs
         for run in runs {
-            let state: RunState? = k == 0 ? .prepare : k == run.startStep ? .running : k == run.endStep ? .finished : nil
+            let state: RunState? =
+                k == 0 ? .prepare : k == run.startStep ? .running : k == run.endStep ? .finished : nil
             if let state {
                 let s = run.setup
-                sink.receive(.refereeEvent(RefereeEvent(runID: s.runID, robotID: 0, time: ns,
-                                                        kind: .runState(state: state, division: s.division, arenaSeed: s.arenaSeed,
-                                                                        duration: s.duration))))
+                sink.receive(
+                    .refereeEvent(
+                        RefereeEvent(
+                            runID: s.runID,
+                            robotID: 0,
+                            time: ns,
+                            kind: .runState(
+                                state: state,
+                                division: s.division,
+                                arenaSeed: s.arenaSeed,
+                                duration: s.duration
+                            )
+                        )
+                    )
+                )
             }
         }
     }
@@ -267,9 +329,17 @@ public struct FleetSimulation {
                 default: break
                 }
             }
-            out.append(RunTruth(runID: run.setup.runID, division: run.setup.division, arenaSeed: run.setup.arenaSeed,
-                                duration: run.setup.duration, speedLimit: run.setup.speedLimit, totals: ArenaTotals(run.arena),
-                                robots: robots))
+            out.append(
+                RunTruth(
+                    runID: run.setup.runID,
+                    division: run.setup.division,
+                    arenaSeed: run.setup.arenaSeed,
+                    duration: run.setup.duration,
+                    speedLimit: run.setup.speedLimit,
+                    totals: ArenaTotals(run.arena),
+                    robots: robots
+                )
+            )
         }
         return GroundTruth(step: configuration.step, runs: out)
     }

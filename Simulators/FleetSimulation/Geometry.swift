@@ -35,14 +35,16 @@ public struct Vec2: Hashable, Codable, Sendable {
 /// then `|p − (a + t·d)|²`.
 @inline(__always)
 public func squaredDistance(from p: Vec2, toSegment a: Vec2, _ b: Vec2) -> Double {
-    let dx = b.x - a.x, dy = b.y - a.y
+    let dx = b.x - a.x
+    let dy = b.y - a.y
     let len2 = dx * dx + dy * dy
     var t = 0.0
     if len2 > 0 {
         t = ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2
         if t < 0 { t = 0 } else if t > 1 { t = 1 }
     }
-    let qx = a.x + t * dx - p.x, qy = a.y + t * dy - p.y
+    let qx = a.x + t * dx - p.x
+    let qy = a.y + t * dy - p.y
     return qx * qx + qy * qy
 }
 
@@ -62,8 +64,12 @@ public struct Rect: Hashable, Codable, Sendable {
     }
 
     public init(center: Vec2, width: Double, height: Double) {
-        self.init(minX: center.x - width / 2, minY: center.y - height / 2,
-                  maxX: center.x + width / 2, maxY: center.y + height / 2)
+        self.init(
+            minX: center.x - width / 2,
+            minY: center.y - height / 2,
+            maxX: center.x + width / 2,
+            maxY: center.y + height / 2
+        )
     }
 
     public var width: Double { maxX - minX }
@@ -100,7 +106,10 @@ public struct Rect: Hashable, Codable, Sendable {
 
     /// The four edges, counter-clockwise from the south edge.
     public var edges: [Segment] {
-        let a = Vec2(minX, minY), b = Vec2(maxX, minY), c = Vec2(maxX, maxY), d = Vec2(minX, maxY)
+        let a = Vec2(minX, minY)
+        let b = Vec2(maxX, minY)
+        let c = Vec2(maxX, maxY)
+        let d = Vec2(minX, maxY)
         return [Segment(a, b), Segment(b, c), Segment(c, d), Segment(d, a)]
     }
 }
@@ -171,7 +180,10 @@ public enum Shape: Hashable, Codable, Sendable {
 /// Whether segments `p1`–`p2` and `q1`–`q2` cross or touch.
 public func segmentsIntersect(_ p1: Vec2, _ p2: Vec2, _ q1: Vec2, _ q2: Vec2) -> Bool {
     func orient(_ a: Vec2, _ b: Vec2, _ c: Vec2) -> Double { (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x) }
-    let d1 = orient(q1, q2, p1), d2 = orient(q1, q2, p2), d3 = orient(p1, p2, q1), d4 = orient(p1, p2, q2)
+    let d1 = orient(q1, q2, p1)
+    let d2 = orient(q1, q2, p2)
+    let d3 = orient(p1, p2, q1)
+    let d4 = orient(p1, p2, q2)
     if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) { return true }
     return d1 == 0 && d2 == 0 && d3 == 0 && d4 == 0
         && max(p1.x, p2.x) >= min(q1.x, q2.x) && max(q1.x, q2.x) >= min(p1.x, p2.x)

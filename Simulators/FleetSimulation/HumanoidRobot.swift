@@ -100,7 +100,8 @@ struct HumanoidRobot {
     // MARK: Step
 
     mutating func step<S: SimulationSink>(_ ctx: StepContext, state: inout ArenaState, sink: inout S) {
-        let t = ctx.t1, dt = ctx.dt
+        let t = ctx.t1
+        let dt = ctx.dt
         let layout = ctx.arena.layout
         if ctx.t0 >= ctx.runEnd - 1e-9 {
             if !isDown { activity = .done }
@@ -131,9 +132,29 @@ struct HumanoidRobot {
                     itemsPicked += 1
                     let o = layout.objects[k]
                     if ctx.running { truth.itemsPicked += 1 }
-                    emit(ctx, .litterPickup(x: o.position.x, y: o.position.y, itemID: o.id, mass: Float(o.mass), litter: .object), &sink)
-                    emitReferee(ctx, .litterCollected(itemID: o.id, mass: Float(o.mass), x: o.position.x, y: o.position.y,
-                                                      litter: .object, rating: o.rating), &sink)
+                    emit(
+                        ctx,
+                        .litterPickup(
+                            x: o.position.x,
+                            y: o.position.y,
+                            itemID: o.id,
+                            mass: Float(o.mass),
+                            litter: .object
+                        ),
+                        &sink
+                    )
+                    emitReferee(
+                        ctx,
+                        .litterCollected(
+                            itemID: o.id,
+                            mass: Float(o.mass),
+                            x: o.position.x,
+                            y: o.position.y,
+                            litter: .object,
+                            rating: o.rating
+                        ),
+                        &sink
+                    )
                     let bin = nearestBin(to: position, layout)
                     setRoute(to: layout.bins[bin].position, stopShort: 0.6)
                     activity = .walkingToBin(item: k, bin: bin)
@@ -191,7 +212,17 @@ struct HumanoidRobot {
                     truth.binDelivered = true
                     emitReferee(ctx, .binDelivered(binID: layout.bins[bin].id), &sink)
                 }
-                emit(ctx, .dump(x: position.x, y: position.y, mass: 0, items: UInt16(clamping: binItems[bin]), atTransferPoint: true), &sink)
+                emit(
+                    ctx,
+                    .dump(
+                        x: position.x,
+                        y: position.y,
+                        mass: 0,
+                        items: UInt16(clamping: binItems[bin]),
+                        atTransferPoint: true
+                    ),
+                    &sink
+                )
                 activity = .done
             }
         case let .fallen(since, _):
@@ -202,13 +233,32 @@ struct HumanoidRobot {
             if before < Double.pi / 3 && fallAngle >= Double.pi / 3 {
                 falls += 1
                 if ctx.running { truth.falls += 1 }
-                emit(ctx, .fall(x: position.x, y: position.y, roll: Float(fallRoll ? fallAngle : 0),
-                                pitch: Float(fallRoll ? 0 : fallPitchSign * fallAngle), baseHeight: Float(baseHeight)), &sink)
+                emit(
+                    ctx,
+                    .fall(
+                        x: position.x,
+                        y: position.y,
+                        roll: Float(fallRoll ? fallAngle : 0),
+                        pitch: Float(fallRoll ? 0 : fallPitchSign * fallAngle),
+                        baseHeight: Float(baseHeight)
+                    ),
+                    &sink
+                )
                 emitReferee(ctx, .fallObserved(unaidedGetUp: false), &sink)
                 if carrying >= 0 {
                     let o = layout.objects[carrying]
                     state.objectOnGround[carrying] = true
-                    emitReferee(ctx, .litterSpilled(itemID: o.id, mass: Float(o.mass), litter: .object, rating: o.rating, overflow: false), &sink)
+                    emitReferee(
+                        ctx,
+                        .litterSpilled(
+                            itemID: o.id,
+                            mass: Float(o.mass),
+                            litter: .object,
+                            rating: o.rating,
+                            overflow: false
+                        ),
+                        &sink
+                    )
                     carrying = -1
                 }
             }
@@ -267,7 +317,8 @@ struct HumanoidRobot {
         let timeLeft = ctx.runEnd - ctx.t1
         // Keep enough time to carry the fullest bin to the transfer point.
         let fullest = binItems.indices.max { binItems[$0] < binItems[$1] } ?? 0
-        let deliverTime = position.distance(to: layout.bins[fullest].position) / 0.6
+        let deliverTime =
+            position.distance(to: layout.bins[fullest].position) / 0.6
             + layout.bins[fullest].position.distance(to: layout.transferPoint) / 0.4 + 12 + 60 * skill.planner
         var best = -1
         var bestD = Double.infinity
@@ -292,7 +343,8 @@ struct HumanoidRobot {
 
     func nearestBin(to p: Vec2, _ layout: ArenaLayout) -> Int {
         var best = 0
-        for k in layout.bins.indices where layout.bins[k].position.distance(to: p) < layout.bins[best].position.distance(to: p) {
+        for k in layout.bins.indices
+        where layout.bins[k].position.distance(to: p) < layout.bins[best].position.distance(to: p) {
             best = k
         }
         return best
@@ -329,9 +381,17 @@ struct HumanoidRobot {
 
     // MARK: Body
 
-    mutating func updateBody(_ ctx: StepContext, walkSpeed: Double, bend: Double, armReach: Double, grip: Double, binCarry: Bool) {
+    mutating func updateBody(
+        _ ctx: StepContext,
+        walkSpeed: Double,
+        bend: Double,
+        armReach: Double,
+        grip: Double,
+        binCarry: Bool
+    ) {
         let dt = ctx.dt
-        let oldRoll = roll, oldPitch = pitch
+        let oldRoll = roll
+        let oldPitch = pitch
         let a = min(1, walkSpeed / 0.6)
         let freq = 0.8 + 1.2 * walkSpeed
         if walkSpeed > 0.01 { gaitPhase = (gaitPhase + 2 * .pi * freq * dt).truncatingRemainder(dividingBy: 2 * .pi) }
@@ -382,7 +442,9 @@ struct HumanoidRobot {
             joints[j] = new
             let vel = (new - old) / Float(dt)
             jointVelocity[j] = vel
-            let load: Float = j.rawValue >= Joint.leftHipYaw.rawValue ? Float(25 * (1 - bend * 0.3)) : (binCarry ? 12 : (carrying >= 0 ? 2 : 1))
+            let load: Float =
+                j.rawValue >= Joint.leftHipYaw.rawValue
+                ? Float(25 * (1 - bend * 0.3)) : (binCarry ? 12 : (carrying >= 0 ? 2 : 1))
             let effort = load * sin(new) + 0.5 * vel + (j.rawValue >= Joint.leftHipYaw.rawValue ? Float(8 * a) : 0)
             jointEffort[j] = effort
             power += 0.5 * Double(abs(effort * vel))
@@ -403,7 +465,9 @@ struct HumanoidRobot {
         lastHeading = heading
         let g = 9.81
         let bob = -pow(2 * .pi * freq, 2) * 0.01 * a * cos(2 * phi)
-        accel = (-g * sin(pitch) + (walkSpeed - speed) / dt, g * sin(roll) * cos(pitch), g * cos(roll) * cos(pitch) + bob)
+        accel = (
+            -g * sin(pitch) + (walkSpeed - speed) / dt, g * sin(roll) * cos(pitch), g * cos(roll) * cos(pitch) + bob
+        )
         speed = walkSpeed
         if ctx.running { truth.operatingSeconds += dt }
         // Battery.
@@ -418,27 +482,61 @@ struct HumanoidRobot {
     // MARK: Output
 
     func sample(timeNs: UInt64) -> HumanoidSample {
-        let cy = cos(heading / 2), sy = sin(heading / 2)
-        let cp = cos(pitch / 2), sp = sin(pitch / 2)
-        let cr = cos(roll / 2), sr = sin(roll / 2)
+        let cy = cos(heading / 2)
+        let sy = sin(heading / 2)
+        let cp = cos(pitch / 2)
+        let sp = sin(pitch / 2)
+        let cr = cos(roll / 2)
+        let sr = sin(roll / 2)
         return HumanoidSample(
-            robotID: id, time: timeNs, x: position.x, y: position.y, energyUsed: energyWh, baseHeight: Float(baseHeight),
-            heading: Float(heading), speed: Float(speed),
-            orientationW: Float(cr * cp * cy + sr * sp * sy), orientationX: Float(sr * cp * cy - cr * sp * sy),
-            orientationY: Float(cr * sp * cy + sr * cp * sy), orientationZ: Float(cr * cp * sy - sr * sp * cy),
-            gyroX: Float(gyro.0), gyroY: Float(gyro.1), gyroZ: Float(gyro.2),
-            accelX: Float(accel.0), accelY: Float(accel.1), accelZ: Float(accel.2),
-            batterySOC: Float(soc * 100), batteryVoltage: Float(batteryVoltage), batteryCurrent: Float(batteryCurrent),
-            batteryTemperature: Float(batteryTemperature), jointPosition: joints, jointVelocity: jointVelocity,
-            jointEffort: jointEffort, jointTemperature: jointTemperature, taskPhase: phase, mode: mode,
-            itemsPicked: itemsPicked, itemsPlaced: itemsPlaced, falls: falls, getUps: getUps)
+            robotID: id,
+            time: timeNs,
+            x: position.x,
+            y: position.y,
+            energyUsed: energyWh,
+            baseHeight: Float(baseHeight),
+            heading: Float(heading),
+            speed: Float(speed),
+            orientationW: Float(cr * cp * cy + sr * sp * sy),
+            orientationX: Float(sr * cp * cy - cr * sp * sy),
+            orientationY: Float(cr * sp * cy + sr * cp * sy),
+            orientationZ: Float(cr * cp * sy - sr * sp * cy),
+            gyroX: Float(gyro.0),
+            gyroY: Float(gyro.1),
+            gyroZ: Float(gyro.2),
+            accelX: Float(accel.0),
+            accelY: Float(accel.1),
+            accelZ: Float(accel.2),
+            batterySOC: Float(soc * 100),
+            batteryVoltage: Float(batteryVoltage),
+            batteryCurrent: Float(batteryCurrent),
+            batteryTemperature: Float(batteryTemperature),
+            jointPosition: joints,
+            jointVelocity: jointVelocity,
+            jointEffort: jointEffort,
+            jointTemperature: jointTemperature,
+            taskPhase: phase,
+            mode: mode,
+            itemsPicked: itemsPicked,
+            itemsPlaced: itemsPlaced,
+            falls: falls,
+            getUps: getUps
+        )
     }
 
     mutating func heartbeat(timeNs: UInt64, uptime: Double) -> HeartbeatSample {
         let sent = UInt64(stateFrames) + UInt64(eventFrames) + heartbeats
         heartbeats += 1
-        return HeartbeatSample(robotID: id, time: timeNs, framesSent: sent, uptime: uptime, stateFrames: stateFrames,
-                               eventFrames: eventFrames, queueDrops: 0, stateRate: Float(stateRate))
+        return HeartbeatSample(
+            robotID: id,
+            time: timeNs,
+            framesSent: sent,
+            uptime: uptime,
+            stateFrames: stateFrames,
+            eventFrames: eventFrames,
+            queueDrops: 0,
+            stateRate: Float(stateRate)
+        )
     }
 
     mutating func emit<S: SimulationSink>(_ ctx: StepContext, _ kind: RobotEventKind, _ sink: inout S) {

@@ -8,11 +8,13 @@ public enum Joint: Int, CaseIterable, Sendable {
 
     /// The schema's joint name.
     public var name: String {
-        let names = ["head_yaw", "head_pitch", "waist_yaw", "waist_pitch",
-                     "left_shoulder_pitch", "left_shoulder_roll", "left_elbow", "left_gripper",
-                     "right_shoulder_pitch", "right_shoulder_roll", "right_elbow", "right_gripper",
-                     "left_hip_yaw", "left_hip_roll", "left_hip_pitch", "left_knee", "left_ankle_pitch", "left_ankle_roll",
-                     "right_hip_yaw", "right_hip_roll", "right_hip_pitch", "right_knee", "right_ankle_pitch", "right_ankle_roll"]
+        let names = [
+            "head_yaw", "head_pitch", "waist_yaw", "waist_pitch",
+            "left_shoulder_pitch", "left_shoulder_roll", "left_elbow", "left_gripper",
+            "right_shoulder_pitch", "right_shoulder_roll", "right_elbow", "right_gripper",
+            "left_hip_yaw", "left_hip_roll", "left_hip_pitch", "left_knee", "left_ankle_pitch", "left_ankle_roll",
+            "right_hip_yaw", "right_hip_roll", "right_hip_pitch", "right_knee", "right_ankle_pitch", "right_ankle_roll",
+        ]
         return names[rawValue]
     }
 
@@ -42,8 +44,10 @@ public enum Joint: Int, CaseIterable, Sendable {
 /// 24 floats stored inline, so a humanoid sample is one flat value and building one
 /// allocates nothing.
 public struct JointArray: Equatable, Sendable, RandomAccessCollection, MutableCollection {
-    public typealias Storage = (Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float,
-                                Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float)
+    public typealias Storage = (
+        Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float,
+        Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float
+    )
     private var storage: Storage = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
     public static let count = 24
@@ -64,7 +68,9 @@ public struct JointArray: Equatable, Sendable, RandomAccessCollection, MutableCo
         }
         set {
             precondition(index >= 0 && index < Self.count)
-            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: newValue, toByteOffset: index * 4, as: Float.self) }
+            withUnsafeMutableBytes(of: &storage) {
+                $0.storeBytes(of: newValue, toByteOffset: index * 4, as: Float.self)
+            }
         }
     }
 

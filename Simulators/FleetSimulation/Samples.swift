@@ -1,37 +1,68 @@
 /// Who drives a robot; the protocol's `mode`.
 public enum RobotMode: UInt8, Codable, Sendable {
-    case auto = 0, teleop = 1, estop = 2
+    case auto = 0
+    case teleop = 1
+    case estop = 2
 }
 
 /// What a sanitation robot is doing; the protocol's `sanitation_status`.
 public enum SanitationStatus: UInt8, Codable, Sendable {
-    case idle = 0, cleaning = 1, transit = 2, dumping = 3, charging = 4, fault = 5, docked = 6, stuck = 7
+    case idle = 0
+    case cleaning = 1
+    case transit = 2
+    case dumping = 3
+    case charging = 4
+    case fault = 5
+    case docked = 6
+    case stuck = 7
 }
 
 /// Phase of a humanoid's litter task; the protocol's `task_phase`.
 public enum TaskPhase: UInt8, Codable, Sendable {
-    case idle = 0, walking = 1, searching = 2, picking = 3, placing = 4, carryingBin = 5, delivering = 6, fallen = 7,
-         gettingUp = 8, done = 9
+    case idle = 0
+    case walking = 1
+    case searching = 2
+    case picking = 3
+    case placing = 4
+    case carryingBin = 5
+    case delivering = 6
+    case fallen = 7
+    case
+        gettingUp = 8
+    case done = 9
 }
 
 /// The protocol's `severity`.
 public enum Severity: UInt8, Codable, Sendable {
-    case info = 0, warning = 1, error = 2, critical = 3
+    case info = 0
+    case warning = 1
+    case error = 2
+    case critical = 3
 }
 
 /// The protocol's `intervention_kind`, in the order the rulebook's A criterion lists them.
 public enum InterventionKind: UInt8, Codable, Sendable, CaseIterable {
-    case teleopSegment = 0, rescue = 1, reposition = 2, remoteRestart = 3, operatorHint = 4
+    case teleopSegment = 0
+    case rescue = 1
+    case reposition = 2
+    case remoteRestart = 3
+    case operatorHint = 4
 }
 
 /// The protocol's `run_state`.
 public enum RunState: UInt8, Codable, Sendable {
-    case prepare = 0, running = 1, finished = 2, final = 3
+    case prepare = 0
+    case running = 1
+    case finished = 2
+    case final = 3
 }
 
 /// Vendor fault codes the simulated robots raise (the protocol's `fault.code`).
 public enum FaultCode: UInt16, Codable, Sendable {
-    case brushJam = 1, lowBattery = 2, drive = 3, sensor = 4
+    case brushJam = 1
+    case lowBattery = 2
+    case drive = 3
+    case sensor = 4
 }
 
 /// One `sanitation_state` message, field for field.

@@ -25,7 +25,8 @@ extension SanitationRobot {
         }
 
         // Decide.
-        var vCmd = 0.0, wCmd = 0.0
+        var vCmd = 0.0
+        var wCmd = 0.0
         var wantBrush = false
         mode = .auto
         switch activity {
@@ -79,12 +80,25 @@ extension SanitationRobot {
                 touchingObstacle = hit
                 if ctx.running {
                     truth.contacts.add(.static)
-                    emitReferee(ctx, .contact(x: position.x, y: position.y, speed: Float(abs(speed)), agentID: 0, contact: .static), &sink)
+                    emitReferee(
+                        ctx,
+                        .contact(x: position.x, y: position.y, speed: Float(abs(speed)), agentID: 0, contact: .static),
+                        &sink
+                    )
                 }
             }
             if abs(speed) > 0.02 {
-                emit(ctx, .collision(x: position.x, y: position.y, speed: Float(abs(speed)),
-                                     impulse: Float(params.mass * abs(speed)), other: .static), &sink)
+                emit(
+                    ctx,
+                    .collision(
+                        x: position.x,
+                        y: position.y,
+                        speed: Float(abs(speed)),
+                        impulse: Float(params.mass * abs(speed)),
+                        other: .static
+                    ),
+                    &sink
+                )
             }
             if case let .following(p) = activity, p != .teleop {
                 activity = .backingUp(until: t + 1.0, resume: p)
@@ -133,7 +147,11 @@ extension SanitationRobot {
                 if sprayZone != k {
                     sprayZone = k
                     truth.sprayViolations += 1
-                    emitReferee(ctx, .sprayViolation(x: position.x, y: position.y, zone: arena.layout.protectedZones[k].kind), &sink)
+                    emitReferee(
+                        ctx,
+                        .sprayViolation(x: position.x, y: position.y, zone: arena.layout.protectedZones[k].kind),
+                        &sink
+                    )
                 }
             } else {
                 sprayZone = -1
@@ -154,7 +172,8 @@ extension SanitationRobot {
             let grade = onRamp(arena) ? sin(arena.layout.ramp!.slopeDegrees * .pi / 180) * cos(heading) : 0
             let force = params.mass * (params.rollingResistance * Self.gravity + accel + Self.gravity * grade)
             let drive = max(0, force * speed) / params.drivetrainEfficiency + 0.05 * params.mass * abs(turnRate)
-            power = params.idlePower + drive + params.brushPower * brushRPM / params.brushRPM
+            power =
+                params.idlePower + drive + params.brushPower * brushRPM / params.brushRPM
                 + params.suctionPower * suction / 100 + (spraying ? params.sprayPower : 0)
         }
         updateBattery(power: power, dt: dt)
@@ -174,7 +193,8 @@ extension SanitationRobot {
             rampAttempted = true
             rampWillSlip = !rng.chance(0.4 + 0.6 * skill.planner)
             let cy = ramp.rect.center.y
-            let bottom = Vec2(ramp.rect.minX - 1.2, cy), top = Vec2(ramp.rect.maxX - 0.4, cy)
+            let bottom = Vec2(ramp.rect.minX - 1.2, cy)
+            let top = Vec2(ramp.rect.maxX - 0.4, cy)
             setRoute(to: bottom, brush: false)
             route.append(Waypoint(top, brush: false))
             route.append(Waypoint(bottom, brush: false))
@@ -229,7 +249,9 @@ extension SanitationRobot {
         guard !missionEnding, ctx.running else { return }
         let layout = ctx.arena.layout
         let transit = transitSpeed(ctx)
-        let needed = (position.distance(to: layout.transferPoint) + layout.transferPoint.distance(to: layout.dock)) * 1.3 / transit
+        let needed =
+            (position.distance(to: layout.transferPoint) + layout.transferPoint.distance(to: layout.dock)) * 1.3
+            / transit
             + Self.dumpDuration + 60 * skill.planner - 10
         if ctx.runEnd - ctx.t1 < needed {
             endMission(ctx)
@@ -268,7 +290,17 @@ extension SanitationRobot {
     mutating func finishDump<S: SimulationSink>(_ ctx: StepContext, sink: inout S) {
         let mass = hopperMass
         let items = hopperObjects.count
-        emit(ctx, .dump(x: position.x, y: position.y, mass: Float(mass), items: UInt16(clamping: items), atTransferPoint: true), &sink)
+        emit(
+            ctx,
+            .dump(
+                x: position.x,
+                y: position.y,
+                mass: Float(mass),
+                items: UInt16(clamping: items),
+                atTransferPoint: true
+            ),
+            &sink
+        )
         if ctx.running {
             truth.dumps += 1
             emitReferee(ctx, .transferDump(mass: Float(mass), items: UInt16(clamping: items)), &sink)
@@ -289,7 +321,11 @@ extension SanitationRobot {
     // MARK: Path following
 
     /// Steering and speed toward the current waypoint; advances through the route.
-    mutating func follow<S: SimulationSink>(_ ctx: StepContext, purpose: Purpose, sink: inout S) -> (Double, Double, Bool) {
+    mutating func follow<S: SimulationSink>(
+        _ ctx: StepContext,
+        purpose: Purpose,
+        sink: inout S
+    ) -> (Double, Double, Bool) {
         var target = Vec2.zero
         var dist = 0.0
         while true {
@@ -324,7 +360,8 @@ extension SanitationRobot {
         let sigma = 0.12 * (1 - skill.planner)
         if sigma > 0 {
             let tau = 5.0
-            headingBias += -headingBias * ctx.dt / tau + sigma * (2 * ctx.dt / tau).squareRoot() * (rng.unit() * 2 - 1) * 1.7320508
+            headingBias +=
+                -headingBias * ctx.dt / tau + sigma * (2 * ctx.dt / tau).squareRoot() * (rng.unit() * 2 - 1) * 1.7320508
         }
         let err = wrapAngle(desired - heading + headingBias)
         let brush = route[routeIndex].brush && purpose == .clean
@@ -512,7 +549,12 @@ extension SanitationRobot {
         teleopInterventionID = 0
     }
 
-    mutating func recordIntervention<S: SimulationSink>(_ kind: InterventionKind, duration: Double, _ ctx: StepContext, _ sink: inout S) {
+    mutating func recordIntervention<S: SimulationSink>(
+        _ kind: InterventionKind,
+        duration: Double,
+        _ ctx: StepContext,
+        _ sink: inout S
+    ) {
         guard ctx.running else { return }
         truth.interventions.add(kind)
         emitReferee(ctx, .intervention(kind: kind, duration: Float(duration)), &sink)
@@ -621,10 +663,28 @@ extension SanitationRobot {
                 if contactMask & bit == 0 {
                     contactMask |= bit
                     truth.contacts.add(ContactClass(cls))
-                    emitReferee(ctx, .contact(x: position.x, y: position.y, speed: Float(abs(speed)), agentID: routes[k].id,
-                                              contact: ContactClass(cls)), &sink)
-                    emit(ctx, .collision(x: position.x, y: position.y, speed: Float(abs(speed)),
-                                         impulse: Float(params.mass * abs(speed)), other: cls), &sink)
+                    emitReferee(
+                        ctx,
+                        .contact(
+                            x: position.x,
+                            y: position.y,
+                            speed: Float(abs(speed)),
+                            agentID: routes[k].id,
+                            contact: ContactClass(cls)
+                        ),
+                        &sink
+                    )
+                    emit(
+                        ctx,
+                        .collision(
+                            x: position.x,
+                            y: position.y,
+                            speed: Float(abs(speed)),
+                            impulse: Float(params.mass * abs(speed)),
+                            other: cls
+                        ),
+                        &sink
+                    )
                 }
             } else if clearance > 0.3 {
                 contactMask &= ~bit
@@ -633,11 +693,30 @@ extension SanitationRobot {
                 if nearMask & bit == 0 {
                     nearMask |= bit
                     truth.nearMisses += 1
-                    emitReferee(ctx, .nearMissObserved(x: position.x, y: position.y, clearance: Float(max(0, clearance)),
-                                                       speed: Float(abs(speed)), agentID: routes[k].id, other: cls), &sink)
+                    emitReferee(
+                        ctx,
+                        .nearMissObserved(
+                            x: position.x,
+                            y: position.y,
+                            clearance: Float(max(0, clearance)),
+                            speed: Float(abs(speed)),
+                            agentID: routes[k].id,
+                            other: cls
+                        ),
+                        &sink
+                    )
                     if rng.chance(0.5 + 0.5 * skill.avoidance) {
-                        emit(ctx, .nearMiss(x: position.x, y: position.y, clearance: Float(max(0, clearance)),
-                                            speed: Float(abs(speed)), other: cls), &sink)
+                        emit(
+                            ctx,
+                            .nearMiss(
+                                x: position.x,
+                                y: position.y,
+                                clearance: Float(max(0, clearance)),
+                                speed: Float(abs(speed)),
+                                other: cls
+                            ),
+                            &sink
+                        )
                     }
                 }
             } else if clearance >= 0.5 {
@@ -692,7 +771,13 @@ extension SanitationRobot {
         grid = g
     }
 
-    mutating func collectObjects<S: SimulationSink>(from a: Vec2, to b: Vec2, _ ctx: StepContext, state: inout ArenaState, sink: inout S) {
+    mutating func collectObjects<S: SimulationSink>(
+        from a: Vec2,
+        to b: Vec2,
+        _ ctx: StepContext,
+        state: inout ArenaState,
+        sink: inout S
+    ) {
         let arena = ctx.arena
         let objects = arena.layout.objects
         let h2 = params.pickupWidth * params.pickupWidth / 4
@@ -716,9 +801,23 @@ extension SanitationRobot {
             let k = candidateBuffer[n]
             let o = objects[k]
             guard rng.chance(params.pickupChance[Int(o.rating) - 1]) else { continue }
-            emit(ctx, .litterPickup(x: position.x, y: position.y, itemID: o.id, mass: Float(o.mass), litter: .object), &sink)
-            emitReferee(ctx, .litterCollected(itemID: o.id, mass: Float(o.mass), x: o.position.x, y: o.position.y,
-                                              litter: .object, rating: o.rating), &sink)
+            emit(
+                ctx,
+                .litterPickup(x: position.x, y: position.y, itemID: o.id, mass: Float(o.mass), litter: .object),
+                &sink
+            )
+            emitReferee(
+                ctx,
+                .litterCollected(
+                    itemID: o.id,
+                    mass: Float(o.mass),
+                    x: o.position.x,
+                    y: o.position.y,
+                    litter: .object,
+                    rating: o.rating
+                ),
+                &sink
+            )
             if hopperMass + o.mass <= params.hopperMassLimit && hopperVolume + o.volume <= params.hopperVolume {
                 state.objectOnGround[k] = false
                 hopperObjects.append(k)
@@ -727,8 +826,17 @@ extension SanitationRobot {
             } else {
                 spilledObjects += 1
                 spilledKg += o.mass
-                emitReferee(ctx, .litterSpilled(itemID: o.id, mass: Float(o.mass), litter: .object, rating: o.rating,
-                                                overflow: true), &sink)
+                emitReferee(
+                    ctx,
+                    .litterSpilled(
+                        itemID: o.id,
+                        mass: Float(o.mass),
+                        litter: .object,
+                        rating: o.rating,
+                        overflow: true
+                    ),
+                    &sink
+                )
             }
         }
     }
@@ -741,8 +849,18 @@ extension SanitationRobot {
         let layout = ctx.arena.layout
         for p in pendingPatchMass.indices where pendingPatchMass[p] > 0 {
             let patch = layout.patches[p]
-            emitReferee(ctx, .litterCollected(itemID: patch.id, mass: Float(pendingPatchMass[p]), x: position.x, y: position.y,
-                                              litter: patch.litter, rating: 0), &sink)
+            emitReferee(
+                ctx,
+                .litterCollected(
+                    itemID: patch.id,
+                    mass: Float(pendingPatchMass[p]),
+                    x: position.x,
+                    y: position.y,
+                    litter: patch.litter,
+                    rating: 0
+                ),
+                &sink
+            )
             pendingPatchMass[p] = 0
         }
         for s in pendingStainArea.indices where pendingStainArea[s] > 0 {

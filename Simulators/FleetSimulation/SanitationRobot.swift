@@ -119,7 +119,12 @@ struct SanitationRobot {
         self.runIndex = runIndex
         params = setup.parameters ?? .standard(setup.kind)
         skill = setup.skill
-        planner = CoveragePlanner(arena: arena, radius: params.radius, brushWidth: params.brushWidth, skill: skill.planner)
+        planner = CoveragePlanner(
+            arena: arena,
+            radius: params.radius,
+            brushWidth: params.brushWidth,
+            skill: skill.planner
+        )
         self.samplePeriod = samplePeriod
         stateRate = setup.stateRate ?? 10
         var rng = SeededGenerator(seed: setup.seed)
@@ -149,7 +154,9 @@ struct SanitationRobot {
 
     /// Working speed with the brush down.
     /// Less confident localisation makes weaker teams drive slower while cleaning.
-    var cleaningSpeed: Double { min(params.maxSpeed, params.cleaningSpeed * skill.speed * (0.75 + 0.25 * skill.planner)) }
+    var cleaningSpeed: Double {
+        min(params.maxSpeed, params.cleaningSpeed * skill.speed * (0.75 + 0.25 * skill.planner))
+    }
 
     /// Transit speed: teams aim a little under the division limit, times their speed factor.
     func transitSpeed(_ ctx: StepContext) -> Double {
@@ -175,20 +182,45 @@ struct SanitationRobot {
     mutating func heartbeat(timeNs: UInt64, uptime: Double) -> HeartbeatSample {
         let sent = UInt64(stateFrames) + UInt64(eventFrames) + heartbeats
         heartbeats += 1
-        return HeartbeatSample(robotID: id, time: timeNs, framesSent: sent, uptime: uptime, stateFrames: stateFrames,
-                               eventFrames: eventFrames, queueDrops: 0, stateRate: Float(stateRate))
+        return HeartbeatSample(
+            robotID: id,
+            time: timeNs,
+            framesSent: sent,
+            uptime: uptime,
+            stateFrames: stateFrames,
+            eventFrames: eventFrames,
+            queueDrops: 0,
+            stateRate: Float(stateRate)
+        )
     }
 
     func sample(timeNs: UInt64) -> SanitationSample {
         SanitationSample(
-            robotID: id, time: timeNs, x: position.x, y: position.y, energyUsed: energyWh, distance: distance,
-            areaCleaned: areaCleaned, heading: Float(heading), speed: Float(speed), turnRate: Float(turnRate),
-            brushRPM: Float(brushRPM), suction: Float(suction), waterFlow: Float(waterFlow),
+            robotID: id,
+            time: timeNs,
+            x: position.x,
+            y: position.y,
+            energyUsed: energyWh,
+            distance: distance,
+            areaCleaned: areaCleaned,
+            heading: Float(heading),
+            speed: Float(speed),
+            turnRate: Float(turnRate),
+            brushRPM: Float(brushRPM),
+            suction: Float(suction),
+            waterFlow: Float(waterFlow),
             hopperFill: Float(min(100, hopperFill * 100)),
             cleanWater: Float(params.waterTank > 0 ? 100 * cleanWater / params.waterTank : 0),
             dirtyWater: Float(params.waterTank > 0 ? 100 * dirtyWater / params.waterTank : 0),
-            batterySOC: Float(soc * 100), batteryVoltage: Float(batteryVoltage), batteryCurrent: Float(batteryCurrent),
-            batteryTemperature: Float(batteryTemperature), mode: mode, status: status, brushDown: brushDown, spraying: spraying)
+            batterySOC: Float(soc * 100),
+            batteryVoltage: Float(batteryVoltage),
+            batteryCurrent: Float(batteryCurrent),
+            batteryTemperature: Float(batteryTemperature),
+            mode: mode,
+            status: status,
+            brushDown: brushDown,
+            spraying: spraying
+        )
     }
 
     /// The truth as of now, with hopper contents counted.

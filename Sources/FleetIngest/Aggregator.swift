@@ -154,8 +154,13 @@ public struct Aggregator {
             rollups[
                 rollupKey,
                 default: RollupRecord(
-                    robotID: header.robotID, messageType: type.rawValue, bucketSecond: second, count: 0,
-                    lastNanos: 0, stats: RollupStats(metricCount: metricCount))
+                    robotID: header.robotID,
+                    messageType: type.rawValue,
+                    bucketSecond: second,
+                    count: 0,
+                    lastNanos: 0,
+                    stats: RollupStats(metricCount: metricCount)
+                )
             ].add(type, body: body, at: header.timestampNanoseconds, catalog: catalog)
         case .robotEvent, .refereeEvent:
             events.append(Self.eventRecord(header: header, type: type, bytes: bytes))
@@ -187,15 +192,26 @@ public struct Aggregator {
         chunks[
             key,
             default: ChunkRecord(
-                robotID: key.robotID, bootEpoch: key.bootEpoch, firstSequence: header.sequence,
-                lastSequence: header.sequence, startNanos: ts, endNanos: ts, frameCount: 0, frames: [])
+                robotID: key.robotID,
+                bootEpoch: key.bootEpoch,
+                firstSequence: header.sequence,
+                lastSequence: header.sequence,
+                startNanos: ts,
+                endNanos: ts,
+                frameCount: 0,
+                frames: []
+            )
         ].append(bytes, sequence: header.sequence, at: ts)
     }
 
     private mutating func updateLiveState(header: FrameHeader, message: borrowing Message, receivedAt: UInt64) {
         let id = header.robotID
         if touchedRobots.insert(id).inserted && robots[id] == nil {
-            robots[id] = RobotLiveState(robotID: id, kind: RobotKind(message.type, robotID: id), bootEpoch: header.bootEpoch)
+            robots[id] = RobotLiveState(
+                robotID: id,
+                kind: RobotKind(message.type, robotID: id),
+                bootEpoch: header.bootEpoch
+            )
         }
         robots[id]!.update(header: header, message: message, receivedAt: receivedAt)
     }

@@ -161,6 +161,11 @@ public final class IngestService: Service, Sendable {
         // the queue, the writer commits what is queued. Joined off the cooperative pool.
         await Self.joinOffPool([receiverThread, pipelineThread, writerThread])
         context.terminate()
+        do {
+            try database.checkpoint()
+        } catch {
+            logger.warning("checkpoint at shutdown failed (the WAL keeps the data)", metadata: ["error": "\(error)"])
+        }
         updateMetrics()
         logger.info("stopped", metadata: ["status": "\(statusLine())"])
         if let failure = shared.failure.withLock({ $0 }) { throw IngestError(failure) }

@@ -10,7 +10,10 @@ import Synchronization
 /// applies: memory stays bounded whatever the database does.
 final class Pipeline {
     struct Configuration: Sendable {
+        /// The longest a frame waits in an open batch.
         var batchInterval: Duration = .milliseconds(100)
+        /// How long a batch stays open when the writer has nothing to do.
+        var idleWriterInterval: Duration = .milliseconds(20)
         var maximumBatchFrames = 16_384
         var drainChunk = 2048
     }
@@ -52,9 +55,12 @@ final class Pipeline {
             let hadLosses = collectReceiverLosses()
             if (drained > 0 || hadLosses) && batchOpened == nil { batchOpened = clock.now }
 
+            // Group commit: a batch closes early when the writer is idle, so latency stays
+            // low at light load and batches grow by themselves under heavy load.
             if let opened = batchOpened,
                 aggregator.pendingFrames >= configuration.maximumBatchFrames
                     || clock.now - opened >= configuration.batchInterval
+                    || (clock.now - opened >= configuration.idleWriterInterval && queue.count == 0)
             {
                 flush()
                 batchOpened = nil

@@ -46,7 +46,8 @@ final class Writer {
                 while let rest = queue.take() { lost += rest.batch.frameCount }
                 logger.error(
                     "frames lost: the database refused a batch while stopping; nothing after it was committed",
-                    metadata: ["frames": "\(lost)"])
+                    metadata: ["frames": "\(lost)"]
+                )
                 metrics.update { $0.lostInCommit += lost }
                 return
             }

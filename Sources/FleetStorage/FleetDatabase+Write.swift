@@ -138,9 +138,13 @@ public struct OpenChunks: Sendable {
         var bootEpoch: UInt32
     }
 
-    public init(maximumFrames: Int = 512, maximumBytes: Int = 128 * 1024) {
+    /// Only chunks smaller than this are appended to (appending rewrites the blob).
+    public var appendBelowBytes: Int
+
+    public init(maximumFrames: Int = 512, maximumBytes: Int = 128 * 1024, appendBelowBytes: Int = 16 * 1024) {
         self.maximumFrames = maximumFrames
         self.maximumBytes = maximumBytes
+        self.appendBelowBytes = appendBelowBytes
     }
 }
 
@@ -167,7 +171,12 @@ extension FleetDatabase {
         )
         for chunk in chunks {
             let key = OpenChunks.ChunkKey(robotID: chunk.robotID, bootEpoch: chunk.bootEpoch)
+            // Append only small pieces to a small chunk: appending rewrites the row's blob, so
+            // that is worth it for the one or two frames a robot has in a batch at live
+            // rates, and not for a busy batch, whose piece is a good chunk on its own.
             if var entry = open.entries[key],
+                entry.bytes < open.appendBelowBytes,
+                chunk.frames.count < open.appendBelowBytes,
                 entry.frameCount + chunk.frameCount <= open.maximumFrames,
                 entry.bytes + chunk.frames.count <= open.maximumBytes,
                 max(entry.endNanos, chunk.endNanos) - min(entry.startNanos, chunk.startNanos)

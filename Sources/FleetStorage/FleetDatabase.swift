@@ -64,6 +64,12 @@ public final class FleetDatabase: Sendable {
         try pool.read(body)
     }
 
+    /// Copies the WAL into the database file and truncates it (on the writer connection,
+    /// the only one that may checkpoint): at shutdown, so the file alone holds everything.
+    public func checkpoint() throws {
+        _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    }
+
     /// `PRAGMA integrity_check`; "ok" when the file is sound.
     public func integrityCheck() throws -> String {
         try pool.read { db in

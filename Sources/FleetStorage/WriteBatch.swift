@@ -186,8 +186,14 @@ public struct LedgerRecord: Sendable, Equatable {
         self.rejectedSequences = rejectedSequences
     }
 
-    /// Frames the sender sent, as far as sequence numbers tell: everything up to the highest.
-    public var expected: Int { highestSequence.map { Int($0) + 1 } ?? 0 }
+    /// Frames the sender sent, as far as this side can tell: every sequence number up to the
+    /// highest seen, or more if frames were dropped after it (a full ring drops the newest
+    /// frames, whose numbers may never be followed by a stored one).
+    public var expected: Int {
+        let bySequence = highestSequence.map { Int($0) + 1 } ?? 0
+        let byCount = received + dropped + rejectedSequences.reduce(0) { $0 + $1.count }
+        return max(bySequence, byCount)
+    }
     /// Frames missing from the store: gaps plus rejected.
     public var missing: Int { gaps.reduce(0) { $0 + $1.count } + rejectedSequences.reduce(0) { $0 + $1.count } }
     /// received / expected, 1 when nothing was expected.

@@ -28,6 +28,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "max: as fast as possible; original: at the recorded send times.")
     var rate: Rate = .original
 
+    @Option(help: "Send at this many frames per second instead (overrides --rate).")
+    var pace: Double?
+
     @Option(help: "Robots to send as: fewer than recorded keeps the first N; more clones robots under new ids.")
     var robots: Int?
 
@@ -66,7 +69,7 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardError.write(Data("replay: \(file) ends inside a record (ignored)\n".utf8))
         }
         let plan = ReplayPlan(bytes: bytes, records: parsed.records, robots: robots)
-        let sent = try Replayer(endpoint: connect, waitTimeout: waitTimeout).send(
+        let sent = try Replayer(endpoint: connect, waitTimeout: waitTimeout, pace: pace).send(
             plan,
             bytes: bytes,
             rate: rate,
@@ -138,6 +141,8 @@ struct ReplayPlan {
 struct Replayer {
     let endpoint: String
     let waitTimeout: Double
+    /// Frames per second, or nil for `rate`.
+    var pace: Double? = nil
 
     func send(
         _ plan: ReplayPlan,
@@ -179,7 +184,9 @@ struct Replayer {
         var lastTime: UInt64 = 0
         bytes.withUnsafeBytes { buffer in
             for record in records {
-                guard let header = FrameHeader.unverified(UnsafeRawBufferPointer(rebasing: buffer[record.frame])) else { continue }
+                guard let header = FrameHeader.unverified(UnsafeRawBufferPointer(rebasing: buffer[record.frame])) else {
+                    continue
+                }
                 firstTime = min(firstTime, header.timestampNanoseconds)
                 lastTime = max(lastTime, header.timestampNanoseconds)
             }
@@ -188,7 +195,16 @@ struct Replayer {
         for round in 0..<repeats {
             for (index, idOffset) in plan.sends {
                 let record = records[index]
-                if rate == .original {
+                if let pace {
+                    let due = Duration.nanoseconds(Int64(Double(frames) / pace * 1e9))
+                    let wait = due - (clock.now - started)
+                    if wait > .microseconds(100) {
+                        Thread.sleep(
+                            forTimeInterval: Double(wait.components.attoseconds) / 1e18
+                                + Double(wait.components.seconds)
+                        )
+                    }
+                } else if rate == .original {
                     let due = Duration.nanoseconds(Int64(record.offsetNanos - firstOffset + UInt64(round) * span))
                     let wait = due - (clock.now - started)
                     if wait > .microseconds(200) {
@@ -212,9 +228,12 @@ struct Replayer {
                         let frame = UnsafeMutableRawBufferPointer(rebasing: out[..<length])
                         let robot = FrameHeader.unverified(UnsafeRawBufferPointer(frame))?.robotID ?? 0
                         Self.rewrite(
-                            frame, idOffset: idOffset,
+                            frame,
+                            idOffset: idOffset,
                             sequenceOffset: UInt32(round) &* (plan.sequenceSpan[robot] ?? 0),
-                            timeOffset: UInt64(round) &* timeSpan, restamp: restamp)
+                            timeOffset: UInt64(round) &* timeSpan,
+                            restamp: restamp
+                        )
                     }
                     _ = try scratch.withUnsafeBytes { try socket.send(UnsafeRawBufferPointer(rebasing: $0[..<length])) }
                 }
@@ -229,7 +248,10 @@ struct Replayer {
     /// Rewrites robot id, sequence and time of a valid frame in place and fixes its checksum;
     /// frames that were recorded invalid are left as they are.
     static func rewrite(
-        _ frame: UnsafeMutableRawBufferPointer, idOffset: UInt32, sequenceOffset: UInt32, timeOffset: UInt64,
+        _ frame: UnsafeMutableRawBufferPointer,
+        idOffset: UInt32,
+        sequenceOffset: UInt32,
+        timeOffset: UInt64,
         restamp: Bool
     ) {
         guard (try? FrameDecoder.decodeHeader(UnsafeRawBufferPointer(frame))) != nil else { return }

@@ -70,7 +70,11 @@ final class FleetProcess: @unchecked Sendable {
     }
 
     /// Runs `fleet arguments` to completion and returns its standard output.
-    static func run(_ arguments: [String], in folder: URL, timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String, errors: String) {
+    static func run(
+        _ arguments: [String],
+        in folder: URL,
+        timeout: Duration = .seconds(60)
+    ) async throws -> (status: Int32, output: String, errors: String) {
         let process = try FleetProcess(arguments, in: folder)
         guard await process.wait(timeout: timeout) else {
             process.signal(SIGKILL)
@@ -127,15 +131,38 @@ func writeRecording(to path: String, robots: Int, framesPerRobot: Int, firstRobo
     for step in 0..<framesPerRobot {
         for robot in 0..<robots {
             let state = SanitationState(
-                x: Double(step) * 0.1, y: Double(robot), energyUsed: Double(step) * 0.01, distance: Double(step) * 0.1,
-                areaCleaned: Double(step) * 0.05, heading: 0, speed: 1, turnRate: 0, brushRpm: 120, suction: 50,
-                waterFlow: 0, hopperFill: Float(step % 100), cleanWater: 100, dirtyWater: 0,
-                batterySOC: 100 - Float(step % 100) * 0.5, batteryVoltage: 48, batteryCurrent: 10, batteryTemperature: 30,
-                mode: .auto, status: .cleaning, brushDown: true, spraying: false)
+                x: Double(step) * 0.1,
+                y: Double(robot),
+                energyUsed: Double(step) * 0.01,
+                distance: Double(step) * 0.1,
+                areaCleaned: Double(step) * 0.05,
+                heading: 0,
+                speed: 1,
+                turnRate: 0,
+                brushRpm: 120,
+                suction: 50,
+                waterFlow: 0,
+                hopperFill: Float(step % 100),
+                cleanWater: 100,
+                dirtyWater: 0,
+                batterySOC: 100 - Float(step % 100) * 0.5,
+                batteryVoltage: 48,
+                batteryCurrent: 10,
+                batteryTemperature: 30,
+                mode: .auto,
+                status: .cleaning,
+                brushDown: true,
+                spraying: false
+            )
             let time = start + UInt64(step) * 100_000_000 + UInt64(robot) * 1000
             let frame = FrameEncoder.encode(
-                .sanitationState(state), robotID: firstRobot + UInt32(robot), bootEpoch: 0, sequence: UInt32(step),
-                timestampNanoseconds: time, flags: FrameHeader.simulatedTimeFlag)
+                .sanitationState(state),
+                robotID: firstRobot + UInt32(robot),
+                bootEpoch: 0,
+                sequence: UInt32(step),
+                timestampNanoseconds: time,
+                flags: FrameHeader.simulatedTimeFlag
+            )
             frame.withUnsafeBytes { Recording.appendRecord($0, offsetNanos: UInt64(step) * 100_000_000, to: &file) }
             frames.append(frame)
         }

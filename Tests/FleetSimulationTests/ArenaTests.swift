@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetSimulation
 
 struct ArenaTests {
@@ -49,8 +50,15 @@ struct ArenaTests {
     }
 
     @Test func routesGiveDeterministicPositionsAndLeaveBetweenPasses() {
-        let r = AgentRoute(id: 1, agentClass: .pedestrian, radius: 0.3, speed: 1, points: [Vec2(0, 0), Vec2(10, 0)],
-                           period: 20, phase: 0)
+        let r = AgentRoute(
+            id: 1,
+            agentClass: .pedestrian,
+            radius: 0.3,
+            speed: 1,
+            points: [Vec2(0, 0), Vec2(10, 0)],
+            period: 20,
+            phase: 0
+        )
         #expect(r.state(at: 5).position == Vec2(5, 0))
         #expect(r.state(at: 5).velocity == Vec2(1, 0))
         #expect(!r.state(at: 15).active)

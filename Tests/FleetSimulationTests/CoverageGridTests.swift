@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetSimulation
 
 struct CoverageGridTests {
@@ -55,7 +56,7 @@ struct CoverageGridTests {
         // Back over the whole line: every cell gets a visit; the two under the previous segment get no new pass.
         g.sweep(from: Vec2(1, 0.375), to: Vec2(0, 0.375), halfWidth: 0.1)
         #expect(g.visits == 8)
-        #expect(g.passes == 6) // cells at 0.625 and 0.875 were within the previous segment
+        #expect(g.passes == 6)  // cells at 0.625 and 0.875 were within the previous segment
         #expect(g.repeatRatio == 1.0)
         #expect(g.passRepeatRatio == 0.5)
         g.liftBrush()

@@ -1,17 +1,30 @@
 import Foundation
 import Testing
+
 @testable import FleetSimulation
 
 struct DeterminismTests {
     func configuration(seed: UInt64) -> SimulationConfiguration {
         SimulationConfiguration(runs: [
-            RunSetup(runID: 1, division: .park, arenaSeed: seed, duration: 40, robots: [
-                RobotSetup(id: 2, team: "a", kind: .sweeper, skill: .reckless),
-                RobotSetup(id: 1, team: "b", kind: .washer, skill: .novice),
-            ]),
-            RunSetup(runID: 2, division: .humanoid, arenaSeed: seed, duration: 40, robots: [
-                RobotSetup(id: 3, team: "c", kind: .humanoid, skill: .solid),
-            ]),
+            RunSetup(
+                runID: 1,
+                division: .park,
+                arenaSeed: seed,
+                duration: 40,
+                robots: [
+                    RobotSetup(id: 2, team: "a", kind: .sweeper, skill: .reckless),
+                    RobotSetup(id: 1, team: "b", kind: .washer, skill: .novice),
+                ]
+            ),
+            RunSetup(
+                runID: 2,
+                division: .humanoid,
+                arenaSeed: seed,
+                duration: 40,
+                robots: [
+                    RobotSetup(id: 3, team: "c", kind: .humanoid, skill: .solid)
+                ]
+            ),
         ])
     }
 
@@ -42,7 +55,8 @@ struct DeterminismTests {
     @Test func outputsComeInOrderOfTimeThenRobot() {
         let (outputs, _) = record(configuration(seed: 5))
         for k in 1..<outputs.count {
-            let p = outputs[k - 1], q = outputs[k]
+            let p = outputs[k - 1]
+            let q = outputs[k]
             #expect(p.time < q.time || (p.time == q.time && p.robotID <= q.robotID), "\(p) before \(q)")
         }
         #expect(outputs.contains { if case .humanoid = $0 { true } else { false } })

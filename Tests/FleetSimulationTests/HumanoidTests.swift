@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetSimulation
 
 struct HumanoidTests {
@@ -15,7 +16,8 @@ struct HumanoidTests {
 
     @Test func imuOrientationIsAUnitQuaternionAndGravityShows() {
         for s in rec.humanoidSamples {
-            let n = s.orientationW * s.orientationW + s.orientationX * s.orientationX + s.orientationY * s.orientationY
+            let n =
+                s.orientationW * s.orientationW + s.orientationX * s.orientationX + s.orientationY * s.orientationY
                 + s.orientationZ * s.orientationZ
             #expect(abs(n - 1) < 1e-4)
             if s.taskPhase != .fallen && s.taskPhase != .gettingUp { #expect(s.accelZ > 7 && s.baseHeight > 0.5) }
@@ -40,19 +42,28 @@ struct HumanoidTests {
             guard case let .fall(_, _, roll, pitch, _) = f.kind else { continue }
             #expect(max(abs(roll), abs(pitch)) > .pi / 3)
         }
-        let getUps = rec.robotEvents.filter { if case let .getUp(_, unaided) = $0.kind { $0.robotID == 2 && unaided } else { false } }
+        let getUps = rec.robotEvents.filter {
+            if case let .getUp(_, unaided) = $0.kind { $0.robotID == 2 && unaided } else { false }
+        }
         #expect(getUps.count == t.unaidedGetUps)
-        let observed = rec.refereeEvents.filter { if case let .fallObserved(u) = $0.kind { $0.robotID == 2 && !u } else { false } }
+        let observed = rec.refereeEvents.filter {
+            if case let .fallObserved(u) = $0.kind { $0.robotID == 2 && !u } else { false }
+        }
         #expect(observed.count == t.falls)
         // After a third fall the robot stays down.
         if t.falls == 3, let last = falls.last {
-            #expect(rec.humanoidSamples.filter { $0.robotID == 2 && $0.time > last.time }.allSatisfy { $0.taskPhase == .fallen })
+            #expect(
+                rec.humanoidSamples.filter { $0.robotID == 2 && $0.time > last.time }.allSatisfy {
+                    $0.taskPhase == .fallen
+                }
+            )
         }
     }
 
     @Test func jointsWarmWithEffortAndBatteryFalls() {
         let samples = rec.humanoidSamples.filter { $0.robotID == 1 }
-        let first = samples.first!, last = samples.last!
+        let first = samples.first!
+        let last = samples.last!
         #expect(last.jointTemperature[Joint.leftKnee] > first.jointTemperature[Joint.leftKnee])
         #expect(last.batterySOC < first.batterySOC)
         #expect(zip(samples, samples.dropFirst()).allSatisfy { $1.energyUsed >= $0.energyUsed })

@@ -34,34 +34,79 @@ struct Recording: Sendable {
     }()
 
     /// Sanitation robots of every kind and skill in P, N and A.
-    static let sanitation = Recording(SimulationConfiguration(runs: [
-        RunSetup(runID: 1, division: .park, arenaSeed: 11, duration: 240, robots: [
-            RobotSetup(id: 1, team: "expert", kind: .sweeper, skill: .expert),
-            RobotSetup(id: 2, team: "novice", kind: .washer, skill: .novice),
-        ]),
-        RunSetup(runID: 2, division: .park, arenaSeed: 11, duration: 240, robots: [
-            RobotSetup(id: 3, team: "reckless", kind: .litterPicker, skill: .reckless),
-            RobotSetup(id: 8, team: "tiny", kind: .sweeper, skill: .solid, parameters: tinyHopper),
-        ]),
-        RunSetup(runID: 3, division: .sidewalk, arenaSeed: 12, duration: 240, robots: [
-            RobotSetup(id: 4, team: "solid", kind: .sweeper, skill: .solid),
-            RobotSetup(id: 5, team: "reckless", kind: .washer, skill: .reckless),
-        ]),
-        RunSetup(runID: 4, division: .auxiliaryRoad, arenaSeed: 13, duration: 240, robots: [
-            RobotSetup(id: 6, team: "expert", kind: .washer, skill: .expert),
-            RobotSetup(id: 7, team: "novice", kind: .sweeper, skill: .novice),
-        ]),
-    ]))
+    static let sanitation = Recording(
+        SimulationConfiguration(runs: [
+            RunSetup(
+                runID: 1,
+                division: .park,
+                arenaSeed: 11,
+                duration: 240,
+                robots: [
+                    RobotSetup(id: 1, team: "expert", kind: .sweeper, skill: .expert),
+                    RobotSetup(id: 2, team: "novice", kind: .washer, skill: .novice),
+                ]
+            ),
+            RunSetup(
+                runID: 2,
+                division: .park,
+                arenaSeed: 11,
+                duration: 240,
+                robots: [
+                    RobotSetup(id: 3, team: "reckless", kind: .litterPicker, skill: .reckless),
+                    RobotSetup(id: 8, team: "tiny", kind: .sweeper, skill: .solid, parameters: tinyHopper),
+                ]
+            ),
+            RunSetup(
+                runID: 3,
+                division: .sidewalk,
+                arenaSeed: 12,
+                duration: 240,
+                robots: [
+                    RobotSetup(id: 4, team: "solid", kind: .sweeper, skill: .solid),
+                    RobotSetup(id: 5, team: "reckless", kind: .washer, skill: .reckless),
+                ]
+            ),
+            RunSetup(
+                runID: 4,
+                division: .auxiliaryRoad,
+                arenaSeed: 13,
+                duration: 240,
+                robots: [
+                    RobotSetup(id: 6, team: "expert", kind: .washer, skill: .expert),
+                    RobotSetup(id: 7, team: "novice", kind: .sweeper, skill: .novice),
+                ]
+            ),
+        ])
+    )
 
-    static let humanoids = Recording(SimulationConfiguration(runs: [
-        RunSetup(runID: 1, division: .humanoid, arenaSeed: 21, duration: 400, robots: [
-            RobotSetup(id: 1, team: "expert", kind: .humanoid, skill: .expert),
-        ]),
-        RunSetup(runID: 2, division: .humanoid, arenaSeed: 21, duration: 400, robots: [
-            // Falls a lot, so falls and get-ups are exercised.
-            RobotSetup(id: 2, team: "clumsy", kind: .humanoid, skill: SkillProfile(planner: 0.5, avoidance: 0.5, faultsPerHour: 150, speed: 1)),
-        ]),
-    ]))
+    static let humanoids = Recording(
+        SimulationConfiguration(runs: [
+            RunSetup(
+                runID: 1,
+                division: .humanoid,
+                arenaSeed: 21,
+                duration: 400,
+                robots: [
+                    RobotSetup(id: 1, team: "expert", kind: .humanoid, skill: .expert)
+                ]
+            ),
+            RunSetup(
+                runID: 2,
+                division: .humanoid,
+                arenaSeed: 21,
+                duration: 400,
+                robots: [
+                    // Falls a lot, so falls and get-ups are exercised.
+                    RobotSetup(
+                        id: 2,
+                        team: "clumsy",
+                        kind: .humanoid,
+                        skill: SkillProfile(planner: 0.5, avoidance: 0.5, faultsPerHour: 150, speed: 1)
+                    )
+                ]
+            ),
+        ])
+    )
 
     var sanitationSamples: [SanitationSample] {
         outputs.compactMap { if case let .sanitation(s) = $0 { s } else { nil } }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetSimulation
 
 struct SanitationPlausibilityTests {
@@ -26,7 +27,9 @@ struct SanitationPlausibilityTests {
                 if case .geofenceExit = e.kind { reportedOut.insert(e.robotID) }
             case let .sanitation(s):
                 let fence = rec.arenas[rec.run(of: s.robotID)].layout.geofence
-                if fence.contains(Vec2(s.x, s.y)) { reportedOut.remove(s.robotID) } else {
+                if fence.contains(Vec2(s.x, s.y)) {
+                    reportedOut.remove(s.robotID)
+                } else {
                     #expect(reportedOut.contains(s.robotID), "robot \(s.robotID) outside at \(s.time) without an event")
                 }
             default: break
@@ -40,7 +43,9 @@ struct SanitationPlausibilityTests {
         for o in rec.outputs {
             // Impacts stop a robot at once, and a referee who carries a robot puts it down at rest.
             if case let .robotEvent(e) = o, case .collision = e.kind { contactSince[e.robotID] = e.time }
-            if case let .refereeEvent(e) = o, case let .intervention(kind, _) = e.kind, kind == .reposition || kind == .rescue {
+            if case let .refereeEvent(e) = o, case let .intervention(kind, _) = e.kind,
+                kind == .reposition || kind == .rescue
+            {
                 contactSince[e.robotID] = e.time
             }
             guard case let .sanitation(s) = o else { continue }
@@ -49,7 +54,10 @@ struct SanitationPlausibilityTests {
             #expect(abs(Double(s.turnRate)) <= p.maxTurnRate + 1e-6)
             if let prev = last[s.robotID], (contactSince[s.robotID] ?? 0) <= prev.time {
                 let dt = Double(s.time - prev.time) / 1e9
-                #expect(abs(Double(s.speed - prev.speed)) <= p.maxAcceleration * dt + 0.02 + 1e-4, "robot \(s.robotID) at \(s.time) \(s.status)")
+                #expect(
+                    abs(Double(s.speed - prev.speed)) <= p.maxAcceleration * dt + 0.02 + 1e-4,
+                    "robot \(s.robotID) at \(s.time) \(s.status)"
+                )
             }
             last[s.robotID] = s
         }
@@ -101,7 +109,9 @@ struct SanitationPlausibilityTests {
         for id in rec.configuration.runs.flatMap(\.robots).map(\.id) {
             let series = rec.snapshots.map { snap in snap.runs.flatMap(\.robots).first { $0.robotID == id }!.coverage! }
             for (a, b) in zip(series, series.dropFirst()) {
-                #expect(b.coveredCells >= a.coveredCells && b.coveredEdgeCells >= a.coveredEdgeCells && b.visits >= a.visits)
+                #expect(
+                    b.coveredCells >= a.coveredCells && b.coveredEdgeCells >= a.coveredEdgeCells && b.visits >= a.visits
+                )
             }
             #expect(series.last!.c > 0.02)
         }
@@ -109,7 +119,8 @@ struct SanitationPlausibilityTests {
 
     @Test func telemetryCoverageIsWhatAScorerComputesFromTheSamples() {
         for (r, run) in rec.configuration.runs.enumerated() {
-            let start = UInt64((run.prepare * 1e9).rounded()), end = start + UInt64((run.duration * 1e9).rounded())
+            let start = UInt64((run.prepare * 1e9).rounded())
+            let end = start + UInt64((run.duration * 1e9).rounded())
             for robot in run.robots {
                 var grid = CoverageGrid(map: rec.arenas[r].map)
                 var prev: SanitationSample?
@@ -131,7 +142,8 @@ struct SanitationPlausibilityTests {
 
     @Test func litterTruthAgreesWithRefereeEvents() {
         for id in rec.configuration.runs.flatMap(\.robots).map(\.id) {
-            var dust = 0.0, gravel = 0.0
+            var dust = 0.0
+            var gravel = 0.0
             var objects = Set<UInt32>()
             for e in rec.refereeEvents where e.robotID == id {
                 switch e.kind {

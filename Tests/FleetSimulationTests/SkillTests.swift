@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetSimulation
 
 struct SkillTests {
@@ -7,10 +8,28 @@ struct SkillTests {
     func aBetterTeamCoversMoreAndCollidesLess(division: Division) {
         var runs: [RunSetup] = []
         for seed in UInt64(1)...5 {
-            runs.append(RunSetup(runID: UInt32(seed * 2), division: division, arenaSeed: seed, duration: 300, robots: [
-                RobotSetup(id: UInt32(seed * 2), team: "expert", kind: .sweeper, skill: .expert)]))
-            runs.append(RunSetup(runID: UInt32(seed * 2 + 1), division: division, arenaSeed: seed, duration: 300, robots: [
-                RobotSetup(id: UInt32(seed * 2 + 1), team: "novice", kind: .sweeper, skill: .novice)]))
+            runs.append(
+                RunSetup(
+                    runID: UInt32(seed * 2),
+                    division: division,
+                    arenaSeed: seed,
+                    duration: 300,
+                    robots: [
+                        RobotSetup(id: UInt32(seed * 2), team: "expert", kind: .sweeper, skill: .expert)
+                    ]
+                )
+            )
+            runs.append(
+                RunSetup(
+                    runID: UInt32(seed * 2 + 1),
+                    division: division,
+                    arenaSeed: seed,
+                    duration: 300,
+                    robots: [
+                        RobotSetup(id: UInt32(seed * 2 + 1), team: "novice", kind: .sweeper, skill: .novice)
+                    ]
+                )
+            )
         }
         var sim = FleetSimulation(SimulationConfiguration(telemetryCoverage: false, runs: runs))
         var sink = CountingSink()

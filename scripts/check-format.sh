@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 files=()
-while IFS= read -r -d '' f; do files+=("$f"); done < <(git ls-files -z '*.swift')
+while IFS= read -r -d '' f; do files+=("$f"); done < <(git ls-files -z --cached --others --exclude-standard '*.swift')
 
 if [[ "${1:-}" == "--fix" ]]; then
     swift format format --parallel --in-place "${files[@]}"

@@ -50,18 +50,25 @@ struct BenchCommand: AsyncParsableCommand {
                 String(format: "%.1f%% of raw", run.framesPerSecond / raw * 100),
             ])
             rows.append(["  frames stored / dropped (ring full)", "\(run.stored) / \(run.dropped)", "frames", ""])
-            rows.append(["  bytes on disk per frame (\(kind.frameSize) B on the wire)", String(format: "%.0f", run.bytesPerFrame), "B", ""])
+            rows.append([
+                "  bytes on disk per frame (\(kind.frameSize) B on the wire)",
+                String(format: "%.0f", run.bytesPerFrame), "B", "",
+            ])
 
             let pace = max(1000, run.framesPerSecond / 2)
             let latency = try await EndToEnd(folder: folder, name: "\(kind)-latency").latency(
-                recording: recording, pace: pace)
+                recording: recording,
+                pace: pace
+            )
             rows.append([
                 "publish→commit at \(format(pace)) frames/s, \(kind)",
                 String(format: "p50 %.1f / p99 %.1f", latency.p50, latency.p99), "ms", "",
             ])
         }
         let table = DataTable(
-            columns: ["measure", "value", "unit", "vs limit"], rows: rows.map { $0.map { .text($0) } })
+            columns: ["measure", "value", "unit", "vs limit"],
+            rows: rows.map { $0.map { .text($0) } }
+        )
         print(table.render(.table), terminator: "")
         if let markdown {
             var text = "| measure | value | unit | vs limit |\n|---|---:|---|---|\n"
@@ -80,7 +87,9 @@ enum BenchKind: CustomStringConvertible {
     case humanoid
 
     var description: String { self == .sanitation ? "sanitation" : "humanoid" }
-    var frameSize: Int { self == .sanitation ? MessageType.sanitationState.frameSize : MessageType.humanoidState.frameSize }
+    var frameSize: Int {
+        self == .sanitation ? MessageType.sanitationState.frameSize : MessageType.humanoidState.frameSize
+    }
 
     /// A recording of robots sending state at their usual rates (10 Hz / 50 Hz of event
     /// time), values varying like telemetry does.
@@ -99,31 +108,85 @@ enum BenchKind: CustomStringConvertible {
             if self == .sanitation {
                 message = .sanitationState(
                     SanitationState(
-                        x: 10 + 5 * cos(t / 30), y: Double(robot), energyUsed: t * 0.2, distance: t * 0.8,
-                        areaCleaned: t * 0.5, heading: Float(t.truncatingRemainder(dividingBy: 6.28)) - 3.14,
-                        speed: 0.8, turnRate: 0.1, brushRpm: 120, suction: 60, waterFlow: 0,
-                        hopperFill: Float(step % 100), cleanWater: 90, dirtyWater: 5,
-                        batterySOC: 100 - Float(step % 1000) / 20, batteryVoltage: 48, batteryCurrent: 12,
-                        batteryTemperature: 31, mode: .auto, status: .cleaning, brushDown: true, spraying: false))
+                        x: 10 + 5 * cos(t / 30),
+                        y: Double(robot),
+                        energyUsed: t * 0.2,
+                        distance: t * 0.8,
+                        areaCleaned: t * 0.5,
+                        heading: Float(t.truncatingRemainder(dividingBy: 6.28)) - 3.14,
+                        speed: 0.8,
+                        turnRate: 0.1,
+                        brushRpm: 120,
+                        suction: 60,
+                        waterFlow: 0,
+                        hopperFill: Float(step % 100),
+                        cleanWater: 90,
+                        dirtyWater: 5,
+                        batterySOC: 100 - Float(step % 1000) / 20,
+                        batteryVoltage: 48,
+                        batteryCurrent: 12,
+                        batteryTemperature: 31,
+                        mode: .auto,
+                        status: .cleaning,
+                        brushDown: true,
+                        spraying: false
+                    )
+                )
             } else {
                 var joints = JointArray(repeating: 0)
                 for j in 0..<24 { joints[j] = Float(sin(t + Double(j))) * 0.5 }
                 message = .humanoidState(
                     HumanoidState(
-                        x: 3, y: Double(robot), energyUsed: t * 0.3, baseHeight: 0.9, heading: 0.5, speed: 0.6,
-                        orientationW: 1, orientationX: 0, orientationY: 0, orientationZ: 0, gyroX: 0, gyroY: 0,
-                        gyroZ: 0.1, accelX: 0, accelY: 0, accelZ: 9.81, batterySOC: 80, batteryVoltage: 52,
-                        batteryCurrent: 8, batteryTemperature: 33, jointPosition: joints, jointVelocity: joints,
-                        jointEffort: joints, jointTemperature: joints, taskPhase: .walking, mode: .auto,
-                        itemsPicked: 1, itemsPlaced: 1, falls: 0, getUps: 0))
+                        x: 3,
+                        y: Double(robot),
+                        energyUsed: t * 0.3,
+                        baseHeight: 0.9,
+                        heading: 0.5,
+                        speed: 0.6,
+                        orientationW: 1,
+                        orientationX: 0,
+                        orientationY: 0,
+                        orientationZ: 0,
+                        gyroX: 0,
+                        gyroY: 0,
+                        gyroZ: 0.1,
+                        accelX: 0,
+                        accelY: 0,
+                        accelZ: 9.81,
+                        batterySOC: 80,
+                        batteryVoltage: 52,
+                        batteryCurrent: 8,
+                        batteryTemperature: 33,
+                        jointPosition: joints,
+                        jointVelocity: joints,
+                        jointEffort: joints,
+                        jointTemperature: joints,
+                        taskPhase: .walking,
+                        mode: .auto,
+                        itemsPicked: 1,
+                        itemsPlaced: 1,
+                        falls: 0,
+                        getUps: 0
+                    )
+                )
             }
             let length = buffer.withUnsafeMutableBytes {
                 FrameEncoder.encode(
-                    message, robotID: robot, bootEpoch: 0, sequence: UInt32(step),
-                    timestampNanoseconds: start + step * period, flags: FrameHeader.simulatedTimeFlag, into: $0)
+                    message,
+                    robotID: robot,
+                    bootEpoch: 0,
+                    sequence: UInt32(step),
+                    timestampNanoseconds: start + step * period,
+                    flags: FrameHeader.simulatedTimeFlag,
+                    into: $0
+                )
             }
             buffer.withUnsafeBytes {
-                Recording.appendRecord(UnsafeRawBufferPointer(rebasing: $0[..<length]), offsetNanos: step * period, to: &file)
+                Recording.appendRecord(
+                    UnsafeRawBufferPointer(rebasing: $0[..<length]),
+                    offsetNanos: step * period,
+                    to: &file
+                )
             }
         }
         try Data(file).write(to: URL(fileURLWithPath: path))
@@ -141,7 +204,11 @@ enum RawZeroMQ {
         let endpoint = try pull.lastEndpoint!
         let sender = try DedicatedThread.start(name: "bench-push") {
             do {
-                let push = try Socket(context, type: .push, options: [.sendHighWaterMark(100_000), .linger(.seconds(5))])
+                let push = try Socket(
+                    context,
+                    type: .push,
+                    options: [.sendHighWaterMark(100_000), .linger(.seconds(5))]
+                )
                 try push.connect(endpoint)
                 let payload = [UInt8](repeating: 0x5A, count: messageSize)
                 try payload.withUnsafeBytes { bytes in
@@ -208,8 +275,11 @@ struct EndToEnd {
         let size = [db, db + "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int }
             .reduce(0, +)
         return Throughput(
-            framesPerSecond: rate, stored: final, dropped: snapshot.counters.dropped,
-            bytesPerFrame: Double(size) / Double(max(final, 1)))
+            framesPerSecond: rate,
+            stored: final,
+            dropped: snapshot.counters.dropped,
+            bytesPerFrame: Double(size) / Double(max(final, 1))
+        )
     }
 
     func latency(recording: String, pace: Double) async throws -> (p50: Double, p99: Double) {

@@ -70,7 +70,8 @@ let package = Package(
         // The rulebook as data and the run scorer: pure, no I/O.
         .target(
             name: "FleetScoring",
-            dependencies: ["FleetProtocol", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["FleetProtocol", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"]
         ),
         // The command-line tool: parses arguments and wires the modules together.
         .executableTarget(
@@ -116,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetScoringTests",
-            dependencies: ["FleetScoring", "FleetProtocol"]
+            dependencies: ["FleetScoring", "FleetProtocol", "FleetSimulation"]
         ),
         .testTarget(
             name: "FleetSimulationTests",

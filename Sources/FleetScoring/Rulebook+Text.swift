@@ -37,6 +37,11 @@ extension Rulebook {
                 + "\(heats.scoringState) (start and end included) counts. \(heats.finalState) is set by a referee "
                 + "after review; a \(heats.finalState) result is signed and never changes."
         )
+        out.append(
+            "- A team's run is scored. Its robots add up: litter and covered cells are the union over the "
+                + "team's robots, cell visits the sum of their passes, E uses their summed operating hours and "
+                + "energy, A and S count every robot's events (the third-of-a-kind rule over the team)."
+        )
         out.append("")
         renderSanitation(into: &out)
         renderHumanoid(into: &out)

@@ -166,6 +166,8 @@ public struct RunScorer: Sendable {
         robots = states
         robotIndex = index
         self.teams = teams
+        // The score a team has before any frame (A = S = 1): the first change is measured from it.
+        for t in self.teams.indices { self.teams[t].lastScore = teamResult(t).runScore }
     }
 
     static func nanoseconds(_ seconds: Double) -> UInt64 { UInt64(max(0, (seconds * 1e9).rounded())) }

@@ -222,6 +222,10 @@ public struct RunScorer: Sendable {
     /// The provisional result: every frame consumed so far, including the same-time frames
     /// still buffered. Does not change the scorer.
     public func score() -> RunResult {
+        if pending.isEmpty { return result() }
+        // Processing the buffered frames on a copy copies the arrays they touch (the event list
+        // among them); a live caller that knows no more frames of this time will come can call
+        // `finish()` instead.
         var copy = self
         copy.flush()
         return copy.result()

@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libzmq from the system (Debian: libzmq3-dev).
@@ -66,6 +67,12 @@ let package = Package(
             name: "FleetStorage",
             dependencies: ["FleetProtocol", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The rulebook as data and the run scorer: pure, no I/O.
+        .target(
+            name: "FleetScoring",
+            dependencies: ["FleetProtocol", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["README.md"]
+        ),
         // The command-line tool: parses arguments and wires the modules together.
         .executableTarget(
             name: "fleet",
@@ -108,6 +115,10 @@ let package = Package(
             dependencies: [
                 "fleet", "FleetStorage", "FleetProtocol", .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        .testTarget(
+            name: "FleetScoringTests",
+            dependencies: ["FleetScoring", "FleetProtocol", "FleetSimulation"]
         ),
         .testTarget(
             name: "FleetSimulationTests",

@@ -73,11 +73,21 @@ let package = Package(
             dependencies: ["FleetProtocol", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["README.md"]
         ),
+        // Runs, teams, live scoring, recompute, signing and verification: scoring over storage.
+        .target(
+            name: "FleetCompetition",
+            dependencies: [
+                "FleetScoring", "FleetStorage", "FleetIngest", "FleetSimulation", "FleetProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
         // The command-line tool: parses arguments and wires the modules together.
         .executableTarget(
             name: "fleet",
             dependencies: [
-                "FleetIngest", "FleetStorage", "FleetProtocol", "ZeroMQ",
+                "FleetIngest", "FleetStorage", "FleetProtocol", "ZeroMQ", "FleetCompetition", "FleetScoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -119,6 +129,12 @@ let package = Package(
         .testTarget(
             name: "FleetScoringTests",
             dependencies: ["FleetScoring", "FleetProtocol", "FleetSimulation"]
+        ),
+        .testTarget(
+            name: "FleetCompetitionTests",
+            dependencies: [
+                "FleetCompetition", "FleetScoring", "FleetStorage", "FleetIngest", "FleetProtocol", "FleetSimulation",
+            ]
         ),
         .testTarget(
             name: "FleetSimulationTests",

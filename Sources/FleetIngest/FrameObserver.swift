@@ -1,0 +1,21 @@
+public import FleetProtocol
+public import FleetStorage
+
+/// Something that follows the accepted frames on the pipeline thread (the live scorer).
+///
+/// The pipeline creates it on its own thread (`IngestService.Configuration.observer`) and
+/// calls it only from there, so it needs no locks for its own state; `backgroundTick` is the
+/// exception, called from the service's task about four times a second, for work that must
+/// stay off the hot path (reading the database).
+public protocol FrameObserver: AnyObject, Sendable {
+    /// Every accepted, decoded frame in arrival order. Keep it cheap: it runs per frame.
+    func observe(_ frame: borrowing Frame)
+    /// The pipeline is closing a batch (at least every `tickInterval` while running, even
+    /// without frames): add rows to commit with it. `ledgers` are the live loss ledgers.
+    func closingBatch(_ batch: inout WriteBatch, ledgers: [StreamKey: LossLedger], now: UInt64)
+    /// Off the pipeline thread, about four times a second.
+    func backgroundTick(now: UInt64)
+}
+
+/// Builds the service's observer; called once on the pipeline thread.
+public typealias FrameObserverFactory = @Sendable () -> any FrameObserver

@@ -14,7 +14,6 @@ extension RunScorer {
                     team: action.team ?? "",
                     robot: action.robotID,
                     points: action.value ?? 0,
-                    time: action.atNanos,
                     eventID: action.id
                 )
             }
@@ -24,7 +23,7 @@ extension RunScorer {
             for action in actions where action.kind == .award { lastAward[action.team ?? ""] = action }
             for team in lastAward.keys.sorted() {
                 let action = lastAward[team]!
-                try award(team: team, fraction: action.value ?? 0, time: action.atNanos, eventID: action.id)
+                try refereeAward(team: team, fraction: action.value ?? 0, eventID: action.id)
             }
         } catch {
             throw CompetitionError(.scoring, "a referee action does not apply: \(error)", cause: error)

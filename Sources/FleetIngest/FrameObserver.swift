@@ -3,8 +3,8 @@ public import FleetStorage
 
 /// Something that follows the accepted frames on the pipeline thread (the live scorer).
 ///
-/// The pipeline creates it on its own thread (`IngestService.Configuration.observer`) and
-/// calls it only from there, so it needs no locks for its own state; `backgroundTick` is the
+/// The service creates it when it starts (`IngestService.Configuration.observer`); the
+/// pipeline calls it only from its own thread, so it needs no locks for its own state; `backgroundTick` is the
 /// exception, called from the service's task about four times a second, for work that must
 /// stay off the hot path (reading the database).
 public protocol FrameObserver: AnyObject, Sendable {
@@ -17,5 +17,6 @@ public protocol FrameObserver: AnyObject, Sendable {
     func backgroundTick(now: UInt64)
 }
 
-/// Builds the service's observer; called once on the pipeline thread.
-public typealias FrameObserverFactory = @Sendable () -> any FrameObserver
+/// Builds the service's observer when the service starts, over the service's own database
+/// (so anything it reads or writes uses the one pool and its one writer connection).
+public typealias FrameObserverFactory = @Sendable (FleetDatabase) -> any FrameObserver

@@ -122,7 +122,7 @@ public final class IngestService: Service, Sendable {
         )
         let live = self.live
         let aggregator = Aggregator(restoring: ledgers, verifiesFrames: false)
-        let observer = configuration.observer.map { $0() }
+        let observer = configuration.observer.map { $0(self.database) }
         let pipelineThread = try DedicatedThread.start(name: "fleet-pipeline") {
             Pipeline(
                 configuration: pipelineConfiguration,

@@ -58,6 +58,34 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var finalizedNanos: UInt64?
     /// Flagged for review (a telemetry gap, a live/recompute disagreement).
     public var review: Bool
+
+    public init(
+        id: UInt32,
+        name: String,
+        division: String,
+        seed: UInt64,
+        state: RunPhase,
+        window: RunWindowSource,
+        rulebookHash: String,
+        createdNanos: UInt64,
+        startedNanos: UInt64? = nil,
+        stoppedNanos: UInt64? = nil,
+        finalizedNanos: UInt64? = nil,
+        review: Bool = false
+    ) {
+        self.id = id
+        self.name = name
+        self.division = division
+        self.seed = seed
+        self.state = state
+        self.window = window
+        self.rulebookHash = rulebookHash
+        self.createdNanos = createdNanos
+        self.startedNanos = startedNanos
+        self.stoppedNanos = stoppedNanos
+        self.finalizedNanos = finalizedNanos
+        self.review = review
+    }
 }
 
 /// A referee's action on a run, kept with who and why.

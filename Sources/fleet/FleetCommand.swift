@@ -11,6 +11,6 @@ struct FleetCommand: AsyncParsableCommand {
               fleet ingest --listen tcp://127.0.0.1:5556
               fleet query robots --db fleet.db
             """,
-        subcommands: [IngestCommand.self, QueryCommand.self, ReplayCommand.self]
+        subcommands: [IngestCommand.self, QueryCommand.self, ReplayCommand.self, SimCommand.self]
     )
 }

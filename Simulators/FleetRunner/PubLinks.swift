@@ -2,13 +2,15 @@ import FleetProtocol
 import FleetRobotClient
 import ZeroMQ
 
-/// Pub mode: one `RobotPublisher` (an XPUB connected to the ingester's SUB) per sender.
+/// Pub mode: one `RobotPublisher` (an XPUB connected to the ingester's SUB) per sender. A
+/// class: the runner and its driver share it, and `finish()` must drop the last reference to
+/// every socket before the contexts terminate.
 ///
 /// Every frame goes out with `sendRaw`, because the runner numbers and encodes frames itself
 /// (it must hold one back to reorder it, or send a corrupt copy in its place). Publishers wait
 /// for the ingester's subscription before the first frame and again after a reconnect, so no
 /// frame is lost to ZeroMQ's slow joiner: a gap at the ingester is always one the truth lists.
-struct PubLinks: RobotLinks {
+final class PubLinks: RobotLinks {
     let endpoint: String
     let connectTimeout: Duration
     let senders: [(robotID: UInt32, bootEpoch: UInt32)]
@@ -79,7 +81,7 @@ struct PubLinks: RobotLinks {
         }
     }
 
-    mutating func sendRaw(_ sender: Int, _ frame: UnsafeRawBufferPointer) throws(RunnerError) {
+    func sendRaw(_ sender: Int, _ frame: UnsafeRawBufferPointer) throws(RunnerError) {
         guard let publisher = publishers[sender] else { return }
         do {
             try publisher.sendRaw(frame)
@@ -88,7 +90,7 @@ struct PubLinks: RobotLinks {
         }
     }
 
-    mutating func sendNumbered(
+    func sendNumbered(
         _ sender: Int,
         _ frame: UnsafeRawBufferPointer,
         message: FleetProtocol.Message,
@@ -99,23 +101,23 @@ struct PubLinks: RobotLinks {
         try sendRaw(sender, frame)
     }
 
-    mutating func reboot(_ sender: Int) {
+    func reboot(_ sender: Int) {
         publishers[sender]?.reboot()
     }
 
-    mutating func linkDown(_ sender: Int) {
+    func linkDown(_ sender: Int) {
         publishers[sender]?.close()
         publishers[sender] = nil
     }
 
-    mutating func linkUp(_ sender: Int) throws(RunnerError) {
+    func linkUp(_ sender: Int) throws(RunnerError) {
         publishers[sender] = try makePublisher(sender)
         try waitConnected(sender, timeout: connectTimeout)
     }
 
-    mutating func service() {}
+    func service() {}
 
-    mutating func finish() -> [UInt32] {
+    func finish() -> [UInt32] {
         for publisher in publishers { publisher?.close() }
         publishers.removeAll()
         // Waits (up to the linger time) until queued frames have left.

@@ -5,12 +5,13 @@ import ZeroMQ
 /// Reliable mode: one `ReliableRobotClient` (a DEALER connected to the ingester's ROUTER) per
 /// sender. Valid frames go through the client's window (numbered and encoded by the client,
 /// which gives exactly the runner's bytes: the runner checks the numbers agree); duplicate
-/// and corrupt copies go around it with `sendRaw`.
+/// and corrupt copies go around it with `sendRaw`. A class: `finish()` must drop the last
+/// reference to every client (and so its monitor's sockets) before the contexts terminate.
 ///
 /// A link outage is modelled by the runner holding the robot's frames and sending them when
 /// the link is back: the client's window lives with its socket and numbers from 0, so closing
 /// and reopening the socket mid-epoch is not something the client can do.
-struct ReliableLinks: RobotLinks {
+final class ReliableLinks: RobotLinks {
     let endpoint: String
     let flushTimeout: Duration
     private let contexts: [Context]
@@ -51,7 +52,7 @@ struct ReliableLinks: RobotLinks {
         self.clients = clients
     }
 
-    mutating func sendRaw(_ sender: Int, _ frame: UnsafeRawBufferPointer) throws(RunnerError) {
+    func sendRaw(_ sender: Int, _ frame: UnsafeRawBufferPointer) throws(RunnerError) {
         do {
             try clients[sender].sendRaw([UInt8](frame))
         } catch {
@@ -59,7 +60,7 @@ struct ReliableLinks: RobotLinks {
         }
     }
 
-    mutating func sendNumbered(
+    func sendNumbered(
         _ sender: Int,
         _ frame: UnsafeRawBufferPointer,
         message: FleetProtocol.Message,
@@ -93,15 +94,15 @@ struct ReliableLinks: RobotLinks {
         }
     }
 
-    mutating func reboot(_ sender: Int) {
+    func reboot(_ sender: Int) {
         clients[sender].reboot()
     }
 
-    mutating func linkDown(_ sender: Int) {}
+    func linkDown(_ sender: Int) {}
 
-    mutating func linkUp(_ sender: Int) {}
+    func linkUp(_ sender: Int) {}
 
-    mutating func service() throws(RunnerError) {
+    func service() throws(RunnerError) {
         for client in clients {
             do {
                 try client.service()
@@ -111,7 +112,7 @@ struct ReliableLinks: RobotLinks {
         }
     }
 
-    mutating func finish() throws(RunnerError) -> [UInt32] {
+    func finish() throws(RunnerError) -> [UInt32] {
         let clock = ContinuousClock()
         let deadline = clock.now + flushTimeout
         var pending = Array(clients.indices)

@@ -12,25 +12,30 @@ struct SimCommand: AsyncParsableCommand {
         commandName: "sim",
         abstract: "Simulate a competition fleet and publish its telemetry over ZeroMQ, a socket per robot.",
         discussion: """
-            Team i enters robots i*100+1, i*100+2, ... (sweeper, litter picker, washer in turn);
-            teams cycle through the skill presets expert, solid, novice, reckless. Humanoids run
-            in a division H run of their own (run id + 1) unless --division is H. The arena's
-            referee sends its events as sender 0xF0000001. Frames carry --start + simulated
-            time with the simulated-time flag set.
+            Team i enters robots i*100+1, i*100+2, ... (sweeper, litter picker,
+            washer in turn); teams cycle through the skill presets expert, solid,
+            novice, reckless. Humanoids run in a division H run of their own
+            (run id + 1) unless --division is H. The arena's referee sends its
+            events as sender 0xF0000001. Frames carry --start + simulated time,
+            with the simulated-time flag set.
 
-            Faults (--faults, comma-separated, drawn from streams of their own so the
-            simulation is unchanged): drop=P, dup=P, reorder=P, corrupt=P (per robot frame,
-            at most one fault per frame), reboot=N, disconnect=N (robots, at seeded times),
-            disconnect-seconds=S (default 2). Reliable mode takes dup, corrupt, reboot and
-            disconnect only. --truth lists exactly which frames each fault touched.
+            Faults (--faults, comma-separated; drawn from streams of their own,
+            so the simulation is unchanged): drop=P, dup=P, reorder=P, corrupt=P
+            (per robot frame, at most one each), reboot=N, disconnect=N (robots,
+            at seeded times), disconnect-seconds=S (default 2). Reliable mode
+            takes dup, corrupt, reboot and disconnect. --truth lists exactly
+            which frames each fault touched.
 
             Examples:
               fleet ingest --db fleet.db --listen tcp://127.0.0.1:5556 &
-              fleet sim --connect tcp://127.0.0.1:5556 --teams 4 --robots-per-team 5 --humanoids 4 --duration 120
-              fleet sim --connect tcp://127.0.0.1:5556 --time-scale 20 --faults drop=0.01,dup=0.005,reboot=1 --truth truth.json
-              fleet sim --connect tcp://127.0.0.1:5557 --mode reliable --faults dup=0.01,disconnect=2
-              fleet sim --no-send --duration 600 --record run.ftrec --truth truth.json
-              fleet sim --bench --duration 60              1,000 robots at 10 Hz, no sockets: speed and CPU
+              fleet sim --connect tcp://127.0.0.1:5556 --teams 4 \\
+                --robots-per-team 5 --humanoids 4 --duration 120
+              fleet sim --connect tcp://127.0.0.1:5556 --time-scale 20 \\
+                --faults drop=0.01,dup=0.005,reboot=1 --truth truth.json
+              fleet sim --connect tcp://127.0.0.1:5557 --mode reliable \\
+                --faults dup=0.01,disconnect=2
+              fleet sim --no-send --duration 600 --record run.ftrec
+              fleet sim --bench --duration 60    (1,000 robots, no sockets)
             """
     )
 

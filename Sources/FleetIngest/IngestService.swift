@@ -16,9 +16,9 @@ public final class IngestService: Service, Sendable {
         public var listen: String?
         /// Reliable mode: the ROUTER endpoint robots' DEALER sockets connect to.
         public var reliable: String?
-        public var ringCapacity = 1 << 16
+        public var ringCapacity = 1 << 14
         public var batchInterval: Duration = .milliseconds(100)
-        public var maximumBatchFrames = 16_384
+        public var maximumBatchFrames = 8192
         /// How often `run()` logs the status line; nil for never.
         public var statusInterval: Duration? = .seconds(5)
 

@@ -11,6 +11,8 @@ struct FleetCommand: AsyncParsableCommand {
               fleet ingest --listen tcp://127.0.0.1:5556
               fleet query robots --db fleet.db
             """,
-        subcommands: [IngestCommand.self, QueryCommand.self, ReplayCommand.self, BenchCommand.self]
+        subcommands: [
+            IngestCommand.self, SimCommand.self, ReplayCommand.self, QueryCommand.self, BenchCommand.self,
+        ]
     )
 }

@@ -74,7 +74,9 @@ public final class IngestService: Service, Sendable {
         precondition(!alreadyStarted, "an IngestService runs once")
         let ledgers = try database.lossLedger()
         let context = try Context()
-        let queue = BoundedQueue<PipelineBatch>(capacity: 4)
+        // Two batches: one committing, one waiting. More would only lengthen the drain at
+        // shutdown; the ring is the buffer.
+        let queue = BoundedQueue<PipelineBatch>(capacity: 2)
         let receiverConfiguration = Receiver.Configuration(
             listen: configuration.listen,
             reliable: configuration.reliable,

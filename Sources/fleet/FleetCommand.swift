@@ -12,7 +12,8 @@ struct FleetCommand: AsyncParsableCommand {
               fleet query robots --db fleet.db
             """,
         subcommands: [
-            IngestCommand.self, SimCommand.self, ReplayCommand.self, QueryCommand.self, BenchCommand.self,
+            DemoCommand.self, IngestCommand.self, SimCommand.self, ReplayCommand.self, QueryCommand.self,
+            BenchCommand.self,
         ]
     )
 }

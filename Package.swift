@@ -46,6 +46,13 @@ let package = Package(
             dependencies: ["FleetProtocol"],
             path: "Simulators/FleetSimulation"
         ),
+        // Runs a simulated fleet over ZeroMQ: a socket per robot, faults, truth, recordings.
+        .target(
+            name: "FleetRunner",
+            dependencies: ["FleetSimulation", "FleetProtocol", "FleetRobotClient", "ZeroMQ"],
+            path: "Simulators/FleetRunner",
+            exclude: ["README.md"]
+        ),
         // Receiver, ring buffer, pipeline: the hot path from socket to writer.
         .target(
             name: "FleetIngest",
@@ -87,7 +94,8 @@ let package = Package(
         .executableTarget(
             name: "fleet",
             dependencies: [
-                "FleetIngest", "FleetStorage", "FleetProtocol", "ZeroMQ", "FleetCompetition", "FleetScoring",
+                "FleetIngest", "FleetStorage", "FleetProtocol", "ZeroMQ", "FleetRunner", "FleetSimulation",
+                "FleetCompetition", "FleetScoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "FleetCLITests",
             dependencies: [
-                "fleet", "FleetStorage", "FleetProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+                "fleet", "FleetStorage", "FleetProtocol", "FleetRunner", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
@@ -139,6 +147,10 @@ let package = Package(
         .testTarget(
             name: "FleetSimulationTests",
             dependencies: ["FleetSimulation"]
+        ),
+        .testTarget(
+            name: "FleetRunnerTests",
+            dependencies: ["FleetRunner", "FleetSimulation", "FleetProtocol", "FleetIngest", "FleetStorage", "ZeroMQ"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -16,9 +16,9 @@ public final class IngestService: Service, Sendable {
         public var listen: String?
         /// Reliable mode: the ROUTER endpoint robots' DEALER sockets connect to.
         public var reliable: String?
-        public var ringCapacity = 1 << 16
+        public var ringCapacity = 1 << 14
         public var batchInterval: Duration = .milliseconds(100)
-        public var maximumBatchFrames = 16_384
+        public var maximumBatchFrames = 8192
         /// How often `run()` logs the status line; nil for never.
         public var statusInterval: Duration? = .seconds(5)
         /// Follows the accepted frames on the pipeline thread (the live scorer).
@@ -76,7 +76,9 @@ public final class IngestService: Service, Sendable {
         precondition(!alreadyStarted, "an IngestService runs once")
         let ledgers = try database.lossLedger()
         let context = try Context()
-        let queue = BoundedQueue<PipelineBatch>(capacity: 4)
+        // Two batches: one committing, one waiting. More would only lengthen the drain at
+        // shutdown; the ring is the buffer.
+        let queue = BoundedQueue<PipelineBatch>(capacity: 2)
         let receiverConfiguration = Receiver.Configuration(
             listen: configuration.listen,
             reliable: configuration.reliable,

@@ -14,7 +14,7 @@ final class Pipeline {
         var batchInterval: Duration = .milliseconds(100)
         /// How long a batch stays open when the writer has nothing to do.
         var idleWriterInterval: Duration = .milliseconds(20)
-        var maximumBatchFrames = 16_384
+        var maximumBatchFrames = 8192
         var drainChunk = 2048
         /// With an observer, a batch closes at least this often, frames or not.
         var observerInterval: Duration = .milliseconds(250)

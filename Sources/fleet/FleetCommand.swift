@@ -16,8 +16,9 @@ struct FleetCommand: AsyncParsableCommand {
               fleet standings --division P
             """,
         subcommands: [
-            IngestCommand.self, QueryCommand.self, ReplayCommand.self, BenchCommand.self, TeamCommand.self,
-            RunCommand.self, ScoreCommand.self, VerifyCommand.self, StandingsCommand.self, RulesCommand.self,
+            DemoCommand.self, IngestCommand.self, SimCommand.self, ReplayCommand.self, QueryCommand.self,
+            BenchCommand.self, TeamCommand.self, RunCommand.self, ScoreCommand.self, VerifyCommand.self,
+            StandingsCommand.self, RulesCommand.self,
         ]
     )
 }

@@ -34,7 +34,7 @@ struct IngestCommand: AsyncParsableCommand {
     var reliable: String?
 
     @Option(help: "Ring buffer slots (a power of two).")
-    var ringCapacity = 1 << 16
+    var ringCapacity = 1 << 14
 
     @Option(help: "Seconds between status lines on stderr (0: none).")
     var statusEvery = 5.0

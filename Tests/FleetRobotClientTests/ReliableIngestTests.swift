@@ -75,7 +75,9 @@ struct ReliableIngestTests {
         #expect(run.statistics.framesPublished == total)
         #expect(run.statistics.framesAcknowledged == total)
         #expect(run.statistics.windowHighWaterMark <= window)
-        #expect(run.statistics.reconnects == 2, "both restarts seen: \(run.statistics)")
+        // Two restarts; a restart faster than the monitor's reconnect interval can be seen
+        // as one reconnect (the resend after it covers both).
+        #expect((1...2).contains(run.statistics.reconnects), "restarts seen: \(run.statistics)")
         #expect(run.statistics.framesResent > 0)
 
         let database = try FleetDatabase(path: folder.databasePath, readOnly: true)

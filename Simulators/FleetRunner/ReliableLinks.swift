@@ -1,0 +1,137 @@
+import FleetProtocol
+import FleetRobotClient
+import ZeroMQ
+
+/// Reliable mode: one `ReliableRobotClient` (a DEALER connected to the ingester's ROUTER) per
+/// sender. Valid frames go through the client's window (numbered and encoded by the client,
+/// which gives exactly the runner's bytes: the runner checks the numbers agree); duplicate
+/// and corrupt copies go around it with `sendRaw`. A class: `finish()` must drop the last
+/// reference to every client (and so its monitor's sockets) before the contexts terminate.
+///
+/// A link outage is modelled by the runner holding the robot's frames and sending them when
+/// the link is back: the client's window lives with its socket and numbers from 0, so closing
+/// and reopening the socket mid-epoch is not something the client can do.
+final class ReliableLinks: RobotLinks {
+    let endpoint: String
+    let flushTimeout: Duration
+    private let contexts: [Context]
+    private var clients: [ReliableRobotClient]
+
+    init(
+        endpoint: String,
+        senders: [(robotID: UInt32, bootEpoch: UInt32)],
+        flushTimeout: Duration
+    )
+        throws(RunnerError)
+    {
+        self.endpoint = endpoint
+        self.flushTimeout = flushTimeout
+        // A monitored client costs three sockets; beyond a few hundred robots reconnects are
+        // noticed by the progress timeout instead.
+        let monitors = senders.count <= 300
+        let perContext = monitors ? 300 : 1000
+        var contexts: [Context] = []
+        var clients: [ReliableRobotClient] = []
+        do {
+            for (index, sender) in senders.enumerated() {
+                if index % perContext == 0 { contexts.append(try Context()) }
+                var configuration = ReliableRobotClient.Configuration(
+                    endpoint: endpoint,
+                    robotID: sender.robotID,
+                    bootEpoch: sender.bootEpoch
+                )
+                configuration.monitorsConnection = monitors
+                clients.append(
+                    try ReliableRobotClient(context: contexts[contexts.count - 1], configuration: configuration)
+                )
+            }
+        } catch {
+            throw RunnerError(.transport, "cannot connect to \(endpoint)", cause: error)
+        }
+        self.contexts = contexts
+        self.clients = clients
+    }
+
+    func sendRaw(_ sender: Int, _ frame: UnsafeRawBufferPointer) throws(RunnerError) {
+        do {
+            try clients[sender].sendRaw([UInt8](frame))
+        } catch {
+            throw RunnerError(.transport, "robot \(clients[sender].robotID): send failed", cause: error)
+        }
+    }
+
+    func sendNumbered(
+        _ sender: Int,
+        _ frame: UnsafeRawBufferPointer,
+        message: FleetProtocol.Message,
+        timestampNanos: UInt64,
+        bootEpoch: UInt32,
+        sequence: UInt32
+    ) throws(RunnerError) {
+        let client = clients[sender]
+        guard client.bootEpoch == bootEpoch && client.nextSequence == sequence else {
+            throw RunnerError(
+                .transport,
+                "robot \(client.robotID): client would number \(client.bootEpoch)/\(client.nextSequence), runner numbered \(bootEpoch)/\(sequence)"
+            )
+        }
+        let result: ReliableRobotClient.PublishResult
+        do {
+            result = try client.publish(
+                message,
+                at: timestampNanos,
+                flags: FrameHeader.simulatedTimeFlag,
+                waitingAtMost: flushTimeout
+            )
+        } catch {
+            throw RunnerError(.transport, "robot \(client.robotID): publish failed", cause: error)
+        }
+        guard result == .sent(sequence: sequence) else {
+            throw RunnerError(
+                .transport,
+                "robot \(client.robotID): window still full after \(flushTimeout); is the ingester acknowledging?"
+            )
+        }
+    }
+
+    func reboot(_ sender: Int) {
+        clients[sender].reboot()
+    }
+
+    func linkDown(_ sender: Int) {}
+
+    func linkUp(_ sender: Int) {}
+
+    func service() throws(RunnerError) {
+        for client in clients {
+            do {
+                try client.service()
+            } catch {
+                throw RunnerError(.transport, "robot \(client.robotID): service failed", cause: error)
+            }
+        }
+    }
+
+    func finish() throws(RunnerError) -> [UInt32] {
+        let clock = ContinuousClock()
+        let deadline = clock.now + flushTimeout
+        var pending = Array(clients.indices)
+        // Service everyone while waiting: one robot's flush must not starve the others.
+        while !pending.isEmpty && clock.now < deadline {
+            try service()
+            pending.removeAll { clients[$0].outstanding == 0 }
+            if !pending.isEmpty {
+                do {
+                    _ = try clients[pending[0]].flush(timeout: .milliseconds(10))
+                } catch {
+                    throw RunnerError(.transport, "flush failed", cause: error)
+                }
+            }
+        }
+        let unconfirmed = pending.map { clients[$0].robotID }
+        for client in clients { client.close() }
+        clients.removeAll()
+        for context in contexts { context.terminate() }
+        return unconfirmed
+    }
+}

@@ -1,0 +1,259 @@
+public import FleetProtocol
+public import FleetSimulation
+
+extension SimulationOutput {
+    /// Whether the frame is sent by the arena's referee (its own sender) rather than a robot.
+    public var isRefereeEvent: Bool {
+        if case .refereeEvent = self { return true }
+        return false
+    }
+
+    /// Whether the frame counts as a state frame in the robot's heartbeat.
+    var isState: Bool {
+        switch self {
+        case .sanitation, .humanoid: true
+        default: false
+        }
+    }
+
+    /// The wire message for this output, field for field: every output is exactly one frame.
+    public var message: FleetProtocol.Message {
+        switch self {
+        case .sanitation(let s): .sanitationState(SanitationState(s))
+        case .humanoid(let s): .humanoidState(HumanoidState(s))
+        case .heartbeat(let h):
+            .heartbeat(
+                Heartbeat(
+                    framesSent: h.framesSent,
+                    uptime: h.uptime,
+                    stateFrames: h.stateFrames,
+                    eventFrames: h.eventFrames,
+                    queueDrops: h.queueDrops,
+                    stateRate: h.stateRate
+                )
+            )
+        case .robotEvent(let e): e.kind.message
+        case .refereeEvent(let e): e.kind.message(runID: e.runID, robotID: e.robotID)
+        }
+    }
+}
+
+extension SanitationState {
+    init(_ s: SanitationSample) {
+        self.init(
+            x: s.x,
+            y: s.y,
+            energyUsed: s.energyUsed,
+            distance: s.distance,
+            areaCleaned: s.areaCleaned,
+            heading: s.heading,
+            speed: s.speed,
+            turnRate: s.turnRate,
+            brushRpm: s.brushRPM,
+            suction: s.suction,
+            waterFlow: s.waterFlow,
+            hopperFill: s.hopperFill,
+            cleanWater: s.cleanWater,
+            dirtyWater: s.dirtyWater,
+            batterySOC: s.batterySOC,
+            batteryVoltage: s.batteryVoltage,
+            batteryCurrent: s.batteryCurrent,
+            batteryTemperature: s.batteryTemperature,
+            mode: Mode(s.mode),
+            status: FleetProtocol.SanitationStatus(rawValue: s.status.rawValue)!,
+            brushDown: s.brushDown,
+            spraying: s.spraying
+        )
+    }
+}
+
+extension HumanoidState {
+    init(_ s: HumanoidSample) {
+        self.init(
+            x: s.x,
+            y: s.y,
+            energyUsed: s.energyUsed,
+            baseHeight: s.baseHeight,
+            heading: s.heading,
+            speed: s.speed,
+            orientationW: s.orientationW,
+            orientationX: s.orientationX,
+            orientationY: s.orientationY,
+            orientationZ: s.orientationZ,
+            gyroX: s.gyroX,
+            gyroY: s.gyroY,
+            gyroZ: s.gyroZ,
+            accelX: s.accelX,
+            accelY: s.accelY,
+            accelZ: s.accelZ,
+            batterySOC: s.batterySOC,
+            batteryVoltage: s.batteryVoltage,
+            batteryCurrent: s.batteryCurrent,
+            batteryTemperature: s.batteryTemperature,
+            jointPosition: FleetProtocol.JointArray(s.jointPosition),
+            jointVelocity: FleetProtocol.JointArray(s.jointVelocity),
+            jointEffort: FleetProtocol.JointArray(s.jointEffort),
+            jointTemperature: FleetProtocol.JointArray(s.jointTemperature),
+            taskPhase: FleetProtocol.TaskPhase(rawValue: s.taskPhase.rawValue)!,
+            mode: Mode(s.mode),
+            itemsPicked: s.itemsPicked,
+            itemsPlaced: s.itemsPlaced,
+            falls: s.falls,
+            getUps: s.getUps
+        )
+    }
+}
+
+extension FleetProtocol.JointArray {
+    init(_ joints: SimJointArray) {
+        self.init { joints[$0] }
+    }
+}
+
+extension Mode {
+    init(_ mode: RobotMode) {
+        self = Mode(rawValue: mode.rawValue)!
+    }
+}
+
+// The simulation's enums carry the schema's raw values (FleetSimulation has no dependency
+// on the codec's types), so each maps by raw value; the force unwraps cannot fail while both
+// follow Protocols/schema.json, and the mapping tests decode every kind to check.
+extension FleetProtocol.AgentClass {
+    init(_ value: SimAgentClass) { self.init(rawValue: value.rawValue)! }
+}
+
+extension FleetProtocol.ContactClass {
+    init(_ value: SimContactClass) { self.init(rawValue: value.rawValue)! }
+}
+
+extension FleetProtocol.LitterClass {
+    init(_ value: SimLitterClass) { self.init(rawValue: value.rawValue)! }
+}
+
+extension FleetProtocol.ZoneKind {
+    init(_ value: SimZoneKind) { self.init(rawValue: value.rawValue)! }
+}
+
+extension FleetProtocol.InterventionKind {
+    init(_ value: SimInterventionKind) { self.init(rawValue: value.rawValue)! }
+}
+
+extension RobotEventKind {
+    var message: FleetProtocol.Message {
+        switch self {
+        case .collision(let x, let y, let speed, let impulse, let other):
+            .collision(Collision(x: x, y: y, speed: speed, impulse: impulse, other: .init(other)))
+        case .nearMiss(let x, let y, let clearance, let speed, let other):
+            .nearMiss(NearMiss(x: x, y: y, clearance: clearance, speed: speed, other: .init(other)))
+        case .fault(let code, let severity, let active):
+            .fault(
+                Fault(
+                    code: code.rawValue,
+                    severity: FleetProtocol.Severity(rawValue: severity.rawValue)!,
+                    active: active
+                )
+            )
+        case .interventionStart(let id, let kind):
+            .interventionStart(InterventionStart(interventionID: id, kind: .init(kind)))
+        case .interventionEnd(let id, let duration, let kind):
+            .interventionEnd(InterventionEnd(interventionID: id, duration: duration, kind: .init(kind)))
+        case .fall(let x, let y, let roll, let pitch, let baseHeight):
+            .fall(Fall(x: x, y: y, roll: roll, pitch: pitch, baseHeight: baseHeight))
+        case .getUp(let duration, let unaided):
+            .getUp(GetUp(duration: duration, unaided: unaided))
+        case .dump(let x, let y, let mass, let items, let atTransferPoint):
+            .dump(Dump(x: x, y: y, mass: mass, items: items, atTransferPoint: atTransferPoint))
+        case .litterPickup(let x, let y, let itemID, let mass, let litter):
+            .litterPickup(LitterPickup(x: x, y: y, itemID: itemID, mass: mass, litter: .init(litter)))
+        }
+    }
+}
+
+extension RefereeEventKind {
+    func message(runID: UInt32, robotID: UInt32) -> FleetProtocol.Message {
+        switch self {
+        case .runState(let state, let division, let arenaSeed, let duration):
+            .runState(
+                FleetProtocol.RunState(
+                    runID: runID,
+                    robotID: robotID,
+                    state: RunStateValue(rawValue: state.rawValue)!,
+                    division: FleetProtocol.Division(rawValue: division.rawValue)!,
+                    arenaSeed: arenaSeed,
+                    duration: duration
+                )
+            )
+        case .litterCollected(let itemID, let mass, let x, let y, let litter, let rating):
+            .litterCollected(
+                LitterCollected(
+                    runID: runID,
+                    robotID: robotID,
+                    itemID: itemID,
+                    mass: mass,
+                    x: x,
+                    y: y,
+                    litter: .init(litter),
+                    rating: rating
+                )
+            )
+        case .litterSpilled(let itemID, let mass, let litter, let rating, let overflow):
+            .litterSpilled(
+                LitterSpilled(
+                    runID: runID,
+                    robotID: robotID,
+                    itemID: itemID,
+                    mass: mass,
+                    litter: .init(litter),
+                    rating: rating,
+                    overflow: overflow
+                )
+            )
+        case .contact(let x, let y, let speed, let agentID, let contact):
+            .contact(
+                Contact(
+                    runID: runID,
+                    robotID: robotID,
+                    x: x,
+                    y: y,
+                    speed: speed,
+                    agentID: agentID,
+                    contact: .init(contact)
+                )
+            )
+        case .nearMissObserved(let x, let y, let clearance, let speed, let agentID, let other):
+            .nearMissObserved(
+                NearMissObserved(
+                    runID: runID,
+                    robotID: robotID,
+                    x: x,
+                    y: y,
+                    clearance: clearance,
+                    speed: speed,
+                    agentID: agentID,
+                    other: .init(other)
+                )
+            )
+        case .geofenceExit(let x, let y, let distanceOut):
+            .geofenceExit(GeofenceExit(runID: runID, robotID: robotID, x: x, y: y, distanceOut: distanceOut))
+        case .intervention(let kind, let duration):
+            .intervention(Intervention(runID: runID, robotID: robotID, kind: .init(kind), duration: duration))
+        case .stainWashed(let stainID, let area):
+            .stainWashed(StainWashed(runID: runID, robotID: robotID, stainID: stainID, area: area))
+        case .rampClimbed(let rampID):
+            .rampClimbed(RampClimbed(runID: runID, robotID: robotID, rampID: rampID))
+        case .sprayViolation(let x, let y, let zone):
+            .sprayViolation(SprayViolation(runID: runID, robotID: robotID, x: x, y: y, zone: .init(zone)))
+        case .transferDump(let mass, let items):
+            .transferDump(TransferDump(runID: runID, robotID: robotID, mass: mass, items: items))
+        case .docked:
+            .docked(Docked(runID: runID, robotID: robotID))
+        case .itemPlaced(let itemID, let binID):
+            .itemPlaced(ItemPlaced(runID: runID, robotID: robotID, itemID: itemID, binID: binID))
+        case .binDelivered(let binID):
+            .binDelivered(BinDelivered(runID: runID, robotID: robotID, binID: binID))
+        case .fallObserved(let unaidedGetUp):
+            .fallObserved(FallObserved(runID: runID, robotID: robotID, unaidedGetUp: unaidedGetUp))
+        }
+    }
+}

@@ -1,0 +1,255 @@
+import ArgumentParser
+import FleetIngest
+import FleetProtocol
+import FleetRunner
+import FleetSimulation
+import FleetStorage
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "The whole thing in one process: a simulated competition fleet into the ingester and SQLite.",
+        discussion: """
+            Starts the ingester on a free local port, runs 4 teams × 3 sanitation robots in division P
+            and 2 humanoids in division H through a 20-minute run at 20× speed (about a minute), shows
+            progress and the leading robots live, then prints the results and leaves the database for
+            `fleet query`.
+
+            Examples:
+              fleet demo
+              fleet demo --duration 300 --time-scale 60 --teams 6 --db /tmp/demo.db
+            """
+    )
+
+    @Option(help: "SQLite database file (created; an existing one is added to).")
+    var db = "fleet.db"
+
+    @Option(help: "Simulated seconds of RUNNING.")
+    var duration = 1200.0
+
+    @Option(help: "Simulated seconds per wall-clock second.")
+    var timeScale = 20.0
+
+    @Option(help: "Teams in division P (3 sanitation robots each).")
+    var teams = 4
+
+    @Option(help: "Humanoids in division H.")
+    var humanoids = 2
+
+    @Option(help: "Arena and fleet seed.")
+    var seed: UInt64 = 2027
+
+    func validate() throws {
+        if !(duration > 0 && duration <= 7200) {
+            throw ValidationError("--duration must be 0...7200 s, got \(duration)")
+        }
+        if !(timeScale > 0) { throw ValidationError("--time-scale must be positive, got \(timeScale)") }
+        if !(1...26).contains(teams) { throw ValidationError("--teams must be 1...26, got \(teams)") }
+        if !(0...10).contains(humanoids) { throw ValidationError("--humanoids must be 0...10, got \(humanoids)") }
+    }
+
+    func run() async throws {
+        var logger = makeLogger(label: "fleet.demo", level: .warning)
+        logger.logLevel = .warning
+        // Reliable mode: every frame is acknowledged once committed, so the results are whole.
+        var ingestConfiguration = IngestService.Configuration(databasePath: db, reliable: "tcp://127.0.0.1:*")
+        ingestConfiguration.statusInterval = nil
+        let ingest = try IngestService(configuration: ingestConfiguration, logger: logger)
+
+        let roster = FleetRoster(
+            division: .park,
+            teams: teams,
+            robotsPerTeam: 3,
+            humanoids: humanoids,
+            stateRate: 10,
+            humanoidRate: 50,
+            duration: duration,
+            seed: seed,
+            runID: 1
+        )
+        var runnerConfiguration = FleetRunner.Configuration(simulation: try roster.configuration())
+        runnerConfiguration.timeScale = timeScale
+        runnerConfiguration.mode = .reliable
+
+        let progress = DemoProgress(ingest: ingest, duration: duration, timeScale: timeScale)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: ingest)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let endpoint = try await ingest.boundEndpoints()[0]
+            runnerConfiguration.endpoint = endpoint
+            let runner = try FleetRunner(configuration: runnerConfiguration)
+            print("fleet demo: \(teams) teams × 3 sanitation robots in division P, \(humanoids) humanoids in H")
+            print(
+                "ingesting on \(endpoint) into \(db); \(Int(duration)) s of simulated run at \(Int(timeScale))× speed\n"
+            )
+            let watcher = Task { await progress.watch() }
+            let report: FleetRunner.Report
+            do {
+                report = try await runner.run()
+            } catch {
+                watcher.cancel()
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            // Reliable mode: the runner returns once every frame is acknowledged, i.e. committed.
+            watcher.cancel()
+            await watcher.value
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            try DemoSummary(database: FleetDatabase(path: db, readOnly: true), report: report, ingest: ingest).print(
+                db: db
+            )
+        }
+    }
+}
+
+/// The live view while the demo runs: a progress bar and the leading robots.
+struct DemoProgress: Sendable {
+    let ingest: IngestService
+    let duration: Double
+    let timeScale: Double
+
+    func watch() async {
+        let interactive = isatty(STDOUT_FILENO) != 0
+        let clock = ContinuousClock()
+        let started = clock.now
+        var lastPlain = clock.now - .seconds(10)
+        var drawnLines = 0
+        while !Task.isCancelled {
+            let elapsed = (clock.now - started).seconds * timeScale
+            let fraction = min(1, elapsed / (duration + 1))
+            let snapshot = ingest.liveSnapshot
+            let metrics = ingest.metrics.snapshot
+            let leaders = Self.leaders(snapshot)
+            let bar =
+                String(repeating: "█", count: Int(fraction * 30))
+                + String(repeating: "░", count: 30 - Int(fraction * 30))
+            let status = String(
+                format: "%@ %3.0f%%  sim %4.0f/%0.f s  frames %d  robots %d  ring %.0f%%",
+                bar,
+                fraction * 100,
+                min(elapsed, duration),
+                duration,
+                metrics.stored,
+                snapshot.robots.count,
+                metrics.ringOccupancy * 100
+            )
+            if interactive {
+                var lines = [status, "", "  robot  team        status     area m²  battery  hopper"]
+                for leader in leaders.prefix(6) { lines.append(leader) }
+                if drawnLines > 0 { Swift.print("\u{1B}[\(drawnLines)A", terminator: "") }
+                for line in lines { Swift.print("\u{1B}[2K" + line) }
+                drawnLines = lines.count
+            } else if clock.now - lastPlain >= .seconds(5) {
+                Swift.print(status)
+                lastPlain = clock.now
+            }
+            try? await Task.sleep(for: .milliseconds(interactive ? 250 : 1000))
+        }
+    }
+
+    /// Sanitation robots by area cleaned, as table lines.
+    static func leaders(_ snapshot: LiveSnapshot) -> [String] {
+        var rows: [(area: Double, line: String)] = []
+        for robot in snapshot.robots {
+            guard case .sanitationState(let state) = robot.state else { continue }
+            let team = FleetRoster.teamName(max(1, Int(robot.robotID / 100)))
+            rows.append(
+                (
+                    state.areaCleaned,
+                    String(
+                        format: "  %5d  %-10@  %-9@  %7.0f  %6.0f%%  %5.0f%%",
+                        robot.robotID,
+                        team as NSString,
+                        state.status.schemaName as NSString,
+                        state.areaCleaned,
+                        state.batterySOC,
+                        state.hopperFill
+                    )
+                )
+            )
+        }
+        return rows.sorted { $0.area > $1.area }.map(\.line)
+    }
+}
+
+/// What the demo prints at the end.
+struct DemoSummary {
+    let database: FleetDatabase
+    let report: FleetRunner.Report
+    let ingest: IngestService
+
+    func print(db: String) throws {
+        let ledger = try database.lossLedger()
+        let stats = try database.ingestStatistics()
+        var teams: [String: (area: Double, energy: Double, robots: Int)] = [:]
+        var rows: [[DataTable.Cell]] = []
+        for robot in try database.robots() where robot.robotID < 0xF000_0000 {
+            guard let stored = try database.latestState(robotID: robot.robotID), let frame = stored.frame else {
+                continue
+            }
+            let completeness = ledger.filter { $0.robotID == robot.robotID }.reduce(into: (0, 0)) {
+                $0.0 += $1.received
+                $0.1 += $1.expected
+            }
+            let team = report.truth.senders.first { $0.robotID == robot.robotID }?.team ?? "?"
+            switch frame.message {
+            case .sanitationState(let state):
+                teams[team, default: (0, 0, 0)].area += state.areaCleaned
+                teams[team, default: (0, 0, 0)].energy += state.energyUsed
+                teams[team, default: (0, 0, 0)].robots += 1
+                rows.append([
+                    .integer(Int64(robot.robotID)), .text(team), .text("sanitation"),
+                    .number((state.areaCleaned * 10).rounded() / 10),
+                    .number((state.energyUsed * 10).rounded() / 10), .number(Double(state.batterySOC).rounded()),
+                    .number(
+                        completeness.1 == 0
+                            ? 1 : (Double(completeness.0) / Double(completeness.1) * 1000).rounded() / 1000
+                    ),
+                ])
+            case .humanoidState(let state):
+                rows.append([
+                    .integer(Int64(robot.robotID)), .text(team), .text("humanoid (placed \(state.itemsPlaced))"), .null,
+                    .number((state.energyUsed * 10).rounded() / 10), .number(Double(state.batterySOC).rounded()),
+                    .number(
+                        completeness.1 == 0
+                            ? 1 : (Double(completeness.0) / Double(completeness.1) * 1000).rounded() / 1000
+                    ),
+                ])
+            default:
+                break
+            }
+        }
+        Swift.print("\nrobots at the end of the run")
+        Swift.print(
+            DataTable(
+                columns: ["robot", "team", "kind", "area_m2", "energy_wh", "battery_%", "completeness"],
+                rows: rows
+            ).render(.table)
+        )
+        let standings = teams.sorted { $0.value.area > $1.value.area }.enumerated().map {
+            index,
+            entry -> [DataTable.Cell] in
+            [
+                .integer(Int64(index + 1)), .text(entry.key), .number(entry.value.area.rounded()),
+                .number(entry.value.area > 0 ? (entry.value.energy / entry.value.area * 100 * 10).rounded() / 10 : 0),
+            ]
+        }
+        Swift.print("teams by area cleaned (division P)")
+        Swift.print(DataTable(columns: ["rank", "team", "area_m2", "wh_per_100m2"], rows: standings).render(.table))
+        Swift.print(
+            "frames stored \(stats["frames.accepted"] ?? 0), duplicates \(stats["frames.duplicate"] ?? 0), rejected \(stats.filter { $0.key.hasPrefix("frames.rejected.") }.values.reduce(0, +)); simulated \(Int(report.simulatedSeconds)) s in \(String(format: "%.1f", report.wallSeconds)) s"
+        )
+        Swift.print("database: \(db)  — try: fleet query robots --db \(db); fleet query loss --db \(db)")
+    }
+}

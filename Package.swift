@@ -131,7 +131,8 @@ let package = Package(
         .testTarget(
             name: "FleetCLITests",
             dependencies: [
-                "fleet", "FleetStorage", "FleetProtocol", "FleetRunner", .product(name: "GRDB", package: "GRDB.swift"),
+                "fleet", "FleetStorage", "FleetProtocol", "FleetRunner", "FleetCompetition", "FleetScoring",
+                "FleetSimulation", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
@@ -142,6 +143,7 @@ let package = Package(
             name: "FleetCompetitionTests",
             dependencies: [
                 "FleetCompetition", "FleetScoring", "FleetStorage", "FleetIngest", "FleetProtocol", "FleetSimulation",
+                "FleetRunner", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -11,7 +11,8 @@ public enum Finalizer {
         public var signature: [UInt8]
     }
 
-    public static func finalize(store: CompetitionStore, runID: UInt32, key: ServiceKey, now: UInt64) throws -> Outcome {
+    public static func finalize(store: CompetitionStore, runID: UInt32, key: ServiceKey, now: UInt64) throws -> Outcome
+    {
         let context = try RunContext(store: store, runID: runID)
         let run = context.run
         guard run.state == .finished else {
@@ -20,7 +21,9 @@ public enum Finalizer {
                 "run \(runID) is \(run.state.rawValue); only a FINISHED run can be finalized (fleet run stop \(runID) first)"
             )
         }
-        let window = try Recompute.readWindow(store: store, run: run).map { FinalDocument.Window(from: $0.from, to: $0.to) }
+        let window = try Recompute.readWindow(store: store, run: run).map {
+            FinalDocument.Window(from: $0.from, to: $0.to)
+        }
         let result = try Recompute.result(store: store, context: context, isFinal: true)
         var liveAgrees: Bool?
         if let live = try store.result(runID: runID, source: .live) {
@@ -54,7 +57,13 @@ public enum Finalizer {
         let bytes = try CanonicalJSON.encode(document)
         let signature = try key.sign(bytes)
         try store.storeFinal(
-            FinalRecord(runID: runID, document: bytes, signature: signature, publicKey: key.publicKey, signedNanos: now),
+            FinalRecord(
+                runID: runID,
+                document: bytes,
+                signature: signature,
+                publicKey: key.publicKey,
+                signedNanos: now
+            ),
             result: RunResultWrite(
                 runID: runID,
                 source: .final,

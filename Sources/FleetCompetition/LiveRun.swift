@@ -34,7 +34,10 @@ public struct LiveRun: Sendable {
 
     struct SenderClock: Sendable {
         var newest: UInt64
+        /// Wall time of the `advance` after which the sender was last heard from.
         var lastHeard: UInt64
+        /// Heard from since the last `advance`.
+        var heard: Bool
     }
 
     public let context: RunContext
@@ -69,12 +72,11 @@ public struct LiveRun: Sendable {
         let t = h.timestampNanoseconds
         if var clock = senders[h.robotID] {
             clock.newest = max(clock.newest, t)
-            clock.lastHeard = now
+            clock.heard = true
             senders[h.robotID] = clock
         } else {
-            senders[h.robotID] = SenderClock(newest: t, lastHeard: now)
+            senders[h.robotID] = SenderClock(newest: t, lastHeard: now, heard: true)
         }
-        lastHeard = now
         if let fed = fedThrough, t < fed || (t == fed && h.messageType == MessageType.runState.rawValue) {
             lateFrames += 1
             return
@@ -100,6 +102,11 @@ public struct LiveRun: Sendable {
         self.now = now
         var low: UInt64?
         var high: UInt64 = 0
+        for (id, clock) in senders where clock.heard {
+            senders[id]!.lastHeard = now
+            senders[id]!.heard = false
+            lastHeard = now
+        }
         for clock in senders.values {
             high = max(high, clock.newest)
             if now &- clock.lastHeard <= tuning.idleTimeout { low = min(low ?? .max, clock.newest) }

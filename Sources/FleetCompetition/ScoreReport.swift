@@ -20,7 +20,12 @@ public struct RobotCompleteness: Sendable, Equatable, Codable {
         return robots.sorted().map { id in
             let r = received[id] ?? 0
             let e = expected[id] ?? 0
-            return RobotCompleteness(robot: id, received: r, expected: e, completeness: e == 0 ? 1 : Double(r) / Double(e))
+            return RobotCompleteness(
+                robot: id,
+                received: r,
+                expected: e,
+                completeness: e == 0 ? 1 : Double(r) / Double(e)
+            )
         }
     }
 }

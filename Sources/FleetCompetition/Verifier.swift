@@ -52,14 +52,20 @@ public enum Verifier {
         let sameRun =
             document.run.id == run.id && document.run.division == run.division && document.run.seed == run.seed
             && document.run.rulebookHash == run.rulebookHash
-        report.checks.append(("run", sameRun, sameRun ? "matches the signed document" : "differs from the signed document"))
+        report.checks.append(
+            ("run", sameRun, sameRun ? "matches the signed document" : "differs from the signed document")
+        )
         let rulebookBytes = try store.rulebookBytes(hash: run.rulebookHash)
         let rulebookOK = Rulebook.sha256Hex(Data(rulebookBytes)) == run.rulebookHash
-        report.checks.append(("rulebook", rulebookOK, rulebookOK ? run.rulebookHash : "stored bytes do not hash to \(run.rulebookHash)"))
+        report.checks.append(
+            ("rulebook", rulebookOK, rulebookOK ? run.rulebookHash : "stored bytes do not hash to \(run.rulebookHash)")
+        )
 
         let context = try RunContext(store: store, runID: runID)
         if let window = document.window {
-            let indexes = Dictionary(uniqueKeysWithValues: try store.chains(runID: runID).map { ($0.senderID, $0.frameIndex) })
+            let indexes = Dictionary(
+                uniqueKeysWithValues: try store.chains(runID: runID).map { ($0.senderID, $0.frameIndex) }
+            )
             report.breaks = try HashChain.verify(
                 store: store,
                 context: context,
@@ -80,7 +86,9 @@ public enum Verifier {
         if report.breaks.isEmpty && rulebookOK {
             let again = try Recompute.result(store: store, context: context, isFinal: true)
             let same = again == document.result
-            report.checks.append(("recompute", same, same ? "equals the signed result" : "differs from the signed result"))
+            report.checks.append(
+                ("recompute", same, same ? "equals the signed result" : "differs from the signed result")
+            )
         }
         return report
     }

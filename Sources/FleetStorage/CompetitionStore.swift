@@ -57,7 +57,13 @@ public struct CompetitionStore: Sendable {
                     FROM team_robot r JOIN team t USING (team_id) ORDER BY t.name, r.robot_id
                     """
             ).map {
-                RegisteredRobot(robotID: UInt32($0[0] as Int64), team: $0[1], name: $0[2], kind: $0[3], brushWidth: $0[4])
+                RegisteredRobot(
+                    robotID: UInt32($0[0] as Int64),
+                    team: $0[1],
+                    name: $0[2],
+                    kind: $0[3],
+                    brushWidth: $0[4]
+                )
             }
         }
     }
@@ -133,7 +139,11 @@ public struct CompetitionStore: Sendable {
         }
     }
 
-    static func fetchRuns(_ db: Database, where clause: String, _ arguments: [any DatabaseValueConvertible]) throws
+    static func fetchRuns(
+        _ db: Database,
+        where clause: String,
+        _ arguments: [any DatabaseValueConvertible]
+    ) throws
         -> [RunRecord]
     {
         try Row.fetchAll(
@@ -170,7 +180,13 @@ public struct CompetitionStore: Sendable {
                 sql: "SELECT robot_id, team, name, kind, brush_width FROM run_entry WHERE run_id = ? ORDER BY robot_id",
                 arguments: [Int64(runID)]
             ).map {
-                RegisteredRobot(robotID: UInt32($0[0] as Int64), team: $0[1], name: $0[2], kind: $0[3], brushWidth: $0[4])
+                RegisteredRobot(
+                    robotID: UInt32($0[0] as Int64),
+                    team: $0[1],
+                    name: $0[2],
+                    kind: $0[3],
+                    brushWidth: $0[4]
+                )
             }
         }
     }
@@ -212,7 +228,9 @@ public struct CompetitionStore: Sendable {
     }
 
     public func setReview(_ id: UInt32) throws {
-        try database.write { db in try db.execute(sql: "UPDATE run SET review = 1 WHERE run_id = ?", arguments: [Int64(id)]) }
+        try database.write { db in
+            try db.execute(sql: "UPDATE run SET review = 1 WHERE run_id = ?", arguments: [Int64(id)])
+        }
     }
 
     // MARK: Referee actions
@@ -244,11 +262,15 @@ public struct CompetitionStore: Sendable {
                 guard let target = action.target,
                     try Int64.fetchOne(
                         db,
-                        sql: "SELECT count(*) FROM referee_action WHERE action_id = ? AND run_id = ? AND kind = 'penalty_add'",
+                        sql:
+                            "SELECT count(*) FROM referee_action WHERE action_id = ? AND run_id = ? AND kind = 'penalty_add'",
                         arguments: [target, Int64(action.runID)]
                     ) == 1
                 else {
-                    throw StorageError(.notFound, "run \(action.runID) has no penalty \(action.target.map(String.init) ?? "(none given)")")
+                    throw StorageError(
+                        .notFound,
+                        "run \(action.runID) has no penalty \(action.target.map(String.init) ?? "(none given)")"
+                    )
                 }
                 let removed = try Int64.fetchOne(
                     db,
@@ -323,7 +345,11 @@ public struct CompetitionStore: Sendable {
 
     public func provisionalCount(runID: UInt32) throws -> Int {
         try database.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM provisional_score WHERE run_id = ?", arguments: [Int64(runID)])!
+            try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM provisional_score WHERE run_id = ?",
+                arguments: [Int64(runID)]
+            )!
         }
     }
 
@@ -377,7 +403,8 @@ public struct CompetitionStore: Sendable {
                 )
             }
             try db.execute(
-                sql: "INSERT INTO final_result (run_id, document, signature, public_key, signed_ns) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO final_result (run_id, document, signature, public_key, signed_ns) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
                     Int64(record.runID), Data(record.document), Data(record.signature), Data(record.publicKey),
                     Int64(bitPattern: record.signedNanos),

@@ -179,7 +179,9 @@ struct RunCommand: ParsableCommand {
                 print("  \(team.team): \(decimal(team.runScore, 6))")
             }
             print("  \(doc.chains.count) hash chains over \(doc.chains.reduce(0) { $0 + $1.frames }) frames")
-            if doc.liveAgrees == false { print("  warning: the live result differed from the recompute; flagged for review") }
+            if doc.liveAgrees == false {
+                print("  warning: the live result differed from the recompute; flagged for review")
+            }
         }
     }
 
@@ -222,7 +224,8 @@ struct RunCommand: ParsableCommand {
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Add a penalty; prints its id.",
-                discussion: "Example:\n  fleet run penalty add 1 --team team-2 --points 5 --by referee-a --reason \"pushed a bench\""
+                discussion:
+                    "Example:\n  fleet run penalty add 1 --team team-2 --points 5 --by referee-a --reason \"pushed a bench\""
             )
             @OptionGroup var options: CompetitionOptions
             @Argument(help: "Run id.") var id: UInt32
@@ -233,7 +236,9 @@ struct RunCommand: ParsableCommand {
             @Option(help: "Why.") var reason: String
 
             func validate() throws {
-                guard points > 0, points.isFinite else { throw ValidationError("--points must be positive, got \(points)") }
+                guard points > 0, points.isFinite else {
+                    throw ValidationError("--points must be positive, got \(points)")
+                }
                 guard !by.isEmpty, !reason.isEmpty else { throw ValidationError("--by and --reason must not be empty") }
             }
 
@@ -260,7 +265,8 @@ struct RunCommand: ParsableCommand {
         struct Remove: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Take a penalty back.",
-                discussion: "Example:\n  fleet run penalty remove 1 --penalty 4 --by head-referee --reason \"video review\""
+                discussion:
+                    "Example:\n  fleet run penalty remove 1 --penalty 4 --by head-referee --reason \"video review\""
             )
             @OptionGroup var options: CompetitionOptions
             @Argument(help: "Run id.") var id: UInt32

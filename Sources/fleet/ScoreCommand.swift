@@ -7,7 +7,8 @@ import Foundation
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
-        abstract: "A run's result and its breakdown: per team Q, C, E, A, S, penalties, bonuses; per robot completeness.",
+        abstract:
+            "A run's result and its breakdown: per team Q, C, E, A, S, penalties, bonuses; per robot completeness.",
         discussion: """
             Without --recompute: the signed result of a FINAL run, the live result of a FINISHED
             one, the newest provisional board row of a RUNNING one (falling back to a recompute
@@ -48,7 +49,9 @@ struct ScoreCommand: ParsableCommand {
             robots: entries.map(\.robotID)
         )
         func stored(_ source: RunResultWrite.Source) throws -> RunResult? {
-            try store.result(runID: runID, source: source).map { try CanonicalJSON.decode(RunResult.self, from: Array($0.utf8)) }
+            try store.result(runID: runID, source: source).map {
+                try CanonicalJSON.decode(RunResult.self, from: Array($0.utf8))
+            }
         }
         if !recompute {
             if run.state == .final, let result = try stored(.final) {
@@ -59,7 +62,13 @@ struct ScoreCommand: ParsableCommand {
             }
             if run.state == .running || run.state == .prepare, let row = try store.latestProvisional(runID: runID) {
                 let board = try CanonicalJSON.decode(BoardSummary.self, from: Array(row.summary.utf8))
-                return ScoreReport(run: run, source: .provisional, result: nil, board: board, completeness: board.robots)
+                return ScoreReport(
+                    run: run,
+                    source: .provisional,
+                    result: nil,
+                    board: board,
+                    completeness: board.robots
+                )
             }
         }
         let result = try Recompute.result(store: store, runID: runID)
@@ -68,7 +77,8 @@ struct ScoreCommand: ParsableCommand {
 
     static func render(_ report: ScoreReport, events: Bool) -> String {
         let run = report.run
-        var out = "run \(run.id) \(run.name)  division \(run.division)  seed \(run.seed)  \(run.state.rawValue)  (\(report.source.rawValue))"
+        var out =
+            "run \(run.id) \(run.name)  division \(run.division)  seed \(run.seed)  \(run.state.rawValue)  (\(report.source.rawValue))"
         out += run.review ? "  REVIEW\n" : "\n"
         var teamRows: [[DataTable.Cell]] = []
         var flags: [ReviewFlag] = []
@@ -77,7 +87,8 @@ struct ScoreCommand: ParsableCommand {
                 teamRows.append([
                     .text(t.team), .text(decimal(t.runScore, 6)), .text(decimal(t.quality.Q, 4)),
                     .text(decimal(t.coverage.C, 4)), .text(decimal(t.coverage.c, 4)), .text(decimal(t.efficiency.E, 4)),
-                    .text(decimal(t.autonomy.A, 4)), .text(decimal(t.safety.S, 4)), .text(decimal(t.penalties.points, 3)),
+                    .text(decimal(t.autonomy.A, 4)), .text(decimal(t.safety.S, 4)),
+                    .text(decimal(t.penalties.points, 3)),
                     .text(decimal(t.bonuses.points, 3)), .text(t.zeroedByContact ? "contact: 0" : ""),
                 ])
             }
@@ -112,7 +123,8 @@ struct ScoreCommand: ParsableCommand {
         if !flags.isEmpty {
             out += "\nflagged for review:\n"
             for flag in flags {
-                out += "  \(flag.kind.rawValue) robot \(flag.robot): \(decimal(Double(flag.to - flag.from) / 1e9, 3)) s\n"
+                out +=
+                    "  \(flag.kind.rawValue) robot \(flag.robot): \(decimal(Double(flag.to - flag.from) / 1e9, 3)) s\n"
             }
         }
         if events, let result = report.result {
@@ -193,7 +205,9 @@ struct StandingsCommand: ParsableCommand {
         }
         var results: [RunResult] = []
         for run in runs {
-            guard let result = try ScoreCommand.report(store: store, runID: run.id, recompute: false).result else { continue }
+            guard let result = try ScoreCommand.report(store: store, runID: run.id, recompute: false).result else {
+                continue
+            }
             results.append(result)
         }
         let rulebook = try RunContext(store: store, runID: last.id).rulebook
@@ -207,16 +221,25 @@ struct StandingsCommand: ParsableCommand {
             rows: standings.entries.map { e in
                 [
                     .integer(Int64(e.rank)), .text(e.team), .number(e.score),
-                    .text(e.runs.map { "\($0.runID):\(decimal($0.score, 3))\(review.contains($0.runID) ? "*" : "")" }.joined(separator: " ")),
-                    .text(e.counted.map(String.init).joined(separator: " ")), .number(e.S), .integer(Int64(e.interventions)),
+                    .text(
+                        e.runs.map { "\($0.runID):\(decimal($0.score, 3))\(review.contains($0.runID) ? "*" : "")" }
+                            .joined(separator: " ")
+                    ),
+                    .text(e.counted.map(String.init).joined(separator: " ")), .number(e.S),
+                    .integer(Int64(e.interventions)),
                     .number(e.R_o), e.lastScoringEventOffset.map { .number(Double($0) / 1e9) } ?? .null,
                     e.whPerSquareMetre.map { .number($0) } ?? .null,
-                    .text(e.disqualified ? "disqualified (\(e.disqualifiedRobots.map(String.init).joined(separator: ",")))" : ""),
+                    .text(
+                        e.disqualified
+                            ? "disqualified (\(e.disqualifiedRobots.map(String.init).joined(separator: ",")))" : ""
+                    ),
                 ]
             }
         )
         if format == .table {
-            print("division \(division), rulebook \(rulebook.id), best \(rulebook.heats.bestOf) runs; tie-breaks: \(rulebook.tieBreaks.map(\.rawValue).joined(separator: ", "))")
+            print(
+                "division \(division), rulebook \(rulebook.id), best \(rulebook.heats.bestOf) runs; tie-breaks: \(rulebook.tieBreaks.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         print(table.render(format), terminator: "")
         if format == .table && !review.isEmpty { print("* run flagged for review") }

@@ -62,11 +62,15 @@ struct TeamCommand: ParsableCommand {
         }
 
         func validate() throws {
-            if heat == nil && name == nil { throw ValidationError("give a team NAME with --robot ID..., or --heat FILE") }
+            if heat == nil && name == nil {
+                throw ValidationError("give a team NAME with --robot ID..., or --heat FILE")
+            }
             if heat != nil && (name != nil || !robots.isEmpty) {
                 throw ValidationError("--heat FILE registers its own teams: leave out NAME and --robot")
             }
-            if heat == nil && robots.isEmpty { throw ValidationError("team \(name!) needs at least one --robot ID[:kind]") }
+            if heat == nil && robots.isEmpty {
+                throw ValidationError("team \(name!) needs at least one --robot ID[:kind]")
+            }
         }
 
         static func parse(_ spec: String, team: String) throws -> RegisteredRobot {
@@ -85,7 +89,9 @@ struct TeamCommand: ParsableCommand {
             var width: Double?
             if parts.count == 3 {
                 guard let w = Double(parts[2]), w > 0, w.isFinite else {
-                    throw ValidationError("--robot \(spec): brush width \(parts[2]) must be a positive number of metres")
+                    throw ValidationError(
+                        "--robot \(spec): brush width \(parts[2]) must be a positive number of metres"
+                    )
                 }
                 width = w
             }
@@ -103,7 +109,9 @@ struct TeamCommand: ParsableCommand {
                 do {
                     file = try JSONDecoder().decode(HeatFile.self, from: data)
                 } catch {
-                    throw ValidationError("heat file \(heat) is not {\"teams\": [{\"name\", \"robots\": [{\"id\", \"kind\"}]}]}: \(error)")
+                    throw ValidationError(
+                        "heat file \(heat) is not {\"teams\": [{\"name\", \"robots\": [{\"id\", \"kind\"}]}]}: \(error)"
+                    )
                 }
                 for team in file.teams {
                     var robots: [RegisteredRobot] = []

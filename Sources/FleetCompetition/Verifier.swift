@@ -66,13 +66,18 @@ public enum Verifier {
             let indexes = Dictionary(
                 uniqueKeysWithValues: try store.chains(runID: runID).map { ($0.senderID, $0.frameIndex) }
             )
-            report.breaks = try HashChain.verify(
-                store: store,
-                context: context,
-                window: window,
-                signed: document.chains,
-                indexes: indexes
-            )
+            do {
+                report.breaks = try HashChain.verify(
+                    store: store,
+                    context: context,
+                    window: window,
+                    signed: document.chains,
+                    indexes: indexes
+                )
+            } catch let error as StorageError where error.code == .corruptRow {
+                report.checks.append(("hash chains", false, "a stored row no longer reads: \(error.message)"))
+                return report
+            }
             let frames = document.chains.reduce(0) { $0 + $1.frames }
             report.checks.append(
                 (

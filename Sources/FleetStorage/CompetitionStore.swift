@@ -493,7 +493,7 @@ public struct CompetitionStore: Sendable {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT robot_id, frames FROM frame_chunk
+                    SELECT robot_id, frames, chunk_id, boot_epoch, first_seq, last_seq FROM frame_chunk
                     WHERE start_ns BETWEEN ? AND ? AND end_ns >= ?
                     ORDER BY robot_id, boot_epoch, start_ns
                     """,
@@ -503,15 +503,27 @@ public struct CompetitionStore: Sendable {
                 let sender = UInt32(truncatingIfNeeded: row[0] as Int64)
                 guard includes(sender) else { continue }
                 let blob: Data = row[1]
-                try blob.withUnsafeBytes { buffer in
-                    try FrameChunk.forEachFrame(in: buffer) { frame in
-                        let header = FrameHeader.unverified(frame)
-                        if let header {
-                            let ts = header.timestampNanoseconds
-                            guard ts >= from, ts <= to else { return }
+                do {
+                    try blob.withUnsafeBytes { buffer in
+                        try FrameChunk.forEachFrame(in: buffer) { frame in
+                            let header = FrameHeader.unverified(frame)
+                            if let header {
+                                let ts = header.timestampNanoseconds
+                                guard ts >= from, ts <= to else { return }
+                            }
+                            try body(sender, header, frame)
                         }
-                        try body(sender, header, frame)
                     }
+                } catch let error as StorageError where error.code == .corruptRow {
+                    let chunk: Int64 = row[2]
+                    let boot: Int64 = row[3]
+                    let first: Int64 = row[4]
+                    let last: Int64 = row[5]
+                    throw StorageError(
+                        .corruptRow,
+                        "robot \(sender) boot \(boot) sequences \(first)-\(last) (frame_chunk \(chunk)): \(error.message)",
+                        cause: error
+                    )
                 }
             }
         }

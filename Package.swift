@@ -144,6 +144,7 @@ let package = Package(
             dependencies: [
                 "FleetCompetition", "FleetScoring", "FleetStorage", "FleetIngest", "FleetProtocol", "FleetSimulation",
                 "FleetRunner", .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

@@ -22,7 +22,8 @@ public struct LiveRun: Sendable {
         public var slack: UInt64 = 2_000_000_000
         /// Wall time after which a silent sender no longer holds the watermark back.
         public var idleTimeout: UInt64 = 1_000_000_000
-        /// Wall time between provisional rows (the board wants at least one a second).
+        /// Wall time between provisional rows while RUNNING (the board wants at least one a
+        /// second); ten times as long in PREPARE.
         public var snapshotInterval: UInt64 = 500_000_000
         /// After `fleet run stop`: finish once the run's senders were silent this long...
         public var stopGrace: UInt64 = 1_000_000_000

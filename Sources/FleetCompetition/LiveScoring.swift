@@ -25,7 +25,8 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         /// Run id → stop time (wall mode window end), when the run is FINISHED or later.
         var stopped: [UInt32: UInt64] = [:]
         var actions: [UInt32: [RefereeAction]] = [:]
-        var failures: [UInt32: String] = [:]
+        /// Runs in RUNNING (the others in PREPARE get a board row only now and then).
+        var running: Set<UInt32> = []
     }
 
     private let store: CompetitionStore
@@ -58,9 +59,9 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     }
 
     public func closingBatch(_ batch: inout WriteBatch, ledgers: [StreamKey: LossLedger], now: UInt64) {
-        let (newRuns, stopped, actions) = shared.withLock { state in
+        let (newRuns, stopped, actions, running) = shared.withLock { state in
             defer { state.newRuns.removeAll() }
-            return (state.newRuns, state.stopped, state.actions)
+            return (state.newRuns, state.stopped, state.actions, state.running)
         }
         for run in newRuns where runs[run.context.run.id] == nil {
             runs[run.context.run.id] = run
@@ -81,7 +82,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
                 now &- run.lastHeard >= tuning.stopGrace || now &- seen >= tuning.stopDeadline
             {
                 finish(id, into: &batch, ledgers: ledgers, now: now)
-            } else if now &- run.lastSnapshot >= tuning.snapshotInterval {
+            } else if now &- run.lastSnapshot >= tuning.snapshotInterval * (running.contains(id) ? 1 : 10) {
                 runs[id]!.lastSnapshot = now
                 snapshot(run, into: &batch, ledgers: ledgers, now: now)
             }
@@ -161,7 +162,9 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
             var built: [LiveRun] = []
             var stopped: [UInt32: UInt64] = [:]
             var actions: [UInt32: [RefereeAction]] = [:]
+            var running: Set<UInt32> = []
             for run in active {
+                if run.state == .running { running.insert(run.id) }
                 if !known.contains(run.id) {
                     // Only runs not yet stopped get a live scorer; a run created while the
                     // service was down is scored by `fleet score --recompute` / finalize.
@@ -182,6 +185,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
                 state.newRuns += built
                 state.stopped = stopped
                 state.actions = actions
+                state.running = running
             }
         } catch {
             logger.warning("live scoring cannot read the runs", metadata: ["error": "\(error)"])

@@ -6,6 +6,7 @@ import FleetSimulation
 import FleetStorage
 import Foundation
 import Logging
+import Testing
 
 @testable import FleetIngest
 
@@ -115,3 +116,7 @@ struct FakePipeline {
         try database.commit(batch, openChunks: &openChunks, at: now)
     }
 }
+
+/// The competition suites run one after another (each simulates and scores whole runs, CPU
+/// bound), so they do not starve the timing-sensitive suites running beside them.
+@Suite(.serialized) enum CompetitionSuites {}

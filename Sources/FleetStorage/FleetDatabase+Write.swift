@@ -166,7 +166,7 @@ extension FleetDatabase {
         let append = try db.cachedStatement(
             sql: """
                 UPDATE frame_chunk SET
-                    frames = frames || ?,
+                    frames = CAST(frames || ? AS BLOB),
                     frame_count = frame_count + ?,
                     first_seq = min(first_seq, ?),
                     last_seq = max(last_seq, ?),
@@ -175,6 +175,8 @@ extension FleetDatabase {
                 WHERE chunk_id = ?
                 """
         )
+        // `||` yields TEXT; the CAST keeps the column a BLOB, so whole-row reads and the
+        // sqlite3 shell's substr() see bytes, not characters cut at the first NUL.
         for chunk in chunks {
             let key = OpenChunks.ChunkKey(robotID: chunk.robotID, bootEpoch: chunk.bootEpoch)
             // Append only small pieces to a small chunk: appending rewrites the row's blob, so

@@ -133,6 +133,10 @@ struct CompetitionProcessTests {
                 let c = try #require(robot.telemetryCoverage).c
                 #expect(abs(scored.coverage.c - c) <= 0.02, "robot \(robot.robotID): c \(scored.coverage.c) vs \(c)")
             }
+            #expect(
+                result.robots.contains { $0.coverage.counts.coveredCells > 0 },
+                "run \(id): nobody covered anything, a vacuous coverage check"
+            )
             if fault.contains("disconnect") {
                 #expect(result.flags.contains { $0.kind == .telemetryGap }, "a 2 s outage is a gap over 2 s")
                 #expect(live.run.review)

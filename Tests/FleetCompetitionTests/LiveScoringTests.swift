@@ -96,6 +96,10 @@ extension CompetitionSuites {
                     "robot \(robot.robotID): c \(scoredRobot.coverage.c) vs \(c)"
                 )
             }
+            #expect(
+                result.robots.contains { $0.coverage.counts.coveredCells > 0 },
+                "a vacuous coverage check otherwise"
+            )
             #expect(result.flags.contains { $0.kind == .telemetryGap }, "the 2 s disconnect is a gap over 2 s")
             #expect(try store.run(scored.runID).review, "and the run goes to review")
         }

@@ -80,11 +80,22 @@ let package = Package(
             dependencies: ["FleetProtocol", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["README.md"]
         ),
+        // Runs, teams, live scoring, recompute, signing and verification: scoring over storage.
+        .target(
+            name: "FleetCompetition",
+            dependencies: [
+                "FleetScoring", "FleetStorage", "FleetIngest", "FleetSimulation", "FleetProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
         // The command-line tool: parses arguments and wires the modules together.
         .executableTarget(
             name: "fleet",
             dependencies: [
                 "FleetIngest", "FleetStorage", "FleetProtocol", "ZeroMQ", "FleetRunner", "FleetSimulation",
+                "FleetCompetition", "FleetScoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,12 +131,21 @@ let package = Package(
         .testTarget(
             name: "FleetCLITests",
             dependencies: [
-                "fleet", "FleetStorage", "FleetProtocol", "FleetRunner", .product(name: "GRDB", package: "GRDB.swift"),
+                "fleet", "FleetStorage", "FleetProtocol", "FleetRunner", "FleetCompetition", "FleetScoring",
+                "FleetSimulation", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
             name: "FleetScoringTests",
             dependencies: ["FleetScoring", "FleetProtocol", "FleetSimulation"]
+        ),
+        .testTarget(
+            name: "FleetCompetitionTests",
+            dependencies: [
+                "FleetCompetition", "FleetScoring", "FleetStorage", "FleetIngest", "FleetProtocol", "FleetSimulation",
+                "FleetRunner", .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "FleetSimulationTests",

@@ -21,6 +21,8 @@ public final class IngestService: Service, Sendable {
         public var maximumBatchFrames = 8192
         /// How often `run()` logs the status line; nil for never.
         public var statusInterval: Duration? = .seconds(5)
+        /// Follows the accepted frames on the pipeline thread (the live scorer).
+        public var observer: FrameObserverFactory?
 
         public init(databasePath: String, listen: String? = nil, reliable: String? = nil) {
             self.databasePath = databasePath
@@ -122,6 +124,7 @@ public final class IngestService: Service, Sendable {
         )
         let live = self.live
         let aggregator = Aggregator(restoring: ledgers, verifiesFrames: false)
+        let observer = configuration.observer.map { $0(self.database) }
         let pipelineThread = try DedicatedThread.start(name: "fleet-pipeline") {
             Pipeline(
                 configuration: pipelineConfiguration,
@@ -129,7 +132,8 @@ public final class IngestService: Service, Sendable {
                 receiver: shared,
                 queue: queue,
                 live: live,
-                aggregator: aggregator
+                aggregator: aggregator,
+                observer: observer
             ).run()
         }
         let database = self.database
@@ -153,6 +157,7 @@ public final class IngestService: Service, Sendable {
             while !Task.isCancelled && !Task.isShuttingDownGracefully && !shared.finished.load(ordering: .acquiring) {
                 let interval = configuration.statusInterval ?? .seconds(3600)
                 try? await Task.sleep(for: min(interval, .milliseconds(250)))
+                observer?.backgroundTick(now: Receiver.wallClockNanos())
                 if let statusInterval = configuration.statusInterval { logStatusIfDue(every: statusInterval) }
             }
         } onGracefulShutdown: {

@@ -16,6 +16,8 @@ final class Pipeline {
         var idleWriterInterval: Duration = .milliseconds(20)
         var maximumBatchFrames = 8192
         var drainChunk = 2048
+        /// With an observer, a batch closes at least this often, frames or not.
+        var observerInterval: Duration = .milliseconds(250)
     }
 
     private let configuration: Configuration
@@ -24,6 +26,8 @@ final class Pipeline {
     private let queue: BoundedQueue<PipelineBatch>
     private let live: LiveState
     private var aggregator: Aggregator
+    private let observer: (any FrameObserver)?
+    private var lastObserverTick: ContinuousClock.Instant
     private let clock = ContinuousClock()
     private var lastPublished: ContinuousClock.Instant
     private var reportedReceived = 0
@@ -34,7 +38,8 @@ final class Pipeline {
         receiver: ReceiverShared,
         queue: BoundedQueue<PipelineBatch>,
         live: LiveState,
-        aggregator: Aggregator
+        aggregator: Aggregator,
+        observer: (any FrameObserver)? = nil
     ) {
         self.configuration = configuration
         self.ring = ring
@@ -42,7 +47,12 @@ final class Pipeline {
         self.queue = queue
         self.live = live
         self.aggregator = aggregator
+        self.observer = observer
+        if let observer {
+            self.aggregator.onFrame = { frame, _ in observer.observe(frame) }
+        }
         self.lastPublished = clock.now
+        self.lastObserverTick = clock.now
     }
 
     /// Runs until the receiver has finished and the ring is empty; then hands over the
@@ -64,6 +74,8 @@ final class Pipeline {
             {
                 flush()
                 batchOpened = nil
+            } else if observer != nil && clock.now - lastObserverTick >= configuration.observerInterval {
+                flush()
             }
             if drained > 0 {
                 idleSpins = 0
@@ -86,7 +98,11 @@ final class Pipeline {
         let received = receiver.received.load(ordering: .relaxed)
         aggregator.receivedSinceLastBatch += received - reportedReceived
         reportedReceived = received
-        let batch = aggregator.takeBatch()
+        var batch = aggregator.takeBatch()
+        if let observer {
+            lastObserverTick = clock.now
+            observer.closingBatch(&batch.batch, ledgers: aggregator.ledgers, now: Receiver.wallClockNanos())
+        }
         publishLiveState()
         if !batch.batch.isEmpty { queue.put(batch) }
     }

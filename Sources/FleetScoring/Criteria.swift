@@ -204,15 +204,24 @@ public struct Penalties: Sendable, Equatable, Codable {
     public var noProgress: Int
     public var overflowObjects: Int
     public var sprayEvents: Int
+    /// Points referees added by hand (`fleet run penalty add`).
+    public var referee: Double
     public var points: Double
 
-    public init(noProgress: Int, overflowObjects: Int, sprayEvents: Int, rules: Rulebook.PenaltyRules) {
+    public init(
+        noProgress: Int,
+        overflowObjects: Int,
+        sprayEvents: Int,
+        referee: Double = 0,
+        rules: Rulebook.PenaltyRules
+    ) {
         self.noProgress = noProgress
         self.overflowObjects = overflowObjects
         self.sprayEvents = sprayEvents
+        self.referee = referee
         points =
             rules.noProgressPoints * Double(noProgress) + rules.overflowPerObject * Double(overflowObjects)
-            + rules.sprayPerEvent * Double(sprayEvents)
+            + rules.sprayPerEvent * Double(sprayEvents) + referee
     }
 }
 

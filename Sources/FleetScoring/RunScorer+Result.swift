@@ -149,6 +149,7 @@ extension RunScorer {
             noProgress: noProgress,
             overflowObjects: overflow,
             sprayEvents: spray,
+            referee: team.refereePenalty,
             rules: rulebook.penalties
         )
         let scale = rulebook.runScore.scale
@@ -166,7 +167,7 @@ extension RunScorer {
                 rules: rulebook.humanoid
             )
             earned = h.earned(A: autonomy.A, scale: scale, rules: rulebook.humanoid)
-            deducted = h.fallPoints
+            deducted = h.fallPoints + team.refereePenalty
             humanoid = h
         } else {
             let w = rulebook.runScore.weights

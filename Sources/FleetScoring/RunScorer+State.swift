@@ -92,6 +92,8 @@ extension RunScorer {
         /// Event time of the fall that ended the run (division H).
         var endedAt: UInt64?
         var refereeAward = 0.0
+        /// Penalty points referees added by hand.
+        var refereePenalty = 0.0
         var dumpAndDock = false
         var rampClimbed = false
         var lastScore: Double = 0

@@ -53,6 +53,8 @@ public enum ScoreCriterion: String, Sendable, Codable, CaseIterable {
     case dumpAndDock
     case ramp
     case refereeAward
+    /// Penalty points a referee added (negative delta: taken back).
+    case refereePenalty
     /// Division H.
     case itemPlaced
     case binDelivered

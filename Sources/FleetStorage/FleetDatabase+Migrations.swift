@@ -83,6 +83,9 @@ extension FleetDatabase {
                     """
             )
         }
+        migrator.registerMigration("v2-competition") { db in
+            try db.execute(sql: CompetitionSchema.v2)
+        }
         return migrator
     }()
 }

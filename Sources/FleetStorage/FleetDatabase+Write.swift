@@ -98,6 +98,12 @@ extension FleetDatabase {
                 ])
             }
         }
+        if !batch.provisionalScores.isEmpty {
+            try CompetitionStore.insertProvisional(batch.provisionalScores, into: db)
+        }
+        for result in batch.runResults {
+            try CompetitionStore.insert(result, into: db, at: nowNanos)
+        }
         if !batch.counterDeltas.isEmpty {
             let statement = try db.cachedStatement(
                 sql: """

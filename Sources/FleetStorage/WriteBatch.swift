@@ -14,12 +14,16 @@ public struct WriteBatch: Sendable {
     public var counterDeltas: [(name: String, delta: Int64)] = []
     /// Frames in this batch (accepted and stored), for metrics.
     public var frameCount: Int = 0
+    /// The live scorer's board rows, committed with the frames they score.
+    public var provisionalScores: [ProvisionalScoreRecord] = []
+    /// Results the live scorer finished (a run that stopped).
+    public var runResults: [RunResultWrite] = []
 
     public init() {}
 
     public var isEmpty: Bool {
         chunks.isEmpty && rollups.isEmpty && events.isEmpty && ledger.isEmpty && robots.isEmpty
-            && counterDeltas.isEmpty
+            && counterDeltas.isEmpty && provisionalScores.isEmpty && runResults.isEmpty
     }
 }
 

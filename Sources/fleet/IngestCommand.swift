@@ -1,4 +1,5 @@
 public import ArgumentParser
+import FleetCompetition
 import FleetIngest
 import Logging
 import ServiceLifecycle
@@ -16,6 +17,10 @@ struct IngestCommand: AsyncParsableCommand {
             Examples:
               fleet ingest --db fleet.db --listen tcp://0.0.0.0:5556
               fleet ingest --listen tcp://127.0.0.1:5556 --reliable tcp://127.0.0.1:5557
+
+            Runs in PREPARE or RUNNING (fleet run create/start) are scored live: frames are
+            fed in event-time order behind a watermark, provisional scores are stored about
+            twice a second, and the live result when the run stops (fleet score ID).
             """
     )
 
@@ -34,6 +39,12 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Seconds between status lines on stderr (0: none).")
     var statusEvery = 5.0
 
+    @Flag(inversion: .prefixedNo, help: "Score runs in PREPARE or RUNNING live (provisional rows, the live result).")
+    var liveScoring = true
+
+    @Option(help: "Live scoring: event-time seconds a sender's frames may trail its newest one.")
+    var watermarkSlack = 2.0
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -51,6 +62,14 @@ struct IngestCommand: AsyncParsableCommand {
         var configuration = IngestService.Configuration(databasePath: db, listen: listen, reliable: reliable)
         configuration.ringCapacity = ringCapacity
         configuration.statusInterval = statusEvery > 0 ? .milliseconds(Int(statusEvery * 1000)) : nil
+        if liveScoring {
+            var tuning = LiveRun.Tuning()
+            tuning.slack = UInt64(max(0, watermarkSlack) * 1e9)
+            let settings = tuning
+            configuration.observer = { database in
+                LiveScoring(database: database, tuning: settings, logger: logger)
+            }
+        }
         let service = try IngestService(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -1,0 +1,26 @@
+/// A failure of a competition command or check, with a stable code and a message that says
+/// what is wrong and what to do.
+public struct CompetitionError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case badArgument = "bad_argument"
+        case notFound = "not_found"
+        case wrongState = "wrong_state"
+        case badRulebook = "bad_rulebook"
+        case scoring = "scoring"
+        case key = "key"
+        /// `fleet verify` found a broken chain, a bad signature or a changed document.
+        case integrity = "integrity"
+    }
+
+    public let code: Code
+    public let message: String
+    public let cause: (any Error & Sendable)?
+
+    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    public var description: String { message }
+}

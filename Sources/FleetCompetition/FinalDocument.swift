@@ -1,0 +1,46 @@
+public import FleetScoring
+public import FleetStorage
+
+/// What a FINAL result signs: the run, the window the inputs were read from, the result,
+/// the referee actions applied, and each sender's hash chain head. Stored as canonical JSON
+/// bytes; the Ed25519 signature covers exactly those bytes.
+public struct FinalDocument: Sendable, Codable, Equatable {
+    public struct Run: Sendable, Codable, Equatable {
+        public var id: UInt32
+        public var name: String
+        public var division: String
+        public var seed: UInt64
+        public var window: RunWindowSource
+        public var rulebookHash: String
+    }
+
+    /// Event time range the inputs were read from (ends included).
+    public struct Window: Sendable, Codable, Equatable {
+        public var from: UInt64
+        public var to: UInt64
+
+        public init(from: UInt64, to: UInt64) {
+            self.from = from
+            self.to = to
+        }
+    }
+
+    public struct Chain: Sendable, Codable, Equatable {
+        public var sender: UInt32
+        public var frames: Int
+        /// Hex SHA-256 chain head.
+        public var head: String
+        /// Hex SHA-256 of the stored frame index.
+        public var indexDigest: String
+    }
+
+    public var format = "fleet-final-v1"
+    public var run: Run
+    public var window: Window?
+    public var result: RunResult
+    public var actions: [RefereeAction]
+    public var chains: [Chain]
+    /// Whether the live scorer's result (before FINAL) equalled the recompute; nil without one.
+    public var liveAgrees: Bool?
+    public var signedAt: UInt64
+}

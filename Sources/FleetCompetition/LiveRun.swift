@@ -1,0 +1,148 @@
+import FleetIngest
+public import FleetProtocol
+public import FleetScoring
+import FleetStorage
+
+/// The live scorer of one run, on the pipeline thread.
+///
+/// Frames of the run's senders arrive in arrival order; they are held until a watermark
+/// passes them and then fed in canonical order (event time, run_state first, sender, boot
+/// epoch, sequence) through the same `RunWindowTracker` as the recompute, so the live result
+/// equals the recompute when every frame arrived before the watermark passed its time.
+///
+/// Watermark: each sender's frames arrive almost in order, so the run's watermark is the
+/// lowest "newest event time" among the senders heard from within `idleTimeout` (wall
+/// clock), less `slack` (event time) for the reordering within a sender and between their
+/// sockets. A sender that goes quiet (the referee between events, a robot that lost its
+/// link) stops holding the others back. A frame older than what was already fed is late:
+/// it is counted, not scored live, and the run goes to review (the recompute has it).
+public struct LiveRun: Sendable {
+    public struct Tuning: Sendable {
+        /// Event time a sender's frames may trail its newest one.
+        public var slack: UInt64 = 2_000_000_000
+        /// Wall time after which a silent sender no longer holds the watermark back.
+        public var idleTimeout: UInt64 = 1_000_000_000
+        /// Wall time between provisional rows while RUNNING (the board wants at least one a
+        /// second); ten times as long in PREPARE.
+        public var snapshotInterval: UInt64 = 500_000_000
+        /// After `fleet run stop`: finish once the run's senders were silent this long...
+        public var stopGrace: UInt64 = 1_000_000_000
+        /// ...or this long after the stop was seen, whichever comes first.
+        public var stopDeadline: UInt64 = 10_000_000_000
+
+        public init() {}
+    }
+
+    struct SenderClock: Sendable {
+        var newest: UInt64
+        /// Wall time of the `advance` after which the sender was last heard from.
+        var lastHeard: UInt64
+        /// Heard from since the last `advance`.
+        var heard: Bool
+    }
+
+    public let context: RunContext
+    let tuning: Tuning
+    var tracker: RunWindowTracker
+    var scorer: RunScorer
+    var pending: [Frame] = []
+    var senders: [UInt32: SenderClock] = [:]
+    /// Event time of the newest frame fed to the scorer.
+    public private(set) var fedThrough: UInt64?
+    public private(set) var watermark: UInt64?
+    public private(set) var lateFrames = 0
+    public private(set) var fedFrames = 0
+    var actions: [RefereeAction] = []
+    var lastSnapshot: UInt64 = 0
+    var lastHeard: UInt64 = 0
+    /// Wall time `fleet run stop` was seen.
+    var stopSeen: UInt64?
+    /// Wall clock of the frame being observed (set per batch; frames carry event time only).
+    var now: UInt64 = 0
+
+    public init(context: RunContext, tuning: Tuning = Tuning()) throws {
+        self.context = context
+        self.tuning = tuning
+        tracker = RunWindowTracker(run: context.run)
+        scorer = try context.makeScorer()
+    }
+
+    /// A frame of one of the run's senders, in arrival order.
+    public mutating func observe(_ frame: Frame) {
+        let h = frame.header
+        let t = h.timestampNanoseconds
+        if var clock = senders[h.robotID] {
+            clock.newest = max(clock.newest, t)
+            clock.heard = true
+            senders[h.robotID] = clock
+        } else {
+            senders[h.robotID] = SenderClock(newest: t, lastHeard: now, heard: true)
+        }
+        if let fed = fedThrough, t < fed || (t == fed && h.messageType == MessageType.runState.rawValue) {
+            lateFrames += 1
+            return
+        }
+        if let w = watermark, t <= w {
+            feed(frame)
+        } else {
+            pending.append(frame)
+        }
+    }
+
+    mutating func feed(_ frame: Frame) {
+        fedThrough = max(fedThrough ?? 0, frame.header.timestampNanoseconds)
+        if tracker.admit(frame) {
+            scorer.consume(frame)
+            fedFrames += 1
+        }
+    }
+
+    /// Moves the watermark and feeds every held frame it passed, in canonical order.
+    /// `everything`: the run is over, feed what is held.
+    public mutating func advance(now: UInt64, everything: Bool = false) {
+        self.now = now
+        var low: UInt64?
+        var high: UInt64 = 0
+        for (id, clock) in senders where clock.heard {
+            senders[id]!.lastHeard = now
+            senders[id]!.heard = false
+            lastHeard = now
+        }
+        for clock in senders.values {
+            high = max(high, clock.newest)
+            if now &- clock.lastHeard <= tuning.idleTimeout { low = min(low ?? .max, clock.newest) }
+        }
+        let candidate: UInt64
+        if everything || low == nil {
+            candidate = high
+        } else {
+            candidate = low! >= tuning.slack ? low! - tuning.slack : 0
+        }
+        guard !senders.isEmpty else { return }
+        watermark = max(watermark ?? 0, candidate)
+        guard !pending.isEmpty else { return }
+        let w = watermark!
+        var ready: [Frame] = []
+        var kept: [Frame] = []
+        for frame in pending {
+            if frame.header.timestampNanoseconds <= w { ready.append(frame) } else { kept.append(frame) }
+        }
+        pending = kept
+        ready.sort { canonicalPrecedes($0.header, $1.header) }
+        for frame in ready { feed(frame) }
+    }
+
+    /// The provisional result: the frames fed so far and the standing penalties.
+    public func provisional() throws -> RunResult {
+        var copy = scorer
+        try copy.apply(actions, isFinal: false)
+        return copy.finish()
+    }
+
+    /// The live result once the run is over (feeds everything held first).
+    public mutating func finish(now: UInt64) throws -> RunResult {
+        advance(now: now, everything: true)
+        try scorer.apply(actions, isFinal: false)
+        return scorer.finish()
+    }
+}

@@ -1,0 +1,194 @@
+public import FleetIngest
+public import FleetProtocol
+import FleetScoring
+public import FleetStorage
+import Foundation
+public import Logging
+import Synchronization
+
+/// The ingest service's live scorer (a `FrameObserver`): one `LiveRun` per run in PREPARE
+/// or RUNNING, fed from the pipeline thread, with provisional rows and the live result
+/// committed in the ingest writer's own batches (never a second writer connection).
+///
+/// The database is read only in `backgroundTick` (off the pipeline thread): new runs get
+/// their scorer built there (arena, rulebook) and handed over through a mutex-guarded inbox,
+/// as do run state changes and referee actions. The pipeline thread drains the inbox when it
+/// closes a batch.
+public final class LiveScoring: FrameObserver, @unchecked Sendable {
+    // @unchecked Sendable: `runs`, `robotRuns` and `ledgerCache` are touched only on the
+    // pipeline thread (observe, closingBatch); everything shared with `backgroundTick` is
+    // in the `shared` mutex.
+    struct Shared: Sendable {
+        /// Runs handed to (or finished by) the pipeline side; never built twice.
+        var known: Set<UInt32> = []
+        var newRuns: [LiveRun] = []
+        /// Run id → stop time (wall mode window end), when the run is FINISHED or later.
+        var stopped: [UInt32: UInt64] = [:]
+        var actions: [UInt32: [RefereeAction]] = [:]
+        /// Runs in RUNNING (the others in PREPARE get a board row only now and then).
+        var running: Set<UInt32> = []
+    }
+
+    private let store: CompetitionStore
+    private let tuning: LiveRun.Tuning
+    private let logger: Logger
+    private let shared = Mutex(Shared())
+    private var runs: [UInt32: LiveRun] = [:]
+    /// Robot id → ids of the live runs it is entered in.
+    private var robotRuns: [UInt32: [UInt32]] = [:]
+    private var actionCounts: [UInt32: Int] = [:]
+
+    public init(database: FleetDatabase, tuning: LiveRun.Tuning = LiveRun.Tuning(), logger: Logger) {
+        store = CompetitionStore(database: database)
+        self.tuning = tuning
+        self.logger = logger
+    }
+
+    // MARK: Pipeline thread
+
+    public func observe(_ frame: borrowing Frame) {
+        guard !runs.isEmpty else { return }
+        let sender = frame.header.robotID
+        if RunContext.infrastructure.contains(sender) {
+            let copy = copy frame
+            for id in runs.keys { runs[id]!.observe(copy) }
+        } else if let ids = robotRuns[sender] {
+            let copy = copy frame
+            for id in ids { runs[id]!.observe(copy) }
+        }
+    }
+
+    public func closingBatch(_ batch: inout WriteBatch, ledgers: [StreamKey: LossLedger], now: UInt64) {
+        let (newRuns, stopped, actions, running) = shared.withLock { state in
+            defer { state.newRuns.removeAll() }
+            return (state.newRuns, state.stopped, state.actions, state.running)
+        }
+        for run in newRuns where runs[run.context.run.id] == nil {
+            runs[run.context.run.id] = run
+            for robot in run.context.robotIDs { robotRuns[robot, default: []].append(run.context.run.id) }
+        }
+        for id in Array(runs.keys).sorted() {
+            if let list = actions[id], list.count != actionCounts[id] {
+                runs[id]!.actions = list
+                actionCounts[id] = list.count
+            }
+            if let stop = stopped[id], runs[id]!.stopSeen == nil {
+                runs[id]!.stopSeen = now
+                runs[id]!.tracker.close(at: stop)
+            }
+            runs[id]!.advance(now: now)
+            let run = runs[id]!
+            if let seen = run.stopSeen,
+                now &- run.lastHeard >= tuning.stopGrace || now &- seen >= tuning.stopDeadline
+            {
+                finish(id, into: &batch, ledgers: ledgers, now: now)
+            } else if now &- run.lastSnapshot >= tuning.snapshotInterval * (running.contains(id) ? 1 : 10) {
+                runs[id]!.lastSnapshot = now
+                snapshot(run, into: &batch, ledgers: ledgers, now: now)
+            }
+        }
+    }
+
+    private func completeness(_ run: LiveRun, _ ledgers: [StreamKey: LossLedger]) -> [RobotCompleteness] {
+        let records = ledgers.values.lazy.filter { run.context.robotIDs.contains($0.record.robotID) }.map(\.record)
+        return RobotCompleteness.from(Array(records), robots: Array(run.context.robotIDs))
+    }
+
+    private func snapshot(_ run: LiveRun, into batch: inout WriteBatch, ledgers: [StreamKey: LossLedger], now: UInt64) {
+        do {
+            let result = try run.provisional()
+            let summary = BoardSummary(
+                result: result,
+                watermark: run.watermark,
+                completeness: completeness(run, ledgers),
+                lateFrames: run.lateFrames
+            )
+            batch.provisionalScores.append(
+                ProvisionalScoreRecord(
+                    runID: run.context.run.id,
+                    atNanos: now,
+                    watermarkNanos: run.watermark,
+                    summary: try CanonicalJSON.string(summary)
+                )
+            )
+        } catch {
+            logger.warning("live score failed", metadata: ["run.id": "\(run.context.run.id)", "error": "\(error)"])
+        }
+    }
+
+    private func finish(_ id: UInt32, into batch: inout WriteBatch, ledgers: [StreamKey: LossLedger], now: UInt64) {
+        guard var run = runs.removeValue(forKey: id) else { return }
+        for robot in run.context.robotIDs { robotRuns[robot]?.removeAll { $0 == id } }
+        do {
+            let result = try run.finish(now: now)
+            let summary = BoardSummary(
+                result: result,
+                watermark: run.watermark,
+                completeness: completeness(run, ledgers),
+                lateFrames: run.lateFrames
+            )
+            batch.provisionalScores.append(
+                ProvisionalScoreRecord(
+                    runID: id,
+                    atNanos: now,
+                    watermarkNanos: run.watermark,
+                    summary: try CanonicalJSON.string(summary)
+                )
+            )
+            batch.runResults.append(
+                RunResultWrite(
+                    runID: id,
+                    source: .live,
+                    json: try CanonicalJSON.string(result),
+                    events: result.eventRows,
+                    review: result.needsReview || run.lateFrames > 0
+                )
+            )
+            logger.debug(
+                "live result",
+                metadata: ["run.id": "\(id)", "frames": "\(run.fedFrames)", "late": "\(run.lateFrames)"]
+            )
+        } catch {
+            logger.warning("live result failed", metadata: ["run.id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Background
+
+    public func backgroundTick(now: UInt64) {
+        do {
+            let active = try store.runs(states: [.prepare, .running, .finished])
+            let known = shared.withLock { $0.known }
+            var built: [LiveRun] = []
+            var stopped: [UInt32: UInt64] = [:]
+            var actions: [UInt32: [RefereeAction]] = [:]
+            var running: Set<UInt32> = []
+            for run in active {
+                if run.state == .running { running.insert(run.id) }
+                if !known.contains(run.id) {
+                    // Only runs not yet stopped get a live scorer; a run created while the
+                    // service was down is scored by `fleet score --recompute` / finalize.
+                    guard run.state == .prepare || run.state == .running else { continue }
+                    built.append(try LiveRun(context: RunContext(store: store, runID: run.id), tuning: tuning))
+                    logger.debug("live scoring", metadata: ["run.id": "\(run.id)"])
+                }
+                if run.state == .finished {
+                    stopped[run.id] = run.stoppedNanos ?? now
+                }
+                actions[run.id] = try store.actions(runID: run.id)
+            }
+            // A known run no longer active was finalized (or removed): it is over too.
+            let activeIDs = Set(active.map(\.id))
+            for id in known where !activeIDs.contains(id) { stopped[id] = now }
+            shared.withLock { state in
+                for run in built { state.known.insert(run.context.run.id) }
+                state.newRuns += built
+                state.stopped = stopped
+                state.actions = actions
+                state.running = running
+            }
+        } catch {
+            logger.warning("live scoring cannot read the runs", metadata: ["error": "\(error)"])
+        }
+    }
+}

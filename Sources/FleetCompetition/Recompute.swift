@@ -1,0 +1,62 @@
+public import FleetProtocol
+public import FleetScoring
+public import FleetStorage
+
+/// Rebuilds a run's result from the database alone: the stored rulebook, entries and
+/// referee actions, and every stored frame of the run's senders inside its window, fed in
+/// canonical order through the same `RunWindowTracker` the live scorer uses.
+public enum Recompute {
+    /// The RUNNING window to read, from the stored run_state events (referee mode) or the
+    /// run's start/stop times (wall mode); nil when the run has not started.
+    public static func readWindow(store: CompetitionStore, run: RunRecord) throws -> (from: UInt64, to: UInt64)? {
+        switch run.window {
+        case .wall:
+            guard let start = run.startedNanos else { return nil }
+            return (start, run.stoppedNanos ?? .max)
+        case .referee:
+            var start: UInt64?
+            var end: UInt64?
+            for event in try store.runStateEvents(runID: run.id)
+            where RunContext.infrastructure.contains(event.senderID) {
+                guard case .runState(let state)? = event.frame?.message else { continue }
+                switch state.state {
+                case .running: if start == nil { start = event.timestampNanos }
+                case .finished: if end == nil { end = event.timestampNanos }
+                default: break
+                }
+            }
+            guard let start else { return nil }
+            return (start, max(start, end ?? .max))
+        }
+    }
+
+    /// The run's input frames in canonical order (before the window tracker).
+    public static func inputFrames(store: CompetitionStore, context: RunContext) throws -> [Frame] {
+        guard let window = try readWindow(store: store, run: context.run) else { return [] }
+        var frames: [Frame] = []
+        try store.forEachFrame(from: window.from, to: window.to, senders: context.isInput) { _, header, bytes in
+            // Frames that no longer decode (a newer minor version's types, a damaged row)
+            // cannot score; `fleet verify` names damaged ones.
+            guard header != nil, let frame = try? FrameDecoder.decode(bytes) else { return }
+            frames.append(frame)
+        }
+        frames.sort { canonicalPrecedes($0.header, $1.header) }
+        return frames
+    }
+
+    /// The run's result from the database; `isFinal` applies the FINAL mark and awards.
+    public static func result(store: CompetitionStore, runID: UInt32, isFinal: Bool? = nil) throws -> RunResult {
+        let context = try RunContext(store: store, runID: runID)
+        return try result(store: store, context: context, isFinal: isFinal ?? (context.run.state == .final))
+    }
+
+    public static func result(store: CompetitionStore, context: RunContext, isFinal: Bool) throws -> RunResult {
+        var scorer = try context.makeScorer()
+        var tracker = RunWindowTracker(run: context.run)
+        for frame in try inputFrames(store: store, context: context) where tracker.admit(frame) {
+            scorer.consume(frame)
+        }
+        try scorer.apply(store.actions(runID: context.run.id), isFinal: isFinal)
+        return scorer.finish()
+    }
+}

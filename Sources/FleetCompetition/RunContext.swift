@@ -1,0 +1,90 @@
+import FleetProtocol
+public import FleetScoring
+public import FleetStorage
+import Foundation
+
+/// Everything needed to score one run, loaded from the database: the run, the rulebook it
+/// was created with (its stored bytes), its entries and its arena (from division and seed).
+public struct RunContext: Sendable {
+    public let run: RunRecord
+    public let rulebook: Rulebook
+    public let entries: [RegisteredRobot]
+    public let arena: RunScorer.Arena
+    /// Registered robots of the run.
+    public let robotIDs: Set<UInt32>
+
+    public init(store: CompetitionStore, runID: UInt32) throws {
+        let run = try store.run(runID)
+        let bytes = try store.rulebookBytes(hash: run.rulebookHash)
+        let rulebook: Rulebook
+        do {
+            rulebook = try Rulebook.load(bytes: bytes)
+        } catch {
+            throw CompetitionError(.badRulebook, "the rulebook stored with run \(runID) no longer loads: \(error)")
+        }
+        try self.init(run: run, rulebook: rulebook, entries: store.entries(runID: runID))
+    }
+
+    public init(run: RunRecord, rulebook: Rulebook, entries: [RegisteredRobot]) throws {
+        self.run = run
+        self.rulebook = rulebook
+        self.entries = entries
+        robotIDs = Set(entries.map(\.robotID))
+        arena = try Self.arena(division: run.division, seed: run.seed)
+    }
+
+    /// The simulator's arena for a division and seed: target/edge cells and the Q totals.
+    public static func arena(division: String, seed: UInt64) throws -> RunScorer.Arena {
+        guard let arena = SimulatedArena(division: division, seed: seed) else {
+            throw CompetitionError(.badArgument, "division must be one of P, N, A, H; got \(division)")
+        }
+        return RunScorer.Arena(
+            mask: CoverageMask(
+                origin: Point(arena.originX, arena.originY),
+                cellSize: arena.cellSize,
+                columns: arena.columns,
+                rows: arena.rows,
+                flags: arena.flags
+            ),
+            totals: ArenaTotals(
+                dustMass: arena.dustMass,
+                gravelMass: arena.gravelMass,
+                ratingSum: arena.ratingSum,
+                stainArea: arena.stainArea,
+                items: arena.items
+            )
+        )
+    }
+
+    /// A fresh scorer for the run. In referee mode it learns the RUNNING window from the
+    /// run_state frames it is fed; in wall mode it starts at `fleet run start`.
+    public func makeScorer() throws -> RunScorer {
+        guard let division = FleetProtocol.Division.allCases.first(where: { $0.schemaName == run.division }) else {
+            throw CompetitionError(.badArgument, "run \(run.id) has an unknown division \(run.division)")
+        }
+        do {
+            return try RunScorer(
+                rulebook: rulebook,
+                run: RunScorer.Run(
+                    id: run.id,
+                    division: division,
+                    runningStart: run.window == .wall ? run.startedNanos : nil
+                ),
+                arena: arena,
+                robots: entries.map {
+                    RunScorer.Robot(id: $0.robotID, team: $0.team, kind: $0.kind, brushWidth: $0.brushWidth)
+                }
+            )
+        } catch {
+            throw CompetitionError(.scoring, "cannot score run \(run.id): \(error)", cause: error)
+        }
+    }
+
+    /// Senders whose frames are inputs of the run: its robots and the arena's infrastructure.
+    public func isInput(sender: UInt32) -> Bool {
+        robotIDs.contains(sender) || Self.infrastructure.contains(sender)
+    }
+
+    /// Sender ids of the arena's referee system and other infrastructure (the scorer's range).
+    public static let infrastructure: ClosedRange<UInt32> = 0xF000_0000...0xFFFF_FFFE
+}

@@ -1,0 +1,578 @@
+public import FleetProtocol
+import Foundation
+import GRDB
+
+/// The competition's records over a `FleetDatabase`: teams, runs and their lifecycle, referee
+/// actions, results and the signed final record.
+///
+/// Every write goes through `FleetDatabase.write` (the process's one writer connection); in
+/// the ingest process the live scorer's rows travel in the ingest writer's batches instead
+/// (`WriteBatch.provisionalScores`, `.runResults`). Transitions check the current state
+/// inside the writing transaction, so two commands cannot both move a run.
+public struct CompetitionStore: Sendable {
+    public let database: FleetDatabase
+
+    public init(database: FleetDatabase) {
+        self.database = database
+    }
+
+    // MARK: Teams
+
+    /// Registers a team (or adds robots to an existing one). A robot already on another
+    /// team is refused, naming both.
+    public func addTeam(_ name: String, robots: [RegisteredRobot], at nowNanos: UInt64) throws {
+        guard !name.isEmpty else { throw StorageError(.badQuery, "a team needs a name") }
+        try database.write { db in
+            try db.execute(
+                sql: "INSERT INTO team (name, created_ns) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                arguments: [name, Int64(bitPattern: nowNanos)]
+            )
+            let teamID = try Int64.fetchOne(db, sql: "SELECT team_id FROM team WHERE name = ?", arguments: [name])!
+            for robot in robots {
+                if let other = try String.fetchOne(
+                    db,
+                    sql: "SELECT t.name FROM team_robot r JOIN team t USING (team_id) WHERE r.robot_id = ?",
+                    arguments: [Int64(robot.robotID)]
+                ), other != name {
+                    throw StorageError(.badQuery, "robot \(robot.robotID) is already registered to team \(other)")
+                }
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO team_robot (robot_id, team_id, name, kind, brush_width)
+                        VALUES (?, ?, ?, ?, ?)
+                        """,
+                    arguments: [Int64(robot.robotID), teamID, robot.name, robot.kind, robot.brushWidth]
+                )
+            }
+        }
+    }
+
+    /// Every registered robot, by team name then robot id.
+    public func registeredRobots() throws -> [RegisteredRobot] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.robot_id, t.name, r.name, r.kind, r.brush_width
+                    FROM team_robot r JOIN team t USING (team_id) ORDER BY t.name, r.robot_id
+                    """
+            ).map {
+                RegisteredRobot(
+                    robotID: UInt32($0[0] as Int64),
+                    team: $0[1],
+                    name: $0[2],
+                    kind: $0[3],
+                    brushWidth: $0[4]
+                )
+            }
+        }
+    }
+
+    /// Team names, sorted.
+    public func teamNames() throws -> [String] {
+        try database.read { db in try String.fetchAll(db, sql: "SELECT name FROM team ORDER BY name") }
+    }
+
+    // MARK: Runs
+
+    /// Creates a run in PREPARE with the given robots as its entries and the rulebook's bytes
+    /// stored under its hash; returns the run id.
+    public func createRun(
+        name: String,
+        division: String,
+        seed: UInt64,
+        window: RunWindowSource,
+        rulebook: (hash: String, id: String, bytes: [UInt8]),
+        entries: [RegisteredRobot],
+        at nowNanos: UInt64
+    ) throws -> UInt32 {
+        try database.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO rulebook (hash, rulebook_id, bytes, added_ns) VALUES (?, ?, ?, ?)",
+                arguments: [rulebook.hash, rulebook.id, Data(rulebook.bytes), Int64(bitPattern: nowNanos)]
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO run (name, division, seed, state, window, rulebook_hash, created_ns)
+                    VALUES (?, ?, ?, 'PREPARE', ?, ?, ?)
+                    """,
+                arguments: [
+                    name, division, Int64(bitPattern: seed), window.rawValue, rulebook.hash,
+                    Int64(bitPattern: nowNanos),
+                ]
+            )
+            let id = db.lastInsertedRowID
+            for entry in entries {
+                try db.execute(
+                    sql: """
+                        INSERT INTO run_entry (run_id, robot_id, team, name, kind, brush_width)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [id, Int64(entry.robotID), entry.team, entry.name, entry.kind, entry.brushWidth]
+                )
+            }
+            return UInt32(id)
+        }
+    }
+
+    public func run(_ id: UInt32) throws -> RunRecord {
+        guard let run = try database.read({ db in try Self.fetchRuns(db, where: "run_id = ?", [Int64(id)]).first })
+        else {
+            throw StorageError(.notFound, "there is no run \(id) (fleet run list shows the runs)")
+        }
+        return run
+    }
+
+    /// Runs, optionally of one division or in some states, by id.
+    public func runs(division: String? = nil, states: Set<RunPhase>? = nil) throws -> [RunRecord] {
+        var clauses: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let division {
+            clauses.append("division = ?")
+            arguments.append(division)
+        }
+        if let states {
+            clauses.append("state IN (\(states.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")))")
+        }
+        return try database.read { db in
+            try Self.fetchRuns(db, where: clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments)
+        }
+    }
+
+    static func fetchRuns(
+        _ db: Database,
+        where clause: String,
+        _ arguments: [any DatabaseValueConvertible]
+    ) throws
+        -> [RunRecord]
+    {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT run_id, name, division, seed, state, window, rulebook_hash, created_ns, started_ns,
+                       stopped_ns, finalized_ns, review
+                FROM run WHERE \(clause) ORDER BY run_id
+                """,
+            arguments: StatementArguments(arguments)
+        ).map { row in
+            RunRecord(
+                id: UInt32(row[0] as Int64),
+                name: row[1],
+                division: row[2],
+                seed: UInt64(bitPattern: row[3]),
+                state: RunPhase(rawValue: row[4]) ?? .prepare,
+                window: RunWindowSource(rawValue: row[5]) ?? .referee,
+                rulebookHash: row[6],
+                createdNanos: UInt64(bitPattern: row[7]),
+                startedNanos: (row[8] as Int64?).map { UInt64(bitPattern: $0) },
+                stoppedNanos: (row[9] as Int64?).map { UInt64(bitPattern: $0) },
+                finalizedNanos: (row[10] as Int64?).map { UInt64(bitPattern: $0) },
+                review: (row[11] as Int64) != 0
+            )
+        }
+    }
+
+    /// The robots entered in a run, by id.
+    public func entries(runID: UInt32) throws -> [RegisteredRobot] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT robot_id, team, name, kind, brush_width FROM run_entry WHERE run_id = ? ORDER BY robot_id",
+                arguments: [Int64(runID)]
+            ).map {
+                RegisteredRobot(
+                    robotID: UInt32($0[0] as Int64),
+                    team: $0[1],
+                    name: $0[2],
+                    kind: $0[3],
+                    brushWidth: $0[4]
+                )
+            }
+        }
+    }
+
+    /// The rulebook bytes stored under `hash`.
+    public func rulebookBytes(hash: String) throws -> [UInt8] {
+        guard
+            let data = try database.read({ db in
+                try Data.fetchOne(db, sql: "SELECT bytes FROM rulebook WHERE hash = ?", arguments: [hash])
+            })
+        else { throw StorageError(.notFound, "rulebook \(hash) is not stored") }
+        return [UInt8](data)
+    }
+
+    /// Moves a run PREPARE → RUNNING (start) or RUNNING → FINISHED (stop); FINAL only through
+    /// `storeFinal`. Refuses any other move, naming the state the run is in.
+    @discardableResult
+    public func transition(_ id: UInt32, to target: RunPhase, at nowNanos: UInt64) throws -> RunRecord {
+        guard target == .running || target == .finished else {
+            throw StorageError(.badQuery, "a run becomes \(target.rawValue) only by finalizing it")
+        }
+        try database.write { db in
+            guard let run = try Self.fetchRuns(db, where: "run_id = ?", [Int64(id)]).first else {
+                throw StorageError(.notFound, "there is no run \(id)")
+            }
+            guard run.state.next == target else {
+                throw StorageError(
+                    .badQuery,
+                    "run \(id) is \(run.state.rawValue); only a \(target == .running ? "PREPARE" : "RUNNING") run can become \(target.rawValue)"
+                )
+            }
+            let column = target == .running ? "started_ns" : "stopped_ns"
+            try db.execute(
+                sql: "UPDATE run SET state = ?, \(column) = ? WHERE run_id = ?",
+                arguments: [target.rawValue, Int64(bitPattern: nowNanos), Int64(id)]
+            )
+        }
+        return try run(id)
+    }
+
+    public func setReview(_ id: UInt32) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE run SET review = 1 WHERE run_id = ?", arguments: [Int64(id)])
+        }
+    }
+
+    // MARK: Referee actions
+
+    /// Records a referee action and returns its id. Penalties are refused on a FINAL run,
+    /// awards on anything but a FINISHED run (an award counts once the run is FINAL, and a
+    /// FINAL result never changes); a removal must name a penalty of the same run that is
+    /// not already removed.
+    @discardableResult
+    public func addAction(_ action: RefereeAction) throws -> Int64 {
+        try database.write { db in
+            guard let run = try Self.fetchRuns(db, where: "run_id = ?", [Int64(action.runID)]).first else {
+                throw StorageError(.notFound, "there is no run \(action.runID)")
+            }
+            switch action.kind {
+            case .penaltyAdd, .penaltyRemove:
+                guard run.state != .final else {
+                    throw StorageError(.badQuery, "run \(run.id) is FINAL: its result is signed and never changes")
+                }
+            case .award:
+                guard run.state == .finished else {
+                    throw StorageError(
+                        .badQuery,
+                        "run \(run.id) is \(run.state.rawValue): award a bonus after `fleet run stop` and before `fleet run finalize` (it counts once FINAL)"
+                    )
+                }
+            }
+            if action.kind == .penaltyRemove {
+                guard let target = action.target,
+                    try Int64.fetchOne(
+                        db,
+                        sql:
+                            "SELECT count(*) FROM referee_action WHERE action_id = ? AND run_id = ? AND kind = 'penalty_add'",
+                        arguments: [target, Int64(action.runID)]
+                    ) == 1
+                else {
+                    throw StorageError(
+                        .notFound,
+                        "run \(action.runID) has no penalty \(action.target.map(String.init) ?? "(none given)")"
+                    )
+                }
+                let removed = try Int64.fetchOne(
+                    db,
+                    sql: "SELECT count(*) FROM referee_action WHERE target_action_id = ? AND kind = 'penalty_remove'",
+                    arguments: [target]
+                )!
+                guard removed == 0 else { throw StorageError(.badQuery, "penalty \(target) is already removed") }
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO referee_action (run_id, kind, team, robot_id, value, target_action_id, by, reason, at_ns)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    Int64(action.runID), action.kind.rawValue, action.team, action.robotID.map { Int64($0) },
+                    action.value, action.target, action.by, action.reason, Int64(bitPattern: action.atNanos),
+                ]
+            )
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// A run's referee actions in the order they were taken.
+    public func actions(runID: UInt32) throws -> [RefereeAction] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT action_id, run_id, kind, team, robot_id, value, target_action_id, by, reason, at_ns
+                    FROM referee_action WHERE run_id = ? ORDER BY action_id
+                    """,
+                arguments: [Int64(runID)]
+            ).map { row in
+                RefereeAction(
+                    id: row[0],
+                    runID: UInt32(row[1] as Int64),
+                    kind: RefereeAction.Kind(rawValue: row[2]) ?? .penaltyAdd,
+                    team: row[3],
+                    robotID: (row[4] as Int64?).map { UInt32($0) },
+                    value: row[5],
+                    target: row[6],
+                    by: row[7],
+                    reason: row[8],
+                    atNanos: UInt64(bitPattern: row[9])
+                )
+            }
+        }
+    }
+
+    // MARK: Results
+
+    /// The newest provisional row of a run.
+    public func latestProvisional(runID: UInt32) throws -> ProvisionalScoreRecord? {
+        try database.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT at_ns, watermark_ns, summary FROM provisional_score WHERE run_id = ?
+                    ORDER BY at_ns DESC LIMIT 1
+                    """,
+                arguments: [Int64(runID)]
+            ).map {
+                ProvisionalScoreRecord(
+                    runID: runID,
+                    atNanos: UInt64(bitPattern: $0[0]),
+                    watermarkNanos: ($0[1] as Int64?).map { UInt64(bitPattern: $0) },
+                    summary: $0[2]
+                )
+            }
+        }
+    }
+
+    public func provisionalCount(runID: UInt32) throws -> Int {
+        try database.read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM provisional_score WHERE run_id = ?",
+                arguments: [Int64(runID)]
+            )!
+        }
+    }
+
+    /// A stored result's JSON.
+    public func result(runID: UInt32, source: RunResultWrite.Source) throws -> String? {
+        try database.read { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT result FROM run_result WHERE run_id = ? AND source = ?",
+                arguments: [Int64(runID), source.rawValue]
+            )
+        }
+    }
+
+    public func scoreEventCount(runID: UInt32, source: RunResultWrite.Source) throws -> Int {
+        try database.read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM score_event WHERE run_id = ? AND source = ?",
+                arguments: [Int64(runID), source.rawValue]
+            )!
+        }
+    }
+
+    /// Marks a FINISHED run FINAL with its signed record, result and chains, in one
+    /// transaction; refuses a run that is not FINISHED.
+    public func storeFinal(
+        _ record: FinalRecord,
+        result: RunResultWrite,
+        chains: [ChainRecord],
+        at nowNanos: UInt64
+    ) throws {
+        try database.write { db in
+            guard let run = try Self.fetchRuns(db, where: "run_id = ?", [Int64(record.runID)]).first else {
+                throw StorageError(.notFound, "there is no run \(record.runID)")
+            }
+            guard run.state == .finished else {
+                throw StorageError(
+                    .badQuery,
+                    "run \(run.id) is \(run.state.rawValue); only a FINISHED run can be finalized (fleet run stop \(run.id) first)"
+                )
+            }
+            try Self.insert(result, into: db, at: nowNanos)
+            for chain in chains {
+                try db.execute(
+                    sql: "INSERT INTO chain_head (run_id, sender_id, frames, head, frame_index) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [
+                        Int64(record.runID), Int64(chain.senderID), chain.frames, Data(chain.head),
+                        Data(chain.frameIndex),
+                    ]
+                )
+            }
+            try db.execute(
+                sql:
+                    "INSERT INTO final_result (run_id, document, signature, public_key, signed_ns) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    Int64(record.runID), Data(record.document), Data(record.signature), Data(record.publicKey),
+                    Int64(bitPattern: record.signedNanos),
+                ]
+            )
+            try db.execute(
+                sql: "UPDATE run SET state = 'FINAL', finalized_ns = ? WHERE run_id = ?",
+                arguments: [Int64(bitPattern: nowNanos), Int64(record.runID)]
+            )
+        }
+    }
+
+    public func finalRecord(runID: UInt32) throws -> FinalRecord? {
+        try database.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT document, signature, public_key, signed_ns FROM final_result WHERE run_id = ?",
+                arguments: [Int64(runID)]
+            ).map {
+                FinalRecord(
+                    runID: runID,
+                    document: [UInt8]($0[0] as Data),
+                    signature: [UInt8]($0[1] as Data),
+                    publicKey: [UInt8]($0[2] as Data),
+                    signedNanos: UInt64(bitPattern: $0[3])
+                )
+            }
+        }
+    }
+
+    public func chains(runID: UInt32) throws -> [ChainRecord] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT sender_id, frames, head, frame_index FROM chain_head WHERE run_id = ? ORDER BY sender_id",
+                arguments: [Int64(runID)]
+            ).map {
+                ChainRecord(
+                    senderID: UInt32($0[0] as Int64),
+                    frames: $0[1],
+                    head: [UInt8]($0[2] as Data),
+                    frameIndex: [UInt8]($0[3] as Data)
+                )
+            }
+        }
+    }
+
+    // MARK: Inputs
+
+    /// The stored `run_state` referee events of a run, oldest first.
+    public func runStateEvents(runID: UInt32) throws -> [StoredEvent] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT event_id, robot_id, sender_id, run_id, ts_ns, message_type, frame FROM event
+                    WHERE run_id = ? AND message_type = ? ORDER BY ts_ns, event_id
+                    """,
+                arguments: [Int64(runID), Int64(MessageType.runState.rawValue)]
+            ).map { row in
+                StoredEvent(
+                    eventID: row[0],
+                    robotID: UInt32(row[1] as Int64),
+                    senderID: UInt32(row[2] as Int64),
+                    runID: (row[3] as Int64?).map { UInt32($0) },
+                    timestampNanos: UInt64(bitPattern: row[4]),
+                    messageType: UInt8(row[5] as Int64),
+                    bytes: [UInt8](row[6] as Data)
+                )
+            }
+        }
+    }
+
+    /// Calls `body` with every stored frame whose sender passes `includes` and whose event
+    /// time (as its header says) lies in [from, to], byte for byte, in no particular order.
+    /// Frames whose header cannot be read at all are passed with a nil header, so integrity
+    /// checks see them.
+    public func forEachFrame(
+        from: UInt64,
+        to: UInt64,
+        senders includes: (UInt32) -> Bool,
+        _ body: (UInt32, FrameHeader?, UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        let earliestStart = from >= OpenChunks.maximumSpanNanos ? from - OpenChunks.maximumSpanNanos : 0
+        try database.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT robot_id, frames, chunk_id, boot_epoch, first_seq, last_seq FROM frame_chunk
+                    WHERE start_ns BETWEEN ? AND ? AND end_ns >= ?
+                    ORDER BY robot_id, boot_epoch, start_ns
+                    """,
+                arguments: [Int64(bitPattern: earliestStart), Int64(bitPattern: to), Int64(bitPattern: from)]
+            )
+            while let row = try rows.next() {
+                let sender = UInt32(truncatingIfNeeded: row[0] as Int64)
+                guard includes(sender) else { continue }
+                let blob: Data = row[1]
+                do {
+                    try blob.withUnsafeBytes { buffer in
+                        try FrameChunk.forEachFrame(in: buffer) { frame in
+                            let header = FrameHeader.unverified(frame)
+                            if let header {
+                                let ts = header.timestampNanoseconds
+                                guard ts >= from, ts <= to else { return }
+                            }
+                            try body(sender, header, frame)
+                        }
+                    }
+                } catch let error as StorageError where error.code == .corruptRow {
+                    let chunk: Int64 = row[2]
+                    let boot: Int64 = row[3]
+                    let first: Int64 = row[4]
+                    let last: Int64 = row[5]
+                    throw StorageError(
+                        .corruptRow,
+                        "robot \(sender) boot \(boot) sequences \(first)-\(last) (frame_chunk \(chunk)): \(error.message)",
+                        cause: error
+                    )
+                }
+            }
+        }
+    }
+}
+
+extension CompetitionStore {
+    /// Inserts a result and its score events, replacing an earlier one of the same source.
+    static func insert(_ result: RunResultWrite, into db: Database, at nowNanos: UInt64) throws {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO run_result (run_id, source, result, stored_ns) VALUES (?, ?, ?, ?)",
+            arguments: [Int64(result.runID), result.source.rawValue, result.json, Int64(bitPattern: nowNanos)]
+        )
+        try db.execute(
+            sql: "DELETE FROM score_event WHERE run_id = ? AND source = ?",
+            arguments: [Int64(result.runID), result.source.rawValue]
+        )
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO score_event (run_id, source, ordinal, time_ns, robot_id, team, criterion, delta, total,
+                                         score, sender_id, boot_epoch, seq, event_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        for (ordinal, e) in result.events.enumerated() {
+            try statement.execute(arguments: [
+                Int64(result.runID), result.source.rawValue, ordinal, Int64(bitPattern: e.time), Int64(e.robotID),
+                e.team, e.criterion, e.delta, e.total, e.score, Int64(e.sender), Int64(e.bootEpoch),
+                Int64(e.sequence), e.eventID,
+            ])
+        }
+        if result.review {
+            try db.execute(sql: "UPDATE run SET review = 1 WHERE run_id = ?", arguments: [Int64(result.runID)])
+        }
+    }
+
+    /// Stores a result outside the ingest writer (a command-line process).
+    public func storeResult(_ result: RunResultWrite, at nowNanos: UInt64) throws {
+        try database.write { db in try Self.insert(result, into: db, at: nowNanos) }
+    }
+
+    static func insertProvisional(_ records: [ProvisionalScoreRecord], into db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO provisional_score (run_id, at_ns, watermark_ns, summary) VALUES (?, ?, ?, ?)"
+        )
+        for r in records {
+            try statement.execute(arguments: [
+                Int64(r.runID), Int64(bitPattern: r.atNanos), r.watermarkNanos.map { Int64(bitPattern: $0) }, r.summary,
+            ])
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import FleetCompetition
+import FleetScoring
+import FleetStorage
+import Foundation
+
+/// The database (and service key) every competition command works on.
+struct CompetitionOptions: ParsableArguments {
+    @Option(help: "SQLite database file.")
+    var db = "fleet.db"
+
+    /// Opens the database (creating and migrating it if needed).
+    func store(mustExist: Bool = true) throws -> CompetitionStore {
+        if mustExist && !FileManager.default.fileExists(atPath: db) {
+            throw ValidationError("no database at \(db): run `fleet ingest` or `fleet team add` first, or pass --db")
+        }
+        return CompetitionStore(database: try FleetDatabase(path: db))
+    }
+}
+
+/// Finds and loads a rulebook file; a bad one is refused naming the field.
+enum RulebookFile {
+    static let defaultName = "Rulebooks/rulebook-v1.json"
+
+    /// The repository's rulebook: in the working folder, or next to the sources this binary
+    /// was built from.
+    static func defaultPath() -> String {
+        if let env = ProcessInfo.processInfo.environment["FLEET_RULEBOOK"] { return env }
+        if FileManager.default.fileExists(atPath: defaultName) { return defaultName }
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return repo.appendingPathComponent(defaultName).path
+    }
+
+    static func load(_ path: String?) throws -> (rulebook: Rulebook, bytes: [UInt8], path: String) {
+        let path = path ?? defaultPath()
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CompetitionError(.notFound, "cannot read rulebook \(path) (give --rulebook FILE)")
+        }
+        do {
+            return (try Rulebook.load(data), [UInt8](data), path)
+        } catch {
+            throw CompetitionError(.badRulebook, "rulebook \(path) refused: \(error)", cause: error)
+        }
+    }
+}
+
+/// Wall clock, ns.
+func nowNanos() -> UInt64 {
+    UInt64((Date().timeIntervalSince1970 * 1e9).rounded())
+}
+
+/// "1.25" with up to `digits` decimals, no trailing zeros.
+func decimal(_ value: Double, _ digits: Int = 3) -> String {
+    guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "inf" : "-inf") }
+    var text = String(format: "%.\(digits)f", value)
+    if text.contains(".") {
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+    }
+    return text == "-0" ? "0" : text
+}

@@ -1,7 +1,9 @@
 import ArgumentParser
+import FleetCompetition
 import FleetIngest
 import FleetProtocol
 import FleetRunner
+import FleetScoring
 import FleetSimulation
 import FleetStorage
 import Foundation
@@ -53,14 +55,16 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = makeLogger(label: "fleet.demo", level: .warning)
-        logger.logLevel = .warning
+        let logger = makeLogger(label: "fleet.demo", level: .warning)
         // Reliable mode: every frame is acknowledged once committed, so the results are whole.
         var ingestConfiguration = IngestService.Configuration(databasePath: db, reliable: "tcp://127.0.0.1:*")
         ingestConfiguration.statusInterval = nil
+        ingestConfiguration.observer = { database in LiveScoring(database: database, logger: logger) }
         let ingest = try IngestService(configuration: ingestConfiguration, logger: logger)
+        // The competition tables go through the ingester's own pool: one writer connection.
+        let store = CompetitionStore(database: ingest.database)
 
-        let roster = FleetRoster(
+        var roster = FleetRoster(
             division: .park,
             teams: teams,
             robotsPerTeam: 3,
@@ -71,11 +75,19 @@ struct DemoCommand: AsyncParsableCommand {
             seed: seed,
             runID: 1
         )
+        let runs = try Self.prepareCompetition(store: store, roster: roster, db: db)
+        roster.runID = runs.park
         var runnerConfiguration = FleetRunner.Configuration(simulation: try roster.configuration())
         runnerConfiguration.timeScale = timeScale
         runnerConfiguration.mode = .reliable
 
-        let progress = DemoProgress(ingest: ingest, duration: duration, timeScale: timeScale)
+        let progress = DemoProgress(
+            ingest: ingest,
+            store: store,
+            runID: runs.park,
+            duration: duration,
+            timeScale: timeScale
+        )
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: ingest)],
@@ -83,39 +95,130 @@ struct DemoCommand: AsyncParsableCommand {
                 logger: logger
             )
         )
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
+        let report: FleetRunner.Report = try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let endpoint = try await ingest.boundEndpoints()[0]
             runnerConfiguration.endpoint = endpoint
             let runner = try FleetRunner(configuration: runnerConfiguration)
-            print("fleet demo: \(teams) teams × 3 sanitation robots in division P, \(humanoids) humanoids in H")
+            print(
+                "fleet demo: \(teams) teams × 3 sanitation robots in division P (run \(runs.park)), \(humanoids) humanoids in H\(runs.humanoid.map { " (run \($0))" } ?? "")"
+            )
             print(
                 "ingesting on \(endpoint) into \(db); \(Int(duration)) s of simulated run at \(Int(timeScale))× speed\n"
             )
+            for run in runs.all { _ = try store.transition(run, to: .running, at: nowNanos()) }
+            // The live scorer picks up new RUNNING runs on its background tick (every ¼ s).
+            try await Task.sleep(for: .milliseconds(600))
             let watcher = Task { await progress.watch() }
             let report: FleetRunner.Report
             do {
+                // Reliable mode: the runner returns once every frame is acknowledged, i.e. committed.
                 report = try await runner.run()
             } catch {
                 watcher.cancel()
                 await group.triggerGracefulShutdown()
                 throw error
             }
-            // Reliable mode: the runner returns once every frame is acknowledged, i.e. committed.
+            for run in runs.all { _ = try store.transition(run, to: .finished, at: nowNanos()) }
+            // The live scorer stores each run's result once the run has stopped.
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(20)
+            while clock.now < deadline,
+                try runs.all.contains(where: { try store.result(runID: $0, source: .live) == nil })
+            {
+                try await Task.sleep(for: .milliseconds(100))
+            }
             watcher.cancel()
             await watcher.value
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
-            try DemoSummary(database: FleetDatabase(path: db, readOnly: true), report: report, ingest: ingest).print(
-                db: db
-            )
+            return report
         }
+
+        // Referee review done: finalize (recompute from the database, compare with live, sign).
+        let finalStore = CompetitionStore(database: try FleetDatabase(path: db))
+        let key = try ServiceKey(path: ServiceKey.defaultPath(forDatabase: db), create: true)
+        var disagreements: [UInt32] = []
+        for run in runs.all {
+            let outcome = try Finalizer.finalize(store: finalStore, runID: run, key: key, now: nowNanos())
+            if outcome.document.liveAgrees == false { disagreements.append(run) }
+        }
+        try DemoSummary(database: FleetDatabase(path: db, readOnly: true), report: report).print(db: db)
+        for division in runs.humanoid == nil ? ["P"] : ["P", "H"] {
+            print("")
+            try StandingsCommand.parse(["--division", division, "--db", db]).run()
+        }
+        print("")
+        for run in runs.all {
+            print("run \(run): FINAL, signed with \(key.path); check it with: fleet verify \(run) --db \(db)")
+        }
+        if !disagreements.isEmpty {
+            print("note: the live result of run(s) \(disagreements) differed from the recompute (flagged for review)")
+        }
+        print("database: \(db)  — try: fleet score \(runs.park) --db \(db); fleet query robots --db \(db)")
+    }
+
+    /// Registers the roster's teams (once per database) and creates the run of each division.
+    static func prepareCompetition(
+        store: CompetitionStore,
+        roster: FleetRoster,
+        db: String
+    ) throws
+        -> (park: UInt32, humanoid: UInt32?, all: [UInt32])
+    {
+        let simulation = try roster.configuration()
+        let registered = Set(try store.registeredRobots().map(\.robotID))
+        var teams: [String: [RegisteredRobot]] = [:]
+        var park: [RegisteredRobot] = []
+        var humanoid: [RegisteredRobot] = []
+        for run in simulation.runs {
+            for robot in run.robots {
+                let entry = RegisteredRobot(robotID: UInt32(robot.id), team: robot.team, kind: robot.kind.rawValue)
+                teams[robot.team, default: []].append(entry)
+                if robot.kind == .humanoid { humanoid.append(entry) } else { park.append(entry) }
+            }
+        }
+        for (team, robots) in teams.sorted(by: { $0.key < $1.key })
+        where robots.contains(where: { !registered.contains($0.robotID) }) {
+            try store.addTeam(team, robots: robots.filter { !registered.contains($0.robotID) }, at: nowNanos())
+        }
+        let (book, bytes, _) = try RulebookFile.load(nil)
+        let name = "demo seed \(roster.seed)"
+        let parkRun = try store.createRun(
+            name: name,
+            division: "P",
+            seed: roster.seed,
+            window: .referee,
+            rulebook: (book.hash, book.id, bytes),
+            entries: park,
+            at: nowNanos()
+        )
+        var humanoidRun: UInt32?
+        if !humanoid.isEmpty {
+            // The simulator gives the humanoids' run the next id.
+            let id = try store.createRun(
+                name: name,
+                division: "H",
+                seed: roster.seed,
+                window: .referee,
+                rulebook: (book.hash, book.id, bytes),
+                entries: humanoid,
+                at: nowNanos()
+            )
+            guard id == parkRun + 1 else {
+                throw ValidationError("run ids \(parkRun) and \(id) are not consecutive; use a fresh --db")
+            }
+            humanoidRun = id
+        }
+        return (parkRun, humanoidRun, [parkRun] + (humanoidRun.map { [$0] } ?? []))
     }
 }
 
 /// The live view while the demo runs: a progress bar and the leading robots.
 struct DemoProgress: Sendable {
     let ingest: IngestService
+    let store: CompetitionStore
+    let runID: UInt32
     let duration: Double
     let timeScale: Double
 
@@ -187,12 +290,10 @@ struct DemoProgress: Sendable {
 struct DemoSummary {
     let database: FleetDatabase
     let report: FleetRunner.Report
-    let ingest: IngestService
 
     func print(db: String) throws {
         let ledger = try database.lossLedger()
         let stats = try database.ingestStatistics()
-        var teams: [String: (area: Double, energy: Double, robots: Int)] = [:]
         var rows: [[DataTable.Cell]] = []
         for robot in try database.robots() where robot.robotID < 0xF000_0000 {
             guard let stored = try database.latestState(robotID: robot.robotID), let frame = stored.frame else {
@@ -205,9 +306,6 @@ struct DemoSummary {
             let team = report.truth.senders.first { $0.robotID == robot.robotID }?.team ?? "?"
             switch frame.message {
             case .sanitationState(let state):
-                teams[team, default: (0, 0, 0)].area += state.areaCleaned
-                teams[team, default: (0, 0, 0)].energy += state.energyUsed
-                teams[team, default: (0, 0, 0)].robots += 1
                 rows.append([
                     .integer(Int64(robot.robotID)), .text(team), .text("sanitation"),
                     .number((state.areaCleaned * 10).rounded() / 10),
@@ -237,19 +335,9 @@ struct DemoSummary {
                 rows: rows
             ).render(.table)
         )
-        let standings = teams.sorted { $0.value.area > $1.value.area }.enumerated().map {
-            index,
-            entry -> [DataTable.Cell] in
-            [
-                .integer(Int64(index + 1)), .text(entry.key), .number(entry.value.area.rounded()),
-                .number(entry.value.area > 0 ? (entry.value.energy / entry.value.area * 100 * 10).rounded() / 10 : 0),
-            ]
-        }
-        Swift.print("teams by area cleaned (division P)")
-        Swift.print(DataTable(columns: ["rank", "team", "area_m2", "wh_per_100m2"], rows: standings).render(.table))
+        let rejected = stats.filter { $0.key.hasPrefix("frames.rejected.") }.values.reduce(0, +)
         Swift.print(
-            "frames stored \(stats["frames.accepted"] ?? 0), duplicates \(stats["frames.duplicate"] ?? 0), rejected \(stats.filter { $0.key.hasPrefix("frames.rejected.") }.values.reduce(0, +)); simulated \(Int(report.simulatedSeconds)) s in \(String(format: "%.1f", report.wallSeconds)) s"
+            "frames stored \(stats["frames.accepted"] ?? 0), duplicates \(stats["frames.duplicate"] ?? 0), rejected \(rejected); simulated \(Int(report.simulatedSeconds)) s in \(String(format: "%.1f", report.wallSeconds)) s"
         )
-        Swift.print("database: \(db)  — try: fleet query robots --db \(db); fleet query loss --db \(db)")
     }
 }

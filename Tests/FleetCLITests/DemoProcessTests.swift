@@ -13,8 +13,29 @@ struct DemoProcessTests {
             timeout: .seconds(90)
         )
         #expect(demo.status == 0, "\(demo.errors)")
-        #expect(demo.output.contains("teams by area cleaned"))
+        #expect(demo.output.contains("division P, rulebook"), "standings printed")
+        #expect(demo.output.contains("run 1: FINAL, signed"))
+        #expect(!demo.output.contains("differed from the recompute"), "live = recompute")
         #expect(demo.output.contains("database: demo.db"))
+
+        // The database answers with the result the demo printed, and a recompute agrees.
+        let stored = try await FleetProcess.run(["score", "1", "--db", "demo.db", "--format", "json"], in: folder.url)
+        let recomputed = try await FleetProcess.run(
+            ["score", "1", "--recompute", "--db", "demo.db", "--format", "json"],
+            in: folder.url
+        )
+        func result(_ text: String) throws -> NSDictionary? {
+            let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            return object?["result"] as? NSDictionary
+        }
+        #expect(stored.status == 0 && recomputed.status == 0)
+        let storedResult = try result(stored.output)
+        #expect(storedResult != nil)
+        #expect(storedResult == (try result(recomputed.output)), "fleet score --recompute equals the demo's result")
+        let teams = (storedResult?["teams"] as? [[String: Any]])?.compactMap { $0["team"] as? String } ?? []
+        for team in teams { #expect(demo.output.contains(team), "\(team) in the printed standings") }
+        let verify = try await FleetProcess.run(["verify", "1", "--db", "demo.db"], in: folder.url)
+        #expect(verify.status == 0 && verify.output.contains("run 1 verifies"))
 
         let database = try FleetDatabase(path: folder.path("demo.db"), readOnly: true)
         let robots = try database.robots()

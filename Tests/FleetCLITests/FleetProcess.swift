@@ -42,6 +42,11 @@ final class FleetProcess: @unchecked Sendable {
         try process.run()
     }
 
+    /// A test that throws before it stops its processes must not leave them running.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     var standardOutput: String { lock.withLock { String(decoding: output, as: UTF8.self) } }
     var standardError: String { lock.withLock { String(decoding: errors, as: UTF8.self) } }
     var pid: Int32 { process.processIdentifier }

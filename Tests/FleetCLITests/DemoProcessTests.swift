@@ -34,6 +34,19 @@ struct DemoProcessTests {
         #expect(storedResult == (try result(recomputed.output)), "fleet score --recompute equals the demo's result")
         let teams = (storedResult?["teams"] as? [[String: Any]])?.compactMap { $0["team"] as? String } ?? []
         for team in teams { #expect(demo.output.contains(team), "\(team) in the printed standings") }
+        // The run's telemetry, exported.
+        let jsonl = try await FleetProcess.run(["export", "1", "--db", "demo.db"], in: folder.url)
+        let lines = jsonl.output.split(separator: "\n")
+        #expect(jsonl.status == 0 && lines.count > 1000)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+        #expect(first?["type"] as? String != nil && first?["body"] is [String: Any])
+        let csv = try await FleetProcess.run(
+            ["export", "1", "--db", "demo.db", "--format", "csv", "--type", "sanitation_state"],
+            in: folder.url
+        )
+        #expect(csv.output.hasPrefix("time_ns,robot,boot,seq,x,y,energy_used,"))
+        #expect(csv.output.split(separator: "\n").count > 100)
+
         let verify = try await FleetProcess.run(["verify", "1", "--db", "demo.db"], in: folder.url)
         #expect(verify.status == 0 && verify.output.contains("run 1 verifies"))
 

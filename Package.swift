@@ -137,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetScoringTests",
-            dependencies: ["FleetScoring", "FleetProtocol", "FleetSimulation"]
+            dependencies: ["FleetScoring", "FleetProtocol", "FleetSimulation", "FleetRunner"]
         ),
         .testTarget(
             name: "FleetCompetitionTests",

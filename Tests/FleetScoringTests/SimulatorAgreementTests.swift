@@ -1,4 +1,5 @@
 import FleetProtocol
+import FleetRunner
 import FleetScoring
 import FleetSimulation
 import Testing
@@ -58,181 +59,20 @@ struct SimulatorAgreementTests {
                 timestampNanoseconds: time
             )
         }
+        // Each output as the fleet runner puts it on the wire: the scorer sees what robots send.
         for output in sink.outputs {
+            let sender: UInt32
+            let time: UInt64
             switch output {
-            case .sanitation(let s):
-                let state = SanitationState(
-                    x: s.x,
-                    y: s.y,
-                    energyUsed: s.energyUsed,
-                    distance: s.distance,
-                    areaCleaned: s.areaCleaned,
-                    heading: s.heading,
-                    speed: s.speed,
-                    turnRate: s.turnRate,
-                    brushRpm: s.brushRPM,
-                    suction: s.suction,
-                    waterFlow: s.waterFlow,
-                    hopperFill: s.hopperFill,
-                    cleanWater: s.cleanWater,
-                    dirtyWater: s.dirtyWater,
-                    batterySOC: s.batterySOC,
-                    batteryVoltage: s.batteryVoltage,
-                    batteryCurrent: s.batteryCurrent,
-                    batteryTemperature: s.batteryTemperature,
-                    mode: FleetProtocol.Mode(rawValue: s.mode.rawValue)!,
-                    status: FleetProtocol.SanitationStatus(rawValue: s.status.rawValue)!,
-                    brushDown: s.brushDown,
-                    spraying: s.spraying
-                )
-                scorer.consume(
-                    Frame(header: header(.sanitationState, s.robotID, s.time), message: .sanitationState(state))
-                )
-            case .humanoid(let s):
-                let state = HumanoidState(
-                    x: s.x,
-                    y: s.y,
-                    energyUsed: s.energyUsed,
-                    baseHeight: s.baseHeight,
-                    heading: s.heading,
-                    speed: s.speed,
-                    orientationW: s.orientationW,
-                    orientationX: s.orientationX,
-                    orientationY: s.orientationY,
-                    orientationZ: s.orientationZ,
-                    gyroX: s.gyroX,
-                    gyroY: s.gyroY,
-                    gyroZ: s.gyroZ,
-                    accelX: s.accelX,
-                    accelY: s.accelY,
-                    accelZ: s.accelZ,
-                    batterySOC: s.batterySOC,
-                    batteryVoltage: s.batteryVoltage,
-                    batteryCurrent: s.batteryCurrent,
-                    batteryTemperature: s.batteryTemperature,
-                    jointPosition: FleetProtocol.JointArray(repeating: 0),
-                    jointVelocity: FleetProtocol.JointArray(repeating: 0),
-                    jointEffort: FleetProtocol.JointArray(repeating: 0),
-                    jointTemperature: FleetProtocol.JointArray(repeating: 0),
-                    taskPhase: FleetProtocol.TaskPhase(rawValue: s.taskPhase.rawValue)!,
-                    mode: FleetProtocol.Mode(rawValue: s.mode.rawValue)!,
-                    itemsPicked: s.itemsPicked,
-                    itemsPlaced: s.itemsPlaced,
-                    falls: s.falls,
-                    getUps: s.getUps
-                )
-                scorer.consume(Frame(header: header(.humanoidState, s.robotID, s.time), message: .humanoidState(state)))
-            case .refereeEvent(let e):
-                guard let message = Self.message(e) else { continue }
-                scorer.consume(Frame(header: header(message.type, Self.referee, e.time), message: message))
-            case .heartbeat, .robotEvent:
-                continue
+            case .sanitation(let s): (sender, time) = (s.robotID, s.time)
+            case .humanoid(let s): (sender, time) = (s.robotID, s.time)
+            case .refereeEvent(let e): (sender, time) = (Self.referee, e.time)
+            case .heartbeat, .robotEvent: continue
             }
+            let message = output.message
+            scorer.consume(Frame(header: header(message.type, sender, time), message: message))
         }
         return Scored(truth: truth, result: scorer.finish())
-    }
-
-    static func message(_ e: RefereeEvent) -> Message? {
-        let run = e.runID
-        let robot = e.robotID
-        switch e.kind {
-        case .runState(let state, let division, let seed, let duration):
-            return .runState(
-                FleetProtocol.RunState(
-                    runID: run,
-                    robotID: robot,
-                    state: RunStateValue(rawValue: state.rawValue)!,
-                    division: FleetProtocol.Division(rawValue: division.rawValue)!,
-                    arenaSeed: seed,
-                    duration: duration
-                )
-            )
-        case .litterCollected(let item, let mass, let x, let y, let litter, let rating):
-            return .litterCollected(
-                LitterCollected(
-                    runID: run,
-                    robotID: robot,
-                    itemID: item,
-                    mass: mass,
-                    x: x,
-                    y: y,
-                    litter: FleetProtocol.LitterClass(rawValue: litter.rawValue)!,
-                    rating: rating
-                )
-            )
-        case .litterSpilled(let item, let mass, let litter, let rating, let overflow):
-            return .litterSpilled(
-                LitterSpilled(
-                    runID: run,
-                    robotID: robot,
-                    itemID: item,
-                    mass: mass,
-                    litter: FleetProtocol.LitterClass(rawValue: litter.rawValue)!,
-                    rating: rating,
-                    overflow: overflow
-                )
-            )
-        case .contact(let x, let y, let speed, let agent, let contact):
-            return .contact(
-                Contact(
-                    runID: run,
-                    robotID: robot,
-                    x: x,
-                    y: y,
-                    speed: speed,
-                    agentID: agent,
-                    contact: FleetProtocol.ContactClass(rawValue: contact.rawValue)!
-                )
-            )
-        case .nearMissObserved(let x, let y, let clearance, let speed, let agent, let other):
-            return .nearMissObserved(
-                NearMissObserved(
-                    runID: run,
-                    robotID: robot,
-                    x: x,
-                    y: y,
-                    clearance: clearance,
-                    speed: speed,
-                    agentID: agent,
-                    other: FleetProtocol.AgentClass(rawValue: other.rawValue)!
-                )
-            )
-        case .geofenceExit(let x, let y, let out):
-            return .geofenceExit(GeofenceExit(runID: run, robotID: robot, x: x, y: y, distanceOut: out))
-        case .intervention(let kind, let duration):
-            return .intervention(
-                Intervention(
-                    runID: run,
-                    robotID: robot,
-                    kind: FleetProtocol.InterventionKind(rawValue: kind.rawValue)!,
-                    duration: duration
-                )
-            )
-        case .stainWashed(let stain, let area):
-            return .stainWashed(StainWashed(runID: run, robotID: robot, stainID: stain, area: area))
-        case .rampClimbed(let ramp):
-            return .rampClimbed(RampClimbed(runID: run, robotID: robot, rampID: ramp))
-        case .sprayViolation(let x, let y, let zone):
-            return .sprayViolation(
-                SprayViolation(
-                    runID: run,
-                    robotID: robot,
-                    x: x,
-                    y: y,
-                    zone: FleetProtocol.ZoneKind(rawValue: zone.rawValue)!
-                )
-            )
-        case .transferDump(let mass, let items):
-            return .transferDump(TransferDump(runID: run, robotID: robot, mass: mass, items: items))
-        case .docked:
-            return .docked(Docked(runID: run, robotID: robot))
-        case .itemPlaced(let item, let bin):
-            return .itemPlaced(ItemPlaced(runID: run, robotID: robot, itemID: item, binID: bin))
-        case .binDelivered(let bin):
-            return .binDelivered(BinDelivered(runID: run, robotID: robot, binID: bin))
-        case .fallObserved(let unaided):
-            return .fallObserved(FallObserved(runID: run, robotID: robot, unaidedGetUp: unaided))
-        }
     }
 
     static let sanitationRuns: [RunSetup] = [

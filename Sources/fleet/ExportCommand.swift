@@ -44,7 +44,8 @@ struct ExportCommand: ParsableCommand {
         }
 
         var frames: [(header: FrameHeader, bytes: [UInt8])] = []
-        try store.forEachFrame(from: from, to: to, senders: { members.contains($0) || $0 >= 0xF000_0000 }) {
+        let inRun: (UInt32) -> Bool = { members.contains($0) || $0 >= 0xF000_0000 }
+        try store.forEachFrame(from: from, to: to, senders: inRun) {
             _,
             header,
             bytes in

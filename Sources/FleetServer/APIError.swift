@@ -96,7 +96,10 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let apiError = APIError.from(error)
             if apiError.status == .internalServerError {
-                context.logger.error("request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
+                context.logger.error(
+                    "request failed",
+                    metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"]
+                )
             }
             return try apiError.response(from: request, context: context)
         }

@@ -14,7 +14,9 @@ extension APIServer {
     func liveResponse(_ request: Request) -> Response {
         let feed = self.feed
         let configuration = feed.configuration
-        let topics = QueryParameters(request: request).string("topics").map { Set($0.split(separator: ",").map(String.init)) }
+        let topics = QueryParameters(request: request).string("topics").map {
+            Set($0.split(separator: ",").map(String.init))
+        }
         guard let subscriber = feed.subscribe(kind: "sse", minimumInterval: configuration.minimumInterval) else {
             let error =
                 feed.isClosed
@@ -24,7 +26,10 @@ extension APIServer {
                     code: "too_many_clients",
                     "the live feed has its maximum of \(configuration.maximumClients) clients; try again later"
                 )
-            return JSONBody.response(ErrorBody(error: .init(code: error.code, message: error.message)), status: error.status)
+            return JSONBody.response(
+                ErrorBody(error: .init(code: error.code, message: error.message)),
+                status: error.status
+            )
         }
         let body = ResponseBody { writer in
             defer { feed.unsubscribe(subscriber) }
@@ -134,7 +139,8 @@ struct APIIndex: Encodable {
     var endpoints: [Endpoint]
 
     static let current = APIIndex(
-        description: "Fleet telemetry API. Times: ns since the epoch, '123.5s', or ISO 8601. Errors: {\"error\":{\"code\",\"message\"}}. The OpenAPI description is Protocols/openapi.yaml in the repository.",
+        description:
+            "Fleet telemetry API. Times: ns since the epoch, '123.5s', or ISO 8601. Errors: {\"error\":{\"code\",\"message\"}}. The OpenAPI description is Protocols/openapi.yaml in the repository.",
         endpoints: [
             .init(method: "GET", path: "/api/robots", summary: "robots and their latest state"),
             .init(method: "GET", path: "/api/robots/{robot}", summary: "one robot and its latest state"),
@@ -148,15 +154,28 @@ struct APIIndex: Encodable {
             .init(method: "GET", path: "/api/stats", summary: "ingest statistics"),
             .init(method: "GET", path: "/api/runs", summary: "runs"),
             .init(method: "GET", path: "/api/runs/{run}", summary: "one run"),
-            .init(method: "GET", path: "/api/runs/{run}/scoreboard", summary: "ranking, components, completeness, breakdown"),
+            .init(
+                method: "GET",
+                path: "/api/runs/{run}/scoreboard",
+                summary: "ranking, components, completeness, breakdown"
+            ),
             .init(method: "GET", path: "/api/runs/{run}/events", summary: "score events: after, limit"),
             .init(method: "GET", path: "/api/standings/{division}", summary: "division standings"),
-            .init(method: "GET", path: "/api/live", summary: "server-sent events: robots, scoreboard, arena, events, clock"),
+            .init(
+                method: "GET",
+                path: "/api/live",
+                summary: "server-sent events: robots, scoreboard, arena, events, clock"
+            ),
             .init(method: "POST", path: "/api/runs", summary: "create a run", admin: true),
             .init(method: "POST", path: "/api/runs/{run}/start", summary: "PREPARE → RUNNING", admin: true),
             .init(method: "POST", path: "/api/runs/{run}/stop", summary: "RUNNING → FINISHED", admin: true),
             .init(method: "POST", path: "/api/runs/{run}/finalize", summary: "FINISHED → FINAL", admin: true),
-            .init(method: "POST", path: "/api/runs/{run}/award", summary: "referee award {team, fraction}", admin: true),
+            .init(
+                method: "POST",
+                path: "/api/runs/{run}/award",
+                summary: "referee award {team, fraction}",
+                admin: true
+            ),
             .init(method: "GET", path: "/metrics", summary: "Prometheus metrics"),
             .init(method: "GET", path: "/", summary: "the live web scoreboard"),
         ]

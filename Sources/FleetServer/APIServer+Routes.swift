@@ -37,7 +37,7 @@ extension APIServer {
         router.add(middleware: RequestMetricsMiddleware(metrics: HTTPRequestMetrics(registry: registry)))
         router.add(middleware: JSONErrorMiddleware())
 
-        router.get("/") { _, _ in BoardAssets.response(.html) }
+        router.get("/") { [feed] _, _ in BoardAssets.response(.html, feed: feed) }
         router.get("/board.css") { _, _ in BoardAssets.response(.css) }
         router.get("/board.js") { _, _ in BoardAssets.response(.js) }
         router.get("/metrics") { [self] _, _ in metricsResponse() }
@@ -84,7 +84,12 @@ extension APIServer {
             )
             let events = try await scoreboard.scoreEvents(runID: run.id, after: after, limit: limit)
             return JSONBody.response(
-                ScoreEventsJSON(run: run.id, after: after, next: events.count == limit ? after + limit : nil, events: events)
+                ScoreEventsJSON(
+                    run: run.id,
+                    after: after,
+                    next: events.count == limit ? after + limit : nil,
+                    events: events
+                )
             )
         }
         router.get("/api/standings/:division") { [self] _, context in
@@ -93,26 +98,47 @@ extension APIServer {
 
         let admin = router.group("/api/runs").add(middleware: BearerTokenMiddleware(token: configuration.adminToken))
         admin.post("/") { [self] request, _ in
-            guard let new = try await decodeBody(NewRun.self, from: request, example: #"{"division":"P","name":"heat 1"}"#)
+            guard
+                let new = try await decodeBody(
+                    NewRun.self,
+                    from: request,
+                    example: #"{"division":"P","name":"heat 1"}"#
+                )
             else { throw APIError.badRequest("a body is required") }
             return JSONBody.response(try await scoreboard.perform(.create(new)), status: .created)
         }
         admin.post("/:run/start") { [self] request, context in
-            let body = try await decodeBody(TimeBody.self, from: request, example: #"{"time":1800000000000000000}"#, optional: true)
+            let body = try await decodeBody(
+                TimeBody.self,
+                from: request,
+                example: #"{"time":1800000000000000000}"#,
+                optional: true
+            )
             return JSONBody.response(try await scoreboard.perform(.start(runID: try runID(context), time: body?.time)))
         }
         admin.post("/:run/stop") { [self] request, context in
-            let body = try await decodeBody(TimeBody.self, from: request, example: #"{"time":1800000000000000000}"#, optional: true)
+            let body = try await decodeBody(
+                TimeBody.self,
+                from: request,
+                example: #"{"time":1800000000000000000}"#,
+                optional: true
+            )
             return JSONBody.response(try await scoreboard.perform(.stop(runID: try runID(context), time: body?.time)))
         }
         admin.post("/:run/finalize") { [self] _, context in
             JSONBody.response(try await scoreboard.perform(.finalize(runID: try runID(context))))
         }
         admin.post("/:run/award") { [self] request, context in
-            let body = try await decodeBody(AwardBody.self, from: request, example: #"{"team":"alpha","fraction":0.05}"#)
+            let body = try await decodeBody(
+                AwardBody.self,
+                from: request,
+                example: #"{"team":"alpha","fraction":0.05}"#
+            )
             guard let award = body else { throw APIError.badRequest("a body is required") }
             return JSONBody.response(
-                try await scoreboard.perform(.award(runID: try runID(context), team: award.team, fraction: award.fraction))
+                try await scoreboard.perform(
+                    .award(runID: try runID(context), team: award.team, fraction: award.fraction)
+                )
             )
         }
         return router

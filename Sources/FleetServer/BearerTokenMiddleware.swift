@@ -15,7 +15,9 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let token else {
-            throw APIError.unauthorized("this server has no admin token; start it with --admin-token to allow run control")
+            throw APIError.unauthorized(
+                "this server has no admin token; start it with --admin-token to allow run control"
+            )
         }
         guard let header = request.headers[.authorization] else {
             throw APIError.unauthorized("run control needs 'Authorization: Bearer TOKEN'")

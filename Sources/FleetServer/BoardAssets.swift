@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 
@@ -7,10 +8,13 @@ enum BoardAssets {
         case html, css, js
     }
 
-    static func response(_ file: File) -> Response {
+    /// Topics the page gets inline, in the order the script applies them.
+    static let initialTopics = ["clock", "robots", "scoreboard", "arena", "events"]
+
+    static func response(_ file: File, feed: LiveFeed? = nil) -> Response {
         let (text, type): (String, String) =
             switch file {
-            case .html: (BoardAssetText.html, "text/html; charset=utf-8")
+            case .html: (page(feed: feed), "text/html; charset=utf-8")
             case .css: (BoardAssetText.css, "text/css; charset=utf-8")
             case .js: (BoardAssetText.js, "text/javascript; charset=utf-8")
             }
@@ -19,5 +23,21 @@ enum BoardAssets {
             headers: [.contentType: type, .cacheControl: "no-cache"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: text))
         )
+    }
+
+    /// The page with each topic's current value inline (`window.BOARD_INITIAL`), so the
+    /// first paint shows the board before the live feed's first message arrives.
+    static func page(feed: LiveFeed?) -> String {
+        guard let feed else { return BoardAssetText.html }
+        var object = "{"
+        for topic in initialTopics {
+            guard let update = feed.latest(topic) else { continue }
+            if object.count > 1 { object += "," }
+            object += "\"\(topic)\":" + String(decoding: update.data, as: UTF8.self)
+        }
+        object += "}"
+        // JSON inside <script>: "</" would end the element early.
+        let script = "<script>window.BOARD_INITIAL = \(object.replacingOccurrences(of: "</", with: "<\\/"));</script>"
+        return BoardAssetText.html.replacingOccurrences(of: "<!--initial-->", with: script)
     }
 }

@@ -63,7 +63,8 @@ final class LivePubSocket: Service, Sendable {
             while !Task.isCancelled && !feed.isClosed && failure.withLock({ $0 == nil }) {
                 try? await Task.sleep(for: .milliseconds(100))
             }
-        } onGracefulShutdown: {}
+        } onGracefulShutdown: {
+        }
         stop()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let joiner = Thread {

@@ -47,7 +47,12 @@ struct PrometheusText {
 
     mutating func ingest(_ m: IngestMetrics.Snapshot) {
         let c = m.counters
-        single("fleet_frames_received_total", "counter", "Frames taken off the sockets, valid or not.", Double(m.received))
+        single(
+            "fleet_frames_received_total",
+            "counter",
+            "Frames taken off the sockets, valid or not.",
+            Double(m.received)
+        )
         single(
             "fleet_frames_decoded_total",
             "counter",

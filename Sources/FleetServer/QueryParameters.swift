@@ -25,7 +25,9 @@ struct QueryParameters {
     func int(_ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
         guard let text = string(name) else { return value }
         guard let n = Int(text), range.contains(n) else {
-            throw APIError.badRequest("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound); got '\(text)'")
+            throw APIError.badRequest(
+                "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound); got '\(text)'"
+            )
         }
         return n
     }
@@ -89,7 +91,8 @@ struct QueryParameters {
         plain.formatOptions = [.withInternetDateTime]
         guard let date = withFraction.date(from: text) ?? plain.date(from: text), date.timeIntervalSince1970 >= 0
         else { return nil }
-        return UInt64((date.timeIntervalSince1970 * 1e9).rounded())
+        // Microseconds are exact in a Double for centuries; nanoseconds are not.
+        return UInt64((date.timeIntervalSince1970 * 1e6).rounded()) * 1000
     }
 
     static func seconds(_ ns: UInt64) -> String {

@@ -145,7 +145,8 @@ public struct ArenaView: Sendable, Equatable, Codable {
     public var height: Double
     public var coverage: CoverageView?
 
-    public init(originX: Double = 0, originY: Double = 0, width: Double, height: Double, coverage: CoverageView? = nil) {
+    public init(originX: Double = 0, originY: Double = 0, width: Double, height: Double, coverage: CoverageView? = nil)
+    {
         self.originX = originX
         self.originY = originY
         self.width = width

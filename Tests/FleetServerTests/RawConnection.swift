@@ -51,17 +51,18 @@ final class RawConnection {
         try send(request + "\r\n")
     }
 
-    /// Reads what arrives within `timeout` (returns early once `until` holds for the text).
-    func read(for timeout: Duration, until done: (String) -> Bool = { _ in false }) -> String {
+    /// Reads what arrives within `timeout` (returns early once `until` holds for the text);
+    /// polls without blocking so the cooperative pool keeps serving the server.
+    func read(for timeout: Duration, until done: (String) -> Bool = { _ in false }) async -> String {
         var data: [UInt8] = []
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 65536)
         while ContinuousClock.now < deadline {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let left = deadline - ContinuousClock.now
-            let ms = Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
-            guard poll(&pfd, 1, min(ms, 100)) >= 0 else { break }
-            if pfd.revents & Int16(POLLIN) != 0 {
+            guard poll(&pfd, 1, 0) >= 0 else { break }
+            if pfd.revents & Int16(POLLIN) == 0 {
+                try? await Task.sleep(for: .milliseconds(10))
+            } else {
                 let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if n <= 0 { break }
                 data.append(contentsOf: buffer[0..<n])
@@ -69,6 +70,14 @@ final class RawConnection {
             }
         }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Runs blocking work (ZeroMQ sends, a browser) on a thread of its own, off the two-thread
+/// cooperative pool that the server under test needs.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
 
@@ -86,7 +95,8 @@ func parseEvents(_ text: String) -> [(event: String, data: String)] {
     for block in body.components(separatedBy: "\n\n") {
         var event = "message"
         var data = ""
-        for line in block.split(separator: "\n", omittingEmptySubsequences: true) {
+        // Split on any newline: "\r\n" is one Character in Swift.
+        for line in block.split(whereSeparator: \.isNewline) {
             let l = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if l.hasPrefix("event: ") { event = String(l.dropFirst(7)) }
             if l.hasPrefix("data: ") { data = String(l.dropFirst(6)) }

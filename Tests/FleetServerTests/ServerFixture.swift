@@ -75,7 +75,7 @@ final class ServerFixture: Sendable {
         corrupt[40] ^= 0xFF
         wire.append(corrupt)
         wire.append([0x46, 0x54, 0x01])
-        try publish(wire, to: endpoint)
+        try await offPool { [wire] in try publish(wire, to: endpoint) }
         let expected = stored.values.reduce(0) { $0 + $1.count }
         let deadline = ContinuousClock.now + .seconds(20)
         while ingest.metrics.snapshot.stored < expected && ContinuousClock.now < deadline {
@@ -87,7 +87,9 @@ final class ServerFixture: Sendable {
 
         let rulebook = try Rulebook.load(try Data(contentsOf: rulebookURL))
         let scoreboard = MemoryScoreboardSource(rulebook: rulebook)
-        let run = try await scoreboard.perform(.create(NewRun(division: "P", name: "heat 1", seed: 7, teams: ["alpha", "beta"])))
+        let run = try await scoreboard.perform(
+            .create(NewRun(division: "P", name: "heat 1", seed: 7, teams: ["alpha", "beta"]))
+        )
         _ = try await scoreboard.perform(.start(runID: run.id, time: start))
         var scorer = try RunScorer(
             rulebook: rulebook,
@@ -177,6 +179,27 @@ final class ServerFixture: Sendable {
         await close()
     }
 
+    /// Runs the server as the service it is (`APIServer.run()` in a `ServiceGroup`, on
+    /// 127.0.0.1 and a free port), runs `body` with the port, then shuts down gracefully.
+    func serve(_ body: @Sendable (Int) async throws -> Void) async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let group = ServiceGroup(services: [server], logger: logger)
+        let running = Task { try await group.run() }
+        let port = await server.boundPort()
+        do {
+            try await body(port)
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = try? await running.value
+            await close()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await running.value
+        await close()
+    }
+
     /// Stops the ingester and removes the folder.
     func close() async {
         await group.triggerGracefulShutdown()
@@ -185,8 +208,10 @@ final class ServerFixture: Sendable {
     }
 
     /// Sends more frames to the running ingester (robots moving while a test watches).
-    func send(_ frames: [Frame]) throws {
-        try Self.publish(frames.map { FrameEncoder.encode($0) }, to: endpoint)
+    func send(_ frames: [Frame]) async throws {
+        let wire = frames.map { FrameEncoder.encode($0) }
+        let endpoint = self.endpoint
+        try await offPool { try Self.publish(wire, to: endpoint) }
     }
 
     static func header(_ type: MessageType, robot: UInt32, seq: UInt32, at time: UInt64? = nil) -> FrameHeader {
@@ -201,7 +226,14 @@ final class ServerFixture: Sendable {
         )
     }
 
-    static func state(robot: UInt32, seq: UInt32, x: Double, y: Double = 2, battery: Float, at time: UInt64? = nil) -> Frame {
+    static func state(
+        robot: UInt32,
+        seq: UInt32,
+        x: Double,
+        y: Double = 2,
+        battery: Float,
+        at time: UInt64? = nil
+    ) -> Frame {
         Frame(
             header: header(.sanitationState, robot: robot, seq: seq, at: time),
             message: .sanitationState(

@@ -78,6 +78,7 @@ final class LivePubSocket: Service, Sendable {
             logger.error("live PUB socket failed", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
             throw error
         }
+        try? await gracefulShutdown()
     }
 
     func stop() {

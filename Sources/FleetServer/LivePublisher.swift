@@ -52,6 +52,9 @@ struct LivePublisher: Service {
         } onGracefulShutdown: {
             feed.close()
         }
+        // The feed may close before this service is asked to stop (APIServer closes it as soon
+        // as shutdown begins); a service that returns early fails its group, so wait.
+        try? await gracefulShutdown()
     }
 
     func publish(tick: Int) async {

@@ -3,6 +3,7 @@ import FleetProtocol
 import Foundation
 import HummingbirdTesting
 import Testing
+import ZeroMQ
 
 @testable import FleetServer
 
@@ -85,6 +86,31 @@ extension ServerSuites {
                 #expect(Set(xs).count >= 2, "robot 1 moved on the feed: \(xs)")
                 let board = events.last { $0.event == "scoreboard" }
                 #expect(board?.data.contains("\"ranking\"") == true)
+            }
+        }
+
+        @Test(.timeLimit(.minutes(2)))
+        func theSameUpdatesGoOutOnAZeroMQPubSocket() async throws {
+            let endpoint = "ipc://\(FileManager.default.temporaryDirectory.path)/fleet-live-\(UUID().uuidString)"
+            let fixture = try await ServerFixture.make { $0.publishEndpoint = endpoint }
+            try await fixture.serve { _ in
+                let parts = try await offPool { () throws -> [[UInt8]]? in
+                    let context = try Context()
+                    defer { context.terminate() }
+                    let socket = try Socket(
+                        context,
+                        type: .subscriber,
+                        options: [.subscribe("clock"), .receiveTimeout(.seconds(5)), .linger(.zero)]
+                    )
+                    defer { socket.close() }
+                    try socket.connect(endpoint)
+                    return try socket.receiveMultipart()
+                }
+                let message = try #require(parts, "a message within 5 s")
+                #expect(message.count == 2)
+                #expect(message.first == Array("clock".utf8))
+                let object = try JSONSerialization.jsonObject(with: Data(message[1])) as? [String: Any]
+                #expect((object?["run"] as? [String: Any])?["name"] as? String == "heat 1")
             }
         }
 

@@ -1,6 +1,9 @@
 public import ArgumentParser
 import FleetCompetition
 import FleetIngest
+import FleetScoring
+import FleetServer
+import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -17,6 +20,7 @@ struct IngestCommand: AsyncParsableCommand {
             Examples:
               fleet ingest --db fleet.db --listen tcp://0.0.0.0:5556
               fleet ingest --listen tcp://127.0.0.1:5556 --reliable tcp://127.0.0.1:5557
+              fleet ingest --listen tcp://127.0.0.1:5556 --http 127.0.0.1:8080 --admin-token-file token.txt
 
             Runs in PREPARE or RUNNING (fleet run create/start) are scored live: frames are
             fed in event-time order behind a watermark, provisional scores are stored about
@@ -45,6 +49,21 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Live scoring: event-time seconds a sender's frames may trail its newest one.")
     var watermarkSlack = 2.0
 
+    @Option(help: "Serve the HTTP API, live feed, board and /metrics on HOST:PORT (e.g. 127.0.0.1:8080).")
+    var http: String?
+
+    @Option(help: "Bearer token for run control and referee actions over HTTP.")
+    var adminToken: String?
+
+    @Option(help: "File holding the admin bearer token (first line).")
+    var adminTokenFile: String?
+
+    @Option(help: "ZeroMQ endpoint to publish the live feed on (PUB), e.g. tcp://127.0.0.1:5560.")
+    var livePub: String?
+
+    @Option(help: "Rulebook file for standings (with --http).")
+    var rulebook = "Rulebooks/rulebook-v1.json"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -54,6 +73,12 @@ struct IngestCommand: AsyncParsableCommand {
         }
         if ringCapacity < 2 || ringCapacity > 1 << 24 {
             throw ValidationError("--ring-capacity must be 2...\(1 << 24), got \(ringCapacity)")
+        }
+        if let http, APIServer.Configuration.address(http) == nil {
+            throw ValidationError("--http must be HOST:PORT, :PORT or PORT, got '\(http)'")
+        }
+        if adminToken != nil && adminTokenFile != nil {
+            throw ValidationError("give --admin-token or --admin-token-file, not both")
         }
     }
 
@@ -71,14 +96,44 @@ struct IngestCommand: AsyncParsableCommand {
             }
         }
         let service = try IngestService(configuration: configuration, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        if let http, let (host, port) = APIServer.Configuration.address(http) {
+            services.append(.init(service: try makeServer(host: host, port: port, ingest: service, logger: logger)))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: service)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await group.run()
+    }
+}
+
+extension IngestCommand {
+    func makeServer(host: String, port: Int, ingest: IngestService, logger: Logger) throws -> APIServer {
+        var token = adminToken
+        if let adminTokenFile {
+            let text = try String(contentsOfFile: adminTokenFile, encoding: .utf8)
+            token = text.split(whereSeparator: \.isNewline).first.map(String.init)
+            guard token?.isEmpty == false else { throw ValidationError("\(adminTokenFile) holds no token") }
+        }
+        let rules: Rulebook
+        do {
+            rules = try Rulebook.load(try Data(contentsOf: URL(fileURLWithPath: rulebook)))
+        } catch {
+            throw ValidationError("cannot load the rulebook \(rulebook) (--rulebook PATH): \(error)")
+        }
+        var configuration = APIServer.Configuration(host: host, port: port, adminToken: token)
+        configuration.publishEndpoint = livePub
+        return APIServer(
+            configuration: configuration,
+            database: ingest.database,
+            scoreboard: MemoryScoreboardSource(rulebook: rules),
+            live: ingest,
+            logger: logger
+        )
     }
 }
 

@@ -1,0 +1,131 @@
+public import FleetStorage
+import Foundation
+public import Hummingbird
+public import Logging
+import NIOCore
+public import Prometheus
+public import ServiceLifecycle
+import Synchronization
+
+/// The HTTP side of the service as one `Service`: the JSON API, the SSE live feed, the web
+/// scoreboard and `/metrics`, plus the live publisher that feeds SSE clients and the
+/// optional ZeroMQ PUB socket. Graceful shutdown stops the feed, then the HTTP server.
+public final class APIServer: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        /// 0: any free port (see `boundPort()`).
+        public var port: Int
+        /// Bearer token for run control and referee actions; nil refuses every admin call.
+        public var adminToken: String?
+        public var live = LiveFeed.Configuration()
+        /// How often the publisher reads live state and the scoreboard.
+        public var publishInterval: Duration = .milliseconds(250)
+        /// ZeroMQ endpoint to bind a PUB socket on for the same updates (`tcp://*:5560`).
+        public var publishEndpoint: String?
+        public var serverName = "fleet"
+
+        public init(host: String = "127.0.0.1", port: Int = 8080, adminToken: String? = nil) {
+            self.host = host
+            self.port = port
+            self.adminToken = adminToken
+        }
+
+        /// Parses `HOST:PORT`, `:PORT` or `PORT` (host defaults to 127.0.0.1).
+        public static func address(_ text: String) -> (host: String, port: Int)? {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            switch parts.count {
+            case 1:
+                guard let port = Int(parts[0]), (0...65535).contains(port) else { return nil }
+                return ("127.0.0.1", port)
+            case 2:
+                guard let port = Int(parts[1]), (0...65535).contains(port) else { return nil }
+                return (parts[0].isEmpty ? "127.0.0.1" : String(parts[0]), port)
+            default:
+                return nil
+            }
+        }
+    }
+
+    public let configuration: Configuration
+    public let database: FleetDatabase
+    public let scoreboard: any ScoreboardSource
+    public let live: (any LiveTelemetry)?
+    public let feed: LiveFeed
+    /// HTTP request counters; a process may also bootstrap swift-metrics with a
+    /// `PrometheusMetricsFactory` over it so other libraries' metrics land in `/metrics`.
+    public let registry: PrometheusCollectorRegistry
+    let logger: Logger
+    private let port = Mutex<Int?>(nil)
+    private let portWaiters = Mutex<[CheckedContinuation<Int, Never>]>([])
+
+    public init(
+        configuration: Configuration,
+        database: FleetDatabase,
+        scoreboard: any ScoreboardSource,
+        live: (any LiveTelemetry)? = nil,
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.database = database
+        self.scoreboard = scoreboard
+        self.live = live
+        self.feed = LiveFeed(configuration: configuration.live)
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// The port the server listens on, once it does.
+    public func boundPort() async -> Int {
+        if let port = port.withLock({ $0 }) { return port }
+        return await withCheckedContinuation { continuation in
+            let now = port.withLock { port -> Int? in
+                if port == nil { portWaiters.withLock { $0.append(continuation) } }
+                return port
+            }
+            if let now { continuation.resume(returning: now) }
+        }
+    }
+
+    /// The Hummingbird application with the live publisher (and the ZeroMQ PUB socket) as its
+    /// services: what `run()` runs, and what tests drive with `HummingbirdTesting`.
+    public func makeApplication() throws -> some ApplicationProtocol {
+        var services: [any Service] = [LivePublisher(server: self)]
+        if let endpoint = configuration.publishEndpoint {
+            services.append(try LivePubSocket(endpoint: endpoint, feed: feed, logger: logger))
+        }
+        return Application(
+            router: makeRouter(),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: configuration.serverName
+            ),
+            services: services,
+            onServerRunning: { [self] channel in
+                let bound = channel.localAddress?.port ?? configuration.port
+                let waiters = port.withLock { port in
+                    port = bound
+                    return portWaiters.withLock { w in
+                        defer { w.removeAll() }
+                        return w
+                    }
+                }
+                for waiter in waiters { waiter.resume(returning: bound) }
+                logger.info("http listening", metadata: ["http.port": "\(bound)"])
+            },
+            logger: logger
+        )
+    }
+
+    public func run() async throws {
+        let application = try makeApplication()
+        // SSE streams never end on their own: close the feed as soon as shutdown begins so
+        // they finish and the HTTP server can drain.
+        try await withGracefulShutdownHandler {
+            try await application.run()
+        } onGracefulShutdown: { [feed] in
+            feed.close()
+        }
+        feed.close()
+    }
+}

@@ -1,0 +1,194 @@
+public import FleetScoring
+
+/// Where the HTTP API, the live feed and the board get runs and scores from.
+///
+/// The server does not know how runs are stored or scored: the competition store (runs table,
+/// live scorer) implements this, and `MemoryScoreboardSource` is the implementation for a
+/// process that keeps results in memory (and for tests). Every method may be called from many
+/// requests at once. Errors should be `ScoreboardError`s (mapped to 404/409/400); anything
+/// else is answered 500.
+public protocol ScoreboardSource: Sendable {
+    /// Every run, oldest first.
+    func runs() async throws -> [RunSummary]
+    /// The run's current result: provisional while RUNNING/FINISHED, final once FINAL; nil
+    /// when the run exists but nothing has been scored yet.
+    func scoreboard(runID: UInt32) async throws -> RunResult?
+    /// Score events of a run in processing order, `limit` of them starting at index `after`
+    /// (0 for the first).
+    func scoreEvents(runID: UInt32, after: Int, limit: Int) async throws -> [ScoreEvent]
+    /// A division's standings over its runs.
+    func standings(division: String) async throws -> DivisionStandings
+    /// The arena of a run for the map (size, coverage so far); nil when unknown.
+    func arena(runID: UInt32) async throws -> ArenaView?
+    /// Run control and referee actions (the admin endpoints).
+    func perform(_ command: RunCommand) async throws -> RunSummary
+}
+
+extension ScoreboardSource {
+    /// One run by id, or a `not_found` error that lists the runs there are.
+    public func run(id: UInt32) async throws -> RunSummary {
+        let all = try await runs()
+        guard let run = all.first(where: { $0.id == id }) else {
+            let known = all.map { String($0.id) }.joined(separator: ", ")
+            throw ScoreboardError(
+                .notFound,
+                "no run \(id); runs: \(known.isEmpty ? "none yet (create one with POST /api/runs)" : known)"
+            )
+        }
+        return run
+    }
+
+    /// The newest run in RUNNING, else the newest run: what the board shows by default.
+    public func currentRun() async throws -> RunSummary? {
+        let all = try await runs()
+        return all.last(where: { $0.state == .running }) ?? all.last
+    }
+
+    public func scoreEvents(runID: UInt32, after: Int, limit: Int) async throws -> [ScoreEvent] {
+        guard let events = try await scoreboard(runID: runID)?.events, after < events.count else { return [] }
+        return Array(events[after..<min(events.count, after + limit)])
+    }
+
+    public func arena(runID: UInt32) async throws -> ArenaView? { nil }
+}
+
+/// A run's lifecycle state (the rulebook's PREPARE → RUNNING → FINISHED → FINAL).
+public enum RunState: String, Sendable, Codable, CaseIterable {
+    case prepare = "PREPARE"
+    case running = "RUNNING"
+    case finished = "FINISHED"
+    case final = "FINAL"
+}
+
+/// A run as listed: what it is and where it stands.
+public struct RunSummary: Sendable, Equatable, Codable {
+    public var id: UInt32
+    /// Division id (`P`, `N`, `A`, `H`).
+    public var division: String
+    public var state: RunState
+    public var name: String?
+    /// Arena seed of the heat.
+    public var seed: UInt64?
+    /// Planned RUNNING duration, seconds.
+    public var durationSeconds: Double?
+    /// RUNNING window in event time, ns, as far as known.
+    public var runningStart: UInt64?
+    public var runningEnd: UInt64?
+    public var teams: [String]
+
+    public init(
+        id: UInt32,
+        division: String,
+        state: RunState,
+        name: String? = nil,
+        seed: UInt64? = nil,
+        durationSeconds: Double? = nil,
+        runningStart: UInt64? = nil,
+        runningEnd: UInt64? = nil,
+        teams: [String] = []
+    ) {
+        self.id = id
+        self.division = division
+        self.state = state
+        self.name = name
+        self.seed = seed
+        self.durationSeconds = durationSeconds
+        self.runningStart = runningStart
+        self.runningEnd = runningEnd
+        self.teams = teams
+    }
+}
+
+/// What an admin may ask of the run store.
+public enum RunCommand: Sendable, Equatable {
+    case create(NewRun)
+    /// PREPARE → RUNNING, at `time` (event time, ns; nil: now).
+    case start(runID: UInt32, time: UInt64?)
+    /// RUNNING → FINISHED.
+    case stop(runID: UInt32, time: UInt64?)
+    /// FINISHED → FINAL (after the referee's review).
+    case finalize(runID: UInt32)
+    /// The referee's outstanding-performance award (a fraction of points earned, FINAL only
+    /// per the rulebook; the store decides when it counts).
+    case award(runID: UInt32, team: String, fraction: Double)
+}
+
+/// A run to create.
+public struct NewRun: Sendable, Equatable, Codable {
+    public var division: String
+    public var name: String?
+    public var seed: UInt64?
+    public var durationSeconds: Double?
+    public var teams: [String]?
+
+    public init(
+        division: String,
+        name: String? = nil,
+        seed: UInt64? = nil,
+        durationSeconds: Double? = nil,
+        teams: [String]? = nil
+    ) {
+        self.division = division
+        self.name = name
+        self.seed = seed
+        self.durationSeconds = durationSeconds
+        self.teams = teams
+    }
+}
+
+/// The arena for the board's map: its extent and, if the scorer shares it, coverage so far.
+public struct ArenaView: Sendable, Equatable, Codable {
+    /// Arena frame coordinates of the map's lower-left corner and its size, m.
+    public var originX: Double
+    public var originY: Double
+    public var width: Double
+    public var height: Double
+    public var coverage: CoverageView?
+
+    public init(originX: Double = 0, originY: Double = 0, width: Double, height: Double, coverage: CoverageView? = nil)
+    {
+        self.originX = originX
+        self.originY = originY
+        self.width = width
+        self.height = height
+        self.coverage = coverage
+    }
+}
+
+/// Coverage on a coarse grid for the heatmap: row-major cells from the lower-left, each the
+/// fraction (0–255 for 0–1) of its target area covered; 0 where there is no target.
+public struct CoverageView: Sendable, Equatable, Codable {
+    public var cellSize: Double
+    public var columns: Int
+    public var rows: Int
+    public var cells: [UInt8]
+
+    public init(cellSize: Double, columns: Int, rows: Int, cells: [UInt8]) {
+        self.cellSize = cellSize
+        self.columns = columns
+        self.rows = rows
+        self.cells = cells
+    }
+}
+
+/// An error of the run store, with a code the API maps to a status.
+public struct ScoreboardError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// No such run, team or division → 404.
+        case notFound = "not_found"
+        /// The run is not in a state that allows this (start a FINAL run) → 409.
+        case conflict = "conflict"
+        /// The request names something invalid (an unknown division, a fraction > 0.1) → 400.
+        case badRequest = "bad_request"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

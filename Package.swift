@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "FleetServer",
             dependencies: [
-                "FleetIngest", "FleetStorage", "FleetProtocol", "FleetScoring", "ZeroMQ",
+                "FleetIngest", "FleetStorage", "FleetProtocol", "FleetScoring", "FleetCompetition", "ZeroMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -131,6 +131,11 @@ let package = Package(
             name: "AllocationCounter",
             path: "Tests/AllocationCounter"
         ),
+        // Test support shared by test targets: headless Chromium for the board.
+        .target(
+            name: "FleetTestSupport",
+            path: "Tests/FleetTestSupport"
+        ),
         .testTarget(
             name: "FleetProtocolTests",
             dependencies: ["FleetProtocol", "ZeroMQ", "AllocationCounter"]
@@ -151,7 +156,7 @@ let package = Package(
             name: "FleetCLITests",
             dependencies: [
                 "fleet", "FleetStorage", "FleetProtocol", "FleetRunner", "FleetCompetition", "FleetScoring",
-                "FleetSimulation", .product(name: "GRDB", package: "GRDB.swift"),
+                "FleetSimulation", "FleetTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
@@ -169,7 +174,8 @@ let package = Package(
         .testTarget(
             name: "FleetServerTests",
             dependencies: [
-                "FleetServer", "FleetIngest", "FleetStorage", "FleetProtocol", "FleetScoring", "ZeroMQ",
+                "FleetServer", "FleetIngest", "FleetStorage", "FleetProtocol", "FleetScoring", "FleetCompetition",
+                "FleetTestSupport", "ZeroMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -132,6 +132,9 @@ public struct LiveRun: Sendable {
         for frame in ready { feed(frame) }
     }
 
+    /// Per cell of the arena grid: covered by any team so far.
+    public func coveredCells() -> [Bool] { scorer.coveredByAnyTeam() }
+
     /// The provisional result: the frames fed so far and the standing penalties.
     public func provisional() throws -> RunResult {
         var copy = scorer

@@ -33,6 +33,11 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     private let tuning: LiveRun.Tuning
     private let logger: Logger
     private let shared = Mutex(Shared())
+    /// The newest board of each run scored here, for readers in this process (the HTTP
+    /// API and the live feed).
+    private let boards = Mutex<[UInt32: LiveBoard]>([:])
+    /// Boards of runs no longer scored that are kept.
+    static let keptBoards = 8
     private var runs: [UInt32: LiveRun] = [:]
     /// Robot id → ids of the live runs it is entered in.
     private var robotRuns: [UInt32: [UInt32]] = [:]
@@ -42,6 +47,12 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         store = CompetitionStore(database: database)
         self.tuning = tuning
         self.logger = logger
+    }
+
+    /// The newest live board of a run scored in this process: provisional while the run
+    /// goes on, the live result once it stopped; nil for a run this process did not score.
+    public func board(runID: UInt32) -> LiveBoard? {
+        boards.withLock { $0[runID] }
     }
 
     // MARK: Pipeline thread
@@ -111,6 +122,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
                     summary: try CanonicalJSON.string(summary)
                 )
             )
+            publish(run, result: result, now: now)
         } catch {
             logger.warning("live score failed", metadata: ["run.id": "\(run.context.run.id)", "error": "\(error)"])
         }
@@ -144,6 +156,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
                     review: result.needsReview || run.lateFrames > 0
                 )
             )
+            publish(run, result: result, now: now)
             logger.debug(
                 "live result",
                 metadata: ["run.id": "\(id)", "frames": "\(run.fedFrames)", "late": "\(run.lateFrames)"]
@@ -151,6 +164,17 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         } catch {
             logger.warning("live result failed", metadata: ["run.id": "\(id)", "error": "\(error)"])
         }
+    }
+
+    private func publish(_ run: LiveRun, result: RunResult, now: UInt64) {
+        let board = LiveBoard(
+            result: result,
+            watermark: run.watermark,
+            mask: run.context.arena.mask,
+            covered: run.coveredCells(),
+            atNanos: now
+        )
+        boards.withLock { $0[run.context.run.id] = board }
     }
 
     // MARK: Background
@@ -180,6 +204,13 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
             // A known run no longer active was finalized (or removed): it is over too.
             let activeIDs = Set(active.map(\.id))
             for id in known where !activeIDs.contains(id) { stopped[id] = now }
+            boards.withLock { boards in
+                // Finished runs keep their last board (the map of a FINAL run) until newer runs push them out.
+                let inactive = boards.filter { !activeIDs.contains($0.key) }.sorted {
+                    $0.value.atNanos > $1.value.atNanos
+                }
+                for (id, _) in inactive.dropFirst(Self.keptBoards) { boards[id] = nil }
+            }
             shared.withLock { state in
                 for run in built { state.known.insert(run.context.run.id) }
                 state.newRuns += built

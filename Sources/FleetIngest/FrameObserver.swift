@@ -3,7 +3,7 @@ public import FleetStorage
 
 /// Something that follows the accepted frames on the pipeline thread (the live scorer).
 ///
-/// The service creates it when it starts (`IngestService.Configuration.observer`); the
+/// The service creates it when it is created (`IngestService.Configuration.observer`); the
 /// pipeline calls it only from its own thread, so it needs no locks for its own state; `backgroundTick` is the
 /// exception, called from the service's task about four times a second, for work that must
 /// stay off the hot path (reading the database).

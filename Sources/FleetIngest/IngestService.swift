@@ -47,9 +47,15 @@ public final class IngestService: Service, Sendable {
         }
         self.configuration = configuration
         self.logger = logger
-        self.database = try FleetDatabase(path: configuration.databasePath)
+        let database = try FleetDatabase(path: configuration.databasePath)
+        self.database = database
         self.ring = FrameRing(capacity: configuration.ringCapacity)
+        self.observer = configuration.observer.map { $0(database) }
     }
+
+    /// The observer built from `Configuration.observer` over this service's database (the
+    /// live scorer), for readers in the same process.
+    public let observer: (any FrameObserver)?
 
     /// The latest live state the pipeline published.
     public var liveSnapshot: LiveSnapshot { live.state.withLock { $0 } }
@@ -124,7 +130,7 @@ public final class IngestService: Service, Sendable {
         )
         let live = self.live
         let aggregator = Aggregator(restoring: ledgers, verifiesFrames: false)
-        let observer = configuration.observer.map { $0(self.database) }
+        let observer = self.observer
         let pipelineThread = try DedicatedThread.start(name: "fleet-pipeline") {
             Pipeline(
                 configuration: pipelineConfiguration,

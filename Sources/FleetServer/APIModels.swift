@@ -145,8 +145,12 @@ struct Completeness: Encodable, Equatable {
 }
 
 /// A run's board: the ranking with each team's score components and data completeness,
-/// then the full result (every criterion, per robot, score events, review flags).
+/// then the result (every criterion, per robot, review flags) with its newest score events;
+/// all of them page by page from `/api/runs/{run}/events`.
 public struct Scoreboard: Encodable, Sendable {
+    /// Score events carried in `result.events` (the newest ones).
+    static let recentEvents = 30
+
     public struct Rank: Encodable, Sendable {
         public var rank: Int
         public var team: String
@@ -171,6 +175,8 @@ public struct Scoreboard: Encodable, Sendable {
     /// Per robot: frames received / frames sent (sequence numbers).
     public var completeness: [String: Double]
     public var flags: [ReviewFlag]
+    /// Score events of the run in all; `result.events` has the newest `recentEvents`.
+    public var eventCount: Int
     public var result: RunResult?
 
     static func make(run: RunSummary, result: RunResult?, ledgers: [LedgerRecord]) -> Scoreboard {
@@ -234,7 +240,12 @@ public struct Scoreboard: Encodable, Sendable {
             ranking: ranking,
             completeness: completeness,
             flags: result?.flags ?? [],
-            result: result
+            eventCount: result?.events.count ?? 0,
+            result: result.map { full in
+                var trimmed = full
+                trimmed.events = Array(full.events.suffix(recentEvents))
+                return trimmed
+            }
         )
     }
 }

@@ -141,6 +141,34 @@ extension APIServer {
                 )
             )
         }
+        admin.post("/:run/penalties") { [self] request, context in
+            let body = try await decodeBody(
+                NewPenalty.self,
+                from: request,
+                example: #"{"team":"alpha","points":5,"reason":"unsafe manoeuvre","robot":101}"#
+            )
+            guard let penalty = body else { throw APIError.badRequest("a body is required") }
+            return JSONBody.response(try await scoreboard.perform(.penalty(runID: try runID(context), penalty)))
+        }
+        admin.post("/:run/penalties/:penalty/remove") { [self] request, context in
+            let text = try context.pathParameter("penalty")
+            guard let penaltyID = Int64(text) else {
+                throw APIError.badRequest("penalty must be a penalty id (an integer); got '\(text)'")
+            }
+            let body = try await decodeBody(
+                ReasonBody.self,
+                from: request,
+                example: #"{"reason":"video review"}"#
+            )
+            guard let reason = body?.reason, !reason.isEmpty else {
+                throw APIError.badRequest("a reason is required: {\"reason\":\"video review\"}")
+            }
+            return JSONBody.response(
+                try await scoreboard.perform(
+                    .removePenalty(runID: try runID(context), penaltyID: penaltyID, reason: reason)
+                )
+            )
+        }
         return router
     }
 
@@ -304,6 +332,10 @@ extension APIServer {
 
 struct TimeBody: Decodable {
     var time: UInt64?
+}
+
+struct ReasonBody: Decodable {
+    var reason: String
 }
 
 struct AwardBody: Decodable {

@@ -72,8 +72,7 @@ struct LivePublisher: Service {
         do {
             current = try await server.scoreboard.currentRun()
             if let run = current {
-                var result = try await server.scoreboard.scoreboard(runID: run.id)
-                if let events = result?.events { result?.events = Array(events.suffix(Self.tickerLength)) }
+                let result = try await server.scoreboard.scoreboard(runID: run.id)
                 let board = Scoreboard.make(run: run, result: result, ledgers: try reader.ledgers())
                 feed.publish("scoreboard", data: JSONBody.encode(board))
                 if let arena = try await server.scoreboard.arena(runID: run.id) {

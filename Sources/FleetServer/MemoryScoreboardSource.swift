@@ -11,11 +11,14 @@ public final class MemoryScoreboardSource: ScoreboardSource {
         var result: RunResult?
         var arena: ArenaView?
         var awards: [String: Double] = [:]
+        /// Penalty id → penalty; removed ones are gone.
+        var penalties: [Int64: NewPenalty] = [:]
     }
 
     private struct State {
         var entries: [Entry] = []
         var nextID: UInt32 = 1
+        var nextPenaltyID: Int64 = 1
 
         func index(_ id: UInt32) throws(ScoreboardError) -> Int {
             guard let i = entries.firstIndex(where: { $0.summary.id == id }) else {
@@ -75,6 +78,11 @@ public final class MemoryScoreboardSource: ScoreboardSource {
         try state.withLock { state throws(ScoreboardError) in
             state.entries[try state.index(runID)].arena = arena
         }
+    }
+
+    /// Referee penalties standing (id → penalty).
+    public func penalties(runID: UInt32) throws -> [Int64: NewPenalty] {
+        try state.withLock { state throws(ScoreboardError) in state.entries[try state.index(runID)].penalties }
     }
 
     /// Referee awards given so far (team → fraction).
@@ -149,6 +157,23 @@ public final class MemoryScoreboardSource: ScoreboardSource {
                     )
                 }
                 state.entries[i].awards[team] = fraction
+                return state.entries[i].summary
+            case .penalty(let id, let penalty):
+                let i = try state.index(id)
+                guard state.entries[i].summary.state != .final else {
+                    throw ScoreboardError(.conflict, "run \(id) is FINAL: its result is signed and never changes")
+                }
+                guard state.entries[i].summary.teams.contains(penalty.team) else {
+                    throw ScoreboardError(.notFound, "run \(id) has no team '\(penalty.team)'")
+                }
+                state.entries[i].penalties[state.nextPenaltyID] = penalty
+                state.nextPenaltyID += 1
+                return state.entries[i].summary
+            case .removePenalty(let id, let penaltyID, _):
+                let i = try state.index(id)
+                guard state.entries[i].penalties.removeValue(forKey: penaltyID) != nil else {
+                    throw ScoreboardError(.notFound, "run \(id) has no penalty \(penaltyID)")
+                }
                 return state.entries[i].summary
             }
         }

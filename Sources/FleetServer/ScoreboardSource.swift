@@ -22,6 +22,9 @@ public protocol ScoreboardSource: Sendable {
     func arena(runID: UInt32) async throws -> ArenaView?
     /// Run control and referee actions (the admin endpoints).
     func perform(_ command: RunCommand) async throws -> RunSummary
+    /// The run the board and the live feed show (default: the newest RUNNING run, else the
+    /// newest run).
+    func currentRun() async throws -> RunSummary?
 }
 
 extension ScoreboardSource {
@@ -111,6 +114,30 @@ public enum RunCommand: Sendable, Equatable {
     /// The referee's outstanding-performance award (a fraction of points earned, FINAL only
     /// per the rulebook; the store decides when it counts).
     case award(runID: UInt32, team: String, fraction: Double)
+    /// A referee's penalty on a team (RUNNING or FINISHED; a FINAL result never changes).
+    case penalty(runID: UInt32, NewPenalty)
+    /// Takes back a penalty (by the id its creation returned), with the reason.
+    case removePenalty(runID: UInt32, penaltyID: Int64, reason: String)
+}
+
+/// A referee's penalty to record.
+public struct NewPenalty: Sendable, Equatable, Codable {
+    public var team: String
+    /// The robot that caused it, if one did.
+    public var robot: UInt32?
+    /// Points deducted.
+    public var points: Double
+    public var reason: String
+    /// Who gave it (defaults to the service's name for API actions).
+    public var by: String?
+
+    public init(team: String, robot: UInt32? = nil, points: Double, reason: String, by: String? = nil) {
+        self.team = team
+        self.robot = robot
+        self.points = points
+        self.reason = reason
+        self.by = by
+    }
 }
 
 /// A run to create.
@@ -120,19 +147,24 @@ public struct NewRun: Sendable, Equatable, Codable {
     public var seed: UInt64?
     public var durationSeconds: Double?
     public var teams: [String]?
+    /// Where the RUNNING window comes from: `wall` (start/stop times, the default) or
+    /// `referee` (the arena referee's run_state frames).
+    public var window: String?
 
     public init(
         division: String,
         name: String? = nil,
         seed: UInt64? = nil,
         durationSeconds: Double? = nil,
-        teams: [String]? = nil
+        teams: [String]? = nil,
+        window: String? = nil
     ) {
         self.division = division
         self.name = name
         self.seed = seed
         self.durationSeconds = durationSeconds
         self.teams = teams
+        self.window = window
     }
 }
 

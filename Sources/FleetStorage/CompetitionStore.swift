@@ -191,6 +191,20 @@ public struct CompetitionStore: Sendable {
         }
     }
 
+    /// Run id → the names of the teams entered in it, sorted.
+    public func teamsByRun() throws -> [UInt32: [String]] {
+        try database.read { db in
+            var teams: [UInt32: [String]] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT DISTINCT run_id, team FROM run_entry ORDER BY run_id, team"
+            ) {
+                teams[UInt32(row[0] as Int64), default: []].append(row[1])
+            }
+            return teams
+        }
+    }
+
     /// The rulebook bytes stored under `hash`.
     public func rulebookBytes(hash: String) throws -> [UInt8] {
         guard

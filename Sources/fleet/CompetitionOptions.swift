@@ -60,3 +60,9 @@ func decimal(_ value: Double, _ digits: Int = 3) -> String {
     }
     return text == "-0" ? "0" : text
 }
+
+/// Writes what was printed so far, also when standard output is a pipe or a file (fully
+/// buffered): a watcher sees the board's URL and the progress as they happen.
+func flushOutput() {
+    fflush(nil)
+}

@@ -4,6 +4,7 @@ import FleetIngest
 import FleetProtocol
 import FleetRunner
 import FleetScoring
+import FleetServer
 import FleetSimulation
 import FleetStorage
 import Foundation
@@ -21,8 +22,14 @@ struct DemoCommand: AsyncParsableCommand {
             progress and the leading robots live, then prints the results and leaves the database for
             `fleet query`.
 
+            The HTTP API and the live board run in the same process (--http, default
+            127.0.0.1:8080, a free port if that one is taken; `--http off` for none). With
+            --keep-serving the board, the API and /metrics stay up after the results until
+            Ctrl-C.
+
             Examples:
               fleet demo
+              fleet demo --http 127.0.0.1:8080 --keep-serving
               fleet demo --duration 300 --time-scale 60 --teams 6 --db /tmp/demo.db
             """
     )
@@ -45,6 +52,12 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Arena and fleet seed.")
     var seed: UInt64 = 2027
 
+    @Option(help: "Serve the API, the live board and /metrics on HOST:PORT (`off`: no HTTP).")
+    var http = "127.0.0.1:8080"
+
+    @Flag(help: "Keep serving the board and the API after the results, until Ctrl-C.")
+    var keepServing = false
+
     func validate() throws {
         if !(duration > 0 && duration <= 7200) {
             throw ValidationError("--duration must be 0...7200 s, got \(duration)")
@@ -52,6 +65,10 @@ struct DemoCommand: AsyncParsableCommand {
         if !(timeScale > 0) { throw ValidationError("--time-scale must be positive, got \(timeScale)") }
         if !(1...26).contains(teams) { throw ValidationError("--teams must be 1...26, got \(teams)") }
         if !(0...10).contains(humanoids) { throw ValidationError("--humanoids must be 0...10, got \(humanoids)") }
+        if http != "off" && APIServer.Configuration.address(http) == nil {
+            throw ValidationError("--http must be HOST:PORT, :PORT, PORT or off, got '\(http)'")
+        }
+        if keepServing && http == "off" { throw ValidationError("--keep-serving needs --http") }
     }
 
     func run() async throws {
@@ -88,14 +105,13 @@ struct DemoCommand: AsyncParsableCommand {
             duration: duration,
             timeScale: timeScale
         )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ingest)]
+        let server = try makeServer(ingest: ingest, featured: runs.park, logger: logger)
+        if let server { services.append(.init(service: server)) }
         let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: ingest)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        let report: FleetRunner.Report = try await withThrowingTaskGroup(of: Void.self) { tasks in
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let endpoint = try await ingest.boundEndpoints()[0]
             runnerConfiguration.endpoint = endpoint
@@ -104,8 +120,13 @@ struct DemoCommand: AsyncParsableCommand {
                 "fleet demo: \(teams) teams × 3 sanitation robots in division P (run \(runs.park)), \(humanoids) humanoids in H\(runs.humanoid.map { " (run \($0))" } ?? "")"
             )
             print(
-                "ingesting on \(endpoint) into \(db); \(Int(duration)) s of simulated run at \(Int(timeScale))× speed\n"
+                "ingesting on \(endpoint) into \(db); \(Int(duration)) s of simulated run at \(Int(timeScale))× speed"
             )
+            if let server {
+                print("live board: http://\(displayHost):\(await server.boundPort())/")
+            }
+            print("")
+            flushOutput()
             for run in runs.all { _ = try store.transition(run, to: .running, at: nowNanos()) }
             // The live scorer picks up new RUNNING runs on its background tick (every ¼ s).
             try await Task.sleep(for: .milliseconds(600))
@@ -130,20 +151,43 @@ struct DemoCommand: AsyncParsableCommand {
             }
             watcher.cancel()
             await watcher.value
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return report
+            do {
+                try await finish(store: store, runs: runs, report: report, server: server)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            if keepServing, let server {
+                print("\nserving the board at http://\(displayHost):\(await server.boundPort())/ — Ctrl-C to stop")
+                flushOutput()
+                try await tasks.waitForAll()
+            } else {
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
         }
+    }
 
-        // Referee review done: finalize (recompute from the database, compare with live, sign).
-        let finalStore = CompetitionStore(database: try FleetDatabase(path: db))
+    var displayHost: String {
+        let host = APIServer.Configuration.address(http)?.host ?? "127.0.0.1"
+        return host == "0.0.0.0" ? "127.0.0.1" : host
+    }
+
+    /// Referee review done: finalize (recompute from the database, compare with live, sign),
+    /// then print the results. The ingester is still running: its pool has the one writer.
+    func finish(
+        store: CompetitionStore,
+        runs: (park: UInt32, humanoid: UInt32?, all: [UInt32]),
+        report: FleetRunner.Report,
+        server: APIServer?
+    ) async throws {
         let key = try ServiceKey(path: ServiceKey.defaultPath(forDatabase: db), create: true)
         var disagreements: [UInt32] = []
         for run in runs.all {
-            let outcome = try Finalizer.finalize(store: finalStore, runID: run, key: key, now: nowNanos())
+            let outcome = try Finalizer.finalize(store: store, runID: run, key: key, now: nowNanos())
             if outcome.document.liveAgrees == false { disagreements.append(run) }
         }
-        try DemoSummary(database: FleetDatabase(path: db, readOnly: true), report: report).print(db: db)
+        try DemoSummary(database: store.database, report: report).print(db: db)
         for division in runs.humanoid == nil ? ["P"] : ["P", "H"] {
             print("")
             try StandingsCommand.parse(["--division", division, "--db", db]).run()
@@ -155,7 +199,56 @@ struct DemoCommand: AsyncParsableCommand {
         if !disagreements.isEmpty {
             print("note: the live result of run(s) \(disagreements) differed from the recompute (flagged for review)")
         }
+        if let server {
+            print(
+                "board: http://\(displayHost):\(await server.boundPort())/  (API: /api/runs, /api/standings/P; /metrics)"
+            )
+        }
         print("database: \(db)  — try: fleet score \(runs.park) --db \(db); fleet query robots --db \(db)")
+    }
+
+    /// The API server over the ingester's database and live scorer, showing the park run.
+    func makeServer(ingest: IngestService, featured: UInt32, logger: Logger) throws -> APIServer? {
+        guard http != "off", let (host, requested) = APIServer.Configuration.address(http) else { return nil }
+        var port = requested
+        if port != 0 && !Self.portIsFree(host: host, port: port) {
+            print("note: \(host):\(port) is taken; serving on a free port instead")
+            port = 0
+        }
+        let (rulebook, bytes, _) = try RulebookFile.load(nil)
+        let scoreboard = CompetitionScoreboardSource(
+            store: CompetitionStore(database: ingest.database),
+            live: ingest.observer as? LiveScoring,
+            configuration: .init(
+                rulebook: rulebook,
+                rulebookBytes: bytes,
+                serviceKeyPath: ServiceKey.defaultPath(forDatabase: db)
+            )
+        )
+        scoreboard.feature(runID: featured)
+        return APIServer(
+            configuration: APIServer.Configuration(host: host, port: port),
+            database: ingest.database,
+            scoreboard: scoreboard,
+            live: ingest,
+            logger: logger
+        )
+    }
+
+    /// Whether a TCP port can be bound on `host` right now.
+    static func portIsFree(host: String, port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else { return true }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
     }
 
     /// Registers the roster's teams (once per database) and creates the run of each division.
@@ -255,6 +348,7 @@ struct DemoProgress: Sendable {
                 drawnLines = lines.count
             } else if clock.now - lastPlain >= .seconds(5) {
                 Swift.print(status)
+                flushOutput()
                 lastPlain = clock.now
             }
             try? await Task.sleep(for: .milliseconds(interactive ? 250 : 1000))

@@ -3,6 +3,7 @@ import FleetCompetition
 import FleetIngest
 import FleetScoring
 import FleetServer
+import FleetStorage
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -61,8 +62,8 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "ZeroMQ endpoint to publish the live feed on (PUB), e.g. tcp://127.0.0.1:5560.")
     var livePub: String?
 
-    @Option(help: "Rulebook file for standings (with --http).")
-    var rulebook = "Rulebooks/rulebook-v1.json"
+    @Option(help: "Rulebook file for runs created over HTTP (default: the repository's Rulebooks/rulebook-v1.json).")
+    var rulebook: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
@@ -119,18 +120,22 @@ extension IngestCommand {
             token = text.split(whereSeparator: \.isNewline).first.map(String.init)
             guard token?.isEmpty == false else { throw ValidationError("\(adminTokenFile) holds no token") }
         }
-        let rules: Rulebook
-        do {
-            rules = try Rulebook.load(try Data(contentsOf: URL(fileURLWithPath: rulebook)))
-        } catch {
-            throw ValidationError("cannot load the rulebook \(rulebook) (--rulebook PATH): \(error)")
-        }
+        let (rules, bytes, _) = try RulebookFile.load(rulebook)
         var configuration = APIServer.Configuration(host: host, port: port, adminToken: token)
         configuration.publishEndpoint = livePub
+        let scoreboard = CompetitionScoreboardSource(
+            store: CompetitionStore(database: ingest.database),
+            live: ingest.observer as? LiveScoring,
+            configuration: .init(
+                rulebook: rules,
+                rulebookBytes: bytes,
+                serviceKeyPath: ServiceKey.defaultPath(forDatabase: db)
+            )
+        )
         return APIServer(
             configuration: configuration,
             database: ingest.database,
-            scoreboard: MemoryScoreboardSource(rulebook: rules),
+            scoreboard: scoreboard,
             live: ingest,
             logger: logger
         )

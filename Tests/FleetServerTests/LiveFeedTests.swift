@@ -1,5 +1,6 @@
 import FleetIngest
 import FleetProtocol
+import FleetTestSupport
 import Foundation
 import HummingbirdTesting
 import Testing

@@ -1,6 +1,7 @@
 import FleetIngest
 import FleetProtocol
 import FleetStorage
+import FleetTestSupport
 import Foundation
 import Histogram
 import Hummingbird

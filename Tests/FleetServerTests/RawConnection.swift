@@ -1,3 +1,4 @@
+import FleetTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -70,14 +71,6 @@ final class RawConnection {
             }
         }
         return String(decoding: data, as: UTF8.self)
-    }
-}
-
-/// Runs blocking work (ZeroMQ sends, a browser) on a thread of its own, off the two-thread
-/// cooperative pool that the server under test needs.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
 

@@ -1,0 +1,402 @@
+public import FleetCompetition
+public import FleetScoring
+public import FleetStorage
+import Foundation
+import Synchronization
+
+/// The `ScoreboardSource` of a real service: runs, teams and results from the competition
+/// store (the SQLite file the ingester writes), provisional results and coverage from the
+/// live scorer of this process, and run control through the store, so the board, the API
+/// and `fleet score` / `fleet run` all see the same runs.
+///
+/// - RUNNING: the live scorer's newest provisional result (about twice a second).
+/// - FINISHED: the live result once the scorer stored it, until then the provisional one.
+/// - FINAL: the signed final result.
+///
+/// Reads are short SQLite queries on the pool's readers; finalizing (a recompute of the
+/// whole run, hash chains, a signature) runs on its own thread, off the cooperative pool.
+public final class CompetitionScoreboardSource: ScoreboardSource {
+    public struct Configuration: Sendable {
+        /// Rulebook (parsed and its file's bytes) for runs created over the API.
+        public var rulebook: Rulebook
+        public var rulebookBytes: [UInt8]
+        /// The service key that signs final results (`fleet-service.key` next to the database).
+        public var serviceKeyPath: String
+        /// Who the store records as the author of API actions.
+        public var actor = "api"
+        /// Edge of a heatmap cell on the board's map, m.
+        public var heatmapCellSize = 1.0
+
+        public init(rulebook: Rulebook, rulebookBytes: [UInt8], serviceKeyPath: String) {
+            self.rulebook = rulebook
+            self.rulebookBytes = rulebookBytes
+            self.serviceKeyPath = serviceKeyPath
+        }
+    }
+
+    private struct Caches {
+        /// The run the board shows, when chosen (`feature(runID:)`).
+        var featured: UInt32?
+        /// Division + seed → arena grid.
+        var masks: [String: CoverageMask] = [:]
+        /// Rulebook hash → rulebook.
+        var rulebooks: [String: Rulebook] = [:]
+        /// Stored results never change once written (a run's live result, its final result):
+        /// decoded once, not on every tick of the live feed.
+        var results: [String: RunResult] = [:]
+    }
+
+    public let store: CompetitionStore
+    public let live: LiveScoring?
+    public let configuration: Configuration
+    private let clock: @Sendable () -> UInt64
+    private let caches = Mutex(Caches())
+
+    /// - Parameters:
+    ///   - live: the live scorer of this process (nil: results come from the store only).
+    ///   - clock: wall clock, ns (start/stop without a time, signing time).
+    public init(
+        store: CompetitionStore,
+        live: LiveScoring?,
+        configuration: Configuration,
+        clock: (@Sendable () -> UInt64)? = nil
+    ) {
+        self.store = store
+        self.live = live
+        self.configuration = configuration
+        self.clock = clock ?? { UInt64(max(0, Date().timeIntervalSince1970) * 1e9) }
+    }
+
+    // MARK: Reads
+
+    public func runs() async throws -> [RunSummary] {
+        try mapped {
+            let teamsByRun = try store.teamsByRun()
+            return try store.runs().map { try summary($0, teams: teamsByRun[$0.id] ?? []) }
+        }
+    }
+
+    public func scoreboard(runID: UInt32) async throws -> RunResult? {
+        try mapped {
+            let run = try store.run(runID)
+            switch run.state {
+            case .final:
+                return try stored(runID, .final)
+            case .finished:
+                return try stored(runID, .live) ?? live?.board(runID: runID)?.result
+            case .prepare, .running:
+                return live?.board(runID: runID)?.result
+            }
+        }
+    }
+
+    public func standings(division: String) async throws -> DivisionStandings {
+        try mapped {
+            guard configuration.rulebook.divisions[division] != nil else {
+                throw ScoreboardError(
+                    .notFound,
+                    "no division '\(division)'; divisions: \(configuration.rulebook.divisionOrder.joined(separator: ", "))"
+                )
+            }
+            // The same runs as `fleet standings`: FINISHED (live result) and FINAL ones.
+            var results: [RunResult] = []
+            var rulebook = configuration.rulebook
+            for run in try store.runs(division: division, states: [.finished, .final]) {
+                guard let result = try stored(run.id, run.state == .final ? .final : .live) else { continue }
+                results.append(result)
+                rulebook = try self.rulebook(hash: run.rulebookHash)
+            }
+            return DivisionStandings(rulebook: rulebook, division: division, runs: results)
+        }
+    }
+
+    public func arena(runID: UInt32) async throws -> ArenaView? {
+        try mapped {
+            let run = try store.run(runID)
+            let board = live?.board(runID: runID)
+            let mask = try board?.mask ?? self.mask(division: run.division, seed: run.seed)
+            return ArenaView(
+                originX: mask.origin.x,
+                originY: mask.origin.y,
+                width: Double(mask.columns) * mask.cellSize,
+                height: Double(mask.rows) * mask.cellSize,
+                coverage: board.map {
+                    Self.heatmap(mask: mask, covered: $0.covered, cellSize: configuration.heatmapCellSize)
+                }
+            )
+        }
+    }
+
+    /// Chooses the run the board and the live feed show (nil: the newest RUNNING run).
+    public func feature(runID: UInt32?) {
+        caches.withLock { $0.featured = runID }
+    }
+
+    public func currentRun() async throws -> RunSummary? {
+        let all = try await runs()
+        if let featured = caches.withLock({ $0.featured }), let run = all.first(where: { $0.id == featured }) {
+            return run
+        }
+        return all.last(where: { $0.state == .running }) ?? all.last
+    }
+
+    // MARK: Run control
+
+    public func perform(_ command: RunCommand) async throws -> RunSummary {
+        let now = clock()
+        switch command {
+        case .create(let new):
+            return try mapped { try create(new, at: now) }
+        case .start(let id, let time):
+            return try mapped { try transition(id, to: .running, at: time ?? now) }
+        case .stop(let id, let time):
+            return try mapped { try transition(id, to: .finished, at: time ?? now) }
+        case .finalize(let id):
+            let store = self.store
+            let keyPath = configuration.serviceKeyPath
+            try await Self.offPool {
+                try Self.mapError {
+                    let key = try ServiceKey(path: keyPath, create: true)
+                    _ = try Finalizer.finalize(store: store, runID: id, key: key, now: now)
+                }
+            }
+            return try await run(id: id)
+        case .award(let id, let team, let fraction):
+            return try mapped {
+                let maximum = try rulebook(hash: try store.run(id).rulebookHash).bonuses.refereeAwardMax
+                guard fraction >= 0, fraction <= maximum else {
+                    throw ScoreboardError(.badRequest, "fraction must be 0...\(maximum), got \(fraction)")
+                }
+                try requireTeam(team, runID: id)
+                try store.addAction(
+                    RefereeAction(
+                        runID: id,
+                        kind: .award,
+                        team: team,
+                        value: fraction,
+                        by: configuration.actor,
+                        reason: "award over the API",
+                        atNanos: now
+                    )
+                )
+                return try summary(id)
+            }
+        case .penalty(let id, let penalty):
+            return try mapped {
+                guard penalty.points > 0, penalty.points.isFinite else {
+                    throw ScoreboardError(.badRequest, "points must be a positive number, got \(penalty.points)")
+                }
+                try requireTeam(penalty.team, runID: id)
+                try store.addAction(
+                    RefereeAction(
+                        runID: id,
+                        kind: .penaltyAdd,
+                        team: penalty.team,
+                        robotID: penalty.robot,
+                        value: penalty.points,
+                        by: penalty.by ?? configuration.actor,
+                        reason: penalty.reason,
+                        atNanos: now
+                    )
+                )
+                return try summary(id)
+            }
+        case .removePenalty(let id, let penaltyID, let reason):
+            return try mapped {
+                try store.addAction(
+                    RefereeAction(
+                        runID: id,
+                        kind: .penaltyRemove,
+                        team: nil,
+                        value: nil,
+                        target: penaltyID,
+                        by: configuration.actor,
+                        reason: reason,
+                        atNanos: now
+                    )
+                )
+                return try summary(id)
+            }
+        }
+    }
+
+    private func create(_ new: NewRun, at now: UInt64) throws -> RunSummary {
+        let rulebook = configuration.rulebook
+        guard rulebook.divisions[new.division] != nil else {
+            throw ScoreboardError(
+                .badRequest,
+                "division must be one of \(rulebook.divisionOrder.joined(separator: ", ")), got '\(new.division)'"
+            )
+        }
+        if let duration = new.durationSeconds, abs(duration - rulebook.heats.runDuration) > 1e-9 {
+            throw ScoreboardError(
+                .badRequest,
+                "durationSeconds: the run length is the rulebook's \(rulebook.heats.runDuration) s, got \(duration)"
+            )
+        }
+        let window: RunWindowSource
+        switch new.window {
+        case nil: window = .wall
+        case let text?:
+            guard let parsed = RunWindowSource(rawValue: text) else {
+                throw ScoreboardError(.badRequest, "window must be 'wall' or 'referee', got '\(text)'")
+            }
+            window = parsed
+        }
+        // The teams' robots that compete in this division: humanoids in H, the others elsewhere.
+        let humanoidDivision = rulebook.divisions[new.division]?.kind == .humanoid
+        let registered = try store.registeredRobots().filter { ($0.kind == "humanoid") == humanoidDivision }
+        let known = Set(registered.map(\.team))
+        if let teams = new.teams, let unknown = teams.first(where: { !known.contains($0) }) {
+            throw ScoreboardError(
+                .notFound,
+                "no team '\(unknown)' with robots for division \(new.division); teams: \(known.isEmpty ? "none registered (fleet team add)" : known.sorted().joined(separator: ", "))"
+            )
+        }
+        let entries = registered.filter { new.teams?.contains($0.team) ?? true }
+        guard !entries.isEmpty else {
+            throw ScoreboardError(
+                .badRequest,
+                "no registered robots can enter division \(new.division); register teams first (fleet team add)"
+            )
+        }
+        let id = try store.createRun(
+            name: new.name ?? "run \(try store.runs().count + 1)",
+            division: new.division,
+            seed: new.seed ?? 0,
+            window: window,
+            rulebook: (rulebook.hash, rulebook.id, configuration.rulebookBytes),
+            entries: entries,
+            at: now
+        )
+        return try summary(id)
+    }
+
+    private func transition(_ id: UInt32, to phase: RunPhase, at time: UInt64) throws -> RunSummary {
+        try store.transition(id, to: phase, at: time)
+        return try summary(id)
+    }
+
+    private func requireTeam(_ team: String, runID: UInt32) throws {
+        let teams = Set(try store.entries(runID: runID).map(\.team))
+        guard teams.contains(team) else {
+            throw ScoreboardError(
+                .notFound,
+                "run \(runID) has no team '\(team)'; teams: \(teams.isEmpty ? "none" : teams.sorted().joined(separator: ", "))"
+            )
+        }
+    }
+
+    // MARK: Mapping
+
+    private func summary(_ id: UInt32) throws -> RunSummary {
+        try summary(try store.run(id), teams: Set(try store.entries(runID: id).map(\.team)).sorted())
+    }
+
+    private func summary(_ run: RunRecord, teams: [String]) throws -> RunSummary {
+        // The RUNNING window in event time: from the scorer (it reads the referee's run_state
+        // frames), else from the stored start/stop for wall-clock runs.
+        let result = live?.board(runID: run.id)?.result
+        let wall = run.window == .wall
+        return RunSummary(
+            id: run.id,
+            division: run.division,
+            state: RunState(rawValue: run.state.rawValue) ?? .prepare,
+            name: run.name,
+            seed: run.seed,
+            durationSeconds: try rulebook(hash: run.rulebookHash).heats.runDuration,
+            runningStart: result?.runningStart ?? (wall ? run.startedNanos : nil),
+            runningEnd: result?.runningEnd ?? (wall ? run.stoppedNanos : nil),
+            teams: teams
+        )
+    }
+
+    private func stored(_ runID: UInt32, _ source: RunResultWrite.Source) throws -> RunResult? {
+        let key = "\(runID)/\(source.rawValue)"
+        if let cached = caches.withLock({ $0.results[key] }) { return cached }
+        guard let json = try store.result(runID: runID, source: source) else { return nil }
+        let result = try CanonicalJSON.decode(RunResult.self, from: Array(json.utf8))
+        caches.withLock { $0.results[key] = result }
+        return result
+    }
+
+    private func rulebook(hash: String) throws -> Rulebook {
+        if let cached = caches.withLock({ $0.rulebooks[hash] }) { return cached }
+        let rulebook =
+            hash == configuration.rulebook.hash
+            ? configuration.rulebook : try Rulebook.load(Data(try store.rulebookBytes(hash: hash)))
+        caches.withLock { $0.rulebooks[hash] = rulebook }
+        return rulebook
+    }
+
+    private func mask(division: String, seed: UInt64) throws -> CoverageMask {
+        let key = "\(division)/\(seed)"
+        if let cached = caches.withLock({ $0.masks[key] }) { return cached }
+        let mask = try RunContext.arena(division: division, seed: seed).mask
+        caches.withLock { $0.masks[key] = mask }
+        return mask
+    }
+
+    /// Coverage on cells of `cellSize` m: the covered fraction of each cell's target cells.
+    static func heatmap(mask: CoverageMask, covered: [Bool], cellSize: Double) -> CoverageView {
+        let factor = max(1, Int((cellSize / mask.cellSize).rounded()))
+        let columns = (mask.columns + factor - 1) / factor
+        let rows = (mask.rows + factor - 1) / factor
+        var targets = [Int](repeating: 0, count: columns * rows)
+        var hits = [Int](repeating: 0, count: columns * rows)
+        for j in 0..<mask.rows {
+            for i in 0..<mask.columns {
+                let index = j * mask.columns + i
+                guard mask.flags[index] & CoverageMask.targetBit != 0 else { continue }
+                let coarse = (j / factor) * columns + i / factor
+                targets[coarse] += 1
+                if index < covered.count, covered[index] { hits[coarse] += 1 }
+            }
+        }
+        var cells = [UInt8](repeating: 0, count: columns * rows)
+        for k in cells.indices where targets[k] > 0 {
+            let fraction = Double(hits[k]) / Double(targets[k])
+            cells[k] = UInt8((fraction * 255).rounded())
+        }
+        return CoverageView(cellSize: Double(factor) * mask.cellSize, columns: columns, rows: rows, cells: cells)
+    }
+
+    /// Runs `body`, turning the store's and the competition's errors into `ScoreboardError`s.
+    private func mapped<T>(_ body: () throws -> T) throws -> T {
+        try Self.mapError(body)
+    }
+
+    static func mapError<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StorageError {
+            switch error.code {
+            case .notFound: throw ScoreboardError(.notFound, error.message)
+            case .badQuery: throw ScoreboardError(.conflict, error.message)
+            default: throw error
+            }
+        } catch let error as CompetitionError {
+            switch error.code {
+            case .notFound: throw ScoreboardError(.notFound, error.message)
+            case .wrongState: throw ScoreboardError(.conflict, error.message)
+            case .badArgument, .badRulebook: throw ScoreboardError(.badRequest, error.message)
+            default: throw error
+            }
+        }
+    }
+
+    /// Runs blocking work on a thread of its own: the cooperative pool has two threads here.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                do {
+                    continuation.resume(returning: try body())
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "fleet.finalize"
+            thread.start()
+        }
+    }
+}

@@ -176,6 +176,18 @@ struct APIIndex: Encodable {
                 summary: "referee award {team, fraction}",
                 admin: true
             ),
+            .init(
+                method: "POST",
+                path: "/api/runs/{run}/penalties",
+                summary: "referee penalty {team, points, reason, robot?}",
+                admin: true
+            ),
+            .init(
+                method: "POST",
+                path: "/api/runs/{run}/penalties/{penalty}/remove",
+                summary: "take a penalty back {reason}",
+                admin: true
+            ),
             .init(method: "GET", path: "/metrics", summary: "Prometheus metrics"),
             .init(method: "GET", path: "/", summary: "the live web scoreboard"),
         ]

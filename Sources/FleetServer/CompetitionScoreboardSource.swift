@@ -1,4 +1,5 @@
 public import FleetCompetition
+public import FleetIngest
 public import FleetScoring
 public import FleetStorage
 import Foundation
@@ -65,6 +66,20 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         self.live = live
         self.configuration = configuration
         self.clock = clock ?? { UInt64(max(0, Date().timeIntervalSince1970) * 1e9) }
+    }
+
+    /// The scoreboard of an ingest service in this process: its database, its live scorer
+    /// (when it has one), and the service key next to the database file.
+    public convenience init(serving ingest: IngestService, rulebook: Rulebook, rulebookBytes: [UInt8]) {
+        self.init(
+            store: CompetitionStore(database: ingest.database),
+            live: ingest.observer as? LiveScoring,
+            configuration: Configuration(
+                rulebook: rulebook,
+                rulebookBytes: rulebookBytes,
+                serviceKeyPath: ServiceKey.defaultPath(forDatabase: ingest.configuration.databasePath)
+            )
+        )
     }
 
     // MARK: Reads

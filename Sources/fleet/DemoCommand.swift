@@ -216,15 +216,7 @@ struct DemoCommand: AsyncParsableCommand {
             port = 0
         }
         let (rulebook, bytes, _) = try RulebookFile.load(nil)
-        let scoreboard = CompetitionScoreboardSource(
-            store: CompetitionStore(database: ingest.database),
-            live: ingest.observer as? LiveScoring,
-            configuration: .init(
-                rulebook: rulebook,
-                rulebookBytes: bytes,
-                serviceKeyPath: ServiceKey.defaultPath(forDatabase: db)
-            )
-        )
+        let scoreboard = CompetitionScoreboardSource(serving: ingest, rulebook: rulebook, rulebookBytes: bytes)
         scoreboard.feature(runID: featured)
         return APIServer(
             configuration: APIServer.Configuration(host: host, port: port),

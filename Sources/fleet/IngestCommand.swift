@@ -123,15 +123,7 @@ extension IngestCommand {
         let (rules, bytes, _) = try RulebookFile.load(rulebook)
         var configuration = APIServer.Configuration(host: host, port: port, adminToken: token)
         configuration.publishEndpoint = livePub
-        let scoreboard = CompetitionScoreboardSource(
-            store: CompetitionStore(database: ingest.database),
-            live: ingest.observer as? LiveScoring,
-            configuration: .init(
-                rulebook: rules,
-                rulebookBytes: bytes,
-                serviceKeyPath: ServiceKey.defaultPath(forDatabase: db)
-            )
-        )
+        let scoreboard = CompetitionScoreboardSource(serving: ingest, rulebook: rules, rulebookBytes: bytes)
         return APIServer(
             configuration: configuration,
             database: ingest.database,

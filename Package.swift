@@ -134,6 +134,7 @@ let package = Package(
         // Test support shared by test targets: headless Chromium for the board.
         .target(
             name: "FleetTestSupport",
+            dependencies: ["FleetProtocol"],
             path: "Tests/FleetTestSupport"
         ),
         .testTarget(
@@ -142,11 +143,11 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetIngestTests",
-            dependencies: ["FleetIngest"]
+            dependencies: ["FleetIngest", "FleetTestSupport"]
         ),
         .testTarget(
             name: "FleetRobotClientTests",
-            dependencies: ["FleetRobotClient", "FleetIngest", "FleetStorage"]
+            dependencies: ["FleetRobotClient", "FleetIngest", "FleetStorage", "FleetTestSupport"]
         ),
         .testTarget(
             name: "FleetStorageTests",

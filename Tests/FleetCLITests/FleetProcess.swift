@@ -1,4 +1,5 @@
 import FleetProtocol
+import FleetTestSupport
 import Foundation
 import Testing
 
@@ -135,29 +136,11 @@ func writeRecording(to path: String, robots: Int, framesPerRobot: Int, firstRobo
     let start: UInt64 = 1_800_000_000_000_000_000
     for step in 0..<framesPerRobot {
         for robot in 0..<robots {
-            let state = SanitationState(
-                x: Double(step) * 0.1,
+            let state = DrivingRobot.state(
+                step: step,
                 y: Double(robot),
-                energyUsed: Double(step) * 0.01,
-                distance: Double(step) * 0.1,
-                areaCleaned: Double(step) * 0.05,
-                heading: 0,
-                speed: 1,
-                turnRate: 0,
-                brushRpm: 120,
-                suction: 50,
-                waterFlow: 0,
-                hopperFill: Float(step % 100),
-                cleanWater: 100,
-                dirtyWater: 0,
-                batterySOC: 100 - Float(step % 100) * 0.5,
-                batteryVoltage: 48,
-                batteryCurrent: 10,
-                batteryTemperature: 30,
-                mode: .auto,
-                status: .cleaning,
-                brushDown: true,
-                spraying: false
+                battery: 100 - Float(step % 100) * 0.5,
+                hopperFill: Float(step % 100)
             )
             let time = start + UInt64(step) * 100_000_000 + UInt64(robot) * 1000
             let frame = FrameEncoder.encode(

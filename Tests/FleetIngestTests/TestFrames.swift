@@ -1,4 +1,5 @@
 import FleetProtocol
+import FleetTestSupport
 import Foundation
 
 /// Frames for tests: a sanitation robot driving east at 1 m/s, one frame per 100 ms.
@@ -8,30 +9,7 @@ enum TestFrames {
     static func state(robot: UInt32, boot: UInt32 = 0, seq: UInt32, at t: UInt64? = nil, battery: Float = 80) -> [UInt8]
     {
         let time = t ?? start + UInt64(seq) * 100_000_000
-        let state = SanitationState(
-            x: Double(seq) * 0.1,
-            y: 2,
-            energyUsed: Double(seq) * 0.01,
-            distance: Double(seq) * 0.1,
-            areaCleaned: Double(seq) * 0.05,
-            heading: 0,
-            speed: 1,
-            turnRate: 0,
-            brushRpm: 120,
-            suction: 50,
-            waterFlow: 0,
-            hopperFill: 10,
-            cleanWater: 100,
-            dirtyWater: 0,
-            batterySOC: battery,
-            batteryVoltage: 48,
-            batteryCurrent: 10,
-            batteryTemperature: 30,
-            mode: .auto,
-            status: .cleaning,
-            brushDown: true,
-            spraying: false
-        )
+        let state = DrivingRobot.state(step: Int(seq), battery: battery)
         return FrameEncoder.encode(
             .sanitationState(state),
             robotID: robot,

@@ -1,5 +1,6 @@
 import FleetIngest
 import FleetProtocol
+import FleetTestSupport
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -12,32 +13,7 @@ enum Samples {
     static func time(_ index: Int) -> UInt64 { start + UInt64(index) * 100_000_000 }
 
     static func state(_ index: Int) -> FleetProtocol.Message {
-        .sanitationState(
-            SanitationState(
-                x: Double(index) * 0.1,
-                y: 2,
-                energyUsed: Double(index) * 0.01,
-                distance: Double(index) * 0.1,
-                areaCleaned: Double(index) * 0.05,
-                heading: 0,
-                speed: 1,
-                turnRate: 0,
-                brushRpm: 120,
-                suction: 50,
-                waterFlow: 0,
-                hopperFill: 10,
-                cleanWater: 100,
-                dirtyWater: 0,
-                batterySOC: 80,
-                batteryVoltage: 48,
-                batteryCurrent: 10,
-                batteryTemperature: 30,
-                mode: .auto,
-                status: .cleaning,
-                brushDown: true,
-                spraying: false
-            )
-        )
+        .sanitationState(DrivingRobot.state(step: index))
     }
 
     static func collision() -> FleetProtocol.Message {

@@ -237,32 +237,7 @@ final class ServerFixture: Sendable {
     ) -> Frame {
         Frame(
             header: header(.sanitationState, robot: robot, seq: seq, at: time),
-            message: .sanitationState(
-                SanitationState(
-                    x: x,
-                    y: y,
-                    energyUsed: Double(seq) * 0.01,
-                    distance: Double(seq) * 0.1,
-                    areaCleaned: Double(seq) * 0.05,
-                    heading: 0,
-                    speed: 1,
-                    turnRate: 0,
-                    brushRpm: 120,
-                    suction: 50,
-                    waterFlow: 0,
-                    hopperFill: 10,
-                    cleanWater: 100,
-                    dirtyWater: 0,
-                    batterySOC: battery,
-                    batteryVoltage: 48,
-                    batteryCurrent: 10,
-                    batteryTemperature: 30,
-                    mode: .auto,
-                    status: .cleaning,
-                    brushDown: true,
-                    spraying: false
-                )
-            )
+            message: .sanitationState(DrivingRobot.state(step: Int(seq), x: x, y: y, battery: battery))
         )
     }
 

@@ -33,6 +33,8 @@ public final class IngestService: Service, Sendable {
 
     public let configuration: Configuration
     public let database: FleetDatabase
+    /// Counters and histograms as the writer keeps them; the gauges (frames received, ring
+    /// occupancy, robots online) as of the last `currentMetrics()` or status line.
     public let metrics = IngestMetrics()
     private let logger: Logger
     private let ring: FrameRing
@@ -179,15 +181,24 @@ public final class IngestService: Service, Sendable {
         } catch {
             logger.warning("checkpoint at shutdown failed (the WAL keeps the data)", metadata: ["error": "\(error)"])
         }
-        updateMetrics()
+        // The gauges as they ended, for whoever reads `metrics` after `run()` (the log line's
+        // metadata is only evaluated at info level).
+        refreshGauges()
         logger.info("stopped", metadata: ["status": "\(statusLine())"])
         if let failure = shared.failure.withLock({ $0 }) { throw IngestError(failure) }
     }
 
+    /// The metrics with their gauges read now. The receiver's count, the ring and the live
+    /// state keep those values themselves, so `metrics.snapshot` alone has them only as of
+    /// the last refresh; counters and histograms the writer keeps current either way.
+    public func currentMetrics() -> IngestMetrics.Snapshot {
+        refreshGauges()
+        return metrics.snapshot
+    }
+
     /// One line for operators: rates, robots online, ring, losses.
     public func statusLine() -> String {
-        updateMetrics()
-        let m = metrics.snapshot
+        let m = currentMetrics()
         let snapshot = liveSnapshot
         let lost = snapshot.ledgers.reduce(0) { $0 + $1.gaps.reduce(0) { $0 + $1.count } }
         return
@@ -213,7 +224,9 @@ public final class IngestService: Service, Sendable {
         logger.info("\(String(format: "%.0f", Double(frames) / seconds)) frames/s | \(statusLine())")
     }
 
-    private func updateMetrics() {
+    /// Copies the values other parts keep (frames received, counters, ring occupancy, robots
+    /// online) into `metrics`.
+    private func refreshGauges() {
         let received = shared.received.load(ordering: .relaxed)
         let snapshot = liveSnapshot
         let now = Receiver.wallClockNanos()

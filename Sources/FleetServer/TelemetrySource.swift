@@ -12,13 +12,8 @@ public protocol LiveTelemetry: Sendable {
     func currentMetrics() -> IngestMetrics.Snapshot
 }
 
-extension IngestService: LiveTelemetry {
-    public func currentMetrics() -> IngestMetrics.Snapshot {
-        // statusLine() refreshes the gauges (received, ring, robots online) before we read.
-        _ = statusLine()
-        return metrics.snapshot
-    }
-}
+/// `liveSnapshot` and `currentMetrics()` (gauges refreshed on every call) are the ingester's own.
+extension IngestService: LiveTelemetry {}
 
 /// One robot's position and vitals for the board's map and sparklines.
 struct LiveRobotJSON: Encodable, Equatable {

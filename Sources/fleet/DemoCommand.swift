@@ -317,7 +317,7 @@ struct DemoProgress: Sendable {
             let elapsed = (clock.now - started).seconds * timeScale
             let fraction = min(1, elapsed / (duration + 1))
             let snapshot = ingest.liveSnapshot
-            let metrics = ingest.metrics.snapshot
+            let metrics = ingest.currentMetrics()
             let leaders = Self.leaders(snapshot)
             let bar =
                 String(repeating: "█", count: Int(fraction * 30))

@@ -2,63 +2,75 @@ import FleetStorage
 import Foundation
 import Testing
 
-/// `fleet demo`, the command README.md starts with, run as a user would.
-struct DemoProcessTests {
-    @Test(.timeLimit(.minutes(2)))
-    func theDemoRunsToTheEndPrintsResultsAndLeavesADatabaseForQueries() async throws {
-        let folder = try TemporaryFolder()
-        let demo = try await FleetProcess.run(
-            ["demo", "--db", "demo.db", "--duration", "90", "--time-scale", "45", "--teams", "3", "--humanoids", "1"],
-            in: folder.url,
-            timeout: .seconds(90)
-        )
-        #expect(demo.status == 0, "\(demo.errors)")
-        #expect(demo.output.contains("division P, rulebook"), "standings printed")
-        #expect(demo.output.contains("run 1: FINAL, signed"))
-        #expect(!demo.output.contains("differed from the recompute"), "live = recompute")
-        #expect(demo.output.contains("database: demo.db"))
+extension ProcessSuites {
+    /// `fleet demo`, the command README.md starts with, run as a user would.
+    @Suite
+    struct DemoProcessTests {
+        @Test(.timeLimit(.minutes(2)))
+        func theDemoRunsToTheEndPrintsResultsAndLeavesADatabaseForQueries() async throws {
+            let folder = try TemporaryFolder()
+            let demo = try await FleetProcess.run(
+                [
+                    "demo", "--db", "demo.db", "--duration", "90", "--time-scale", "45", "--teams", "3", "--humanoids",
+                    "1",
+                ],
+                in: folder.url,
+                timeout: .seconds(90)
+            )
+            #expect(demo.status == 0, "\(demo.errors)")
+            #expect(demo.output.contains("division P, rulebook"), "standings printed")
+            #expect(demo.output.contains("run 1: FINAL, signed"))
+            #expect(!demo.output.contains("differed from the recompute"), "live = recompute")
+            #expect(demo.output.contains("database: demo.db"))
 
-        // The database answers with the result the demo printed, and a recompute agrees.
-        let stored = try await FleetProcess.run(["score", "1", "--db", "demo.db", "--format", "json"], in: folder.url)
-        let recomputed = try await FleetProcess.run(
-            ["score", "1", "--recompute", "--db", "demo.db", "--format", "json"],
-            in: folder.url
-        )
-        func result(_ text: String) throws -> NSDictionary? {
-            let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-            return object?["result"] as? NSDictionary
+            // The database answers with the result the demo printed, and a recompute agrees.
+            let stored = try await FleetProcess.run(
+                ["score", "1", "--db", "demo.db", "--format", "json"],
+                in: folder.url
+            )
+            let recomputed = try await FleetProcess.run(
+                ["score", "1", "--recompute", "--db", "demo.db", "--format", "json"],
+                in: folder.url
+            )
+            func result(_ text: String) throws -> NSDictionary? {
+                let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+                return object?["result"] as? NSDictionary
+            }
+            #expect(stored.status == 0 && recomputed.status == 0)
+            let storedResult = try result(stored.output)
+            #expect(storedResult != nil)
+            #expect(storedResult == (try result(recomputed.output)), "fleet score --recompute equals the demo's result")
+            let teams = (storedResult?["teams"] as? [[String: Any]])?.compactMap { $0["team"] as? String } ?? []
+            for team in teams { #expect(demo.output.contains(team), "\(team) in the printed standings") }
+            // The run's telemetry, exported.
+            let jsonl = try await FleetProcess.run(["export", "1", "--db", "demo.db"], in: folder.url)
+            let lines = jsonl.output.split(separator: "\n")
+            #expect(jsonl.status == 0 && lines.count > 1000)
+            let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+            #expect(first?["type"] as? String != nil && first?["body"] is [String: Any])
+            let csv = try await FleetProcess.run(
+                ["export", "1", "--db", "demo.db", "--format", "csv", "--type", "sanitation_state"],
+                in: folder.url
+            )
+            #expect(csv.output.hasPrefix("time_ns,robot,boot,seq,x,y,energy_used,"))
+            #expect(csv.output.split(separator: "\n").count > 100)
+
+            let verify = try await FleetProcess.run(["verify", "1", "--db", "demo.db"], in: folder.url)
+            #expect(verify.status == 0 && verify.output.contains("run 1 verifies"))
+
+            let database = try FleetDatabase(path: folder.path("demo.db"), readOnly: true)
+            let robots = try database.robots()
+            #expect(robots.filter { $0.kind == "sanitation" }.count == 9)
+            #expect(robots.filter { $0.kind == "humanoid" }.count == 1)
+            #expect(try database.lossLedger().allSatisfy { $0.gaps.isEmpty }, "reliable mode: nothing missing")
+
+            let query = try await FleetProcess.run(
+                ["query", "loss", "--db", "demo.db", "--format", "csv"],
+                in: folder.url
+            )
+            #expect(query.status == 0)
+            #expect(query.output.hasPrefix("robot,boot,received,expected,completeness,"))
+            #expect(query.output.split(separator: "\n").count == 1 + robots.count)
         }
-        #expect(stored.status == 0 && recomputed.status == 0)
-        let storedResult = try result(stored.output)
-        #expect(storedResult != nil)
-        #expect(storedResult == (try result(recomputed.output)), "fleet score --recompute equals the demo's result")
-        let teams = (storedResult?["teams"] as? [[String: Any]])?.compactMap { $0["team"] as? String } ?? []
-        for team in teams { #expect(demo.output.contains(team), "\(team) in the printed standings") }
-        // The run's telemetry, exported.
-        let jsonl = try await FleetProcess.run(["export", "1", "--db", "demo.db"], in: folder.url)
-        let lines = jsonl.output.split(separator: "\n")
-        #expect(jsonl.status == 0 && lines.count > 1000)
-        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
-        #expect(first?["type"] as? String != nil && first?["body"] is [String: Any])
-        let csv = try await FleetProcess.run(
-            ["export", "1", "--db", "demo.db", "--format", "csv", "--type", "sanitation_state"],
-            in: folder.url
-        )
-        #expect(csv.output.hasPrefix("time_ns,robot,boot,seq,x,y,energy_used,"))
-        #expect(csv.output.split(separator: "\n").count > 100)
-
-        let verify = try await FleetProcess.run(["verify", "1", "--db", "demo.db"], in: folder.url)
-        #expect(verify.status == 0 && verify.output.contains("run 1 verifies"))
-
-        let database = try FleetDatabase(path: folder.path("demo.db"), readOnly: true)
-        let robots = try database.robots()
-        #expect(robots.filter { $0.kind == "sanitation" }.count == 9)
-        #expect(robots.filter { $0.kind == "humanoid" }.count == 1)
-        #expect(try database.lossLedger().allSatisfy { $0.gaps.isEmpty }, "reliable mode: nothing missing")
-
-        let query = try await FleetProcess.run(["query", "loss", "--db", "demo.db", "--format", "csv"], in: folder.url)
-        #expect(query.status == 0)
-        #expect(query.output.hasPrefix("robot,boot,received,expected,completeness,"))
-        #expect(query.output.split(separator: "\n").count == 1 + robots.count)
     }
 }

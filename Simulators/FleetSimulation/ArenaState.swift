@@ -9,10 +9,18 @@ struct ArenaState: Sendable {
     var agents: [AgentState]
     /// Per agent: how long it has waited for robots (vehicles brake; their route runs late).
     var agentDelay: [Double]
-    /// Per agent: sideways step (m, left of its direction) to pass a robot (people and bikes).
-    var agentOffset: [Double]
-    /// Robots in the run as of the last step: position and radius.
-    var robotDiscs: [(Vec2, Double)] = []
+    /// Per agent: sideways step (m) to pass a robot (people and bikes). A vector rather than a
+    /// distance across the route, so it carries over smoothly where the route turns.
+    var agentShift: [Vec2]
+    /// Per agent: pace as a fraction of the route speed (people and bikes slow down or stop
+    /// when a robot stands in their way too close to step round).
+    var agentPace: [Double]
+    /// Robots in the run as of the last step: position, footprint radius and velocity.
+    var robotDiscs: [(position: Vec2, radius: Double, velocity: Vec2)] = []
+    /// Scratch space of `giveWay`: sideways bands (m, left of the route) robots block.
+    var blocked: [(lo: Double, hi: Double)] = []
+    /// The same bands at squeezing-past distance.
+    var squeezed: [(lo: Double, hi: Double)] = []
 
     init(arena: Arena) {
         litterRemaining = arena.litterEntryMass
@@ -20,47 +28,185 @@ struct ArenaState: Sendable {
         stainWashed = [Bool](repeating: false, count: arena.stainCellStain.count)
         agents = arena.layout.routes.map { $0.state(at: 0) }
         agentDelay = [Double](repeating: 0, count: arena.layout.routes.count)
-        agentOffset = agentDelay
+        agentShift = [Vec2](repeating: .zero, count: arena.layout.routes.count)
+        agentPace = [Double](repeating: 1, count: arena.layout.routes.count)
     }
 
     /// Moves every agent to time `t`. Agents follow their routes but give way to robots:
-    /// vehicles brake for a robot ahead in their lane, people and cyclists step aside at a
-    /// limited sideways speed, so a robot that drives at them can still come too close.
+    /// vehicles brake for a robot ahead in their lane; people and cyclists step aside at a
+    /// limited sideways speed, keep out of the way until they are past, slow down or stop
+    /// when a robot stands too close ahead to step round, and step back from a robot that
+    /// closes in on them. A robot that drives at someone fast can still come too close.
     mutating func moveAgents(arena: Arena, to t: Double, dt: Double) {
         let routes = arena.layout.routes
         for k in routes.indices {
             let route = routes[k]
             var s = route.state(at: t - agentDelay[k])
             guard s.active else {
-                agentOffset[k] = 0
+                agentShift[k] = .zero
+                agentPace[k] = 1
                 agents[k] = s
                 continue
             }
             let dir = s.velocity * (1 / route.speed)
-            let normal = Vec2(-dir.y, dir.x)
-            var desired = 0.0
-            var brake = false
-            for (p, r) in robotDiscs {
-                let rel = p - s.position
-                let along = rel.dot(dir)
-                let lateral = rel.dot(normal)
-                let need = route.radius + r + 0.6
-                if route.agentClass == .vehicle {
-                    if along > 0 && along < 8 && abs(lateral) < need { brake = true }
-                } else if along > -1 && along < 2 + 4 * route.speed && abs(lateral - agentOffset[k]) < need {
-                    desired = lateral >= 0 ? lateral - need : lateral + need
+            if route.agentClass == .vehicle {
+                let normal = Vec2(-dir.y, dir.x)
+                var brake = false
+                for robot in robotDiscs {
+                    let rel = robot.position - s.position
+                    let along = rel.dot(dir)
+                    if along > 0 && along < 8 && abs(rel.dot(normal)) < route.radius + robot.radius + 0.6 {
+                        brake = true
+                    }
                 }
+                if brake {
+                    agentDelay[k] += dt
+                    s = route.state(at: t - agentDelay[k])
+                    s.velocity = .zero
+                }
+                agents[k] = s
+                continue
             }
-            if brake {
-                agentDelay[k] += dt
+            let before = agents[k]
+            let oldShift = agentShift[k]
+            let oldDelay = agentDelay[k]
+            giveWay(k, route: route, on: s, dir: dir, dt: dt)
+            // Slowing down is running late on the route.
+            let pace = agentPace[k]
+            if pace < 1 {
+                agentDelay[k] += (1 - pace) * dt
+                s = route.state(at: t - agentDelay[k])
+            }
+            s.velocity = s.velocity * pace
+            s.position = s.position + agentShift[k]
+            // Nobody walks into a robot they can see: they stop instead. (A cyclist cannot stop
+            // dead, so one who brakes too late still hits.)
+            if route.agentClass == .pedestrian && before.active && s.active
+                && closesIn(from: before.position, to: s.position, radius: route.radius)
+            {
+                agentDelay[k] = oldDelay + dt
+                agentPace[k] = 0
                 s = route.state(at: t - agentDelay[k])
                 s.velocity = .zero
+                // Still stepping aside if that keeps clear; otherwise standing still.
+                if closesIn(from: before.position, to: s.position + agentShift[k], radius: route.radius) {
+                    agentShift[k] = oldShift
+                }
+                s.position = s.position + agentShift[k]
             }
-            let rate = (route.agentClass == .cyclist ? 1.0 : 0.8) * dt
-            agentOffset[k] += min(max(desired - agentOffset[k], -rate), rate)
-            s.position = s.position + normal * agentOffset[k]
             agents[k] = s
         }
+    }
+
+    /// Whether moving from `a` to `b` brings a disc of `radius` within touching distance of a
+    /// robot it was not already touching.
+    func closesIn(from a: Vec2, to b: Vec2, radius: Double) -> Bool {
+        for robot in robotDiscs {
+            let reach = radius + robot.radius + 0.05
+            let after = (b - robot.position).lengthSquared
+            if after < reach * reach && after < (a - robot.position).lengthSquared { return true }
+        }
+        return false
+    }
+
+    /// Steers a pedestrian or cyclist round the robots near its path: updates its sideways
+    /// step and its pace.
+    ///
+    /// Each robot ahead blocks a band of sideways positions, widened towards where it is
+    /// heading by the time they reach it (so people pass behind a robot that crosses their
+    /// way). They keep to the route if it is free, otherwise take the nearest free position,
+    /// at most `maxShift` aside; a robot too close ahead to step round makes them slow down
+    /// and stop short of it.
+    mutating func giveWay(_ k: Int, route: AgentRoute, on s: AgentState, dir: Vec2, dt: Double) {
+        let cyclist = route.agentClass == .cyclist
+        let normal = Vec2(-dir.y, dir.x)
+        let shift = agentShift[k]
+        let offset = shift.dot(normal)
+        let here = s.position + shift
+        let margin = cyclist ? 0.8 : 0.6
+        let look = 2 + 4 * route.speed
+        let maxShift = 3.0
+        // How hard they brake (m/s²) and how far from a robot they come to a stop (m).
+        let braking = cyclist ? 3.0 : 2.5
+        let standOff = cyclist ? 0.8 : 0.5
+        var paceTarget = 1.0
+        var dodge = Vec2.zero
+        blocked.removeAll(keepingCapacity: true)
+        squeezed.removeAll(keepingCapacity: true)
+        for robot in robotDiscs {
+            let rel = robot.position - s.position
+            let along = rel.dot(dir)
+            if along > -(route.radius + robot.radius + 0.5) && along < look {
+                let need = route.radius + robot.radius + margin
+                let lateral = rel.dot(normal)
+                let drift = min(max(robot.velocity.dot(normal) * max(0, along) / route.speed, -3), 3)
+                blocked.append((min(lateral, lateral + drift) - need, max(lateral, lateral + drift) + need))
+                let tight = route.radius + robot.radius + 0.2
+                squeezed.append((lateral - tight, lateral + tight))
+                // Too close to step round in time: slow down so as to stop short of it.
+                let own = robot.position - here
+                let ahead = own.dot(dir)
+                if ahead > 0 && abs(own.dot(normal)) < route.radius + robot.radius + 0.15 {
+                    let gap = ahead - route.radius - robot.radius - standOff
+                    let v = (2 * braking * max(0, gap)).squareRoot()
+                    paceTarget = min(paceTarget, v / route.speed)
+                }
+            }
+            // A robot closing in from the side or behind: step away from it.
+            let own = here - robot.position
+            let dist = own.length
+            let clearance = dist - route.radius - robot.radius
+            if clearance < 0.8 && dist > 1e-6 {
+                let away = own * (1 / dist)
+                if robot.velocity.dot(away) > 0.05 || clearance < 0.3 { dodge = dodge + away * (0.8 - clearance) }
+            }
+        }
+        var target = offset
+        if isFree(offset, in: blocked) {
+            // Back towards the route, as far as the robots beside it allow.
+            target = 0
+            for (lo, hi) in blocked where hi > min(0, offset) && lo < max(0, offset) {
+                target = offset > 0 ? max(target, hi) : min(target, lo)
+            }
+        } else if let free = nearestFree(to: offset, in: blocked, within: maxShift) {
+            target = free
+        } else if let gap = nearestFree(to: offset, in: squeezed, within: maxShift) {
+            // No room to pass at a comfortable distance: squeeze past, close by.
+            target = gap
+        }
+        var want = normal * target + dir * shift.dot(dir) * 0.98
+        if dodge.lengthSquared > 1e-12 { want = shift + dodge * (1 / max(1, dodge.length)) * 2 }
+        let rate = (cyclist ? 1.0 : 0.8) * dt
+        let step = want - shift
+        let len = step.length
+        var next = len > rate ? shift + step * (rate / len) : want
+        if next.length > maxShift + 1 { next = next * ((maxShift + 1) / next.length) }
+        agentShift[k] = next
+        // Braking harder than planned when it has to, up to a hard stop.
+        let paceRate = (paceTarget < agentPace[k] ? braking + 2 : braking) / route.speed * dt
+        agentPace[k] += min(max(paceTarget - agentPace[k], -paceRate), paceRate)
+    }
+
+    /// Whether a sideways position lies outside every band.
+    func isFree(_ x: Double, in bands: [(lo: Double, hi: Double)]) -> Bool {
+        for (lo, hi) in bands where x > lo + 1e-9 && x < hi - 1e-9 { return false }
+        return true
+    }
+
+    /// The free sideways position nearest `x` (the route itself or the edge of a band), at
+    /// most `limit` aside; nil when there is none.
+    func nearestFree(to x: Double, in bands: [(lo: Double, hi: Double)], within limit: Double) -> Double? {
+        var best: Double?
+        func consider(_ c: Double) {
+            guard abs(c) <= limit, isFree(c, in: bands) else { return }
+            if best == nil || abs(c - x) < abs(best! - x) { best = c }
+        }
+        consider(0)
+        for (lo, hi) in bands {
+            consider(lo)
+            consider(hi)
+        }
+        return best
     }
 }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A robot entered in a run.
 public struct RobotSetup: Codable, Equatable, Sendable {
     /// Robot id, 1…0xEFFFFFFF, unique across the simulation.
@@ -203,10 +209,15 @@ public struct FleetSimulation {
         for slot in order {
             switch slot {
             case let .sanitation(i):
-                runs[sanitation[i].runIndex].state.robotDiscs.append(
-                    (sanitation[i].position, sanitation[i].params.radius)
+                let robot = sanitation[i]
+                runs[robot.runIndex].state.robotDiscs.append(
+                    (robot.position, robot.params.radius, Vec2(cos(robot.heading), sin(robot.heading)) * robot.speed)
                 )
-            case let .humanoid(i): runs[humanoids[i].runIndex].state.robotDiscs.append((humanoids[i].position, 0.3))
+            case let .humanoid(i):
+                let robot = humanoids[i]
+                runs[robot.runIndex].state.robotDiscs.append(
+                    (robot.position, 0.3, Vec2(cos(robot.heading), sin(robot.heading)) * robot.speed)
+                )
             }
         }
         for r in runs.indices { runs[r].state.moveAgents(arena: runs[r].arena, to: t1, dt: dt) }

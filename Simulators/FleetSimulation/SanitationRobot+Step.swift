@@ -407,6 +407,7 @@ extension SanitationRobot {
                 threat = k
             }
         }
+        if threat < 0 || agents[threat].velocity.lengthSquared >= 0.01 { waitingSince = -1 }
         if threat >= 0 {
             let a = agents[threat]
             let rel = a.position - position
@@ -415,6 +416,14 @@ extension SanitationRobot {
             let v02 = v0.lengthSquared
             let tca0 = v02 > 1e-9 ? min(max(-rel.dot(v0) / v02, 0), horizon) : 0
             let d0 = (rel + v0 * tca0).length - rr
+            if v02 < 0.01 && routes[threat].agentClass != .vehicle && skill.avoidance >= 0.3 {
+                // Someone standing in the way: a careful team waits for them to step aside, then
+                // creeps on along its own path.
+                if waitingSince < 0 { waitingSince = ctx.t1 }
+                vCmd = ctx.t1 - waitingSince < 2 + 4 * skill.avoidance ? 0 : min(vCmd, 0.3)
+                progressTime = ctx.t1
+                return
+            }
             if v02 < 0.01 {
                 // A vehicle waiting for us, or someone standing: steer round it, slowly.
                 let side = cos(heading) * rel.y - sin(heading) * rel.x >= 0 ? 1.0 : -1.0

@@ -73,6 +73,8 @@ struct SanitationRobot {
     var rampWillSlip = false
     var onRampFromBottom = false
     var bumpsOnLeg = 0
+    /// When the robot began waiting for a person standing in its way (-1: not waiting).
+    var waitingSince = -1.0
     var progressAnchor: Vec2
     var progressTime = 0.0
     var hintsGiven = 0

@@ -51,12 +51,27 @@ public enum Recompute {
     }
 
     public static func result(store: CompetitionStore, context: RunContext, isFinal: Bool) throws -> RunResult {
+        var scorer = try scored(store: store, context: context)
+        try scorer.apply(store.actions(runID: context.run.id), isFinal: isFinal)
+        return scorer.finish()
+    }
+
+    /// The run's coverage from the database (the board's heatmap of a run this process did
+    /// not score live): per cell of the arena grid, covered by any team.
+    public static func coverage(store: CompetitionStore, runID: UInt32) throws -> (mask: CoverageMask, covered: [Bool])
+    {
+        var scorer = try scored(store: store, context: RunContext(store: store, runID: runID))
+        _ = scorer.finish()  // the last same-time frames are buffered until then
+        return (scorer.arenaMask, scorer.coveredByAnyTeam())
+    }
+
+    /// A scorer fed every stored frame of the run's window, in canonical order.
+    static func scored(store: CompetitionStore, context: RunContext) throws -> RunScorer {
         var scorer = try context.makeScorer()
         var tracker = RunWindowTracker(run: context.run)
         for frame in try inputFrames(store: store, context: context) where tracker.admit(frame) {
             scorer.consume(frame)
         }
-        try scorer.apply(store.actions(runID: context.run.id), isFinal: isFinal)
-        return scorer.finish()
+        return scorer
     }
 }

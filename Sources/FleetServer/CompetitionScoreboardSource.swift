@@ -3,6 +3,7 @@ public import FleetIngest
 public import FleetScoring
 public import FleetStorage
 import Foundation
+public import Logging
 import Synchronization
 
 /// The `ScoreboardSource` of a real service: runs, teams and results from the competition
@@ -27,6 +28,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         public var actor = "api"
         /// Edge of a heatmap cell on the board's map, m.
         public var heatmapCellSize = 1.0
+        public var logger = Logger(label: "fleet.scoreboard")
 
         public init(rulebook: Rulebook, rulebookBytes: [UInt8], serviceKeyPath: String) {
             self.rulebook = rulebook
@@ -42,6 +44,9 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         var masks: [String: CoverageMask] = [:]
         /// Rulebook hash → rulebook.
         var rulebooks: [String: Rulebook] = [:]
+        /// Coverage of stopped runs this process did not score live, recomputed once from the
+        /// database (nil while the recompute runs).
+        var coverage: [UInt32: CoverageView?] = [:]
         /// Stored results never change once written (a run's live result, its final result):
         /// decoded once, not on every tick of the live feed.
         var results: [String: RunResult] = [:]
@@ -130,16 +135,46 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
             let run = try store.run(runID)
             let board = live?.board(runID: runID)
             let mask = try board?.mask ?? self.mask(division: run.division, seed: run.seed)
+            var coverage = board.map {
+                Self.heatmap(mask: mask, covered: $0.covered, cellSize: configuration.heatmapCellSize)
+            }
+            if coverage == nil && (run.state == .finished || run.state == .final) {
+                coverage = recomputedCoverage(runID)
+            }
             return ArenaView(
                 originX: mask.origin.x,
                 originY: mask.origin.y,
                 width: Double(mask.columns) * mask.cellSize,
                 height: Double(mask.rows) * mask.cellSize,
-                coverage: board.map {
-                    Self.heatmap(mask: mask, covered: $0.covered, cellSize: configuration.heatmapCellSize)
-                }
+                coverage: coverage
             )
         }
+    }
+
+    /// The coverage of a stopped run from the database, for a run this process did not score
+    /// live: recomputed once on a thread of its own (it takes a while); nil until ready.
+    private func recomputedCoverage(_ runID: UInt32) -> CoverageView? {
+        let (known, cached) = caches.withLock { caches -> (Bool, CoverageView?) in
+            if let entry = caches.coverage[runID] { return (true, entry) }
+            caches.coverage[runID] = .some(nil)
+            return (false, nil)
+        }
+        if known { return cached }
+        let store = self.store
+        let cellSize = configuration.heatmapCellSize
+        let logger = configuration.logger
+        let thread = Thread { [weak self] in
+            do {
+                let (mask, covered) = try Recompute.coverage(store: store, runID: runID)
+                let view = Self.heatmap(mask: mask, covered: covered, cellSize: cellSize)
+                self?.caches.withLock { $0.coverage[runID] = view }
+            } catch {
+                logger.warning("coverage recompute failed", metadata: ["run.id": "\(runID)", "error": "\(error)"])
+            }
+        }
+        thread.name = "fleet.coverage"
+        thread.start()
+        return nil
     }
 
     /// Chooses the run the board and the live feed show (nil: the newest RUNNING run).
@@ -311,7 +346,10 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
     private func summary(_ run: RunRecord, teams: [String]) throws -> RunSummary {
         // The RUNNING window in event time: from the scorer (it reads the referee's run_state
         // frames), else from the stored start/stop for wall-clock runs.
-        let result = live?.board(runID: run.id)?.result
+        var result = live?.board(runID: run.id)?.result
+        if result == nil && (run.state == .finished || run.state == .final) {
+            result = try stored(run.id, run.state == .final ? .final : .live)
+        }
         let wall = run.window == .wall
         return RunSummary(
             id: run.id,

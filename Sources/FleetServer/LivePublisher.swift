@@ -98,7 +98,11 @@ struct LivePublisher: Service {
             }
         }
         var elapsed: Double?
-        if let start = current?.runningStart, eventTime > start {
+        if let start = current?.runningStart, let end = current?.runningEnd,
+            current?.state == .finished || current?.state == .final, end >= start
+        {
+            elapsed = Double(end - start) / 1e9
+        } else if let start = current?.runningStart, eventTime > start {
             let end = current?.runningEnd.map { min($0, eventTime) } ?? eventTime
             elapsed = Double(end - min(start, end)) / 1e9
         }

@@ -130,7 +130,8 @@ struct RobotStateReader: Sendable {
     func liveRobots() throws -> LiveRobotsJSON {
         let summaries = Dictionary(try database.robots().map { ($0.robotID, $0) }, uniquingKeysWith: { a, _ in a })
         var out: [LiveRobotJSON] = []
-        if let live {
+        // An ingester that has heard nobody yet (just restarted) shows the stored state.
+        if let live, !live.liveSnapshot.robots.isEmpty {
             let now = Self.wallClock()
             for robot in live.liveSnapshot.robots where robot.kind != .referee {
                 out.append(

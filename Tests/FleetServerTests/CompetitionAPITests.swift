@@ -238,6 +238,19 @@ extension ServerSuites {
                     try await client.execute(uri: "/api/runs/1/events?limit=1000", method: .get)
                 )
                 #expect((events["events"] as? [Any])?.count == min(1000, recomputed.events.count))
+                // A server started later (no live scorer) shows the same map, from the database.
+                let cold = CompetitionScoreboardSource(store: store, live: nil, configuration: source.configuration)
+                #expect(try await cold.run(id: 1).runningStart == Self.t0)
+                #expect(
+                    try await Self.eventually(60) { try await cold.arena(runID: 1)?.coverage != nil },
+                    "the coverage of a FINAL run is recomputed for the map"
+                )
+                let liveMap = try await source.arena(runID: 1)?.coverage
+                let coldMap = try await cold.arena(runID: 1)?.coverage
+                #expect(
+                    liveMap != nil && coldMap == liveMap,
+                    "live map = recomputed map: \(liveMap?.cells.filter { $0 > 0 }.count ?? -1) vs \(coldMap?.cells.filter { $0 > 0 }.count ?? -1) cells, \(liveMap?.cells.reduce(0) { $0 + Int($1) } ?? -1) vs \(coldMap?.cells.reduce(0) { $0 + Int($1) } ?? -1)"
+                )
                 let standings = try Self.json(try await client.execute(uri: "/api/standings/P", method: .get))
                 let entries = standings["entries"] as? [[String: Any]] ?? []
                 #expect(Set(entries.compactMap { $0["team"] as? String }) == ["alpha", "beta"], "\(standings)")

@@ -150,6 +150,7 @@ public struct FleetSimulation {
         var entries: [(UInt32, Slot)] = []
         var ids = Set<UInt32>()
         for (r, run) in runs.enumerated() {
+            let sectors = Self.sectors(run.setup.robots)
             for (k, robot) in run.setup.robots.enumerated() {
                 precondition(ids.insert(robot.id).inserted, "robot id \(robot.id) used twice")
                 precondition(robot.id >= 1 && robot.id <= 0xEFFF_FFFF, "robot id \(robot.id) out of range")
@@ -170,6 +171,7 @@ public struct FleetSimulation {
                             runIndex: r,
                             arena: run.arena,
                             start: start,
+                            sector: sectors[k],
                             samplePeriod: period,
                             telemetryCoverage: configuration.telemetryCoverage
                         )
@@ -179,6 +181,31 @@ public struct FleetSimulation {
             }
         }
         order = entries.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// Each robot's share of the zone: a team's sanitation robots split it into bands, in
+    /// entry order, each as wide as its share of the team's sweep rate.
+    static func sectors(_ robots: [RobotSetup]) -> [ClosedRange<Double>] {
+        var out = [ClosedRange<Double>](repeating: 0...1, count: robots.count)
+        var teams: [String: [Int]] = [:]
+        var order: [String] = []
+        for (k, robot) in robots.enumerated() where robot.kind != .humanoid {
+            if teams[robot.team] == nil { order.append(robot.team) }
+            teams[robot.team, default: []].append(k)
+        }
+        for team in order {
+            let members = teams[team]!
+            let rates = members.map { SanitationRobot.sweepRate(robots[$0]) }
+            let total = rates.reduce(0, +)
+            guard total > 0 else { continue }
+            var from = 0.0
+            for (n, k) in members.enumerated() {
+                let to = n == members.count - 1 ? 1 : from + rates[n] / total
+                out[k] = from...max(from, to)
+                from = to
+            }
+        }
+        return out
     }
 
     /// Simulated time (s).

@@ -116,7 +116,15 @@ struct SanitationRobot {
     var eventFrames: UInt32 = 0
     var heartbeats: UInt64 = 0
 
-    init(setup: RobotSetup, runIndex: Int, arena: Arena, start: Vec2, samplePeriod: Int, telemetryCoverage: Bool) {
+    init(
+        setup: RobotSetup,
+        runIndex: Int,
+        arena: Arena,
+        start: Vec2,
+        sector: ClosedRange<Double> = 0...1,
+        samplePeriod: Int,
+        telemetryCoverage: Bool
+    ) {
         id = setup.id
         self.runIndex = runIndex
         params = setup.parameters ?? .standard(setup.kind)
@@ -125,7 +133,8 @@ struct SanitationRobot {
             arena: arena,
             radius: params.radius,
             brushWidth: params.brushWidth,
-            skill: skill.planner
+            skill: skill.planner,
+            sector: sector
         )
         self.samplePeriod = samplePeriod
         stateRate = setup.stateRate ?? 10
@@ -156,8 +165,16 @@ struct SanitationRobot {
 
     /// Working speed with the brush down.
     /// Less confident localisation makes weaker teams drive slower while cleaning.
-    var cleaningSpeed: Double {
+    var cleaningSpeed: Double { Self.cleaningSpeed(params, skill) }
+
+    static func cleaningSpeed(_ params: SanitationParameters, _ skill: SkillProfile) -> Double {
         min(params.maxSpeed, params.cleaningSpeed * skill.speed * (0.75 + 0.25 * skill.planner))
+    }
+
+    /// How fast the robot sweeps ground (m²/s): what a team splits its zone by.
+    static func sweepRate(_ setup: RobotSetup) -> Double {
+        let params = setup.parameters ?? .standard(setup.kind)
+        return params.brushWidth * cleaningSpeed(params, setup.skill)
     }
 
     /// Transit speed: teams aim a little under the division limit, times their speed factor.

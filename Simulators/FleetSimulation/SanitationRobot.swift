@@ -73,6 +73,9 @@ struct SanitationRobot {
     var rampWillSlip = false
     var onRampFromBottom = false
     var bumpsOnLeg = 0
+    /// Where the robot last bumped into something, and how often it has bumped there since.
+    var lastBumpAt = Vec2(-1e9, -1e9)
+    var bumpsHere = 0
     /// When the robot began waiting for a person standing in its way (-1: not waiting).
     var waitingSince = -1.0
     var progressAnchor: Vec2

@@ -165,6 +165,8 @@ public struct FleetSimulation {
                     entries.append((robot.id, .humanoid(humanoids.count - 1)))
                 } else {
                     let period = max(1, Int((1 / (robot.stateRate ?? 10) / dt).rounded()))
+                    let radius = (robot.parameters ?? .standard(robot.kind)).radius
+                    let start = Self.freeStart(near: start, radius: radius, in: run.arena)
                     sanitation.append(
                         SanitationRobot(
                             setup: robot,
@@ -206,6 +208,23 @@ public struct FleetSimulation {
             }
         }
         return out
+    }
+
+    /// The robot's start spot, or the nearest free one to it: a team sets its robot down
+    /// clear of benches and bins, not on top of one.
+    static func freeStart(near p: Vec2, radius: Double, in arena: Arena) -> Vec2 {
+        let fence = arena.layout.geofence.insetBy(radius)
+        func ok(_ q: Vec2) -> Bool { fence.contains(q) && arena.isFree(q, radius: radius, margin: 0.15) }
+        if ok(p) { return p }
+        for ring in 1...16 {
+            let d = 0.5 * Double(ring)
+            for k in 0..<8 {
+                let a = Double(k) * .pi / 4
+                let q = Vec2(p.x + d * cos(a), p.y + d * sin(a))
+                if ok(q) { return q }
+            }
+        }
+        return p
     }
 
     /// Simulated time (s).

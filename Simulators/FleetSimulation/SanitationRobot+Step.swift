@@ -125,7 +125,13 @@ extension SanitationRobot {
         suction = brushDown ? 80 : 0
         var wantSpray = brushDown && (params.washes || params.sprayFlow > 0) && cleanWater > 0
         let zone = arena.protectedZone(at: position)
-        if wantSpray && zone != nil && skill.avoidance >= 0.5 { wantSpray = false }
+        // Entering a pedestrian or bench zone, the washer turns its spray off. Careful teams
+        // always do; careless ones now and then forget until they leave the zone again.
+        if zone != sprayZoneSeen {
+            sprayZoneSeen = zone
+            sprayForgotten = zone != nil && skill.avoidance < 0.5 && rng.chance(0.25 * (1 - 2 * skill.avoidance) + 0.03)
+        }
+        if wantSpray && zone != nil && !sprayForgotten { wantSpray = false }
         spraying = wantSpray
         waterFlow = spraying ? params.sprayFlow : 0
         if spraying {

@@ -96,6 +96,9 @@ struct SanitationRobot {
     var contactMask: UInt64 = 0
     var touchingObstacle = -1
     var sprayZone = -1
+    /// The protected zone the robot was last in, and whether it forgot to stop spraying there.
+    var sprayZoneSeen: Int? = nil
+    var sprayForgotten = false
     var pendingPatchMass: [Double]
     var pendingStainArea: [Double]
     var anyPending = false

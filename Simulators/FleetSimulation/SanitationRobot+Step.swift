@@ -129,7 +129,7 @@ extension SanitationRobot {
         // always do; careless ones now and then forget until they leave the zone again.
         if zone != sprayZoneSeen {
             sprayZoneSeen = zone
-            sprayForgotten = zone != nil && skill.avoidance < 0.5 && rng.chance(0.25 * (1 - 2 * skill.avoidance) + 0.03)
+            sprayForgotten = zone != nil && skill.avoidance < 0.5 && rng.chance(0.5 * (1 - 2 * skill.avoidance) + 0.05)
         }
         if wantSpray && zone != nil && !sprayForgotten { wantSpray = false }
         spraying = wantSpray

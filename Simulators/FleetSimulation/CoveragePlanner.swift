@@ -17,22 +17,34 @@ public struct CoveragePlanner: Sendable {
     public let radius: Double
     public let brushWidth: Double
     public let skill: Double
+    /// This robot's share of the zone: a band across the lanes, as fractions (0…1) of the
+    /// width of each zone rectangle. The whole zone for a robot working alone.
+    public let sector: ClosedRange<Double>
 
-    public init(arena: Arena, radius: Double, brushWidth: Double, skill: Double) {
+    public init(arena: Arena, radius: Double, brushWidth: Double, skill: Double, sector: ClosedRange<Double> = 0...1) {
         self.arena = arena
         self.radius = radius
         self.brushWidth = brushWidth
         self.skill = skill
+        self.sector = sector
     }
 
     /// Clearance the planner keeps from obstacles beyond the footprint.
     public var margin: Double { 0.03 + 0.15 * skill }
     /// Distance of the robot's centre from kerbs and walls on the edge pass.
     public var edgeOffset: Double { radius + 0.04 + 0.45 * (1 - skill) }
-    /// Lane spacing: good planners overlap lanes a little, poor ones leave gaps.
-    public var laneSpacing: Double { brushWidth * (0.9 + 0.3 * (1 - skill)) }
+    /// Lane spacing: a little under the brush width, so neighbouring lanes overlap slightly;
+    /// poor planners, unsure where they are, overlap a lot more or leave gaps.
+    public var laneSpacing: Double { brushWidth * (0.92 - 0.25 * (1 - skill)) }
 
-    /// The coverage plan starting from `start`.
+    /// The coverage plan starting from `start`: boustrophedon lanes along the long side of
+    /// each zone rectangle, in this robot's band of it.
+    ///
+    /// A team splits the zone between its robots: each robot sweeps its own band across the
+    /// lanes (`sector`, a fraction of the zone's width), so the robots do not sweep the same
+    /// ground twice. The outermost lanes run along the kerbs and walls (for planners good
+    /// enough to do the edges); the lane ends sweep the short sides. Legs between lanes keep
+    /// the brush down; moving to the first lane of a rectangle lifts it.
     public func plan(from start: Vec2) -> [Waypoint] {
         var out: [Waypoint] = []
         var at = start
@@ -40,37 +52,42 @@ public struct CoveragePlanner: Sendable {
             for q in route(from: at, to: p) { out.append(Waypoint(q, brush: brush)) }
             at = p
         }
+        let doEdge = skill >= 0.3
         for rect in arena.layout.zone {
-            let d = edgeOffset
-            let inner = rect.insetBy(d)
+            let inner = rect.insetBy(edgeOffset)
             guard inner.width > 0, inner.height > 0 else { continue }
-            let doEdge = skill >= 0.3
-            if doEdge {
-                // Edge pass: start at the corner nearest to where we are.
-                var corners = [
-                    Vec2(inner.minX, inner.minY), Vec2(inner.maxX, inner.minY),
-                    Vec2(inner.maxX, inner.maxY), Vec2(inner.minX, inner.maxY),
-                ]
-                var first = 0
-                for k in 1..<4 where corners[k].distance(to: at) < corners[first].distance(to: at) { first = k }
-                corners = Array(corners[first...] + corners[..<first])
-                go(corners[0], brush: false)
-                for k in 1...4 { go(corners[k % 4], brush: true) }
-            }
-            // Lanes along the long side.
             let alongX = inner.width >= inner.height
             let across = alongX ? (inner.minY, inner.maxY) : (inner.minX, inner.maxX)
-            let lo = across.0 + (doEdge ? laneSpacing : 0)
-            let hi = across.1 - (doEdge ? laneSpacing * 0.5 : 0)
-            guard hi >= lo else { continue }
-            let n = Int(((hi - lo) / laneSpacing).rounded(.down)) + 1
-            var forward = true
-            for k in 0..<n {
-                let c = lo + Double(k) * laneSpacing
-                let (a, b) =
-                    alongX ? (Vec2(inner.minX, c), Vec2(inner.maxX, c)) : (Vec2(c, inner.minY), Vec2(c, inner.maxY))
-                let (s, e) = forward ? (a, b) : (b, a)
-                go(s, brush: k > 0 || doEdge)
+            // The strip swept across the lanes, split between the team's robots.
+            let half = brushWidth / 2
+            let full = (across.0 - half, across.1 + half)
+            let s0 = full.0 + sector.lowerBound * (full.1 - full.0)
+            let s1 = full.0 + sector.upperBound * (full.1 - full.0)
+            let inset = doEdge ? 0 : laneSpacing / 2
+            let lo = max(across.0 + inset, s0 + laneSpacing / 2)
+            let hi = min(across.1 - inset, s1 - laneSpacing / 2)
+            var lanes: [Double]
+            if hi <= lo {
+                guard s1 > s0 + 0.2 else { continue }
+                lanes = [min(max((s0 + s1) / 2, across.0), across.1)]
+            } else {
+                let n = Int(((hi - lo) / laneSpacing).rounded(.up)) + 1
+                let step = (hi - lo) / Double(n - 1)
+                lanes = (0..<n).map { lo + Double($0) * step }
+            }
+            func end(_ c: Double, _ first: Bool) -> Vec2 {
+                alongX ? Vec2(first ? inner.minX : inner.maxX, c) : Vec2(c, first ? inner.minY : inner.maxY)
+            }
+            // Start with the lane end nearest to where the robot is.
+            let firstLane = lanes[0]
+            let lastLane = lanes[lanes.count - 1]
+            let nearFirst = min(at.distance(to: end(firstLane, true)), at.distance(to: end(firstLane, false)))
+            let nearLast = min(at.distance(to: end(lastLane, true)), at.distance(to: end(lastLane, false)))
+            if nearLast < nearFirst { lanes.reverse() }
+            var forward = at.distance(to: end(lanes[0], true)) <= at.distance(to: end(lanes[0], false))
+            for (k, c) in lanes.enumerated() {
+                let (s, e) = forward ? (end(c, true), end(c, false)) : (end(c, false), end(c, true))
+                go(s, brush: k > 0)
                 go(e, brush: true)
                 forward.toggle()
             }

@@ -150,6 +150,7 @@ public struct FleetSimulation {
         var entries: [(UInt32, Slot)] = []
         var ids = Set<UInt32>()
         for (r, run) in runs.enumerated() {
+            let sectors = Self.sectors(run.setup.robots)
             for (k, robot) in run.setup.robots.enumerated() {
                 precondition(ids.insert(robot.id).inserted, "robot id \(robot.id) used twice")
                 precondition(robot.id >= 1 && robot.id <= 0xEFFF_FFFF, "robot id \(robot.id) out of range")
@@ -164,12 +165,15 @@ public struct FleetSimulation {
                     entries.append((robot.id, .humanoid(humanoids.count - 1)))
                 } else {
                     let period = max(1, Int((1 / (robot.stateRate ?? 10) / dt).rounded()))
+                    let radius = (robot.parameters ?? .standard(robot.kind)).radius
+                    let start = Self.freeStart(near: start, radius: radius, in: run.arena)
                     sanitation.append(
                         SanitationRobot(
                             setup: robot,
                             runIndex: r,
                             arena: run.arena,
                             start: start,
+                            sector: sectors[k],
                             samplePeriod: period,
                             telemetryCoverage: configuration.telemetryCoverage
                         )
@@ -179,6 +183,48 @@ public struct FleetSimulation {
             }
         }
         order = entries.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// Each robot's share of the zone: a team's sanitation robots split it into bands, in
+    /// entry order, each as wide as its share of the team's sweep rate.
+    static func sectors(_ robots: [RobotSetup]) -> [ClosedRange<Double>] {
+        var out = [ClosedRange<Double>](repeating: 0...1, count: robots.count)
+        var teams: [String: [Int]] = [:]
+        var order: [String] = []
+        for (k, robot) in robots.enumerated() where robot.kind != .humanoid {
+            if teams[robot.team] == nil { order.append(robot.team) }
+            teams[robot.team, default: []].append(k)
+        }
+        for team in order {
+            let members = teams[team]!
+            let rates = members.map { SanitationRobot.sweepRate(robots[$0]) }
+            let total = rates.reduce(0, +)
+            guard total > 0 else { continue }
+            var from = 0.0
+            for (n, k) in members.enumerated() {
+                let to = n == members.count - 1 ? 1 : from + rates[n] / total
+                out[k] = from...max(from, to)
+                from = to
+            }
+        }
+        return out
+    }
+
+    /// The robot's start spot, or the nearest free one to it: a team sets its robot down
+    /// clear of benches and bins, not on top of one.
+    static func freeStart(near p: Vec2, radius: Double, in arena: Arena) -> Vec2 {
+        let fence = arena.layout.geofence.insetBy(radius)
+        func ok(_ q: Vec2) -> Bool { fence.contains(q) && arena.isFree(q, radius: radius, margin: 0.15) }
+        if ok(p) { return p }
+        for ring in 1...16 {
+            let d = 0.5 * Double(ring)
+            for k in 0..<8 {
+                let a = Double(k) * .pi / 4
+                let q = Vec2(p.x + d * cos(a), p.y + d * sin(a))
+                if ok(q) { return q }
+            }
+        }
+        return p
     }
 
     /// Simulated time (s).

@@ -125,7 +125,13 @@ extension SanitationRobot {
         suction = brushDown ? 80 : 0
         var wantSpray = brushDown && (params.washes || params.sprayFlow > 0) && cleanWater > 0
         let zone = arena.protectedZone(at: position)
-        if wantSpray && zone != nil && skill.avoidance >= 0.5 { wantSpray = false }
+        // Entering a pedestrian or bench zone, the washer turns its spray off. Careful teams
+        // always do; careless ones now and then forget until they leave the zone again.
+        if zone != sprayZoneSeen {
+            sprayZoneSeen = zone
+            sprayForgotten = zone != nil && skill.avoidance < 0.5 && rng.chance(0.5 * (1 - 2 * skill.avoidance) + 0.05)
+        }
+        if wantSpray && zone != nil && !sprayForgotten { wantSpray = false }
         spraying = wantSpray
         waterFlow = spraying ? params.sprayFlow : 0
         if spraying {
@@ -488,6 +494,34 @@ extension SanitationRobot {
         bumpsOnLeg += 1
         activity = .following(resume)
         guard routeIndex < route.count else { return }
+        // Detours reset the count per leg; bumping again and again at the same spot means the
+        // way there is blocked (a wall corner the planner does not see): give that part up and
+        // go on from the first point of the route well away from here, brush up.
+        if position.distance(to: lastBumpAt) < 1.5 {
+            bumpsHere += 1
+        } else {
+            lastBumpAt = position
+            bumpsHere = 1
+        }
+        if bumpsHere >= 3 {
+            bumpsHere = 0
+            var k = routeIndex
+            while k < route.count && route[k].position.distance(to: position) < 2.5 { k += 1 }
+            guard k < route.count else {
+                routeIndex = route.count
+                if resume == .clean { planIndex = routeIndex }
+                return
+            }
+            let detour = planner.route(from: position, to: route[k].position, extraMargin: 0.3)
+            var newRoute = Array(route[..<routeIndex])
+            newRoute += detour.map { Waypoint($0, brush: false) }
+            newRoute += route[(k + 1)...]
+            route = newRoute
+            legStart = position
+            bumpsOnLeg = 0
+            if resume == .clean { plan = route }
+            return
+        }
         if bumpsOnLeg >= 3 && routeIndex + 1 < route.count {
             legStart = route[routeIndex].position
             routeIndex += 1

@@ -73,6 +73,9 @@ struct SanitationRobot {
     var rampWillSlip = false
     var onRampFromBottom = false
     var bumpsOnLeg = 0
+    /// Where the robot last bumped into something, and how often it has bumped there since.
+    var lastBumpAt = Vec2(-1e9, -1e9)
+    var bumpsHere = 0
     /// When the robot began waiting for a person standing in its way (-1: not waiting).
     var waitingSince = -1.0
     var progressAnchor: Vec2
@@ -93,6 +96,9 @@ struct SanitationRobot {
     var contactMask: UInt64 = 0
     var touchingObstacle = -1
     var sprayZone = -1
+    /// The protected zone the robot was last in, and whether it forgot to stop spraying there.
+    var sprayZoneSeen: Int? = nil
+    var sprayForgotten = false
     var pendingPatchMass: [Double]
     var pendingStainArea: [Double]
     var anyPending = false
@@ -116,7 +122,15 @@ struct SanitationRobot {
     var eventFrames: UInt32 = 0
     var heartbeats: UInt64 = 0
 
-    init(setup: RobotSetup, runIndex: Int, arena: Arena, start: Vec2, samplePeriod: Int, telemetryCoverage: Bool) {
+    init(
+        setup: RobotSetup,
+        runIndex: Int,
+        arena: Arena,
+        start: Vec2,
+        sector: ClosedRange<Double> = 0...1,
+        samplePeriod: Int,
+        telemetryCoverage: Bool
+    ) {
         id = setup.id
         self.runIndex = runIndex
         params = setup.parameters ?? .standard(setup.kind)
@@ -125,7 +139,8 @@ struct SanitationRobot {
             arena: arena,
             radius: params.radius,
             brushWidth: params.brushWidth,
-            skill: skill.planner
+            skill: skill.planner,
+            sector: sector
         )
         self.samplePeriod = samplePeriod
         stateRate = setup.stateRate ?? 10
@@ -156,8 +171,16 @@ struct SanitationRobot {
 
     /// Working speed with the brush down.
     /// Less confident localisation makes weaker teams drive slower while cleaning.
-    var cleaningSpeed: Double {
+    var cleaningSpeed: Double { Self.cleaningSpeed(params, skill) }
+
+    static func cleaningSpeed(_ params: SanitationParameters, _ skill: SkillProfile) -> Double {
         min(params.maxSpeed, params.cleaningSpeed * skill.speed * (0.75 + 0.25 * skill.planner))
+    }
+
+    /// How fast the robot sweeps ground (m²/s): what a team splits its zone by.
+    static func sweepRate(_ setup: RobotSetup) -> Double {
+        let params = setup.parameters ?? .standard(setup.kind)
+        return params.brushWidth * cleaningSpeed(params, setup.skill)
     }
 
     /// Transit speed: teams aim a little under the division limit, times their speed factor.

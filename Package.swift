@@ -134,7 +134,10 @@ let package = Package(
         // Test support shared by test targets: headless Chromium for the board.
         .target(
             name: "FleetTestSupport",
-            dependencies: ["FleetProtocol"],
+            dependencies: [
+                "FleetProtocol", "FleetIngest", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/FleetTestSupport"
         ),
         .testTarget(
@@ -191,7 +194,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetRunnerTests",
-            dependencies: ["FleetRunner", "FleetSimulation", "FleetProtocol", "FleetIngest", "FleetStorage", "ZeroMQ"]
+            dependencies: [
+                "FleetRunner", "FleetSimulation", "FleetProtocol", "FleetIngest", "FleetStorage", "ZeroMQ",
+                "FleetTestSupport",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

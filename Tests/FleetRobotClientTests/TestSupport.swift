@@ -49,46 +49,6 @@ struct TemporaryFolder {
     }
 }
 
-/// An `IngestService` running in its own `ServiceGroup`, stopped gracefully by `stop()`.
-struct RunningIngester {
-    let service: IngestService
-    let group: ServiceGroup
-    let task: Task<Void, any Error>
-    let endpoint: String
-
-    /// Starts a service on `endpoint` (`tcp://127.0.0.1:*` for a free port) in pub or
-    /// reliable mode and waits until it is bound.
-    static func start(databasePath: String, pub: String? = nil, reliable: String? = nil) async throws -> RunningIngester
-    {
-        var configuration = IngestService.Configuration(databasePath: databasePath, listen: pub, reliable: reliable)
-        configuration.statusInterval = nil
-        configuration.batchInterval = .milliseconds(20)
-        let logger = Logger(label: "test")
-        let service = try IngestService(configuration: configuration, logger: logger)
-        let group = ServiceGroup(services: [service], logger: logger)
-        let task = Task { try await group.run() }
-        let endpoint = try await service.boundEndpoints()[0]
-        return RunningIngester(service: service, group: group, task: task, endpoint: endpoint)
-    }
-
-    /// Graceful shutdown: the service drains, commits and returns.
-    func stop() async throws {
-        await group.triggerGracefulShutdown()
-        try await task.value
-    }
-
-    /// Waits until the service has stored `count` frames or `timeout` passed.
-    func waitUntilStored(_ count: Int, timeout: Duration = .seconds(20)) async throws -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while clock.now < deadline {
-            if service.metrics.snapshot.stored >= count { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return service.metrics.snapshot.stored >= count
-    }
-}
-
 /// A value one thread publishes and others read, for tests that drive a client on its own
 /// thread while the test task restarts the ingester.
 final class Shared<Value: Sendable>: Sendable {

@@ -2,6 +2,7 @@ import FleetIngest
 import FleetProtocol
 import FleetRunner
 import FleetStorage
+import FleetTestSupport
 import Testing
 
 /// A simulated fleet with faults into a real `IngestService` over 127.0.0.1: what the

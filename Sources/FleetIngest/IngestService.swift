@@ -82,6 +82,15 @@ public final class IngestService: Service, Sendable {
             return value
         }
         precondition(!alreadyStarted, "an IngestService runs once")
+        // One writing process per database file (SQLite 3.40 and WAL): held until run() returns.
+        let lease: WriterLease
+        do {
+            lease = try WriterLease.acquire(forDatabase: configuration.databasePath, holder: "fleet ingest")
+        } catch {
+            failWaiters(error)
+            throw error
+        }
+        defer { withExtendedLifetime(lease) {} }
         let ledgers = try database.lossLedger()
         let context = try Context()
         // Two batches: one committing, one waiting. More would only lengthen the drain at

@@ -48,6 +48,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
             switch error.code {
             case .badQuery: return APIError(.badRequest, code: error.code.rawValue, error.message)
             case .notFound: return APIError(.notFound, code: error.code.rawValue, error.message)
+            case .writerBusy: return APIError(.conflict, code: error.code.rawValue, error.message)
             case .incompatibleDatabase, .corruptRow:
                 return APIError(.internalServerError, code: error.code.rawValue, error.message)
             }

@@ -75,15 +75,22 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
 
     /// The scoreboard of an ingest service in this process: its database, its live scorer
     /// (when it has one), and the service key next to the database file.
-    public convenience init(serving ingest: IngestService, rulebook: Rulebook, rulebookBytes: [UInt8]) {
+    public convenience init(
+        serving ingest: IngestService,
+        rulebook: Rulebook,
+        rulebookBytes: [UInt8],
+        logger: Logger
+    ) {
+        var configuration = Configuration(
+            rulebook: rulebook,
+            rulebookBytes: rulebookBytes,
+            serviceKeyPath: ServiceKey.defaultPath(forDatabase: ingest.configuration.databasePath)
+        )
+        configuration.logger = logger
         self.init(
             store: CompetitionStore(database: ingest.database),
             live: ingest.observer as? LiveScoring,
-            configuration: Configuration(
-                rulebook: rulebook,
-                rulebookBytes: rulebookBytes,
-                serviceKeyPath: ServiceKey.defaultPath(forDatabase: ingest.configuration.databasePath)
-            )
+            configuration: configuration
         )
     }
 
@@ -286,7 +293,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         }
         let window: RunWindowSource
         switch new.window {
-        case nil: window = .wall
+        case nil: window = .referee
         case let text?:
             guard let parsed = RunWindowSource(rawValue: text) else {
                 throw ScoreboardError(.badRequest, "window must be 'wall' or 'referee', got '\(text)'")

@@ -147,8 +147,8 @@ public struct NewRun: Sendable, Equatable, Codable {
     public var seed: UInt64?
     public var durationSeconds: Double?
     public var teams: [String]?
-    /// Where the RUNNING window comes from: `wall` (start/stop times, the default) or
-    /// `referee` (the arena referee's run_state frames).
+    /// Where the RUNNING window comes from: `referee` (the arena referee's run_state frames,
+    /// the default, as for `fleet run create`) or `wall` (the start/stop times).
     public var window: String?
 
     public init(

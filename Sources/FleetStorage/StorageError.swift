@@ -10,6 +10,8 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         case incompatibleDatabase = "incompatible_database"
         /// A stored row could not be read back (corrupt blob, wrong length).
         case corruptRow = "corrupt_row"
+        /// Another process holds the database's writer lease (`WriterLease`).
+        case writerBusy = "writer_busy"
     }
 
     public let code: Code

@@ -9,10 +9,19 @@ struct CompetitionOptions: ParsableArguments {
     @Option(help: "SQLite database file.")
     var db = "fleet.db"
 
-    /// Opens the database (creating and migrating it if needed).
-    func store(mustExist: Bool = true) throws -> CompetitionStore {
+    /// Opens the database (creating and migrating it if needed). `writing`: the command
+    /// writes, so it takes the database's writer lease for the rest of the process and is
+    /// refused while `fleet ingest` (or another writer) runs on the same file.
+    func store(mustExist: Bool = true, writing: Bool = false) throws -> CompetitionStore {
         if mustExist && !FileManager.default.fileExists(atPath: db) {
             throw ValidationError("no database at \(db): run `fleet ingest` or `fleet team add` first, or pass --db")
+        }
+        if writing {
+            try WriterLease.acquire(
+                forDatabase: db,
+                holder: "fleet \(CommandLine.arguments.dropFirst().prefix(2).joined(separator: " "))"
+            )
+            .holdUntilExit()
         }
         return CompetitionStore(database: try FleetDatabase(path: db))
     }

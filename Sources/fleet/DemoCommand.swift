@@ -216,7 +216,12 @@ struct DemoCommand: AsyncParsableCommand {
             port = 0
         }
         let (rulebook, bytes, _) = try RulebookFile.load(nil)
-        let scoreboard = CompetitionScoreboardSource(serving: ingest, rulebook: rulebook, rulebookBytes: bytes)
+        let scoreboard = CompetitionScoreboardSource(
+            serving: ingest,
+            rulebook: rulebook,
+            rulebookBytes: bytes,
+            logger: logger
+        )
         scoreboard.feature(runID: featured)
         return APIServer(
             configuration: APIServer.Configuration(host: host, port: port),

@@ -123,7 +123,12 @@ extension IngestCommand {
         let (rules, bytes, _) = try RulebookFile.load(rulebook)
         var configuration = APIServer.Configuration(host: host, port: port, adminToken: token)
         configuration.publishEndpoint = livePub
-        let scoreboard = CompetitionScoreboardSource(serving: ingest, rulebook: rules, rulebookBytes: bytes)
+        let scoreboard = CompetitionScoreboardSource(
+            serving: ingest,
+            rulebook: rules,
+            rulebookBytes: bytes,
+            logger: logger
+        )
         return APIServer(
             configuration: configuration,
             database: ingest.database,

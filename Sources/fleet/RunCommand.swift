@@ -74,7 +74,7 @@ struct RunCommand: ParsableCommand {
             guard book.divisions[division] != nil else {
                 throw ValidationError("rulebook \(book.id) has no division \(division)")
             }
-            let store = try options.store(mustExist: false)
+            let store = try options.store(mustExist: false, writing: true)
             var robots = try store.registeredRobots()
             if !teams.isEmpty {
                 let known = Set(robots.map(\.team))
@@ -145,7 +145,7 @@ struct RunCommand: ParsableCommand {
 
     static func transition(_ options: CompetitionOptions, _ id: UInt32, _ target: RunPhase) throws -> RunRecord {
         do {
-            return try options.store().transition(id, to: target, at: nowNanos())
+            return try options.store(writing: true).transition(id, to: target, at: nowNanos())
         } catch let error as StorageError {
             throw ValidationError(error.message)
         }
@@ -170,7 +170,7 @@ struct RunCommand: ParsableCommand {
         var key: String?
 
         func run() throws {
-            let store = try options.store()
+            let store = try options.store(writing: true)
             let key = try ServiceKey(path: key ?? ServiceKey.defaultPath(forDatabase: options.db), create: true)
             let outcome = try Finalizer.finalize(store: store, runID: id, key: key, now: nowNanos())
             let doc = outcome.document
@@ -243,7 +243,7 @@ struct RunCommand: ParsableCommand {
             }
 
             func run() throws {
-                let store = try options.store()
+                let store = try options.store(writing: true)
                 try RunCommand.checkEntry(store, id, team: team, robot: robot)
                 let action = try RunCommand.record(
                     store,
@@ -275,7 +275,7 @@ struct RunCommand: ParsableCommand {
             @Option(help: "Why.") var reason: String
 
             func run() throws {
-                let store = try options.store()
+                let store = try options.store(writing: true)
                 let action = try RunCommand.record(
                     store,
                     RefereeAction(
@@ -313,7 +313,7 @@ struct RunCommand: ParsableCommand {
         @Option(help: "Why.") var reason: String
 
         func run() throws {
-            let store = try options.store()
+            let store = try options.store(writing: true)
             try RunCommand.checkEntry(store, id, team: team, robot: nil)
             let context = try RunContext(store: store, runID: id)
             let max = context.rulebook.bonuses.refereeAwardMax

@@ -99,7 +99,7 @@ struct TeamCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try options.store(mustExist: false)
+            let store = try options.store(mustExist: false, writing: true)
             var teams: [(String, [RegisteredRobot])] = []
             if let heat {
                 guard let data = FileManager.default.contents(atPath: heat) else {

@@ -4,6 +4,7 @@ import FleetRunner
 import FleetScoring
 import FleetSimulation
 import FleetStorage
+import FleetTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -26,7 +27,11 @@ extension ProcessSuites {
         }
 
         static func report(_ json: String) throws -> ScoreReport {
-            try CanonicalJSON.decode(ScoreReport.self, from: Array(json.utf8))
+            do {
+                return try CanonicalJSON.decode(ScoreReport.self, from: Array(json.utf8))
+            } catch {
+                throw CLITestError("not a score report (\(error)): \(json.prefix(300))")
+            }
         }
 
         @Test(.timeLimit(.minutes(3)))
@@ -45,11 +50,33 @@ extension ProcessSuites {
             try heat.write(toFile: folder.path("heat.json"), atomically: true, encoding: .utf8)
             _ = try await Self.fleet(["team", "add", "--heat", "heat.json", "--db", db], in: folder)
 
+            // While the ingester runs it is the database's one writer: runs are controlled
+            // through its API.
+            let http = try freePort()
             let ingest = try FleetProcess(
-                ["ingest", "--db", db, "--listen", endpoint, "--status-every", "0", "--watermark-slack", "5"],
+                [
+                    "ingest", "--db", db, "--listen", endpoint, "--status-every", "0", "--watermark-slack", "5",
+                    "--http", "127.0.0.1:\(http)", "--admin-token", "referee-token",
+                ],
                 in: folder.url
             )
             defer { if ingest.process.isRunning { ingest.signal(SIGKILL) } }
+            func control(_ path: String, _ body: String? = nil) async throws -> [String: Any] {
+                let response = try await offPool {
+                    try HTTPRequest.send(
+                        "POST",
+                        port: http,
+                        path,
+                        headers: ["Authorization": "Bearer referee-token"],
+                        body: body
+                    )
+                }
+                #expect(response.status < 300, "\(path): \(response.body)")
+                return response.json
+            }
+            try await waitUntil(timeout: .seconds(30)) {
+                (try? HTTPRequest.send("GET", port: http, "/api/runs").status) == 200
+            }
             let faults = [
                 "drop=0.01,dup=0.005,reorder=0.01,reboot=1", "dup=0.01,reorder=0.01,disconnect=1",
                 "drop=0.005,corrupt=0.002,reorder=0.01",
@@ -58,19 +85,13 @@ extension ProcessSuites {
             var runs: [UInt32] = []
             for (k, fault) in faults.enumerated() {
                 let seed = 20 + k
-                let id = try #require(
-                    UInt32(
-                        try await Self.fleet(
-                            [
-                                "run", "create", "--db", db, "--division", "P", "--seed", "\(seed)", "--name",
-                                "heat-\(k + 1)",
-                            ],
-                            in: folder
-                        ).trimmingCharacters(in: .whitespacesAndNewlines)
-                    )
+                let created = try await control(
+                    "/api/runs",
+                    #"{"division":"P","seed":\#(seed),"name":"heat-\#(k + 1)","window":"referee"}"#
                 )
+                let id = try #require((created["id"] as? Int).map { UInt32($0) })
                 runs.append(id)
-                _ = try await Self.fleet(["run", "start", "\(id)", "--db", db], in: folder)
+                _ = try await control("/api/runs/\(id)/start")
                 let store = CompetitionStore(database: try FleetDatabase(path: db, readOnly: true))
                 // The ingester's live scorer has the run once it writes its board rows.
                 try await waitUntil(timeout: .seconds(15)) { (try? store.provisionalCount(runID: id)) ?? 0 > 0 }
@@ -100,7 +121,7 @@ extension ProcessSuites {
                     return now == Int64(accepted) || quiet >= 20
                 }
                 #expect(last <= Int64(accepted) && Double(last) > 0.97 * Double(accepted))
-                _ = try await Self.fleet(["run", "stop", "\(id)", "--db", db], in: folder)
+                _ = try await control("/api/runs/\(id)/stop")
                 try await waitUntil(timeout: .seconds(15)) { (try? store.result(runID: id, source: .live)) != nil }
 
                 // Live, recompute, recompute: the same to the last digit.

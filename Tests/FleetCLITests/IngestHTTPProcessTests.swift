@@ -44,11 +44,29 @@ extension ProcessSuites {
                 (try? HTTPRequest.send("GET", port: port, "/api/runs").status) == 200
             }
 
+            // While the ingester runs it is the database's only writer: a second one is refused.
+            let refused = try await FleetProcess.run(
+                ["run", "create", "--division", "P", "--seed", "1", "--name", "x", "--db", db],
+                in: folder.url
+            )
+            #expect(refused.status != 0 && refused.errors.contains("fleet ingest"), "\(refused.errors)")
+            #expect(refused.errors.contains("HTTP API"), "the refusal says what to do instead")
+            let second = try await FleetProcess.run(
+                ["ingest", "--db", db, "--listen", "tcp://127.0.0.1:\(try freePort())", "--status-every", "0"],
+                in: folder.url,
+                timeout: .seconds(20)
+            )
+            #expect(second.status != 0 && second.errors.contains("being written by fleet ingest"), "\(second.errors)")
+
             let unauthorized = try await offPool {
                 try HTTPRequest.send("POST", port: port, "/api/runs", body: #"{"division":"P"}"#)
             }
             #expect(unauthorized.status == 401, "run control needs the token")
-            let created = try await call("POST", "/api/runs", #"{"division":"P","name":"heat 1","seed":3}"#)
+            let created = try await call(
+                "POST",
+                "/api/runs",
+                #"{"division":"P","name":"heat 1","seed":3,"window":"wall"}"#
+            )
             #expect(created.status == 201, "\(created.body)")
             #expect(created.json["teams"] as? [String] == ["alpha", "beta"], "every registered team is entered")
             let started = try await call("POST", "/api/runs/1/start", #"{"time":\#(Self.t0)}"#)

@@ -119,7 +119,7 @@ extension ServerSuites {
                 let (created, run) = try await Self.post(
                     client,
                     "/api/runs",
-                    #"{"division":"P","name":"heat A","seed":7,"teams":["alpha","beta"]}"#
+                    #"{"division":"P","name":"heat A","seed":7,"teams":["alpha","beta"],"window":"wall"}"#
                 )
                 #expect(created == .created)
                 #expect(run["id"] as? Int == 1 && run["state"] as? String == "PREPARE")

@@ -105,15 +105,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
 
     public func scoreboard(runID: UInt32) async throws -> RunResult? {
         try mapped {
-            let run = try store.run(runID)
-            switch run.state {
-            case .final:
-                return try stored(runID, .final)
-            case .finished:
-                return try stored(runID, .live) ?? live?.board(runID: runID)?.result
-            case .prepare, .running:
-                return live?.board(runID: runID)?.result
-            }
+            try storedResult(of: store.run(runID)) ?? live?.board(runID: runID)?.result
         }
     }
 
@@ -129,7 +121,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
             var results: [RunResult] = []
             var rulebook = configuration.rulebook
             for run in try store.runs(division: division, states: [.finished, .final]) {
-                guard let result = try stored(run.id, run.state == .final ? .final : .live) else { continue }
+                guard let result = try storedResult(of: run) else { continue }
                 results.append(result)
                 rulebook = try self.rulebook(hash: run.rulebookHash)
             }
@@ -353,10 +345,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
     private func summary(_ run: RunRecord, teams: [String]) throws -> RunSummary {
         // The RUNNING window in event time: from the scorer (it reads the referee's run_state
         // frames), else from the stored start/stop for wall-clock runs.
-        var result = live?.board(runID: run.id)?.result
-        if result == nil && (run.state == .finished || run.state == .final) {
-            result = try stored(run.id, run.state == .final ? .final : .live)
-        }
+        let result = try live?.board(runID: run.id)?.result ?? storedResult(of: run)
         let wall = run.window == .wall
         return RunSummary(
             id: run.id,
@@ -369,6 +358,16 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
             runningEnd: result?.runningEnd ?? (wall ? run.stoppedNanos : nil),
             teams: teams
         )
+    }
+
+    /// The result a stopped run settled on: the signed one once FINAL, the live scorer's
+    /// once FINISHED; nil before (or while the live scorer has not stored it yet).
+    private func storedResult(of run: RunRecord) throws -> RunResult? {
+        switch run.state {
+        case .final: try stored(run.id, .final)
+        case .finished: try stored(run.id, .live)
+        case .prepare, .running: nil
+        }
     }
 
     private func stored(_ runID: UInt32, _ source: RunResultWrite.Source) throws -> RunResult? {

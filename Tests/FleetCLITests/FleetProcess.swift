@@ -17,12 +17,13 @@ enum FleetBinary {
 
 /// A running `fleet` process with its output collected.
 final class FleetProcess: @unchecked Sendable {
-    // @unchecked Sendable: `output` and `errors` are written by the pipes' reader threads
-    // and read under `lock`.
+    // @unchecked Sendable: `output`, `errors` and `openPipes` are written by the pipes'
+    // reader threads and read under `lock`.
     let process = Process()
     private let lock = NSLock()
     private var output = Data()
     private var errors = Data()
+    private var openPipes = 2
 
     init(_ arguments: [String], in folder: URL) throws {
         process.executableURL = FleetBinary.url
@@ -32,15 +33,28 @@ final class FleetProcess: @unchecked Sendable {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.withLock { self?.output.append(data) }
-        }
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.withLock { self?.errors.append(data) }
-        }
         try process.run()
+        // Each pipe is read to its end on a thread of its own, so a process that prints a
+        // large report and exits at once is read whole however busy the machine is.
+        collect(out.fileHandleForReading, isErrors: false)
+        collect(err.fileHandleForReading, isErrors: true)
+    }
+
+    private func collect(_ handle: FileHandle, isErrors: Bool) {
+        // Weak: a test that throws drops its process, and `deinit` must still run to kill it.
+        let thread = Thread { [weak self] in
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                guard let self else { return }
+                self.lock.withLock {
+                    if isErrors { self.errors.append(data) } else { self.output.append(data) }
+                }
+            }
+            guard let self else { return }
+            self.lock.withLock { self.openPipes -= 1 }
+        }
+        thread.start()
     }
 
     /// A test that throws before it stops its processes must not leave them running.
@@ -61,7 +75,12 @@ final class FleetProcess: @unchecked Sendable {
         let deadline = clock.now + timeout
         while process.isRunning && clock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
         if process.isRunning { return false }
-        try? await Task.sleep(for: .milliseconds(50))  // let the pipes flush
+        // Its output is whole once both pipes reach their end (a few seconds at most, in
+        // case a child of the process still holds one open).
+        let drained = clock.now + .seconds(5)
+        while lock.withLock({ openPipes > 0 }) && clock.now < drained {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         return true
     }
 

@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "FleetIngest",
             dependencies: [
-                "FleetProtocol", "FleetStorage", "ZeroMQ",
+                "FleetProtocol", "FleetStorage", "FleetRobotClient", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -1,7 +1,8 @@
+public import FleetRobotClient
 public import FleetSimulation
 import Foundation
 import Synchronization
-import ZeroMQ
+public import ZeroMQ
 
 /// Runs a simulated fleet the way a real one runs: every robot has its own ZeroMQ socket and
 /// its own (robot id, boot epoch, sequence) numbering, the arena's referee publishes its
@@ -28,16 +29,32 @@ public final class FleetRunner: Sendable {
         /// Root of the fault streams (per-frame draws, who restarts or disconnects and when).
         public var faultSeed: UInt64 = 0
         /// The referee's sender id (infrastructure range).
-        public var refereeID: UInt32 = 0xF000_0001
+        public var refereeID: UInt32 = Configuration.defaultRefereeID
+        public static let defaultRefereeID: UInt32 = 0xF000_0001
         /// Where to write the `.ftrec` recording; nil for none.
         public var recordPath: String?
         /// Pub mode: how long to wait for the ingester's subscription (per connect).
         public var connectTimeout: Duration = .seconds(10)
         /// Reliable mode: how long to wait for acks (a full window, the final flush).
         public var flushTimeout: Duration = .seconds(30)
+        /// CURVE, for an ingester that authenticates robots: its public key and every
+        /// sender's secret key (robots and the referee), by sender id; nil for none.
+        public var curve: Curve?
 
         public init(simulation: SimulationConfiguration) {
             self.simulation = simulation
+        }
+    }
+
+    /// The keys a fleet connects with to an ingester that authenticates its senders.
+    public struct Curve: Sendable {
+        public var serverKey: CurveKey
+        /// Every sender's secret key, by sender id (the public halves are the ingester's allowlist).
+        public var secretKeys: RobotKeyring
+
+        public init(serverKey: CurveKey, secretKeys: RobotKeyring) {
+            self.serverKey = serverKey
+            self.secretKeys = secretKeys
         }
     }
 
@@ -87,6 +104,11 @@ public final class FleetRunner: Sendable {
         guard configuration.timeScale >= 0, !configuration.timeScale.isNaN else {
             throw RunnerError(.invalidConfiguration, "time scale must be 0 (as fast as possible) or more")
         }
+        if let curve = configuration.curve {
+            // Every sender needs its key: found out now rather than at connect time.
+            let senders = configuration.simulation.runs.flatMap(\.robots).map(\.id) + [configuration.refereeID]
+            _ = try Self.credentials(curve, for: senders)
+        }
         self.configuration = configuration
     }
 
@@ -110,16 +132,51 @@ public final class FleetRunner: Sendable {
         let recorder = try c.recordPath.map { (path) throws(RunnerError) in
             try RecordingWriter(path: path, startUnixNanos: c.startUnixNanos)
         }
+        let credentials = try c.curve.map { (curve) throws(RunnerError) in
+            try Self.credentials(curve, for: identities.map(\.robotID))
+        }
         let cpuStart = Self.threadCPUSeconds()
         switch (c.endpoint, c.mode) {
         case (nil, _):
             return try drive(links: NoLinks(), senders: senders, recorder: recorder, cpuStart: cpuStart)
         case (let endpoint?, .pub):
-            let links = try PubLinks(endpoint: endpoint, senders: identities, connectTimeout: c.connectTimeout)
+            let links = try PubLinks(
+                endpoint: endpoint,
+                senders: identities,
+                credentials: credentials,
+                connectTimeout: c.connectTimeout
+            )
             return try drive(links: links, senders: senders, recorder: recorder, cpuStart: cpuStart)
         case (let endpoint?, .reliable):
-            let links = try ReliableLinks(endpoint: endpoint, senders: identities, flushTimeout: c.flushTimeout)
+            let links = try ReliableLinks(
+                endpoint: endpoint,
+                senders: identities,
+                credentials: credentials,
+                flushTimeout: c.flushTimeout
+            )
             return try drive(links: links, senders: senders, recorder: recorder, cpuStart: cpuStart)
+        }
+    }
+
+    /// Each sender's credentials, in sender order; throws naming the senders without a key.
+    static func credentials(_ curve: Curve, for senders: [UInt32]) throws(RunnerError) -> [RobotCredentials] {
+        let missing = senders.filter { curve.secretKeys.keys[$0] == nil }
+        guard missing.isEmpty else {
+            let names = missing.prefix(8).map(String.init).joined(separator: ", ")
+            throw RunnerError(
+                .invalidConfiguration,
+                "the CURVE keyring has no secret key for sender\(missing.count == 1 ? "" : "s") \(names)\(missing.count > 8 ? " and \(missing.count - 8) more" : "") (fleet keys robots generates them)"
+            )
+        }
+        do {
+            return try senders.map { id in
+                RobotCredentials(
+                    keys: try CurveKeyPair(secretKey: curve.secretKeys.keys[id]!),
+                    serverKey: curve.serverKey
+                )
+            }
+        } catch {
+            throw RunnerError(.invalidConfiguration, "a secret key in the CURVE keyring is not usable", cause: error)
         }
     }
 

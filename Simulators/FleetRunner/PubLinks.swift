@@ -14,6 +14,7 @@ final class PubLinks: RobotLinks {
     let endpoint: String
     let connectTimeout: Duration
     let senders: [(robotID: UInt32, bootEpoch: UInt32)]
+    let credentials: [RobotCredentials]?
     private let contexts: [Context]
     private var publishers: [RobotPublisher?]
 
@@ -23,11 +24,13 @@ final class PubLinks: RobotLinks {
     init(
         endpoint: String,
         senders: [(robotID: UInt32, bootEpoch: UInt32)],
+        credentials: [RobotCredentials]?,
         connectTimeout: Duration
     )
         throws(RunnerError)
     {
         self.endpoint = endpoint
+        self.credentials = credentials
         self.connectTimeout = connectTimeout
         self.senders = senders
         var contexts: [Context] = []
@@ -59,6 +62,7 @@ final class PubLinks: RobotLinks {
         )
         // Frames still queued at the end (or at a disconnect) get time to leave.
         configuration.linger = .seconds(5)
+        configuration.credentials = credentials?[index]
         do {
             return try RobotPublisher(context: contexts[index / Self.socketsPerContext], configuration: configuration)
         } catch {
@@ -76,7 +80,7 @@ final class PubLinks: RobotLinks {
         guard connected else {
             throw RunnerError(
                 .notConnected,
-                "no ingester subscribed at \(endpoint) within \(connectTimeout) (robot \(senders[index].robotID)); is `fleet ingest --listen` running there?"
+                "no ingester subscribed at \(endpoint) within \(connectTimeout) (robot \(senders[index].robotID)); is `fleet ingest --listen` running there\(credentials == nil ? "" : ", with this robot's public key on its allowlist and the secret half of the server key")?"
             )
         }
     }

@@ -20,6 +20,7 @@ final class ReliableLinks: RobotLinks {
     init(
         endpoint: String,
         senders: [(robotID: UInt32, bootEpoch: UInt32)],
+        credentials: [RobotCredentials]?,
         flushTimeout: Duration
     )
         throws(RunnerError)
@@ -41,6 +42,7 @@ final class ReliableLinks: RobotLinks {
                     bootEpoch: sender.bootEpoch
                 )
                 configuration.monitorsConnection = monitors
+                configuration.credentials = credentials?[index]
                 clients.append(
                     try ReliableRobotClient(context: contexts[contexts.count - 1], configuration: configuration)
                 )

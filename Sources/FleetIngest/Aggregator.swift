@@ -114,6 +114,12 @@ public struct Aggregator {
         batchCounters.dropped += count
     }
 
+    /// Counts frames the receiver refused for claiming another robot than their sender's key.
+    public mutating func countRefusedRobotID(_ count: Int) {
+        totals.refusedRobotID += count
+        batchCounters.refusedRobotID += count
+    }
+
     /// Counts rejected frames the receiver could not queue (the ring was full).
     public mutating func countRejectedUnqueued(_ code: ProtocolError.Code, count: Int) {
         totals.rejected[code, default: 0] += count

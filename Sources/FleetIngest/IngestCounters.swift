@@ -12,6 +12,9 @@ public struct IngestCounters: Sendable, Equatable {
     public var dropped = 0
     /// Frames rejected, by reason.
     public var rejected: [ProtocolError.Code: Int] = [:]
+    /// Frames refused because they claimed another robot id than their sender's CURVE key is
+    /// listed under (authenticated ingest only). Charged to no robot's ledger.
+    public var refusedRobotID = 0
 
     public init() {}
 
@@ -24,6 +27,7 @@ public struct IngestCounters: Sendable, Equatable {
         if duplicates > 0 { out.append(("frames.duplicate", Int64(duplicates))) }
         if skippedUnknownType > 0 { out.append(("frames.skipped.unknown_message_type", Int64(skippedUnknownType))) }
         if dropped > 0 { out.append(("frames.dropped.ring_full", Int64(dropped))) }
+        if refusedRobotID > 0 { out.append(("frames.refused.robot_id_mismatch", Int64(refusedRobotID))) }
         for code in ProtocolError.Code.allCases {
             if let n = rejected[code], n > 0 { out.append(("frames.rejected.\(code.rawValue)", Int64(n))) }
         }

@@ -1,9 +1,10 @@
+public import FleetRobotClient
 public import FleetStorage
 import Foundation
 public import Logging
 public import ServiceLifecycle
 import Synchronization
-import ZeroMQ
+public import ZeroMQ
 
 /// `fleet ingest` as a service: receiver, pipeline and writer threads around one ring and
 /// one database, started by `run()` and drained on graceful shutdown (SIGINT/SIGTERM in a
@@ -23,11 +24,28 @@ public final class IngestService: Service, Sendable {
         public var statusInterval: Duration? = .seconds(5)
         /// Follows the accepted frames on the pipeline thread (the live scorer).
         public var observer: FrameObserverFactory?
+        /// CURVE on every robot-facing socket, admitting only the allowlist's keys; nil for
+        /// unencrypted, unauthenticated sockets.
+        public var authentication: Authentication?
 
         public init(databasePath: String, listen: String? = nil, reliable: String? = nil) {
             self.databasePath = databasePath
             self.listen = listen
             self.reliable = reliable
+        }
+    }
+
+    /// Who may send: the ingester's CURVE key pair (robots connect with its public half) and
+    /// the robots' public keys by sender id. A robot is admitted only with a listed key, and
+    /// its frames must carry the id the key is listed under: the id comes from the key, the
+    /// payload's claim is checked against it.
+    public struct Authentication: Sendable {
+        public var serverKeys: CurveKeyPair
+        public var allowlist: RobotKeyring
+
+        public init(serverKeys: CurveKeyPair, allowlist: RobotKeyring) {
+            self.serverKeys = serverKeys
+            self.allowlist = allowlist
         }
     }
 
@@ -99,15 +117,23 @@ public final class IngestService: Service, Sendable {
         let receiverConfiguration = Receiver.Configuration(
             listen: configuration.listen,
             reliable: configuration.reliable,
-            serviceBootEpoch: UInt32(truncatingIfNeeded: Receiver.wallClockNanos() / 1_000_000_000)
+            serviceBootEpoch: UInt32(truncatingIfNeeded: Receiver.wallClockNanos() / 1_000_000_000),
+            authentication: configuration.authentication
         )
         let shared = self.shared
         let ring = self.ring
+        let receiverLogger = logger
 
         // Bind on the receiver thread (its sockets never leave it), and report back.
         let bindResult = Mutex<Result<Void, any Error>?>(nil)
         let receiverThread = try DedicatedThread.start(name: "fleet-receiver") {
-            let receiver = Receiver(configuration: receiverConfiguration, context: context, ring: ring, shared: shared)
+            let receiver = Receiver(
+                configuration: receiverConfiguration,
+                context: context,
+                ring: ring,
+                shared: shared,
+                logger: receiverLogger
+            )
             do {
                 try receiver.bind()
                 bindResult.withLock { $0 = .success(()) }
@@ -210,8 +236,11 @@ public final class IngestService: Service, Sendable {
         let m = currentMetrics()
         let snapshot = liveSnapshot
         let lost = snapshot.ledgers.reduce(0) { $0 + $1.gaps.reduce(0) { $0 + $1.count } }
+        let refused =
+            configuration.authentication == nil
+            ? "" : " refused \(snapshot.counters.refusedRobotID) peers refused \(m.peersRefused)"
         return
-            "received \(m.received) stored \(m.stored) dup \(snapshot.counters.duplicates) rejected \(snapshot.counters.rejectedTotal) dropped \(snapshot.counters.dropped) missing \(lost) robots \(m.robotsOnline) ring \(String(format: "%.1f", m.ringOccupancy * 100))%"
+            "received \(m.received) stored \(m.stored) dup \(snapshot.counters.duplicates) rejected \(snapshot.counters.rejectedTotal) dropped \(snapshot.counters.dropped)\(refused) missing \(lost) robots \(m.robotsOnline) ring \(String(format: "%.1f", m.ringOccupancy * 100))%"
     }
 
     private let lastStatus = Mutex<(ContinuousClock.Instant, Int)?>(nil)
@@ -246,6 +275,8 @@ public final class IngestService: Service, Sendable {
             $0.ringOccupancy = ring.occupancy
             $0.ringCapacity = ring.capacity
             $0.robotsOnline = online
+            $0.peersAdmitted = shared.peersAdmitted.load(ordering: .relaxed)
+            $0.peersRefused = shared.peersRefused.load(ordering: .relaxed)
         }
     }
 

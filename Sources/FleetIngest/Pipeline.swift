@@ -130,6 +130,7 @@ final class Pipeline {
             aggregator.countDropped(robotID: key.robotID, bootEpoch: key.bootEpoch, count: count)
         }
         for (code, count) in losses.rejected { aggregator.countRejectedUnqueued(code, count: count) }
+        if losses.refusedRobotID > 0 { aggregator.countRefusedRobotID(losses.refusedRobotID) }
         return true
     }
 }

@@ -1,5 +1,7 @@
 import FleetProtocol
+import FleetRobotClient
 import Foundation
+import Logging
 import Synchronization
 import ZeroMQ
 
@@ -23,12 +25,16 @@ final class Receiver {
         /// Id of the ingester in the headers of the ack frames it sends.
         var serviceID: UInt32 = 0xFFFF_FFFF
         var serviceBootEpoch: UInt32 = 0
+        /// CURVE with an allowlist: who may connect, and which robot id each may send as.
+        var authentication: IngestService.Authentication?
     }
 
     private let configuration: Configuration
     private let ring: FrameRing
     private let shared: ReceiverShared
     private let context: Context
+    private let logger: Logger
+    private var zap: ZAPHandler?
     private let message = Message()
     private let identity = Message()
     private var sub: Socket?
@@ -47,9 +53,10 @@ final class Receiver {
     private var windowTotal = 0
     private static let windowSize = 4096
 
-    init(configuration: Configuration, context: Context, ring: FrameRing, shared: ReceiverShared) {
+    init(configuration: Configuration, context: Context, ring: FrameRing, shared: ReceiverShared, logger: Logger) {
         self.configuration = configuration
         self.context = context
+        self.logger = logger
         self.ring = ring
         self.shared = shared
     }
@@ -64,10 +71,18 @@ final class Receiver {
             .heartbeatTimeout(.seconds(5)),
         ]
         var bound: [String] = []
+        if let authentication = configuration.authentication {
+            // Before the server sockets, so no peer is ever admitted unchecked (and they
+            // enforce the ZAP domain: with the handler gone, everyone is refused).
+            zap = try Self.startZAP(authentication, context: context, shared: shared, logger: logger)
+        }
         if let listen = configuration.listen {
             // Subscribe to everything: a "FT" filter would hide frames with a bad magic or
             // an unknown major version instead of counting them.
             let socket = try Socket(context, type: .subscriber, options: common + [.subscribe([])])
+            if let authentication = configuration.authentication {
+                try socket.makeCurveServer(keys: authentication.serverKeys)
+            }
             try socket.bind(listen)
             bound.append((try? socket.lastEndpoint) ?? listen)
             sub = socket
@@ -78,6 +93,9 @@ final class Receiver {
                 type: .router,
                 options: common + [.routerMandatory(true), .sendHighWaterMark(100_000)]
             )
+            if let authentication = configuration.authentication {
+                try socket.makeCurveServer(keys: authentication.serverKeys)
+            }
             try socket.bind(reliable)
             bound.append((try? socket.lastEndpoint) ?? reliable)
             router = socket
@@ -100,6 +118,7 @@ final class Receiver {
                 try? router.set(.linger(.milliseconds(500)))
                 router.close()
             }
+            zap?.stop()
         }
         var poller = Poller()
         let subIndex = sub.map { poller.add($0) }
@@ -131,6 +150,7 @@ final class Receiver {
     private func drainSub(_ socket: Socket) throws {
         for _ in 0..<1024 {
             guard try socket.tryReceive(into: message) else { return }
+            guard admits(message) else { continue }
             handle(message.bytes, peer: 0, reliable: false)
         }
     }
@@ -140,11 +160,83 @@ final class Receiver {
             guard try socket.tryReceive(into: identity) else { return }
             guard identity.more else { continue }  // a bare identity: nothing to read
             guard try socket.tryReceive(into: message) else { return }
-            let peer = peerIndex(identity.bytes)
-            handle(message.bytes, peer: peer, reliable: true)
+            if admits(message) {
+                let peer = peerIndex(identity.bytes)
+                handle(message.bytes, peer: peer, reliable: true)
+            }
             // Anything after the frame is not part of the protocol: read and discard it.
             while message.more { _ = try socket.tryReceive(into: message) }
         }
+    }
+
+    /// With authentication on, whether the frame carries the robot id its sender's key is
+    /// listed under; a frame claiming another robot is refused and counted against the
+    /// sender, and never reaches the claimed robot's ledger. Frames too short to claim a
+    /// robot go on, to be rejected and counted by reason.
+    private func admits(_ message: ZeroMQ.Message) -> Bool {
+        guard configuration.authentication != nil else { return true }
+        let bytes = message.bytes
+        guard let claimed = FrameHeader.unverified(bytes)?.robotID else { return true }
+        let sender = message.withUserID { Self.parseDecimal($0) }
+        if sender == claimed { return true }
+        shared.received.add(1, ordering: .relaxed)
+        shared.losses.withLock { $0.refusedRobotID += 1 }
+        let count = shared.refusedBySender.withLock { counts in
+            counts[sender ?? 0, default: 0] += 1
+            return counts[sender ?? 0]!
+        }
+        if count == 1 || count % 1000 == 0 {
+            logger.warning(
+                "refused a frame claiming another robot",
+                metadata: [
+                    "sender": "\(sender.map(String.init) ?? "unknown")", "claimed": "\(claimed)",
+                    "refused from this sender": "\(count)",
+                ]
+            )
+        }
+        return false
+    }
+
+    /// The ZAP handler that admits the allowlist's keys, each under its sender id.
+    private static func startZAP(
+        _ authentication: IngestService.Authentication,
+        context: Context,
+        shared: ReceiverShared,
+        logger: Logger
+    ) throws -> ZAPHandler {
+        let allowlist = authentication.allowlist
+        return try ZAPHandler(context: context) { request in
+            guard request.mechanism == "CURVE", let key = request.clientKey else {
+                shared.peersRefused.add(1, ordering: .relaxed)
+                logger.warning(
+                    "refused a peer without CURVE",
+                    metadata: ["address": "\(request.address)", "mechanism": "\(request.mechanism)"]
+                )
+                return .deny(.authenticationFailure, reason: "CURVE required")
+            }
+            guard let id = allowlist.id(of: key) else {
+                shared.peersRefused.add(1, ordering: .relaxed)
+                logger.warning(
+                    "refused a peer whose public key is not on the allowlist",
+                    metadata: ["address": "\(request.address)", "key": "\(key)"]
+                )
+                return .deny(.authenticationFailure, reason: "public key not on the allowlist")
+            }
+            shared.peersAdmitted.add(1, ordering: .relaxed)
+            logger.debug("admitted", metadata: ["sender": "\(id)", "address": "\(request.address)"])
+            return .allow(userID: String(id))
+        }
+    }
+
+    /// The decimal sender id the ZAP handler named, read without allocating.
+    private static func parseDecimal(_ bytes: UnsafeRawBufferPointer?) -> UInt32? {
+        guard let bytes, !bytes.isEmpty, bytes.count <= 10 else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            value = value * 10 + UInt64(byte - 0x30)
+        }
+        return value <= UInt64(UInt32.max) ? UInt32(value) : nil
     }
 
     private func handle(_ bytes: UnsafeRawBufferPointer, peer: UInt32, reliable: Bool) {

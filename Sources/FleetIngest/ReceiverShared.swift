@@ -23,6 +23,11 @@ final class ReceiverShared: Sendable {
     let acks = Mutex<[Acknowledgement]>([])
     /// The endpoints actually bound (a `*` port resolved), once bound.
     let boundEndpoints = Mutex<[String]>([])
+    /// CURVE peers the ZAP handler let in and refused (unknown key, no CURVE).
+    let peersAdmitted = Atomic<Int>(0)
+    let peersRefused = Atomic<Int>(0)
+    /// Frames refused for claiming another robot than their sender's key, by sender.
+    let refusedBySender = Mutex<[UInt32: Int]>([:])
     /// An error that stopped the receiver, if any.
     let failure = Mutex<String?>(nil)
 }
@@ -33,6 +38,8 @@ struct ReceiverLosses: Sendable {
     var dropped: [StreamKey: Int] = [:]
     /// Rejected frames that could not be queued either, by reason.
     var rejected: [ProtocolError.Code: Int] = [:]
+    /// Frames refused because they claimed another robot than their sender's CURVE key.
+    var refusedRobotID = 0
 
-    var isEmpty: Bool { dropped.isEmpty && rejected.isEmpty }
+    var isEmpty: Bool { dropped.isEmpty && rejected.isEmpty && refusedRobotID == 0 }
 }

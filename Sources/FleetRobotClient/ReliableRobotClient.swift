@@ -47,6 +47,10 @@ public final class ReliableRobotClient {
         /// network cut) is dropped after `heartbeatTimeout`, which starts the reconnect.
         public var heartbeatInterval: Duration = .seconds(1)
         public var heartbeatTimeout: Duration = .seconds(3)
+        /// CURVE: the robot's key pair and the ingester's public key, for an ingester that
+        /// authenticates robots (`fleet ingest --curve-secret ... --allowlist ...`); nil for
+        /// an unencrypted connection.
+        public var credentials: RobotCredentials?
 
         public init(endpoint: String, robotID: UInt32, bootEpoch: UInt32) {
             self.endpoint = endpoint
@@ -110,6 +114,9 @@ public final class ReliableRobotClient {
         )
         // Monitor before connecting, so the first handshake is seen too.
         monitor = configuration.monitorsConnection ? try socket.monitor([.handshakeSucceeded, .disconnected]) : nil
+        if let credentials = configuration.credentials {
+            try socket.makeCurveClient(keys: credentials.keys, serverKey: credentials.serverKey)
+        }
         try socket.connect(configuration.endpoint)
         self.socket = socket
         poller.add(socket)

@@ -36,6 +36,10 @@ public final class RobotPublisher {
         /// ZMTP heartbeats, so a silently dead connection is noticed and re-established.
         public var heartbeatInterval: Duration = .seconds(1)
         public var heartbeatTimeout: Duration = .seconds(5)
+        /// CURVE: the robot's key pair and the ingester's public key, for an ingester that
+        /// authenticates robots (`fleet ingest --curve-secret ... --allowlist ...`); nil for
+        /// an unencrypted connection.
+        public var credentials: RobotCredentials?
 
         public init(endpoint: String, robotID: UInt32, bootEpoch: UInt32) {
             self.endpoint = endpoint
@@ -84,6 +88,9 @@ public final class RobotPublisher {
                 .maxMessageSize(1024),
             ]
         )
+        if let credentials = configuration.credentials {
+            try socket.makeCurveClient(keys: credentials.keys, serverKey: credentials.serverKey)
+        }
         try socket.connect(configuration.endpoint)
     }
 

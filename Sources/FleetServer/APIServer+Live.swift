@@ -97,6 +97,11 @@ struct StatisticsJSON: Encodable {
         var skippedUnknownType: Int
         var dropped: Int
         var rejected: [String: Int]
+        /// Frames refused for claiming another robot than their sender's CURVE key.
+        var refusedRobotID: Int
+        /// CURVE connections admitted and refused by the allowlist.
+        var peersAdmitted: Int
+        var peersRefused: Int
         var stored: Int
         var batchesCommitted: Int
         var ringOccupancy: Double

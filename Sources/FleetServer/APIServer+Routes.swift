@@ -37,7 +37,11 @@ extension APIServer {
         router.add(middleware: RequestMetricsMiddleware(metrics: HTTPRequestMetrics(registry: registry)))
         router.add(middleware: JSONErrorMiddleware())
 
-        router.get("/") { [feed] _, _ in BoardAssets.response(.html, feed: feed) }
+        router.get("/") { [feed, reader] _, _ in
+            // A board that cannot read the past still shows the present.
+            let history = (try? reader.sparklineHistory()).map { String(decoding: JSONBody.encode($0), as: UTF8.self) }
+            return BoardAssets.response(.html, feed: feed, history: history)
+        }
         router.get("/board.css") { _, _ in BoardAssets.response(.css) }
         router.get("/board.js") { _, _ in BoardAssets.response(.js) }
         router.get("/metrics") { [self] _, _ in metricsResponse() }
@@ -318,6 +322,9 @@ extension APIServer {
                 skippedUnknownType: m.counters.skippedUnknownType,
                 dropped: m.counters.dropped,
                 rejected: rejected,
+                refusedRobotID: m.counters.refusedRobotID,
+                peersAdmitted: m.peersAdmitted,
+                peersRefused: m.peersRefused,
                 stored: m.stored,
                 batchesCommitted: m.batchesCommitted,
                 ringOccupancy: m.ringOccupancy,

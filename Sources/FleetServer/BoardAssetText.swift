@@ -356,6 +356,9 @@ enum BoardAssetText {
               }
             }
             drawMap();
+            renderFleet();
+          }
+          function renderFleet() {
             const box = $("fleet");
             const ids = [...state.robots.keys()].sort((a, b) => a - b);
             box.innerHTML = "";
@@ -434,6 +437,11 @@ enum BoardAssetText {
           }
           // The server puts each topic's current value in the page, so the first paint has data.
           const initial = window.BOARD_INITIAL || {};
+          // The recent past of each robot's sparklines, from the stored 1 s rollups, so a
+          // board opened mid-run (or after it) shows trends at once.
+          for (const [id, past] of Object.entries(initial.history || {})) {
+            state.history.set(Number(id), { battery: past.battery || [], speed: past.speed || [], trail: [], time: 0 });
+          }
           for (const [topic, fn] of [["clock", onClock], ["robots", onRobots], ["scoreboard", onScoreboard], ["arena", onArena], ["events", onEvents]]) {
             if (initial[topic]) { try { fn(initial[topic]); } catch (err) { console.error(err); } }
           }

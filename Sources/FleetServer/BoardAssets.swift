@@ -11,10 +11,10 @@ enum BoardAssets {
     /// Topics the page gets inline, in the order the script applies them.
     static let initialTopics = ["clock", "robots", "scoreboard", "arena", "events"]
 
-    static func response(_ file: File, feed: LiveFeed? = nil) -> Response {
+    static func response(_ file: File, feed: LiveFeed? = nil, history: String? = nil) -> Response {
         let (text, type): (String, String) =
             switch file {
-            case .html: (page(feed: feed), "text/html; charset=utf-8")
+            case .html: (page(feed: feed, history: history), "text/html; charset=utf-8")
             case .css: (BoardAssetText.css, "text/css; charset=utf-8")
             case .js: (BoardAssetText.js, "text/javascript; charset=utf-8")
             }
@@ -26,10 +26,12 @@ enum BoardAssets {
     }
 
     /// The page with each topic's current value inline (`window.BOARD_INITIAL`), so the
-    /// first paint shows the board before the live feed's first message arrives.
-    static func page(feed: LiveFeed?) -> String {
+    /// first paint shows the board before the live feed's first message arrives, and with
+    /// `history` (the robots' sparkline pasts, JSON) under `history`.
+    static func page(feed: LiveFeed?, history: String? = nil) -> String {
         guard let feed else { return BoardAssetText.html }
         var object = "{"
+        if let history { object += "\"history\":" + history }
         for topic in initialTopics {
             guard let update = feed.latest(topic) else { continue }
             if object.count > 1 { object += "," }

@@ -78,6 +78,15 @@ struct PrometheusText {
         }
         family("fleet_frames_dropped_total", "counter", "Frames dropped before the pipeline, by reason.")
         sample("fleet_frames_dropped_total", [("reason", "ring_full")], Double(c.dropped))
+        family(
+            "fleet_frames_refused_total",
+            "counter",
+            "Frames refused for claiming another robot than their sender's CURVE key, by reason."
+        )
+        sample("fleet_frames_refused_total", [("reason", "robot_id_mismatch")], Double(c.refusedRobotID))
+        family("fleet_peers_total", "counter", "CURVE connections the allowlist decided on, by outcome.")
+        sample("fleet_peers_total", [("outcome", "admitted")], Double(m.peersAdmitted))
+        sample("fleet_peers_total", [("outcome", "refused")], Double(m.peersRefused))
         single("fleet_frames_stored_total", "counter", "Frames committed to the database.", Double(m.stored))
         single("fleet_batches_committed_total", "counter", "Write transactions committed.", Double(m.batchesCommitted))
         single(

@@ -57,6 +57,12 @@ struct LiveRobotsJSON: Encodable, Equatable {
     var robots: [LiveRobotJSON]
 }
 
+/// One robot's sparkline past, oldest first.
+struct SparklineHistoryJSON: Encodable, Equatable {
+    var battery: [Double]
+    var speed: [Double]
+}
+
 /// Reads robots' latest state from the live ingester or the database.
 struct RobotStateReader: Sendable {
     let database: FleetDatabase
@@ -161,6 +167,24 @@ struct RobotStateReader: Sendable {
         }
         out.sort { $0.robot < $1.robot }
         return LiveRobotsJSON(time: out.map(\.time).max() ?? 0, robots: out)
+    }
+
+    /// The recent past of the board's sparklines (battery, speed) for up to `limit` robots:
+    /// the last `seconds` 1 s rollups before each robot's latest state.
+    func sparklineHistory(seconds: UInt64 = 120, limit: Int = 64) throws -> [String: SparklineHistoryJSON] {
+        var out: [String: SparklineHistoryJSON] = [:]
+        for robot in try liveRobots().robots.prefix(limit) where robot.time > 0 {
+            let to = robot.time
+            let from = to > seconds * 1_000_000_000 ? to - (seconds - 1) * 1_000_000_000 : 0
+            // A robot whose messages lack a field has no sparkline for it.
+            let battery = (try? database.metric(robotID: robot.robot, name: "battery_soc", from: from, to: to)) ?? []
+            let speed = (try? database.metric(robotID: robot.robot, name: "speed", from: from, to: to)) ?? []
+            out[String(robot.robot)] = SparklineHistoryJSON(
+                battery: battery.map(\.last),
+                speed: speed.map { abs($0.mean) }
+            )
+        }
+        return out
     }
 
     /// Loss ledgers: live when ingesting (they include the current batch), else stored.

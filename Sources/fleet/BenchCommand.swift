@@ -12,7 +12,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure ingestion against the limits of this machine and print a table.",
         discussion: """
-            Measures, in one run: raw ZeroMQ throughput for the frame sizes the fleet sends; end-to-end
+            Measures, in one run: raw ZeroMQ throughput for the frame sizes the fleet sends, plain and
+            with CURVE (what authenticating robots costs); end-to-end
             frames/s from `fleet replay --rate max` into SQLite for sanitation and humanoid frames, and
             their ratio to raw ZeroMQ; publish→commit latency p50/p99 at half that rate; bytes on disk
             per frame. Build in release mode first: swift build -c release --product fleet
@@ -41,6 +42,11 @@ struct BenchCommand: AsyncParsableCommand {
         for kind in [BenchKind.sanitation, .humanoid] {
             let raw = try RawZeroMQ.pushPull(messageSize: kind.frameSize, count: rawMessages)
             rows.append(["raw ZeroMQ PUSH/PULL tcp, \(kind.frameSize) B", format(raw), "msg/s", "limit"])
+            let curve = try RawZeroMQ.pushPull(messageSize: kind.frameSize, count: rawMessages / 2, curve: true)
+            rows.append([
+                "  the same with CURVE + allowlist + User-Id read", format(curve), "msg/s",
+                String(format: "%.1f%% of raw", curve / raw * 100),
+            ])
 
             let recording = folder.appendingPathComponent("\(kind).ftrec").path
             try kind.writeRecording(to: recording, frames: frames)
@@ -196,10 +202,23 @@ enum BenchKind: CustomStringConvertible {
 /// Raw ZeroMQ throughput between two threads over loopback TCP: the ceiling ingestion is
 /// measured against.
 enum RawZeroMQ {
-    static func pushPull(messageSize: Int, count: Int) throws -> Double {
+    /// Messages per second from one PUSH to one PULL over loopback TCP. With `curve`, the
+    /// connection is CURVE-encrypted, admitted by a ZAP handler holding an allowlist, and the
+    /// receiver reads every message's User-Id as the authenticated ingester does.
+    static func pushPull(messageSize: Int, count: Int, curve: Bool = false) throws -> Double {
         let context = try Context()
         defer { context.terminate() }
+        let server = try CurveKeyPair.generate()
+        let client = try CurveKeyPair.generate()
+        let zap =
+            try curve
+            ? ZAPHandler(context: context) { request in
+                request.clientKey == client.publicKey
+                    ? .allow(userID: "1") : .deny(.authenticationFailure, reason: "unknown")
+            } : nil
+        defer { zap?.stop() }
         let pull = try Socket(context, type: .pull, options: [.receiveHighWaterMark(100_000), .linger(.zero)])
+        if curve { try pull.makeCurveServer(keys: server) }
         try pull.bind("tcp://127.0.0.1:*")
         let endpoint = try pull.lastEndpoint!
         let sender = try DedicatedThread.start(name: "bench-push") {
@@ -209,6 +228,7 @@ enum RawZeroMQ {
                     type: .push,
                     options: [.sendHighWaterMark(100_000), .linger(.seconds(5))]
                 )
+                if curve { try push.makeCurveClient(keys: client, serverKey: server.publicKey) }
                 try push.connect(endpoint)
                 let payload = [UInt8](repeating: 0x5A, count: messageSize)
                 try payload.withUnsafeBytes { bytes in
@@ -223,9 +243,14 @@ enum RawZeroMQ {
         guard try pull.receive(into: message) else { throw ValidationError("raw ZeroMQ: nothing arrived") }
         let clock = ContinuousClock()
         let started = clock.now
-        for _ in 1..<count { _ = try pull.receive(into: message) }
+        var identified = 0
+        for _ in 1..<count {
+            _ = try pull.receive(into: message)
+            if curve { identified += message.withUserID { $0?.count ?? 0 } }
+        }
         let elapsed = clock.now - started
         sender.join()
+        if curve && identified != count - 1 { throw ValidationError("raw ZeroMQ CURVE: messages without a User-Id") }
         return Double(count - 1) / elapsed.seconds
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FleetCompetition
 import FleetIngest
 import FleetProtocol
+import FleetRobotClient
 import FleetRunner
 import FleetScoring
 import FleetServer
@@ -11,6 +12,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import ZeroMQ
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,6 +57,12 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Serve the API, the live board and /metrics on HOST:PORT (`off`: no HTTP).")
     var http = "127.0.0.1:8080"
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Encrypt every robot's connection and admit only the fleet's keys (CURVE, fresh keys each run)."
+    )
+    var curve = true
+
     @Flag(help: "Keep serving the board and the API after the results, until Ctrl-C.")
     var keepServing = false
 
@@ -73,14 +81,6 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(label: "fleet.demo", level: .warning)
-        // Reliable mode: every frame is acknowledged once committed, so the results are whole.
-        var ingestConfiguration = IngestService.Configuration(databasePath: db, reliable: "tcp://127.0.0.1:*")
-        ingestConfiguration.statusInterval = nil
-        ingestConfiguration.observer = { database in LiveScoring(database: database, logger: logger) }
-        let ingest = try IngestService(configuration: ingestConfiguration, logger: logger)
-        // The competition tables go through the ingester's own pool: one writer connection.
-        let store = CompetitionStore(database: ingest.database)
-
         var roster = FleetRoster(
             division: .park,
             teams: teams,
@@ -92,11 +92,25 @@ struct DemoCommand: AsyncParsableCommand {
             seed: seed,
             runID: 1
         )
+        // Secure by default, as a real deployment runs: fresh CURVE keys for the ingester
+        // and for every robot and the referee; the ingester admits only those keys.
+        let keys = try curve ? Self.makeKeys(for: try roster.configuration()) : nil
+
+        // Reliable mode: every frame is acknowledged once committed, so the results are whole.
+        var ingestConfiguration = IngestService.Configuration(databasePath: db, reliable: "tcp://127.0.0.1:*")
+        ingestConfiguration.statusInterval = nil
+        ingestConfiguration.observer = { database in LiveScoring(database: database, logger: logger) }
+        ingestConfiguration.authentication = keys?.ingest
+        let ingest = try IngestService(configuration: ingestConfiguration, logger: logger)
+        // The competition tables go through the ingester's own pool: one writer connection.
+        let store = CompetitionStore(database: ingest.database)
+
         let runs = try Self.prepareCompetition(store: store, roster: roster, db: db)
         roster.runID = runs.park
         var runnerConfiguration = FleetRunner.Configuration(simulation: try roster.configuration())
         runnerConfiguration.timeScale = timeScale
         runnerConfiguration.mode = .reliable
+        runnerConfiguration.curve = keys?.fleet
 
         let progress = DemoProgress(
             ingest: ingest,
@@ -122,6 +136,9 @@ struct DemoCommand: AsyncParsableCommand {
             print(
                 "ingesting on \(endpoint) into \(db); \(Int(duration)) s of simulated run at \(Int(timeScale))× speed"
             )
+            if let keys {
+                print("robots authenticated with CURVE: \(keys.ingest.allowlist.count) keys on the allowlist")
+            }
             if let server {
                 print("live board: http://\(displayHost):\(await server.boundPort())/")
             }
@@ -429,6 +446,27 @@ struct DemoSummary {
         let rejected = stats.filter { $0.key.hasPrefix("frames.rejected.") }.values.reduce(0, +)
         Swift.print(
             "frames stored \(stats["frames.accepted"] ?? 0), duplicates \(stats["frames.duplicate"] ?? 0), rejected \(rejected); simulated \(Int(report.simulatedSeconds)) s in \(String(format: "%.1f", report.wallSeconds)) s"
+        )
+    }
+}
+
+extension DemoCommand {
+    /// Fresh CURVE keys for a demo: the ingester's pair, and a pair for every robot of
+    /// `simulation` and for the referee, their public halves on the ingester's allowlist.
+    static func makeKeys(
+        for simulation: SimulationConfiguration
+    ) throws -> (ingest: IngestService.Authentication, fleet: FleetRunner.Curve) {
+        let server = try CurveKeyPair.generate()
+        var allowlist = RobotKeyring()
+        var secrets = RobotKeyring()
+        for id in simulation.runs.flatMap({ $0.robots.map(\.id) }) + [FleetRunner.Configuration.defaultRefereeID] {
+            let pair = try CurveKeyPair.generate()
+            try allowlist.add(id, pair.publicKey)
+            try secrets.add(id, pair.secretKey)
+        }
+        return (
+            IngestService.Authentication(serverKeys: server, allowlist: allowlist),
+            FleetRunner.Curve(serverKey: server.publicKey, secretKeys: secrets)
         )
     }
 }

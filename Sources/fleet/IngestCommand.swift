@@ -8,6 +8,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import ZeroMQ
 
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +23,12 @@ struct IngestCommand: AsyncParsableCommand {
               fleet ingest --db fleet.db --listen tcp://0.0.0.0:5556
               fleet ingest --listen tcp://127.0.0.1:5556 --reliable tcp://127.0.0.1:5557
               fleet ingest --listen tcp://127.0.0.1:5556 --http 127.0.0.1:8080 --admin-token-file token.txt
+              fleet ingest --listen tcp://0.0.0.0:5556 --curve-secret ingester.key --allowlist robots.allow
+
+            With --curve-secret and --allowlist, every connection is encrypted (CURVE),
+            only robots whose public key is on the allowlist are admitted, and each
+            robot's id is taken from its key: frames claiming another id are refused
+            and counted (fleet keys makes the files).
 
             Runs in PREPARE or RUNNING (fleet run create/start) are scored live: frames are
             fed in event-time order behind a watermark, provisional scores are stored about
@@ -37,6 +44,12 @@ struct IngestCommand: AsyncParsableCommand {
 
     @Option(help: "Reliable mode endpoint to bind a ROUTER socket on, e.g. tcp://127.0.0.1:5557.")
     var reliable: String?
+
+    @Option(help: "CURVE: the ingester's secret key file (fleet keys server); needs --allowlist.")
+    var curveSecret: String?
+
+    @Option(help: "CURVE: robots' public keys, 'ID KEY' per line (fleet keys robots); only they are admitted.")
+    var allowlist: String?
 
     @Option(help: "Ring buffer slots (a power of two).")
     var ringCapacity = 1 << 14
@@ -81,12 +94,32 @@ struct IngestCommand: AsyncParsableCommand {
         if adminToken != nil && adminTokenFile != nil {
             throw ValidationError("give --admin-token or --admin-token-file, not both")
         }
+        if (curveSecret == nil) != (allowlist == nil) {
+            throw ValidationError(
+                "CURVE needs both --curve-secret FILE (the ingester's key) and --allowlist FILE (the robots' keys)"
+            )
+        }
+    }
+
+    /// The CURVE set-up from --curve-secret and --allowlist, if given.
+    func authentication() throws -> IngestService.Authentication? {
+        guard let curveSecret, let allowlist else { return nil }
+        let secret = try KeyFiles.readKey(curveSecret, option: "--curve-secret")
+        let keys: CurveKeyPair
+        do { keys = try CurveKeyPair(secretKey: secret) } catch {
+            throw ValidationError("--curve-secret: \(curveSecret) does not hold a usable secret key")
+        }
+        return IngestService.Authentication(
+            serverKeys: keys,
+            allowlist: try KeyFiles.keyring(allowlist, option: "--allowlist")
+        )
     }
 
     func run() async throws {
         let logger = makeLogger(label: "fleet.ingest", level: logLevel)
         var configuration = IngestService.Configuration(databasePath: db, listen: listen, reliable: reliable)
         configuration.ringCapacity = ringCapacity
+        configuration.authentication = try authentication()
         configuration.statusInterval = statusEvery > 0 ? .milliseconds(Int(statusEvery * 1000)) : nil
         if liveScoring {
             var tuning = LiveRun.Tuning()

@@ -34,6 +34,8 @@ struct SimCommand: AsyncParsableCommand {
                 --faults drop=0.01,dup=0.005,reboot=1 --truth truth.json
               fleet sim --connect tcp://127.0.0.1:5557 --mode reliable \\
                 --faults dup=0.01,disconnect=2
+              fleet sim --connect tcp://127.0.0.1:5556 --teams 4 --robots-per-team 3 \\
+                --server-key ingester.key.pub --robot-secrets robots.secret   (see fleet keys)
               fleet sim --no-send --duration 600 --record run.ftrec
               fleet sim --bench --duration 60    (1,000 robots, no sockets)
             """
@@ -116,6 +118,12 @@ struct SimCommand: AsyncParsableCommand {
     )
     var bench = false
 
+    @Option(help: "CURVE: the ingester's public key, or a file holding it (fleet keys server writes FILE.pub).")
+    var serverKey: String?
+
+    @Option(help: "CURVE: every sender's secret key, 'ID KEY' per line (fleet keys robots --secrets).")
+    var robotSecrets: String?
+
     @Option(help: "Seconds to wait for the ingester to subscribe (pub) or acknowledge (reliable).")
     var waitTimeout = 10.0
 
@@ -140,6 +148,9 @@ struct SimCommand: AsyncParsableCommand {
             throw ValidationError("--time-scale must be 0 (as fast as possible) or more, got \(timeScale)")
         }
         if !(waitTimeout > 0) { throw ValidationError("--wait-timeout must be positive, got \(waitTimeout)") }
+        if (serverKey == nil) != (robotSecrets == nil) {
+            throw ValidationError("CURVE needs both --server-key (the ingester's public key) and --robot-secrets FILE")
+        }
         do {
             _ = try FaultSpec(parsing: faults)
         } catch {
@@ -173,13 +184,19 @@ struct SimCommand: AsyncParsableCommand {
         var seeds = SeededGenerator(seed: seed).derived(0xFA17)
         configuration.faultSeed = faultSeed ?? seeds.next()
         configuration.recordPath = record
+        if let serverKey, let robotSecrets {
+            configuration.curve = FleetRunner.Curve(
+                serverKey: try KeyFiles.key(serverKey, option: "--server-key"),
+                secretKeys: try KeyFiles.keyring(robotSecrets, option: "--robot-secrets")
+            )
+        }
         configuration.connectTimeout = .milliseconds(Int(waitTimeout * 1000))
         configuration.flushTimeout = .milliseconds(Int(max(waitTimeout, 30) * 1000))
         let runner: FleetRunner
         do {
             runner = try FleetRunner(configuration: configuration)
         } catch {
-            throw ValidationError("--faults/--mode: \(error)")
+            throw ValidationError("\(error)")
         }
 
         let logger = makeLogger(label: "fleet.sim", level: .info)

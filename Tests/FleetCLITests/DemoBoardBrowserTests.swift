@@ -100,6 +100,10 @@ extension ProcessSuites {
             #expect(shownState == "class=\"state FINAL\"", "the board shows the FINAL run: \(shownState ?? "no state")")
             let finalRanking = Self.ranking(final)
             #expect(finalRanking.count == 4)
+            // Nothing moves any more, yet every robot's sparklines show its last two minutes:
+            // the board seeds them from the stored rollups.
+            let sparklines = final.components(separatedBy: "class=\"spark-battery\"").count - 1
+            #expect(sparklines >= 12, "battery sparklines of the 12 robots drawn from rollups: \(sparklines)")
             // The printed standings rank the teams the way the board does.
             let printed = finalRanking.map(\.team).compactMap { team in
                 demo.standardOutput.range(of: team).map { _ in team }

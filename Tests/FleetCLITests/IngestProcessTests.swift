@@ -1,5 +1,6 @@
 import FleetProtocol
 import FleetStorage
+import FleetTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -183,14 +184,4 @@ extension ProcessSuites {
             return try FleetDatabase(path: path, readOnly: true).ingestStatistics()[name] ?? 0
         }
     }
-}
-
-func waitUntil(timeout: Duration, _ condition: () throws -> Bool) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if (try? condition()) == true { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    throw CLITestError("condition not met within \(timeout)")
 }

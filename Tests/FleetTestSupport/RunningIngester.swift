@@ -21,9 +21,11 @@ public struct RunningIngester: Sendable {
         databasePath: String,
         pub: String? = nil,
         reliable: String? = nil,
-        ringCapacity: Int = 1 << 15
+        ringCapacity: Int = 1 << 15,
+        authentication: IngestService.Authentication? = nil
     ) async throws -> RunningIngester {
         var configuration = IngestService.Configuration(databasePath: databasePath, listen: pub, reliable: reliable)
+        configuration.authentication = authentication
         configuration.statusInterval = nil
         configuration.batchInterval = .milliseconds(20)
         configuration.ringCapacity = ringCapacity

@@ -16,9 +16,11 @@ public final class IngestMetrics: Sendable {
         public var ringOccupancy: Double = 0
         public var ringCapacity: Int = 0
         public var robotsOnline: Int = 0
-        /// CURVE peers the allowlist admitted and refused (unknown key, no CURVE).
+        /// CURVE peers the allowlist admitted and refused (key not listed).
         public var peersAdmitted: Int = 0
         public var peersRefused: Int = 0
+        /// Connections whose CURVE handshake failed (no CURVE, or the wrong server key).
+        public var handshakesFailed: Int = 0
         /// Commit duration of a batch, µs.
         public var commitLatency = Histogram<UInt64>(
             highestTrackableValue: 60_000_000,

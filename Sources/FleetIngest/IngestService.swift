@@ -238,7 +238,7 @@ public final class IngestService: Service, Sendable {
         let lost = snapshot.ledgers.reduce(0) { $0 + $1.gaps.reduce(0) { $0 + $1.count } }
         let refused =
             configuration.authentication == nil
-            ? "" : " refused \(snapshot.counters.refusedRobotID) peers refused \(m.peersRefused)"
+            ? "" : " refused \(snapshot.counters.refusedRobotID) peers refused \(m.peersRefused + m.handshakesFailed)"
         return
             "received \(m.received) stored \(m.stored) dup \(snapshot.counters.duplicates) rejected \(snapshot.counters.rejectedTotal) dropped \(snapshot.counters.dropped)\(refused) missing \(lost) robots \(m.robotsOnline) ring \(String(format: "%.1f", m.ringOccupancy * 100))%"
     }
@@ -277,6 +277,7 @@ public final class IngestService: Service, Sendable {
             $0.robotsOnline = online
             $0.peersAdmitted = shared.peersAdmitted.load(ordering: .relaxed)
             $0.peersRefused = shared.peersRefused.load(ordering: .relaxed)
+            $0.handshakesFailed = shared.handshakesFailed.load(ordering: .relaxed)
         }
     }
 

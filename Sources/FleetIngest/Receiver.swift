@@ -35,6 +35,10 @@ final class Receiver {
     private let context: Context
     private let logger: Logger
     private var zap: ZAPHandler?
+    /// With authentication: the server sockets' failed handshakes (no CURVE, wrong server
+    /// key), which never reach the ZAP handler; read every 250 ms.
+    private var monitors: [SocketMonitor] = []
+    private var monitorsReadAt = ContinuousClock.now
     private let message = Message()
     private let identity = Message()
     private var sub: Socket?
@@ -82,6 +86,7 @@ final class Receiver {
             let socket = try Socket(context, type: .subscriber, options: common + [.subscribe([])])
             if let authentication = configuration.authentication {
                 try socket.makeCurveServer(keys: authentication.serverKeys)
+                monitors.append(try socket.monitor([.handshakeFailedProtocol, .handshakeFailedNoDetail]))
             }
             try socket.bind(listen)
             bound.append((try? socket.lastEndpoint) ?? listen)
@@ -95,6 +100,7 @@ final class Receiver {
             )
             if let authentication = configuration.authentication {
                 try socket.makeCurveServer(keys: authentication.serverKeys)
+                monitors.append(try socket.monitor([.handshakeFailedProtocol, .handshakeFailedNoDetail]))
             }
             try socket.bind(reliable)
             bound.append((try? socket.lastEndpoint) ?? reliable)
@@ -111,6 +117,7 @@ final class Receiver {
     /// window after every restart.
     func run() {
         defer {
+            readMonitors(force: true)
             shared.finished.store(true, ordering: .releasing)
             sub?.close()
             if let router {
@@ -126,6 +133,7 @@ final class Receiver {
         do {
             while !shared.stopRequested.load(ordering: .relaxed) {
                 try sendAcks()
+                if !monitors.isEmpty { readMonitors() }
                 guard try poller.poll(timeout: .milliseconds(20)) > 0 else { continue }
                 if let subIndex, poller.isReadable(subIndex), let sub { try drainSub(sub) }
                 if let routerIndex, poller.isReadable(routerIndex), let router { try drainRouter(router) }
@@ -195,6 +203,29 @@ final class Receiver {
             )
         }
         return false
+    }
+
+    /// Counts and logs peers whose CURVE handshake failed before the ZAP handler saw them: a
+    /// robot without CURVE, or with the wrong server key. (The ZAP handler counts the peers
+    /// whose key it refuses.)
+    private func readMonitors(force: Bool = false) {
+        let now = ContinuousClock.now
+        guard force || now - monitorsReadAt >= .milliseconds(250) else { return }
+        monitorsReadAt = now
+        for monitor in monitors {
+            guard let events = try? monitor.drain() else { continue }
+            for event in events where event.kind == .handshakeFailedProtocol || event.kind == .handshakeFailedNoDetail {
+                let refused = shared.handshakesFailed.add(1, ordering: .relaxed).newValue
+                // A misconfigured robot retries every few seconds: the first ones, then every 100th.
+                guard refused <= 10 || refused % 100 == 0 else { continue }
+                logger.warning(
+                    "refused a peer: its CURVE handshake failed (no CURVE, or not this ingester's public key)",
+                    metadata: [
+                        "endpoint": "\(event.endpoint)", "code": "\(event.value)", "handshakes failed": "\(refused)",
+                    ]
+                )
+            }
+        }
     }
 
     /// The ZAP handler that admits the allowlist's keys, each under its sender id.

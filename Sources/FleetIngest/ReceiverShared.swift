@@ -23,9 +23,11 @@ final class ReceiverShared: Sendable {
     let acks = Mutex<[Acknowledgement]>([])
     /// The endpoints actually bound (a `*` port resolved), once bound.
     let boundEndpoints = Mutex<[String]>([])
-    /// CURVE peers the ZAP handler let in and refused (unknown key, no CURVE).
+    /// CURVE peers the ZAP handler let in and refused (key not on the allowlist).
     let peersAdmitted = Atomic<Int>(0)
     let peersRefused = Atomic<Int>(0)
+    /// Handshakes that failed before the ZAP handler (no CURVE, wrong server key).
+    let handshakesFailed = Atomic<Int>(0)
     /// Frames refused for claiming another robot than their sender's key, by sender.
     let refusedBySender = Mutex<[UInt32: Int]>([:])
     /// An error that stopped the receiver, if any.

@@ -102,6 +102,8 @@ struct StatisticsJSON: Encodable {
         /// CURVE connections admitted and refused by the allowlist.
         var peersAdmitted: Int
         var peersRefused: Int
+        /// CURVE handshakes that failed (no CURVE, wrong server key).
+        var handshakesFailed: Int
         var stored: Int
         var batchesCommitted: Int
         var ringOccupancy: Double

@@ -325,6 +325,7 @@ extension APIServer {
                 refusedRobotID: m.counters.refusedRobotID,
                 peersAdmitted: m.peersAdmitted,
                 peersRefused: m.peersRefused,
+                handshakesFailed: m.handshakesFailed,
                 stored: m.stored,
                 batchesCommitted: m.batchesCommitted,
                 ringOccupancy: m.ringOccupancy,

@@ -87,6 +87,7 @@ struct PrometheusText {
         family("fleet_peers_total", "counter", "CURVE connections the allowlist decided on, by outcome.")
         sample("fleet_peers_total", [("outcome", "admitted")], Double(m.peersAdmitted))
         sample("fleet_peers_total", [("outcome", "refused")], Double(m.peersRefused))
+        sample("fleet_peers_total", [("outcome", "handshake_failed")], Double(m.handshakesFailed))
         single("fleet_frames_stored_total", "counter", "Frames committed to the database.", Double(m.stored))
         single("fleet_batches_committed_total", "counter", "Write transactions committed.", Double(m.batchesCommitted))
         single(

@@ -73,8 +73,8 @@ struct RobotKeysCommand: ParsableCommand {
     @Option(help: "Instead of --ids: the teams of a fleet sim (its robots and its referee get keys).")
     var teams: Int?
 
-    @Option(help: "With --teams: robots each team enters.")
-    var robotsPerTeam = 5
+    @Option(help: "With --teams: robots each team enters (as fleet sim's default).")
+    var robotsPerTeam = 3
 
     @Option(help: "With --teams: humanoids, dealt to the teams round robin.")
     var humanoids = 0

@@ -84,6 +84,8 @@ extension ProcessSuites {
             let database = try FleetDatabase(path: db, readOnly: true)
             #expect(try database.ingestStatistics()["frames.accepted"] == Int64(sent), "every frame of the keyed fleet")
             #expect(try database.robots().map(\.robotID).sorted() == [101, 102, 201, 202, 0xF000_0001])
+            // The operator sees why the unkeyed fleet got nowhere.
+            #expect(ingest.standardError.contains("its CURVE handshake failed"), "\(ingest.standardError)")
         }
 
         /// "…; 1234 frames numbered, 1234 sent" → 1234.

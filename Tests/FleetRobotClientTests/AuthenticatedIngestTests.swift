@@ -16,6 +16,7 @@ struct AuthenticatedIngestTests {
         var listedConnected = false
         var strangerConnected = true
         var plainConnected = true
+        var wrongServerConnected = true
         var forgerConnected = false
         var reliableFlushed = false
     }
@@ -81,6 +82,12 @@ struct AuthenticatedIngestTests {
             defer { plain.close() }
             run.plainConnected = try plain.waitUntilConnected(timeout: .milliseconds(1500))
             for index in 0..<10 { try plain.publish(Samples.state(index), at: Samples.time(index)) }
+            // A listed key, but another ingester's public key: the handshake cannot succeed.
+            var misdirected = RobotPublisher.Configuration(endpoint: pubEndpoint, robotID: 41, bootEpoch: 2)
+            misdirected.credentials = RobotCredentials(keys: pubRobot, serverKey: stranger.publicKey)
+            let wrongServer = try RobotPublisher(context: context, configuration: misdirected)
+            defer { wrongServer.close() }
+            run.wrongServerConnected = try wrongServer.waitUntilConnected(timeout: .milliseconds(1500))
 
             // Robot 41's key, frames claiming robot 42: admitted as 41, every frame refused.
             let forger = try publisher(42, pubRobot)
@@ -93,6 +100,8 @@ struct AuthenticatedIngestTests {
         #expect(try await ingester.waitUntilStored(2 * frames))
         try await waitUntil(timeout: .seconds(10)) {
             ingester.service.liveSnapshot.counters.refusedRobotID >= forged
+                && ingester.service.currentMetrics().peersRefused >= 1
+                && ingester.service.currentMetrics().handshakesFailed >= 1
         }
         try await ingester.stop()
 
@@ -101,13 +110,21 @@ struct AuthenticatedIngestTests {
         #expect(run.reliableFlushed, "the reliable robot's frames are all acknowledged")
         #expect(!run.strangerConnected, "a key not on the allowlist is refused")
         #expect(!run.plainConnected, "a robot without CURVE is refused")
+        #expect(!run.wrongServerConnected, "a robot holding another server's key is refused")
 
         let metrics = ingester.service.currentMetrics()
         #expect(metrics.counters.refusedRobotID == forged)
         #expect(metrics.counters.accepted == 2 * frames)
         #expect(metrics.stored == 2 * frames)
-        #expect(metrics.received == 2 * frames + forged, "refused frames are received and counted")
-        #expect(metrics.peersRefused >= 1, "the stranger's handshakes were refused: \(metrics.peersRefused)")
+        // Every frame received is accounted for (a reliable resend under load is a duplicate).
+        #expect(
+            metrics.received == metrics.counters.accepted + metrics.counters.duplicates + forged,
+            "refused frames are received and counted"
+        )
+        // The stranger is refused by the allowlist; the robot without CURVE and the one with
+        // the wrong server key fail the handshake before the allowlist is asked.
+        #expect(metrics.peersRefused >= 1, "refused by the allowlist: \(metrics.peersRefused)")
+        #expect(metrics.handshakesFailed >= 1, "failed handshakes: \(metrics.handshakesFailed)")
         #expect(metrics.peersAdmitted >= 3)
 
         let database = try FleetDatabase(path: folder.databasePath)

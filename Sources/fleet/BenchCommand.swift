@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetIngest
 import FleetProtocol
+import FleetRobotClient
 import Foundation
 import Histogram
 import Logging
@@ -56,6 +57,14 @@ struct BenchCommand: AsyncParsableCommand {
                 String(format: "%.1f%% of raw", run.framesPerSecond / raw * 100),
             ])
             rows.append(["  frames stored / dropped (ring full)", "\(run.stored) / \(run.dropped)", "frames", ""])
+            let secured = try await EndToEnd(folder: folder, name: "\(kind)-curve").throughput(
+                recording: recording,
+                curve: true
+            )
+            rows.append([
+                "  the same with CURVE, a socket and key per robot", format(secured.framesPerSecond), "frames/s",
+                String(format: "%.1f%% of plain", secured.framesPerSecond / run.framesPerSecond * 100),
+            ])
             rows.append([
                 "  bytes on disk per frame (\(kind.frameSize) B on the wire)",
                 String(format: "%.0f", run.bytesPerFrame), "B", "",
@@ -267,12 +276,21 @@ struct EndToEnd {
         var bytesPerFrame: Double
     }
 
-    func throughput(recording: String) async throws -> Throughput {
+    /// With `curve`, the ingester authenticates every robot of the recording (fresh keys) and
+    /// the replay sends each robot from its own CURVE socket.
+    func throughput(recording: String, curve: Bool = false) async throws -> Throughput {
         let db = folder.appendingPathComponent("\(name).db").path
-        let (service, group) = try start(db: db)
+        var authentication: IngestService.Authentication?
+        var replayArguments = ["--rate", "max"]
+        if curve {
+            let (keys, secretsFile) = try makeKeys(recording: recording)
+            authentication = keys
+            replayArguments += ["--server-key", keys.serverKeys.publicKey.z85, "--robot-secrets", secretsFile]
+        }
+        let (service, group) = try start(db: db, authentication: authentication)
         async let running: Void = group.run()
         let endpoint = try await service.boundEndpoints()[0]
-        let replay = try replayProcess(recording, endpoint, ["--rate", "max"])
+        let replay = try replayProcess(recording, endpoint, replayArguments)
         // Sample the stored count; the rate is taken between 5% and 95% of the final count,
         // so start-up and the last partial batch do not count.
         let clock = ContinuousClock()
@@ -321,10 +339,38 @@ struct EndToEnd {
         return (Double(histogram.valueAtPercentile(50)) / 1000, Double(histogram.valueAtPercentile(99)) / 1000)
     }
 
-    private func start(db: String) throws -> (IngestService, ServiceGroup) {
+    /// Fresh keys for every sender of `recording`: the ingester's side, and the replay's
+    /// secrets written to a file.
+    private func makeKeys(recording: String) throws -> (IngestService.Authentication, String) {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: recording)))
+        var ids = Set<UInt32>()
+        try bytes.withUnsafeBytes { buffer in
+            for record in try Recording.parse(buffer).records {
+                if let header = FrameHeader.unverified(UnsafeRawBufferPointer(rebasing: buffer[record.frame])) {
+                    ids.insert(header.robotID)
+                }
+            }
+        }
+        var allowlist = RobotKeyring()
+        var secrets = RobotKeyring()
+        for id in ids.sorted() {
+            let pair = try CurveKeyPair.generate()
+            try allowlist.add(id, pair.publicKey)
+            try secrets.add(id, pair.secretKey)
+        }
+        let file = folder.appendingPathComponent("\(name).secret").path
+        try KeyFiles.save(secrets.text(), to: file, secret: true)
+        return (IngestService.Authentication(serverKeys: try CurveKeyPair.generate(), allowlist: allowlist), file)
+    }
+
+    private func start(
+        db: String,
+        authentication: IngestService.Authentication? = nil
+    ) throws -> (IngestService, ServiceGroup) {
         var logger = Logger(label: "fleet.bench") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
         var configuration = IngestService.Configuration(databasePath: db, listen: "tcp://127.0.0.1:*")
+        configuration.authentication = authentication
         configuration.statusInterval = nil
         let service = try IngestService(configuration: configuration, logger: logger)
         let group = ServiceGroup(services: [service], logger: logger)

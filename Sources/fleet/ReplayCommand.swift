@@ -1,5 +1,7 @@
 import ArgumentParser
 import FleetProtocol
+import FleetRobotClient
+import FleetRunner
 import Foundation
 import ZeroMQ
 
@@ -11,6 +13,8 @@ struct ReplayCommand: ParsableCommand {
             Examples:
               fleet replay run.ftrec --connect tcp://127.0.0.1:5556
               fleet replay run.ftrec --connect tcp://127.0.0.1:5556 --rate max --robots 1000 --restamp
+              fleet replay run.ftrec --connect tcp://127.0.0.1:5556 --server-key ingester.key.pub \\
+                --robot-secrets robots.secret     (a CURVE socket per robot, each with its key)
             """
     )
 
@@ -49,9 +53,18 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Seconds to wait for the ingester to subscribe.")
     var waitTimeout = 10.0
 
+    @Option(help: "CURVE: the ingester's public key, or a file holding it; sends from a socket per robot.")
+    var serverKey: String?
+
+    @Option(help: "CURVE: every sender's secret key, 'ID KEY' per line (fleet keys robots --secrets).")
+    var robotSecrets: String?
+
     func validate() throws {
         if let robots, robots < 1 { throw ValidationError("--robots must be at least 1") }
         if repeat_ < 1 { throw ValidationError("--repeat must be at least 1") }
+        if (serverKey == nil) != (robotSecrets == nil) {
+            throw ValidationError("CURVE needs both --server-key (the ingester's public key) and --robot-secrets FILE")
+        }
     }
 
     func run() throws {
@@ -69,7 +82,14 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardError.write(Data("replay: \(file) ends inside a record (ignored)\n".utf8))
         }
         let plan = ReplayPlan(bytes: bytes, records: parsed.records, robots: robots)
-        let sent = try Replayer(endpoint: connect, waitTimeout: waitTimeout, pace: pace).send(
+        var replayer = Replayer(endpoint: connect, waitTimeout: waitTimeout, pace: pace)
+        if let serverKey, let robotSecrets {
+            replayer.curve = FleetRunner.Curve(
+                serverKey: try KeyFiles.key(serverKey, option: "--server-key"),
+                secretKeys: try KeyFiles.keyring(robotSecrets, option: "--robot-secrets")
+            )
+        }
+        let sent = try replayer.send(
             plan,
             bytes: bytes,
             rate: rate,
@@ -136,6 +156,35 @@ struct ReplayPlan {
     }
 }
 
+extension ReplayPlan {
+    /// The senders the plan sends as (robot ids after cloning), and for each planned frame
+    /// the index of its sender in `ids`.
+    func senders(bytes: [UInt8]) -> (ids: [UInt32], indexOfSend: [Int]) {
+        var ids: [UInt32] = []
+        var index: [UInt32: Int] = [:]
+        var indexOfSend: [Int] = []
+        indexOfSend.reserveCapacity(sends.count)
+        bytes.withUnsafeBytes { buffer in
+            let records = (try? Recording.parse(buffer).records) ?? []
+            for (record, idOffset) in sends {
+                let claimed = FrameHeader.unverified(UnsafeRawBufferPointer(rebasing: buffer[records[record].frame]))
+                guard let recorded = claimed?.robotID else {
+                    // Recorded unreadable: claims nobody, so any socket may carry it.
+                    indexOfSend.append(0)
+                    continue
+                }
+                let id = recorded < 0xF000_0000 ? recorded &+ idOffset : recorded
+                if index[id] == nil {
+                    index[id] = ids.count
+                    ids.append(id)
+                }
+                indexOfSend.append(index[id]!)
+            }
+        }
+        return (ids, indexOfSend)
+    }
+}
+
 /// Sends frames from an XPUB socket (a PUB that also hears subscriptions), so it can wait
 /// until the ingester has subscribed instead of losing the first frames.
 struct Replayer {
@@ -143,6 +192,8 @@ struct Replayer {
     let waitTimeout: Double
     /// Frames per second, or nil for `rate`.
     var pace: Double? = nil
+    /// CURVE: a socket per sender, each a client with that sender's key; nil for one plain socket.
+    var curve: FleetRunner.Curve? = nil
 
     func send(
         _ plan: ReplayPlan,
@@ -155,22 +206,42 @@ struct Replayer {
     {
         let context = try Context()
         defer { context.terminate() }
-        let socket = try Socket(
-            context,
-            type: .extendedPublisher,
-            options: [
-                .sendHighWaterMark(0), .linger(.seconds(30)),
-                .receiveTimeout(.milliseconds(Int(waitTimeout * 1000))),
-            ]
-        )
-        try socket.connect(endpoint)
-        guard try socket.receive() != nil else {
-            throw ValidationError(
-                "no subscriber at \(endpoint) within \(waitTimeout) s: is `fleet ingest` listening there?"
-            )
+        // Which socket sends each planned frame: one for all, or with CURVE the sender's own
+        // (the ingester takes a robot's id from its key).
+        var sockets: [Socket] = []
+        var socketOfSend = [Int](repeating: 0, count: plan.sends.count)
+        if let curve {
+            let senders = plan.senders(bytes: bytes)
+            let missing = Set(senders.ids).filter { curve.secretKeys.keys[$0] == nil }.sorted()
+            guard missing.isEmpty else {
+                throw ValidationError(
+                    "--robot-secrets has no key for sender\(missing.count == 1 ? "" : "s") \(missing.prefix(8).map(String.init).joined(separator: ", "))\(missing.count > 8 ? " and \(missing.count - 8) more" : "")"
+                )
+            }
+            socketOfSend = senders.indexOfSend
+            for id in senders.ids {
+                let keys = try CurveKeyPair(secretKey: curve.secretKeys.keys[id]!)
+                let socket = try makeSocket(context)
+                try socket.makeCurveClient(keys: keys, serverKey: curve.serverKey)
+                try socket.connect(endpoint)
+                sockets.append(socket)
+            }
+        } else {
+            let socket = try makeSocket(context)
+            try socket.connect(endpoint)
+            sockets.append(socket)
+        }
+        let clock = ContinuousClock()
+        let subscribed = clock.now + .milliseconds(Int(waitTimeout * 1000))
+        for socket in sockets {
+            try socket.set(.receiveTimeout(max(.zero, clock.now.duration(to: subscribed))))
+            guard try socket.receive() != nil else {
+                throw ValidationError(
+                    "no subscriber at \(endpoint) within \(waitTimeout) s: is `fleet ingest` listening there\(curve == nil ? "" : ", with these robots' public keys on its allowlist and the secret half of --server-key")?"
+                )
+            }
         }
         var scratch = [UInt8](repeating: 0, count: 1 << 16)
-        let clock = ContinuousClock()
         let started = clock.now
         var frames = 0
         var records: [Recording.Record] = []
@@ -193,8 +264,9 @@ struct Replayer {
         }
         let timeSpan = lastTime >= firstTime ? lastTime - firstTime + 100_000_000 : 0
         for round in 0..<repeats {
-            for (index, idOffset) in plan.sends {
+            for (sendIndex, (index, idOffset)) in plan.sends.enumerated() {
                 let record = records[index]
+                let socket = sockets[socketOfSend[sendIndex]]
                 if let pace {
                     let due = Duration.nanoseconds(Int64(Double(frames) / pace * 1e9))
                     let wait = due - (clock.now - started)
@@ -241,8 +313,19 @@ struct Replayer {
             }
         }
         let elapsed = clock.now - started
-        socket.close()
+        for socket in sockets { socket.close() }
         return (frames, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    private func makeSocket(_ context: Context) throws -> Socket {
+        try Socket(
+            context,
+            type: .extendedPublisher,
+            options: [
+                .sendHighWaterMark(0), .linger(.seconds(30)),
+                .receiveTimeout(.milliseconds(Int(waitTimeout * 1000))),
+            ]
+        )
     }
 
     /// Rewrites robot id, sequence and time of a valid frame in place and fixes its checksum;

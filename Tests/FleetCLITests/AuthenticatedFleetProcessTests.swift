@@ -57,9 +57,23 @@ extension ProcessSuites {
             let sim = try await fleet([
                 "sim", "--connect", endpoint, "--teams", "2", "--robots-per-team", "2", "--duration", "20",
                 "--time-scale", "40", "--server-key", "ingester.key.pub", "--robot-secrets", "robots.secret",
+                "--record", "run.ftrec",
             ])
             #expect(sim.status == 0, "\(sim.errors)")
             let sent = try #require(Self.framesSent(sim.errors), "\(sim.errors)")
+            try await waitUntil(timeout: .seconds(30)) {
+                (try FleetDatabase(path: db, readOnly: true).ingestStatistics()["frames.accepted"] ?? 0) >= sent
+            }
+            // The same frames again through `fleet replay`, a CURVE socket per robot: every one
+            // is admitted and recognized as a duplicate.
+            let replay = try await fleet([
+                "replay", "run.ftrec", "--connect", endpoint, "--rate", "max",
+                "--server-key", "ingester.key.pub", "--robot-secrets", "robots.secret",
+            ])
+            #expect(replay.status == 0, "\(replay.errors)")
+            try await waitUntil(timeout: .seconds(30)) {
+                (try FleetDatabase(path: db, readOnly: true).ingestStatistics()["frames.duplicate"] ?? 0) >= sent
+            }
 
             // No keys: the ingester never subscribes to this fleet's sockets.
             let unkeyed = try await fleet([
@@ -83,6 +97,7 @@ extension ProcessSuites {
             #expect(await ingest.wait(timeout: .seconds(20)))
             let database = try FleetDatabase(path: db, readOnly: true)
             #expect(try database.ingestStatistics()["frames.accepted"] == Int64(sent), "every frame of the keyed fleet")
+            #expect(try database.ingestStatistics()["frames.duplicate"] == Int64(sent), "and each once more, replayed")
             #expect(try database.robots().map(\.robotID).sorted() == [101, 102, 201, 202, 0xF000_0001])
             // The operator sees why the unkeyed fleet got nowhere.
             #expect(ingest.standardError.contains("its CURVE handshake failed"), "\(ingest.standardError)")

@@ -56,7 +56,7 @@ struct BenchCommand: AsyncParsableCommand {
                 "fleet replay --rate max → SQLite, \(kind)", format(run.framesPerSecond), "frames/s",
                 String(format: "%.1f%% of raw", run.framesPerSecond / raw * 100),
             ])
-            rows.append(["  frames stored / dropped (ring full)", "\(run.stored) / \(run.dropped)", "frames", ""])
+            rows.append(["  frames stored / dropped (ring full)", run.accounting(of: frames), "frames", ""])
             let secured = try await EndToEnd(folder: folder, name: "\(kind)-curve").throughput(
                 recording: recording,
                 curve: true
@@ -65,6 +65,7 @@ struct BenchCommand: AsyncParsableCommand {
                 "  the same with CURVE, a socket and key per robot", format(secured.framesPerSecond), "frames/s",
                 String(format: "%.1f%% of plain", secured.framesPerSecond / run.framesPerSecond * 100),
             ])
+            rows.append(["  frames stored / dropped (ring full), CURVE", secured.accounting(of: frames), "frames", ""])
             rows.append([
                 "  bytes on disk per frame (\(kind.frameSize) B on the wire)",
                 String(format: "%.0f", run.bytesPerFrame), "B", "",
@@ -274,6 +275,13 @@ struct EndToEnd {
         var stored: Int
         var dropped: Int
         var bytesPerFrame: Double
+
+        /// "stored / dropped", and what never arrived if anything did not (pub mode loses
+        /// nothing on loopback, so that would be a finding).
+        func accounting(of sent: Int) -> String {
+            let lost = sent - stored - dropped
+            return "\(stored) / \(dropped)" + (lost != 0 ? " (\(lost) never arrived)" : "")
+        }
     }
 
     /// With `curve`, the ingester authenticates every robot of the recording (fresh keys) and
@@ -296,13 +304,16 @@ struct EndToEnd {
         let clock = ContinuousClock()
         var samples: [(ContinuousClock.Instant, Int)] = []
         var quietSince = clock.now
-        var last = -1
+        var last = (-1, -1)
         while true {
             try await Task.sleep(for: .milliseconds(5))
             let stored = service.metrics.snapshot.stored
             samples.append((clock.now, stored))
-            if stored != last {
-                last = stored
+            // Done when nothing more arrives and nothing more is stored: with CURVE, frames
+            // still trickle in from the decrypting I/O thread after the replay has exited.
+            let now = (stored, service.currentMetrics().received)
+            if now != last {
+                last = now
                 quietSince = clock.now
             } else if !replay.isRunning && clock.now - quietSince > .milliseconds(800) {
                 break
@@ -310,6 +321,10 @@ struct EndToEnd {
         }
         await group.triggerGracefulShutdown()
         try await running
+        // A replay that failed (its error is on stderr above) must not pass for a slow one.
+        guard replay.terminationStatus == 0 else {
+            throw ValidationError("bench \(name): fleet replay exited \(replay.terminationStatus)")
+        }
         let final = samples.last!.1
         let low = samples.first { $0.1 >= final / 20 }!
         let high = samples.first { $0.1 >= final - final / 20 }!

@@ -56,6 +56,27 @@ public final class FleetRunner: Sendable {
             self.serverKey = serverKey
             self.secretKeys = secretKeys
         }
+
+        /// Each sender's credentials, in sender order; throws naming the senders without a key.
+        public func credentials(for senders: [UInt32]) throws(RunnerError) -> [RobotCredentials] {
+            if let missing = secretKeys.missingKeys(for: senders) {
+                throw RunnerError(
+                    .invalidConfiguration,
+                    "the CURVE keyring has \(missing) (fleet keys robots generates them)"
+                )
+            }
+            do {
+                return try senders.map { id in
+                    RobotCredentials(keys: try CurveKeyPair(secretKey: secretKeys.keys[id]!), serverKey: serverKey)
+                }
+            } catch {
+                throw RunnerError(
+                    .invalidConfiguration,
+                    "a secret key in the CURVE keyring is not usable",
+                    cause: error
+                )
+            }
+        }
     }
 
     /// What a run did and what it cost.
@@ -107,7 +128,7 @@ public final class FleetRunner: Sendable {
         if let curve = configuration.curve {
             // Every sender needs its key: found out now rather than at connect time.
             let senders = configuration.simulation.runs.flatMap(\.robots).map(\.id) + [configuration.refereeID]
-            _ = try Self.credentials(curve, for: senders)
+            _ = try curve.credentials(for: senders)
         }
         self.configuration = configuration
     }
@@ -133,7 +154,7 @@ public final class FleetRunner: Sendable {
             try RecordingWriter(path: path, startUnixNanos: c.startUnixNanos)
         }
         let credentials = try c.curve.map { (curve) throws(RunnerError) in
-            try Self.credentials(curve, for: identities.map(\.robotID))
+            try curve.credentials(for: identities.map(\.robotID))
         }
         let cpuStart = Self.threadCPUSeconds()
         switch (c.endpoint, c.mode) {
@@ -155,28 +176,6 @@ public final class FleetRunner: Sendable {
                 flushTimeout: c.flushTimeout
             )
             return try drive(links: links, senders: senders, recorder: recorder, cpuStart: cpuStart)
-        }
-    }
-
-    /// Each sender's credentials, in sender order; throws naming the senders without a key.
-    static func credentials(_ curve: Curve, for senders: [UInt32]) throws(RunnerError) -> [RobotCredentials] {
-        let missing = senders.filter { curve.secretKeys.keys[$0] == nil }
-        guard missing.isEmpty else {
-            let names = missing.prefix(8).map(String.init).joined(separator: ", ")
-            throw RunnerError(
-                .invalidConfiguration,
-                "the CURVE keyring has no secret key for sender\(missing.count == 1 ? "" : "s") \(names)\(missing.count > 8 ? " and \(missing.count - 8) more" : "") (fleet keys robots generates them)"
-            )
-        }
-        do {
-            return try senders.map { id in
-                RobotCredentials(
-                    keys: try CurveKeyPair(secretKey: curve.secretKeys.keys[id]!),
-                    serverKey: curve.serverKey
-                )
-            }
-        } catch {
-            throw RunnerError(.invalidConfiguration, "a secret key in the CURVE keyring is not usable", cause: error)
         }
     }
 

@@ -56,6 +56,31 @@ public struct RobotKeyring: Sendable, Equatable {
         }
     }
 
+    /// Fresh key pairs for `ids`: their public halves (an ingester's allowlist) and their
+    /// secret halves (the robots' keyring).
+    public static func generatePairs(
+        for ids: some Sequence<UInt32>
+    ) throws -> (publicKeys: RobotKeyring, secretKeys: RobotKeyring) {
+        var publicKeys = RobotKeyring()
+        var secretKeys = RobotKeyring()
+        for id in ids {
+            let pair = try CurveKeyPair.generate()
+            try publicKeys.add(id, pair.publicKey)
+            try secretKeys.add(id, pair.secretKey)
+        }
+        return (publicKeys, secretKeys)
+    }
+
+    /// What is missing for `ids` ("no key for senders 301, 302"), or nil when every one
+    /// has a key.
+    public func missingKeys(for ids: some Sequence<UInt32>) -> String? {
+        let missing = Set(ids).filter { keys[$0] == nil }.sorted()
+        guard !missing.isEmpty else { return nil }
+        let names = missing.prefix(8).map(String.init).joined(separator: ", ")
+        let more = missing.count > 8 ? " and \(missing.count - 8) more" : ""
+        return "no key for sender\(missing.count == 1 ? "" : "s") \(names)\(more)"
+    }
+
     /// The sender a key belongs to.
     public func id(of key: CurveKey) -> UInt32? { idsByKey[key] }
 

@@ -366,13 +366,7 @@ struct EndToEnd {
                 }
             }
         }
-        var allowlist = RobotKeyring()
-        var secrets = RobotKeyring()
-        for id in ids.sorted() {
-            let pair = try CurveKeyPair.generate()
-            try allowlist.add(id, pair.publicKey)
-            try secrets.add(id, pair.secretKey)
-        }
+        let (allowlist, secrets) = try RobotKeyring.generatePairs(for: ids.sorted())
         let file = folder.appendingPathComponent("\(name).secret").path
         try KeyFiles.save(secrets.text(), to: file, secret: true)
         return (IngestService.Authentication(serverKeys: try CurveKeyPair.generate(), allowlist: allowlist), file)

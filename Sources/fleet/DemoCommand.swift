@@ -457,13 +457,9 @@ extension DemoCommand {
         for simulation: SimulationConfiguration
     ) throws -> (ingest: IngestService.Authentication, fleet: FleetRunner.Curve) {
         let server = try CurveKeyPair.generate()
-        var allowlist = RobotKeyring()
-        var secrets = RobotKeyring()
-        for id in simulation.runs.flatMap({ $0.robots.map(\.id) }) + [FleetRunner.Configuration.defaultRefereeID] {
-            let pair = try CurveKeyPair.generate()
-            try allowlist.add(id, pair.publicKey)
-            try secrets.add(id, pair.secretKey)
-        }
+        let (allowlist, secrets) = try RobotKeyring.generatePairs(
+            for: simulation.runs.flatMap { $0.robots.map(\.id) } + [FleetRunner.Configuration.defaultRefereeID]
+        )
         return (
             IngestService.Authentication(serverKeys: server, allowlist: allowlist),
             FleetRunner.Curve(serverKey: server.publicKey, secretKeys: secrets)

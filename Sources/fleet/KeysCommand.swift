@@ -117,13 +117,7 @@ struct RobotKeysCommand: ParsableCommand {
             }
         }
         try KeyFiles.refuseOverwrite([allowlist, secrets], force: force)
-        var publicKeys = RobotKeyring()
-        var secretKeys = RobotKeyring()
-        for id in senders {
-            let pair = try CurveKeyPair.generate()
-            try publicKeys.add(id, pair.publicKey)
-            try secretKeys.add(id, pair.secretKey)
-        }
+        let (publicKeys, secretKeys) = try RobotKeyring.generatePairs(for: senders)
         try KeyFiles.save(
             publicKeys.text(header: "fleet robots' CURVE public keys: the ingester's allowlist (ID KEY per line)"),
             to: allowlist,

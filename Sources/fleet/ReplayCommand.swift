@@ -212,17 +212,13 @@ struct Replayer {
         var socketOfSend = [Int](repeating: 0, count: plan.sends.count)
         if let curve {
             let senders = plan.senders(bytes: bytes)
-            let missing = Set(senders.ids).filter { curve.secretKeys.keys[$0] == nil }.sorted()
-            guard missing.isEmpty else {
-                throw ValidationError(
-                    "--robot-secrets has no key for sender\(missing.count == 1 ? "" : "s") \(missing.prefix(8).map(String.init).joined(separator: ", "))\(missing.count > 8 ? " and \(missing.count - 8) more" : "")"
-                )
+            if let missing = curve.secretKeys.missingKeys(for: senders.ids) {
+                throw ValidationError("--robot-secrets has \(missing)")
             }
             socketOfSend = senders.indexOfSend
-            for id in senders.ids {
-                let keys = try CurveKeyPair(secretKey: curve.secretKeys.keys[id]!)
+            for credentials in try curve.credentials(for: senders.ids) {
                 let socket = try makeSocket(context)
-                try socket.makeCurveClient(keys: keys, serverKey: curve.serverKey)
+                try socket.makeCurveClient(keys: credentials.keys, serverKey: credentials.serverKey)
                 try socket.connect(endpoint)
                 sockets.append(socket)
             }

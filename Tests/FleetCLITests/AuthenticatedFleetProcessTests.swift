@@ -88,7 +88,7 @@ extension ProcessSuites {
                 "--server-key", publicKey, "--robot-secrets", "robots.secret",
             ])
             #expect(bigger.status != 0)
-            #expect(bigger.errors.contains("no secret key for senders 301, 302"), "\(bigger.errors)")
+            #expect(bigger.errors.contains("the CURVE keyring has no key for senders 301, 302"), "\(bigger.errors)")
 
             try await waitUntil(timeout: .seconds(30)) {
                 (try FleetDatabase(path: db, readOnly: true).ingestStatistics()["frames.accepted"] ?? 0) >= sent

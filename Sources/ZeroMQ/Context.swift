@@ -27,6 +27,10 @@ public final class Context: Sendable {
 
     /// Creates a context with `ioThreads` background I/O threads (one is plenty for tens of
     /// thousands of messages per second; the machine is small).
+    /// Whether this libzmq was built with CURVE (libsodium), so that key pairs can be made
+    /// and CURVE sockets set up.
+    public static var supportsCurve: Bool { zmq_has("curve") == 1 }
+
     public init(ioThreads: Int = 1) throws {
         guard let handle = zmq_ctx_new() else {
             throw ZeroMQError.last("zmq_ctx_new")

@@ -94,7 +94,10 @@ struct DemoCommand: AsyncParsableCommand {
         )
         // Secure by default, as a real deployment runs: fresh CURVE keys for the ingester
         // and for every robot and the referee; the ingester admits only those keys.
-        let keys = try curve ? Self.makeKeys(for: try roster.configuration()) : nil
+        if curve && !Context.supportsCurve {
+            print("fleet demo: this libzmq has no CURVE (built without libsodium): robots connect unauthenticated")
+        }
+        let keys = try curve && Context.supportsCurve ? Self.makeKeys(for: try roster.configuration()) : nil
 
         // Reliable mode: every frame is acknowledged once committed, so the results are whole.
         var ingestConfiguration = IngestService.Configuration(databasePath: db, reliable: "tcp://127.0.0.1:*")

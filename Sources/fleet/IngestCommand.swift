@@ -104,6 +104,11 @@ struct IngestCommand: AsyncParsableCommand {
     /// The CURVE set-up from --curve-secret and --allowlist, if given.
     func authentication() throws -> IngestService.Authentication? {
         guard let curveSecret, let allowlist else { return nil }
+        guard Context.supportsCurve else {
+            throw ValidationError(
+                "--curve-secret: this libzmq has no CURVE (built without libsodium); install one that has"
+            )
+        }
         let secret = try KeyFiles.readKey(curveSecret, option: "--curve-secret")
         let keys: CurveKeyPair
         do { keys = try CurveKeyPair(secretKey: secret) } catch {

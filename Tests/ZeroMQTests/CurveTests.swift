@@ -2,6 +2,11 @@ import Testing
 import ZeroMQ
 
 struct CurveTests {
+    @Test func thisLibzmqHasCurve() {
+        // Debian's libzmq5 is built with libsodium; everything CURVE below needs it.
+        #expect(Context.supportsCurve)
+    }
+
     @Test func aKeyPairCanBeRebuiltFromItsSecretKey() throws {
         let keys = try CurveKeyPair.generate()
         #expect(keys.publicKey.z85.utf8.count == 40)

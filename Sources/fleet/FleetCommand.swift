@@ -6,7 +6,7 @@ struct FleetCommand: AsyncParsableCommand {
         commandName: "fleet",
         abstract: "Ingest robot telemetry over ZeroMQ, store it in SQLite, score the sanitation-robot competition.",
         discussion: """
-            Start here:
+            Examples, to start with:
               fleet demo                      run the whole thing on fleet.db
               fleet ingest --listen tcp://127.0.0.1:5556
               fleet query robots --db fleet.db

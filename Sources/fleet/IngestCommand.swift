@@ -23,7 +23,8 @@ struct IngestCommand: AsyncParsableCommand {
               fleet ingest --db fleet.db --listen tcp://0.0.0.0:5556
               fleet ingest --listen tcp://127.0.0.1:5556 --reliable tcp://127.0.0.1:5557
               fleet ingest --listen tcp://127.0.0.1:5556 --http 127.0.0.1:8080 --admin-token-file token.txt
-              fleet ingest --listen tcp://0.0.0.0:5556 --curve-secret ingester.key --allowlist robots.allow
+              fleet ingest --listen tcp://0.0.0.0:5556 \\
+                --curve-secret ingester.key --allowlist robots.allow
 
             With --curve-secret and --allowlist, every connection is encrypted (CURVE),
             only robots whose public key is on the allowlist are admitted, and each

@@ -19,14 +19,17 @@ struct KeysCommand: ParsableCommand {
             allowlist (public keys only). Secret keys never leave their owner.
 
             Examples:
-              fleet keys server ingester.key          (writes ingester.key and ingester.key.pub)
+              fleet keys server ingester.key      # ingester.key, ingester.key.pub
               fleet keys robots --ids 101-103,201-203,0xF0000001 \\
                 --allowlist robots.allow --secrets robots.secret
+              # the robots and the referee of fleet sim --teams 4:
               fleet keys robots --teams 4 --robots-per-team 3 \\
-                --allowlist robots.allow --secrets robots.secret   (fleet sim's robots and referee)
-              fleet ingest --listen tcp://0.0.0.0:5556 --curve-secret ingester.key --allowlist robots.allow
-              fleet sim --connect tcp://127.0.0.1:5556 --teams 4 --robots-per-team 3 \\
+                --allowlist robots.allow --secrets robots.secret
+              fleet ingest --listen tcp://0.0.0.0:5556 \\
+                --curve-secret ingester.key --allowlist robots.allow
+              fleet sim --connect tcp://127.0.0.1:5556 --teams 4 \\
                 --server-key ingester.key.pub --robot-secrets robots.secret
+
             """,
         subcommands: [ServerKeyCommand.self, RobotKeysCommand.self]
     )
@@ -35,7 +38,12 @@ struct KeysCommand: ParsableCommand {
 struct ServerKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
-        abstract: "Make the ingester's key pair: FILE (secret, mode 0600) and FILE.pub; prints the public key."
+        abstract: "Make the ingester's key pair: FILE (secret, mode 0600) and FILE.pub; prints the public key.",
+        discussion: """
+            Examples:
+              fleet keys server ingester.key
+              fleet keys server /etc/fleet/ingester.key --force
+            """
     )
 
     @Argument(help: "Where to write the secret key; the public key goes to FILE.pub.")
@@ -64,7 +72,12 @@ struct ServerKeyCommand: ParsableCommand {
 struct RobotKeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "robots",
-        abstract: "Make a key pair per robot: the allowlist (public keys) and the robots' secret keys."
+        abstract: "Make a key pair per robot: the allowlist (public keys) and the robots' secret keys.",
+        discussion: """
+            Examples:
+              fleet keys robots --ids 101-103,0xF0000001 --allowlist robots.allow --secrets robots.secret
+              fleet keys robots --teams 4 --humanoids 2 --allowlist robots.allow --secrets robots.secret
+            """
     )
 
     @Option(help: "Sender ids, e.g. 101-112,201,0xF0000001 (ranges and 0x hex allowed).")

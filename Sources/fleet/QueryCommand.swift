@@ -59,7 +59,14 @@ struct RangeOptions: ParsableArguments {
 
 extension QueryCommand {
     struct Robots: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Robots and their latest state.")
+        static let configuration = CommandConfiguration(
+            abstract: "Robots and their latest state.",
+            discussion: """
+                Examples:
+                  fleet query robots
+                  fleet query robots --db demo.db --format json
+                """
+        )
         @OptionGroup var options: QueryOptions
 
         func run() throws {
@@ -93,7 +100,12 @@ extension QueryCommand {
 
     struct Frames: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A robot's frames in a time range, decoded (or the raw bytes with --raw)."
+            abstract: "A robot's frames in a time range, decoded (or the raw bytes with --raw).",
+            discussion: """
+                Examples:
+                  fleet query frames --robot 101 --from 2027-01-15T08:00:00Z --to 2027-01-15T08:00:10Z
+                  fleet query frames --robot 101 --from 1799971200s --to 1799971210s --raw --format json
+                """
         )
         @OptionGroup var options: QueryOptions
         @OptionGroup var range: RangeOptions
@@ -149,7 +161,12 @@ extension QueryCommand {
 
     struct Metric: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A metric of a robot from the 1 s rollups, at a resolution of --step seconds."
+            abstract: "A metric of a robot from the 1 s rollups, at a resolution of --step seconds.",
+            discussion: """
+                Examples:
+                  fleet query metric --robot 101 --name battery_soc --step 10
+                  fleet query metric --robot 101 --name speed --step 60 --format csv
+                """
         )
         @OptionGroup var options: QueryOptions
         @OptionGroup var range: RangeOptions
@@ -185,7 +202,14 @@ extension QueryCommand {
     }
 
     struct Events: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Robot and referee events in a time range.")
+        static let configuration = CommandConfiguration(
+            abstract: "Robot and referee events in a time range.",
+            discussion: """
+                Examples:
+                  fleet query events --type contact
+                  fleet query events --robot 101 --type fall --type collision --format json
+                """
+        )
         @OptionGroup var options: QueryOptions
         @OptionGroup var range: RangeOptions
 
@@ -235,7 +259,12 @@ extension QueryCommand {
 
     struct Loss: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The loss ledger: per robot and boot epoch, frames received, duplicates, gaps, rejects."
+            abstract: "The loss ledger: per robot and boot epoch, frames received, duplicates, gaps, rejects.",
+            discussion: """
+                Examples:
+                  fleet query loss
+                  fleet query loss --robot 101 --format json
+                """
         )
         @OptionGroup var options: QueryOptions
 
@@ -268,7 +297,12 @@ extension QueryCommand {
 
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Ingest counters: frames accepted, duplicates, rejected by reason, dropped."
+            abstract: "Ingest counters: frames accepted, duplicates, rejected by reason, dropped.",
+            discussion: """
+                Examples:
+                  fleet query stats
+                  fleet query stats --db demo.db --format csv
+                """
         )
         @OptionGroup var options: QueryOptions
 

@@ -13,8 +13,9 @@ struct ReplayCommand: ParsableCommand {
             Examples:
               fleet replay run.ftrec --connect tcp://127.0.0.1:5556
               fleet replay run.ftrec --connect tcp://127.0.0.1:5556 --rate max --robots 1000 --restamp
-              fleet replay run.ftrec --connect tcp://127.0.0.1:5556 --server-key ingester.key.pub \\
-                --robot-secrets robots.secret     (a CURVE socket per robot, each with its key)
+              # a CURVE socket per robot, each with its key:
+              fleet replay run.ftrec --connect tcp://127.0.0.1:5556 \\
+                --server-key ingester.key.pub --robot-secrets robots.secret
             """
     )
 

@@ -250,6 +250,11 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "The rulebook.",
+        discussion: """
+            Examples:
+              fleet rules show
+              fleet rules show --run 3
+            """,
         subcommands: [Show.self]
     )
 

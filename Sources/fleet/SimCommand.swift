@@ -34,8 +34,8 @@ struct SimCommand: AsyncParsableCommand {
                 --faults drop=0.01,dup=0.005,reboot=1 --truth truth.json
               fleet sim --connect tcp://127.0.0.1:5557 --mode reliable \\
                 --faults dup=0.01,disconnect=2
-              fleet sim --connect tcp://127.0.0.1:5556 --teams 4 --robots-per-team 3 \\
-                --server-key ingester.key.pub --robot-secrets robots.secret   (see fleet keys)
+              fleet sim --connect tcp://127.0.0.1:5556 --teams 4 \\
+                --server-key ingester.key.pub --robot-secrets robots.secret
               fleet sim --no-send --duration 600 --record run.ftrec
               fleet sim --bench --duration 60    (1,000 robots, no sockets)
             """

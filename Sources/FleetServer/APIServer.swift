@@ -75,6 +75,13 @@ public final class APIServer: Service, Sendable {
         self.logger = logger
     }
 
+    /// Publishes every live topic now instead of at the next tick: for a caller about to
+    /// announce a change (a run finalized), so that a board loaded right after the
+    /// announcement already shows it.
+    public func publishNow() async {
+        await LivePublisher(server: self).publish(tick: 0)
+    }
+
     /// The port the server listens on, once it does.
     public func boundPort() async -> Int {
         if let port = port.withLock({ $0 }) { return port }

@@ -178,6 +178,7 @@ struct DemoCommand: AsyncParsableCommand {
                 throw error
             }
             if keepServing, let server {
+                await server.publishNow()
                 print("\nserving the board at http://\(displayHost):\(await server.boundPort())/ — Ctrl-C to stop")
                 flushOutput()
                 try await tasks.waitForAll()

@@ -29,8 +29,7 @@ public final class FleetRunner: Sendable {
         /// Root of the fault streams (per-frame draws, who restarts or disconnects and when).
         public var faultSeed: UInt64 = 0
         /// The referee's sender id (infrastructure range).
-        public var refereeID: UInt32 = Configuration.defaultRefereeID
-        public static let defaultRefereeID: UInt32 = 0xF000_0001
+        public var refereeID: UInt32 = 0xF000_0001
         /// Where to write the `.ftrec` recording; nil for none.
         public var recordPath: String?
         /// Pub mode: how long to wait for the ingester's subscription (per connect).
@@ -43,6 +42,11 @@ public final class FleetRunner: Sendable {
 
         public init(simulation: SimulationConfiguration) {
             self.simulation = simulation
+        }
+
+        /// Every sender of the run: the robots, then the referee.
+        public var senderIDs: [UInt32] {
+            simulation.runs.flatMap(\.robots).map(\.id) + [refereeID]
         }
     }
 
@@ -127,8 +131,7 @@ public final class FleetRunner: Sendable {
         }
         if let curve = configuration.curve {
             // Every sender needs its key: found out now rather than at connect time.
-            let senders = configuration.simulation.runs.flatMap(\.robots).map(\.id) + [configuration.refereeID]
-            _ = try curve.credentials(for: senders)
+            _ = try curve.credentials(for: configuration.senderIDs)
         }
         self.configuration = configuration
     }

@@ -462,7 +462,7 @@ extension DemoCommand {
     ) throws -> (ingest: IngestService.Authentication, fleet: FleetRunner.Curve) {
         let server = try CurveKeyPair.generate()
         let (allowlist, secrets) = try RobotKeyring.generatePairs(
-            for: simulation.runs.flatMap { $0.robots.map(\.id) } + [FleetRunner.Configuration.defaultRefereeID]
+            for: FleetRunner.Configuration(simulation: simulation).senderIDs
         )
         return (
             IngestService.Authentication(serverKeys: server, allowlist: allowlist),

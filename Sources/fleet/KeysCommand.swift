@@ -123,8 +123,7 @@ struct RobotKeysCommand: ParsableCommand {
                 runID: 1
             )
             do {
-                let simulation = try roster.configuration()
-                senders = simulation.runs.flatMap { $0.robots.map(\.id) } + [FleetRunner.Configuration.defaultRefereeID]
+                senders = FleetRunner.Configuration(simulation: try roster.configuration()).senderIDs
             } catch {
                 throw ValidationError("\(error)")
             }

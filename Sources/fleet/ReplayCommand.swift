@@ -160,13 +160,12 @@ struct ReplayPlan {
 extension ReplayPlan {
     /// The senders the plan sends as (robot ids after cloning), and for each planned frame
     /// the index of its sender in `ids`.
-    func senders(bytes: [UInt8]) -> (ids: [UInt32], indexOfSend: [Int]) {
+    func senders(bytes: [UInt8], records: [Recording.Record]) -> (ids: [UInt32], indexOfSend: [Int]) {
         var ids: [UInt32] = []
         var index: [UInt32: Int] = [:]
         var indexOfSend: [Int] = []
         indexOfSend.reserveCapacity(sends.count)
         bytes.withUnsafeBytes { buffer in
-            let records = (try? Recording.parse(buffer).records) ?? []
             for (record, idOffset) in sends {
                 let claimed = FrameHeader.unverified(UnsafeRawBufferPointer(rebasing: buffer[records[record].frame]))
                 guard let recorded = claimed?.robotID else {
@@ -207,12 +206,16 @@ struct Replayer {
     {
         let context = try Context()
         defer { context.terminate() }
+        var records: [Recording.Record] = []
+        try bytes.withUnsafeBytes { buffer in
+            records = try Recording.parse(buffer).records
+        }
         // Which socket sends each planned frame: one for all, or with CURVE the sender's own
         // (the ingester takes a robot's id from its key).
         var sockets: [Socket] = []
         var socketOfSend = [Int](repeating: 0, count: plan.sends.count)
         if let curve {
-            let senders = plan.senders(bytes: bytes)
+            let senders = plan.senders(bytes: bytes, records: records)
             if let missing = curve.secretKeys.missingKeys(for: senders.ids) {
                 throw ValidationError("--robot-secrets has \(missing)")
             }
@@ -241,10 +244,6 @@ struct Replayer {
         var scratch = [UInt8](repeating: 0, count: 1 << 16)
         let started = clock.now
         var frames = 0
-        var records: [Recording.Record] = []
-        try bytes.withUnsafeBytes { buffer in
-            records = try Recording.parse(buffer).records
-        }
         let firstOffset = records.first?.offsetNanos ?? 0
         let span = (records.last?.offsetNanos ?? 0) - firstOffset + 1
         // Event time covered by the recording, so a repeat continues after it.

@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "FleetIngest",
             dependencies: [
-                "FleetProtocol", "FleetStorage", "FleetRobotClient", "ZeroMQ",
+                "FleetProtocol", "FleetStorage", "FleetStore", "FleetRobotClient", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -73,10 +73,16 @@ let package = Package(
             dependencies: ["FleetProtocol", "ZeroMQ"],
             exclude: ["README.md"]
         ),
-        // SQLite schema, batch writer and queries.
+        // The storage boundary: records, write batches, the chunk codec and the store
+        // protocols. Pure: no database, no I/O; the backends implement it.
+        .target(
+            name: "FleetStore",
+            dependencies: ["FleetProtocol"]
+        ),
+        // The SQLite backend (GRDB): schema and migrations, the batch writer, queries.
         .target(
             name: "FleetStorage",
-            dependencies: ["FleetProtocol", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["FleetProtocol", "FleetStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The rulebook as data and the run scorer: pure, no I/O.
         .target(
@@ -88,7 +94,7 @@ let package = Package(
         .target(
             name: "FleetCompetition",
             dependencies: [
-                "FleetScoring", "FleetStorage", "FleetIngest", "FleetSimulation", "FleetProtocol",
+                "FleetScoring", "FleetStorage", "FleetStore", "FleetIngest", "FleetSimulation", "FleetProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -98,7 +104,8 @@ let package = Package(
         .target(
             name: "FleetServer",
             dependencies: [
-                "FleetIngest", "FleetStorage", "FleetProtocol", "FleetScoring", "FleetCompetition", "ZeroMQ",
+                "FleetIngest", "FleetStorage", "FleetStore", "FleetProtocol", "FleetScoring", "FleetCompetition",
+                "ZeroMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -113,7 +120,8 @@ let package = Package(
         .executableTarget(
             name: "fleet",
             dependencies: [
-                "FleetIngest", "FleetStorage", "FleetProtocol", "ZeroMQ", "FleetRunner", "FleetSimulation",
+                "FleetIngest", "FleetStorage", "FleetStore", "FleetProtocol", "ZeroMQ", "FleetRunner",
+                "FleetSimulation",
                 "FleetCompetition", "FleetScoring", "FleetServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -150,16 +158,17 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetRobotClientTests",
-            dependencies: ["FleetRobotClient", "FleetIngest", "FleetStorage", "FleetTestSupport"]
+            dependencies: ["FleetRobotClient", "FleetIngest", "FleetStorage", "FleetStore", "FleetTestSupport"]
         ),
         .testTarget(
             name: "FleetStorageTests",
-            dependencies: ["FleetStorage"]
+            dependencies: ["FleetStorage", "FleetStore"]
         ),
         .testTarget(
             name: "FleetCLITests",
             dependencies: [
-                "fleet", "FleetStorage", "FleetProtocol", "FleetRunner", "FleetCompetition", "FleetScoring",
+                "fleet", "FleetStorage", "FleetStore", "FleetProtocol", "FleetRunner", "FleetCompetition",
+                "FleetScoring",
                 "FleetSimulation", "FleetTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -170,7 +179,8 @@ let package = Package(
         .testTarget(
             name: "FleetCompetitionTests",
             dependencies: [
-                "FleetCompetition", "FleetScoring", "FleetStorage", "FleetIngest", "FleetProtocol", "FleetSimulation",
+                "FleetCompetition", "FleetScoring", "FleetStorage", "FleetStore", "FleetIngest", "FleetProtocol",
+                "FleetSimulation",
                 "FleetRunner", .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -178,7 +188,8 @@ let package = Package(
         .testTarget(
             name: "FleetServerTests",
             dependencies: [
-                "FleetServer", "FleetIngest", "FleetStorage", "FleetProtocol", "FleetScoring", "FleetCompetition",
+                "FleetServer", "FleetIngest", "FleetStorage", "FleetStore", "FleetProtocol", "FleetScoring",
+                "FleetCompetition",
                 "FleetTestSupport", "ZeroMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -195,7 +206,8 @@ let package = Package(
         .testTarget(
             name: "FleetRunnerTests",
             dependencies: [
-                "FleetRunner", "FleetSimulation", "FleetProtocol", "FleetIngest", "FleetStorage", "ZeroMQ",
+                "FleetRunner", "FleetSimulation", "FleetProtocol", "FleetIngest", "FleetStorage", "FleetStore",
+                "ZeroMQ",
                 "FleetTestSupport",
             ]
         ),

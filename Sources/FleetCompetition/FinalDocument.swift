@@ -1,5 +1,6 @@
 public import FleetScoring
 public import FleetStorage
+public import FleetStore
 
 /// What a FINAL result signs: the run, the window the inputs were read from, the result,
 /// the referee actions applied, and each sender's hash chain head. Stored as canonical JSON

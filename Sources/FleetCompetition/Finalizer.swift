@@ -1,6 +1,7 @@
 import Crypto
 import FleetScoring
 public import FleetStorage
+public import FleetStore
 
 /// `fleet run finalize`: recomputes a FINISHED run from the database, checks it against the
 /// live result, computes the hash chains, signs the document and marks the run FINAL, all

@@ -1,6 +1,7 @@
 import Crypto
 import FleetProtocol
 public import FleetStorage
+public import FleetStore
 import Foundation
 
 /// The per-sender hash chain over a run's stored frames:

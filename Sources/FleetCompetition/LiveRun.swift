@@ -2,6 +2,7 @@ import FleetIngest
 public import FleetProtocol
 public import FleetScoring
 import FleetStorage
+import FleetStore
 
 /// The live scorer of one run, on the pipeline thread.
 ///

@@ -2,6 +2,7 @@ public import FleetIngest
 public import FleetProtocol
 import FleetScoring
 public import FleetStorage
+public import FleetStore
 import Foundation
 public import Logging
 import Synchronization

@@ -1,6 +1,7 @@
 public import FleetProtocol
 public import FleetScoring
 public import FleetStorage
+public import FleetStore
 
 /// Rebuilds a run's result from the database alone: the stored rulebook, entries and
 /// referee actions, and every stored frame of the run's senders inside its window, fed in

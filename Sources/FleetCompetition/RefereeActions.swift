@@ -1,5 +1,6 @@
 public import FleetScoring
 public import FleetStorage
+public import FleetStore
 
 extension RunScorer {
     /// Applies a run's referee actions after its frames, in the order they were taken:

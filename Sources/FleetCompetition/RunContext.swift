@@ -1,6 +1,7 @@
 import FleetProtocol
 public import FleetScoring
 public import FleetStorage
+public import FleetStore
 import Foundation
 
 /// Everything needed to score one run, loaded from the database: the run, the rulebook it

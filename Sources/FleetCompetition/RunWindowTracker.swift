@@ -1,5 +1,6 @@
 public import FleetProtocol
 public import FleetStorage
+public import FleetStore
 
 /// Decides which frames are a run's scoring inputs, fed in canonical order: the same rule
 /// for the live scorer and the recompute, so both feed the scorer exactly the same frames.

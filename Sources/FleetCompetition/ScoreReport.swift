@@ -1,5 +1,6 @@
 public import FleetScoring
 public import FleetStorage
+public import FleetStore
 import Foundation
 
 /// Frames received over frames sent (from sequence numbers) of one robot, from the loss

@@ -1,5 +1,6 @@
 import FleetScoring
 public import FleetStorage
+public import FleetStore
 import Foundation
 
 /// `fleet verify`: checks a FINAL run's signature, its document against the run, the hash

@@ -1,5 +1,6 @@
 public import FleetProtocol
 public import FleetStorage
+public import FleetStore
 
 /// The pipeline's pure core: takes frames in arrival order, decodes each once, filters
 /// duplicates through the loss ledgers, keeps each robot's live state, accumulates 1 s

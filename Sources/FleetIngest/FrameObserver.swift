@@ -1,5 +1,6 @@
 public import FleetProtocol
 public import FleetStorage
+public import FleetStore
 
 /// Something that follows the accepted frames on the pipeline thread (the live scorer).
 ///

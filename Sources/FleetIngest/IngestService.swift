@@ -1,5 +1,6 @@
 public import FleetRobotClient
 public import FleetStorage
+public import FleetStore
 import Foundation
 public import Logging
 public import ServiceLifecycle

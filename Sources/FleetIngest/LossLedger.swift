@@ -1,4 +1,5 @@
 public import FleetStorage
+public import FleetStore
 
 /// The loss ledger of one robot and boot epoch: what arrived, what repeated, what came late,
 /// and exactly which sequence numbers are missing.

@@ -1,5 +1,6 @@
 import FleetProtocol
 import FleetRobotClient
+import FleetStore
 import Foundation
 import Logging
 import Synchronization

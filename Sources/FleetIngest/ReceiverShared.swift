@@ -1,4 +1,5 @@
 import FleetProtocol
+import FleetStore
 import Synchronization
 
 /// State the receiver thread shares with the pipeline and the writer. Everything else the

@@ -1,4 +1,5 @@
 import FleetStorage
+import FleetStore
 import Foundation
 import Histogram
 import Logging

@@ -1,4 +1,5 @@
 import FleetStorage
+import FleetStore
 public import Hummingbird
 import Logging
 

@@ -2,6 +2,7 @@ import FleetIngest
 import FleetProtocol
 public import FleetScoring
 import FleetStorage
+import FleetStore
 
 /// A robot as the API lists it: who it is, when it was seen, and its latest state.
 struct RobotJSON: Encodable {

@@ -2,6 +2,7 @@ import FleetIngest
 import FleetProtocol
 import FleetScoring
 import FleetStorage
+import FleetStore
 import Foundation
 import Hummingbird
 import NIOCore

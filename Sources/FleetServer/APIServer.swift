@@ -1,4 +1,5 @@
 public import FleetStorage
+public import FleetStore
 import Foundation
 public import Hummingbird
 public import Logging

@@ -2,6 +2,7 @@ public import FleetCompetition
 public import FleetIngest
 public import FleetScoring
 public import FleetStorage
+public import FleetStore
 import Foundation
 public import Logging
 import Synchronization

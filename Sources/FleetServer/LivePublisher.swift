@@ -1,6 +1,7 @@
 import FleetProtocol
 import FleetScoring
 import FleetStorage
+import FleetStore
 import Logging
 import ServiceLifecycle
 

@@ -1,6 +1,7 @@
 public import FleetIngest
 import FleetProtocol
 import FleetStorage
+import FleetStore
 import Foundation
 
 /// What the server reads about robots: the running ingester's live state when there is

@@ -1,3 +1,5 @@
+public import FleetStore
+
 /// The competition's tables (migration `v2-competition`): teams and their robots, the
 /// rulebooks runs used, runs and their entries, referee actions, provisional and final
 /// results, score events and the per-sender hash chains a signed result covers.

@@ -1,4 +1,5 @@
 public import FleetProtocol
+public import FleetStore
 import Foundation
 import GRDB
 

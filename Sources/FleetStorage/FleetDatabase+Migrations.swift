@@ -1,3 +1,4 @@
+public import FleetStore
 import GRDB
 
 extension FleetDatabase {

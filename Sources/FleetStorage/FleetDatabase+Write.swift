@@ -1,3 +1,4 @@
+public import FleetStore
 import Foundation
 import GRDB
 
@@ -136,7 +137,7 @@ public struct OpenChunks: Sendable {
     public var maximumBytes: Int
     /// ...or would span more than this much event time. Queries rely on the bound: a
     /// chunk that overlaps [from, to] starts after `from - maximumSpanNanos`.
-    public static let maximumSpanNanos: UInt64 = 60_000_000_000
+    public static let maximumSpanNanos: UInt64 = ChunkLimits.maximumSpanNanos
     var entries: [ChunkKey: Entry] = [:]
 
     struct ChunkKey: Hashable, Sendable {

@@ -1,3 +1,4 @@
+public import FleetStore
 import Foundation
 public import GRDB
 

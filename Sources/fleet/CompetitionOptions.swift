@@ -2,6 +2,7 @@ import ArgumentParser
 import FleetCompetition
 import FleetScoring
 import FleetStorage
+import FleetStore
 import Foundation
 
 /// The database (and service key) every competition command works on.

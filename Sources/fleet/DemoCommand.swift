@@ -8,6 +8,7 @@ import FleetScoring
 import FleetServer
 import FleetSimulation
 import FleetStorage
+import FleetStore
 import Foundation
 import Logging
 import ServiceLifecycle

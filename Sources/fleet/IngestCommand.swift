@@ -4,6 +4,7 @@ import FleetIngest
 import FleetScoring
 import FleetServer
 import FleetStorage
+import FleetStore
 import Foundation
 import Logging
 import ServiceLifecycle

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetProtocol
 import FleetStorage
+import FleetStore
 import Foundation
 
 struct QueryCommand: ParsableCommand {

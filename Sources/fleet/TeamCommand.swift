@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetCompetition
 import FleetStorage
+import FleetStore
 import Foundation
 
 struct TeamCommand: ParsableCommand {

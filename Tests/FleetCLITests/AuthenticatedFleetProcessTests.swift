@@ -1,4 +1,5 @@
 import FleetStorage
+import FleetStore
 import FleetTestSupport
 import Foundation
 import Testing

@@ -4,6 +4,7 @@ import FleetRunner
 import FleetScoring
 import FleetSimulation
 import FleetStorage
+import FleetStore
 import FleetTestSupport
 import Foundation
 import GRDB

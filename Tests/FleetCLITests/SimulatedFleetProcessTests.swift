@@ -1,6 +1,7 @@
 import FleetProtocol
 import FleetRunner
 import FleetStorage
+import FleetStore
 import FleetTestSupport
 import Foundation
 import GRDB

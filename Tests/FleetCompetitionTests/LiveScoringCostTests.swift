@@ -1,6 +1,7 @@
 import FleetCompetition
 import FleetScoring
 import FleetStorage
+import FleetStore
 import Foundation
 import Testing
 

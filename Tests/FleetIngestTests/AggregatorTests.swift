@@ -1,5 +1,6 @@
 import FleetProtocol
 import FleetStorage
+import FleetStore
 import Testing
 
 @testable import FleetIngest

@@ -1,5 +1,6 @@
 import FleetProtocol
 import FleetStorage
+import FleetStore
 import Foundation
 import Logging
 import ServiceLifecycle

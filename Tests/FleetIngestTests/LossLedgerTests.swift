@@ -1,4 +1,5 @@
 import FleetStorage
+import FleetStore
 import Testing
 
 @testable import FleetIngest

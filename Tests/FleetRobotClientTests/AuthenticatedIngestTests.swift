@@ -2,6 +2,7 @@ import FleetIngest
 import FleetProtocol
 import FleetRobotClient
 import FleetStorage
+import FleetStore
 import FleetTestSupport
 import Foundation
 import Testing

@@ -2,6 +2,7 @@ import FleetIngest
 import FleetProtocol
 import FleetRunner
 import FleetStorage
+import FleetStore
 import FleetTestSupport
 import Testing
 

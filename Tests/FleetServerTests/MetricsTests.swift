@@ -1,6 +1,7 @@
 import FleetIngest
 import FleetProtocol
 import FleetStorage
+import FleetStore
 import FleetTestSupport
 import Foundation
 import Histogram

@@ -3,6 +3,7 @@ import FleetProtocol
 import FleetScoring
 import FleetServer
 import FleetStorage
+import FleetStore
 import FleetTestSupport
 import Foundation
 import HummingbirdTesting

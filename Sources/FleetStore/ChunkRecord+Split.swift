@@ -3,7 +3,7 @@ import FleetProtocol
 extension ChunkRecord {
     /// This chunk as one or more chunks, each spanning at most `span` of event time, frames
     /// kept in their order. Usually returns `[self]`.
-    func splitBySpan(_ span: UInt64) -> [ChunkRecord] {
+    public func splitBySpan(_ span: UInt64) -> [ChunkRecord] {
         guard endNanos - startNanos > span else { return [self] }
         var parts: [ChunkRecord] = []
         var current: ChunkRecord?

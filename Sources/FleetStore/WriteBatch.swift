@@ -1,14 +1,25 @@
-/// Everything the pipeline hands the writer for one transaction: the frames of a batch
-/// grouped into chunks, the rollup buckets they touched, the events they carried, the loss
-/// ledger rows that changed, robot liveness, and counter deltas.
+/// Everything the pipeline hands the writer for one transaction. Every row is written once
+/// (append-only): sealed chunks are inserted once, the batch's not-yet-sealed frames go into
+/// one segment row, rollups only for buckets that closed, ledgers and robots only when they
+/// changed.
 ///
 /// A batch is committed whole or not at all; in reliable mode the acknowledgements for its
 /// frames are sent only after the commit returns.
 public struct WriteBatch: Sendable {
+    /// Sealed chunks, each inserted once (`ChunkRecord.encoding` says how its blob is encoded).
     public var chunks: [ChunkRecord] = []
+    /// The batch's accepted frames that are not in a sealed chunk of this batch: made
+    /// durable as one row, folded into their chunks when those seal.
+    public var segment: SegmentRecord?
+    /// Every frame of the segments with an id below this is now in a sealed chunk (committed
+    /// in this batch or before): those segment rows can go.
+    public var releaseSegmentsBelow: Int64?
+    /// Rollup buckets that closed (written once); a late frame's partial bucket merges.
     public var rollups: [RollupRecord] = []
     public var events: [EventRecord] = []
+    /// Ledgers that changed since the last batch.
     public var ledger: [LedgerRecord] = []
+    /// Robots whose row changed (new, new boot epoch or kind, last seen moved on).
     public var robots: [RobotRecord] = []
     /// Counter increments since the last batch, by name (e.g. `frames.rejected.bad_checksum`).
     public var counterDeltas: [(name: String, delta: Int64)] = []
@@ -22,9 +33,42 @@ public struct WriteBatch: Sendable {
     public init() {}
 
     public var isEmpty: Bool {
-        chunks.isEmpty && rollups.isEmpty && events.isEmpty && ledger.isEmpty && robots.isEmpty
-            && counterDeltas.isEmpty && provisionalScores.isEmpty && runResults.isEmpty
+        chunks.isEmpty && segment == nil && releaseSegmentsBelow == nil && rollups.isEmpty && events.isEmpty
+            && ledger.isEmpty && robots.isEmpty && counterDeltas.isEmpty && provisionalScores.isEmpty
+            && runResults.isEmpty
     }
+}
+
+/// Frames made durable before their chunk sealed: one row per batch, holding frames of many
+/// robots in `FrameChunk`'s length-prefixed format, in arrival order. Readers union live
+/// segments with sealed chunks (a frame can be in both until its segment is released; the
+/// key (robot, boot epoch, sequence) tells them apart).
+public struct SegmentRecord: Sendable, Equatable {
+    /// Increasing with every batch; assigned by the pipeline.
+    public var segmentID: Int64
+    /// Smallest and largest event time of its frames.
+    public var startNanos: UInt64
+    public var endNanos: UInt64
+    public var frameCount: Int
+    /// `FrameChunk` (length-prefixed) blob.
+    public var frames: [UInt8]
+
+    public init(segmentID: Int64, startNanos: UInt64, endNanos: UInt64, frameCount: Int, frames: [UInt8]) {
+        self.segmentID = segmentID
+        self.startNanos = startNanos
+        self.endNanos = endNanos
+        self.frameCount = frameCount
+        self.frames = frames
+    }
+}
+
+/// How a chunk's blob is encoded; stored with the chunk (`frame_chunk.encoding`).
+public enum ChunkEncoding: UInt8, Sendable, Equatable, CaseIterable {
+    /// `FrameChunk`: each frame's exact bytes behind a length prefix (schema v1 rows).
+    case lengthPrefixed = 0
+    /// `ChunkCodec`: header fields once, sequence and time delta-of-delta, fields column by
+    /// column, compressed; decodes to the exact bytes received.
+    case columnar = 1
 }
 
 /// Frames of one robot and boot epoch, stored as one `frame_chunk` row.
@@ -36,8 +80,9 @@ public struct ChunkRecord: Sendable, Equatable {
     public var startNanos: UInt64
     public var endNanos: UInt64
     public var frameCount: Int
-    /// `FrameChunk` blob.
+    /// The frames, encoded as `encoding` says.
     public var frames: [UInt8]
+    public var encoding: ChunkEncoding
 
     public init(
         robotID: UInt32,
@@ -47,8 +92,10 @@ public struct ChunkRecord: Sendable, Equatable {
         startNanos: UInt64,
         endNanos: UInt64,
         frameCount: Int,
-        frames: [UInt8]
+        frames: [UInt8],
+        encoding: ChunkEncoding = .lengthPrefixed
     ) {
+        self.encoding = encoding
         self.robotID = robotID
         self.bootEpoch = bootEpoch
         self.firstSequence = firstSequence

@@ -1,0 +1,42 @@
+/// The ingester's side of a database: what a restart continues from, and one transaction
+/// per batch. The SQLite backend (`FleetDatabase`) implements it; a server backend can be
+/// added without touching the hot path.
+///
+/// Implementations are called from one writer thread at a time; they block.
+public protocol IngestStore: AnyObject, Sendable {
+    /// What was stored before a restart: ledgers (the duplicate filter), the segments whose
+    /// frames are not in a sealed chunk yet, and the next segment id.
+    func restoreIngestState() throws -> IngestRestoreState
+
+    /// Commits `batch` in one transaction; returns only once it is durable, so the caller
+    /// may then acknowledge its frames.
+    func commit(_ batch: WriteBatch, at nowNanos: UInt64) throws
+
+    /// Housekeeping between commits, on a small budget (a WAL checkpoint); never inside one.
+    func maintain(at nowNanos: UInt64) throws
+
+    /// After the last commit: leave the store self-contained (checkpoint the WAL).
+    func finishIngest() throws
+}
+
+/// What an ingester restores on start.
+public struct IngestRestoreState: Sendable {
+    public var ledgers: [LedgerRecord]
+    /// Live segments, oldest first.
+    public var segments: [SegmentRecord]
+    /// Above every segment id ever committed.
+    public var nextSegmentID: Int64
+
+    public init(ledgers: [LedgerRecord] = [], segments: [SegmentRecord] = [], nextSegmentID: Int64 = 1) {
+        self.ledgers = ledgers
+        self.segments = segments
+        self.nextSegmentID = nextSegmentID
+    }
+}
+
+/// Bounds every backend and reader relies on.
+public enum ChunkLimits {
+    /// No chunk spans more event time than this; a query for [from, to] finds every chunk
+    /// that overlaps it among those starting after `from - maximumSpanNanos`.
+    public static let maximumSpanNanos: UInt64 = 60_000_000_000
+}

@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetIngestTests",
-            dependencies: ["FleetIngest", "FleetTestSupport"]
+            dependencies: ["FleetIngest", "FleetStore", "FleetTestSupport", "AllocationCounter"]
         ),
         .testTarget(
             name: "FleetRobotClientTests",

@@ -70,7 +70,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         }
     }
 
-    public func closingBatch(_ batch: inout WriteBatch, ledgers: [StreamKey: LossLedger], now: UInt64) {
+    public func closingBatch(_ batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
         let (newRuns, stopped, actions, running) = shared.withLock { state in
             defer { state.newRuns.removeAll() }
             return (state.newRuns, state.stopped, state.actions, state.running)
@@ -101,12 +101,12 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         }
     }
 
-    private func completeness(_ run: LiveRun, _ ledgers: [StreamKey: LossLedger]) -> [RobotCompleteness] {
+    private func completeness(_ run: LiveRun, _ ledgers: LedgerTable) -> [RobotCompleteness] {
         let records = ledgers.values.lazy.filter { run.context.robotIDs.contains($0.record.robotID) }.map(\.record)
         return RobotCompleteness.from(Array(records), robots: Array(run.context.robotIDs))
     }
 
-    private func snapshot(_ run: LiveRun, into batch: inout WriteBatch, ledgers: [StreamKey: LossLedger], now: UInt64) {
+    private func snapshot(_ run: LiveRun, into batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
         do {
             let result = try run.provisional()
             let summary = BoardSummary(
@@ -129,7 +129,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         }
     }
 
-    private func finish(_ id: UInt32, into batch: inout WriteBatch, ledgers: [StreamKey: LossLedger], now: UInt64) {
+    private func finish(_ id: UInt32, into batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
         guard var run = runs.removeValue(forKey: id) else { return }
         for robot in run.context.robotIDs { robotRuns[robot]?.removeAll { $0 == id } }
         do {

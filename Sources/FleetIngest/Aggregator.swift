@@ -1,68 +1,127 @@
 public import FleetProtocol
-public import FleetStorage
 public import FleetStore
 
 /// The pipeline's pure core: takes frames in arrival order, decodes each once, filters
 /// duplicates through the loss ledgers, keeps each robot's live state, accumulates 1 s
-/// rollups, extracts events, groups raw frames into chunks, and hands all of it out as one
-/// `WriteBatch` at a time. No I/O, no clocks: the caller passes receive times in.
+/// rollups, extracts events, packs raw frames into per-stream chunks, and hands all of it
+/// out as one append-only `WriteBatch` at a time. No I/O, no clocks: the caller passes
+/// receive times in.
+///
+/// Cost per frame is O(1) whatever the number of robots: a stream (robot, boot epoch) maps
+/// once to a dense slot holding its ledger and open chunk, and a robot to a slot holding its
+/// live state and open rollup buckets; nothing per batch walks or sorts all robots. Every
+/// row is written once: a chunk when it seals, a rollup when its second closes, a ledger or
+/// robot row when it changed. Frames of chunks still open are made durable as the batch's
+/// one segment row, released once every frame in it is in a sealed chunk.
 public struct Aggregator {
-    /// Latest state by robot id.
-    public private(set) var robots: [UInt32: RobotLiveState] = [:]
-    public private(set) var ledgers: [StreamKey: LossLedger] = [:]
     /// Totals since the service started (not per batch).
     public private(set) var totals = IngestCounters()
     /// Called with every accepted, decoded frame, in arrival order: the live scorer's feed.
     public var onFrame: ((borrowing Frame, UnsafeRawBufferPointer) -> Void)?
+    /// Whether `ingest` checks each frame's header, lengths and checksum itself. The
+    /// pipeline turns this off: its receiver checked every frame before queueing it, and
+    /// the checksum is the costliest part of decoding.
+    public var verifiesFrames: Bool
+    /// When open chunks seal.
+    public var chunkPolicy: ChunkPolicy
+    /// Frames the receiver took off its sockets since the last batch (valid or not), so the
+    /// store can show that everything received was stored or accounted for.
+    public var receivedSinceLastBatch = 0
+    /// How long a rollup bucket stays open (receive time) before it closes without a newer
+    /// second arriving, and how often at most a robot's row is rewritten for liveness.
+    public var bucketCloseAfterNanos: UInt64 = 2_000_000_000
+    public var robotRowIntervalNanos: UInt64 = 1_000_000_000
 
-    private let catalog = RollupCatalog.shared
+    /// Loss ledgers by stream: the duplicate filter and the acknowledgements.
+    public private(set) var ledgers = LedgerTable()
+
+    let catalog = RollupCatalog.shared
+
+    // Streams, by dense slot (the same index as `ledgers.ledgers`).
+    var streamKeys: [StreamKey] = []
+    var streamRobot: [Int] = []
+    var chunks: [ChunkBuilder] = []
+    var ledgerDirty: [Bool] = []
+    var dirtyLedgers: [Int] = []
+    var cachedStream: (key: StreamKey, slot: Int)?
+    /// Open chunks in the order they opened: sealed oldest first by age or memory budget.
+    var openOrder = FIFO<(slot: Int, generation: UInt32)>()
+    /// Raw bytes held by open chunks.
+    var openBytes = 0
+
+    // Robots, by dense slot.
+    var robotIndex: [UInt32: Int] = [:]
+    var robotStates: [RobotLiveState] = []
+    /// Open rollup buckets, `bucketKinds` per robot.
+    var robotBuckets: [RollupRecord?] = []
+    var robotRows: [RobotRowState] = []
+    var structuralRobots: [Int] = []
+    var robotRowQueue = FIFO<(robot: Int, due: UInt64)>()
+    var bucketQueue = FIFO<(robot: Int, type: UInt8, second: Int64, openedAt: UInt64)>()
+
+    // Segments: ids, and which are still needed by an open chunk.
+    var nextSegmentID: Int64 = 1
+    var pinCounts: [Int64: Int] = [:]
+    var lowestPinned: Int64 = 1
+    var releasedBelow: Int64 = 1
+
     // The batch being built.
-    private var chunks: [StreamKey: ChunkRecord] = [:]
-    private var rollups: [RollupKey: RollupRecord] = [:]
-    private var events: [EventRecord] = []
-    private var touchedLedgers: Set<StreamKey> = []
-    private var touchedRobots: Set<UInt32> = []
-    private var batchCounters = IngestCounters()
-    private var batchFrames = 0
+    var segment: [UInt8] = []
+    var segmentCount = 0
+    var segmentReserve = 0
+    var segmentStart: UInt64 = .max
+    var segmentEnd: UInt64 = 0
+    var sealed: [ChunkRecord] = []
+    var closedRollups: [RollupRecord] = []
+    var lateRollups: [RollupKey: RollupRecord] = [:]
+    var events: [EventRecord] = []
+    var batchCounters = IngestCounters()
+    var batchFrames = 0
+    /// Newest receive time seen: the clock for ages when the caller passes none.
+    var latestReceive: UInt64 = 0
     /// Receive times of the batch's accepted frames, for receive→commit latency.
-    private var batchReceiveTimes: [UInt64] = []
+    var batchReceiveTimes: [UInt64] = []
     /// Event times of the batch's accepted frames stamped with real (not simulated) time,
     /// for publish→commit latency.
-    private var batchPublishTimes: [UInt64] = []
+    var batchPublishTimes: [UInt64] = []
 
-    private struct RollupKey: Hashable {
+    struct RollupKey: Hashable {
         var robotID: UInt32
         var type: UInt8
         var second: Int64
     }
 
-    /// Whether `ingest` checks each frame's header, lengths and checksum itself. The
-    /// pipeline turns this off: its receiver checked every frame before queueing it, and
-    /// the checksum is the costliest part of decoding.
-    public var verifiesFrames: Bool
+    /// What was last written of a robot's row, and whether it waits in the row queue.
+    struct RobotRowState {
+        var written: RobotRecord?
+        var queued = false
+        var structural = false
+    }
 
     /// - Parameters:
     ///   - ledgers: ledgers stored before a restart, so duplicates resent after it are
     ///     recognised.
     ///   - verifiesFrames: see `verifiesFrames`.
-    public init(restoring ledgers: [LedgerRecord] = [], verifiesFrames: Bool = true) {
+    ///   - chunkPolicy: when open chunks seal.
+    public init(restoring ledgers: [LedgerRecord] = [], verifiesFrames: Bool = true, chunkPolicy: ChunkPolicy = .init())
+    {
         self.verifiesFrames = verifiesFrames
+        self.chunkPolicy = chunkPolicy
         for record in ledgers {
-            self.ledgers[StreamKey(robotID: record.robotID, bootEpoch: record.bootEpoch)] = LossLedger(
-                restoring: record
-            )
+            let slot = streamSlot(StreamKey(robotID: record.robotID, bootEpoch: record.bootEpoch))
+            self.ledgers.ledgers[slot] = LossLedger(restoring: record)
         }
     }
-
-    /// Frames the receiver took off its sockets since the last batch (valid or not), so the
-    /// store can show that everything received was stored or accounted for.
-    public var receivedSinceLastBatch = 0
 
     /// Frames accepted into the batch being built.
     public var pendingFrames: Int { batchFrames }
 
+    /// Latest state of every robot, in the order they were first seen.
+    public var robots: [RobotLiveState] { robotStates }
+
     /// Takes one frame off the ring.
     public mutating func ingest(_ frame: RingFrame) {
+        if frame.receivedAt > latestReceive { latestReceive = frame.receivedAt }
         if let code = RingSource.rejection(in: frame.source) {
             reject(frame.bytes, code: code)
             return
@@ -103,14 +162,14 @@ public struct Aggregator {
     /// nothing is decoded.
     private mutating func skipUnknownType(_ header: FrameHeader, _ frame: RingFrame) {
         accept(header: header, message: nil, bytes: frame.bytes, receivedAt: frame.receivedAt)
-        count(\.skippedUnknownType)
+        count(.skippedUnknownType)
     }
 
     /// Counts frames the receiver dropped for `robotID` (ring full in pub mode).
     public mutating func countDropped(robotID: UInt32, bootEpoch: UInt32, count: Int) {
-        let key = StreamKey(robotID: robotID, bootEpoch: bootEpoch)
-        ledgers[key, default: LossLedger(robotID: robotID, bootEpoch: bootEpoch)].countDropped(count)
-        touchedLedgers.insert(key)
+        let slot = streamSlot(StreamKey(robotID: robotID, bootEpoch: bootEpoch))
+        ledgers.ledgers[slot].countDropped(count)
+        markLedger(slot)
         totals.dropped += count
         batchCounters.dropped += count
     }
@@ -134,41 +193,30 @@ public struct Aggregator {
         receivedAt: UInt64
     ) {
         let key = StreamKey(robotID: header.robotID, bootEpoch: header.bootEpoch)
-        let verdict = ledgers[key, default: LossLedger(robotID: header.robotID, bootEpoch: header.bootEpoch)]
-            .accept(header.sequence, at: header.timestampNanoseconds)
-        touchedLedgers.insert(key)
+        let slot = streamSlot(key)
+        let verdict = ledgers.ledgers[slot].accept(header.sequence, at: header.timestampNanoseconds)
+        markLedger(slot)
         if verdict == .duplicate {
-            count(\.duplicates)
+            count(.duplicates)
             return
         }
-        count(\.accepted)
+        count(.accepted)
         batchFrames += 1
         batchReceiveTimes.append(receivedAt)
         if !header.hasSimulatedTime { batchPublishTimes.append(header.timestampNanoseconds) }
-        appendToChunk(key, header: header, bytes: bytes)
+        appendToSegment(bytes, at: header.timestampNanoseconds)
+        appendToChunk(slot, header: header, bytes: bytes, receivedAt: receivedAt)
         guard let message else { return }
         let type = message.type
-        updateLiveState(header: header, message: message, receivedAt: receivedAt)
+        let robot = robotSlot(slot, header: header, message: message)
+        robotStates[robot].update(header: header, message: message, receivedAt: receivedAt)
+        markRobot(robot)
 
         switch type.category {
         case .state:
-            let second = Int64(header.timestampNanoseconds / 1_000_000_000)
-            let rollupKey = RollupKey(robotID: header.robotID, type: type.rawValue, second: second)
             let start = Int(header.headerLength)
             let body = UnsafeRawBufferPointer(rebasing: bytes[start..<start + type.bodySize])
-            let metricCount = catalog.metrics(of: type).count
-            // One hash lookup: the default subscript mutates the stored record in place.
-            rollups[
-                rollupKey,
-                default: RollupRecord(
-                    robotID: header.robotID,
-                    messageType: type.rawValue,
-                    bucketSecond: second,
-                    count: 0,
-                    lastNanos: 0,
-                    stats: RollupStats(metricCount: metricCount)
-                )
-            ].add(type, body: body, at: header.timestampNanoseconds, catalog: catalog)
+            addToRollup(robot: robot, type: type, body: body, at: header.timestampNanoseconds, receivedAt: receivedAt)
         case .robotEvent, .refereeEvent:
             events.append(Self.eventRecord(header: header, type: type, bytes: bytes))
         case .control:
@@ -183,47 +231,65 @@ public struct Aggregator {
         // Charge the rejection to the stream the frame claims, but only for a robot already
         // known here: a corrupt robot id must not invent robots.
         guard let claimed = FrameHeader.unverified(bytes) else { return }
-        let key = StreamKey(robotID: claimed.robotID, bootEpoch: claimed.bootEpoch)
-        guard ledgers[key] != nil else { return }
-        ledgers[key]!.reject(claimed.sequence)
-        touchedLedgers.insert(key)
-    }
-
-    private mutating func count(_ counter: WritableKeyPath<IngestCounters, Int>) {
-        totals[keyPath: counter] += 1
-        batchCounters[keyPath: counter] += 1
-    }
-
-    private mutating func appendToChunk(_ key: StreamKey, header: FrameHeader, bytes: UnsafeRawBufferPointer) {
-        let ts = header.timestampNanoseconds
-        chunks[
-            key,
-            default: ChunkRecord(
-                robotID: key.robotID,
-                bootEpoch: key.bootEpoch,
-                firstSequence: header.sequence,
-                lastSequence: header.sequence,
-                startNanos: ts,
-                endNanos: ts,
-                frameCount: 0,
-                frames: []
-            )
-        ].append(bytes, sequence: header.sequence, at: ts)
-    }
-
-    private mutating func updateLiveState(header: FrameHeader, message: borrowing Message, receivedAt: UInt64) {
-        let id = header.robotID
-        if touchedRobots.insert(id).inserted && robots[id] == nil {
-            robots[id] = RobotLiveState(
-                robotID: id,
-                kind: RobotKind(message.type, robotID: id),
-                bootEpoch: header.bootEpoch
-            )
+        guard let slot = ledgers.index[StreamKey(robotID: claimed.robotID, bootEpoch: claimed.bootEpoch)] else {
+            return
         }
-        robots[id]!.update(header: header, message: message, receivedAt: receivedAt)
+        ledgers.ledgers[slot].reject(claimed.sequence)
+        markLedger(slot)
     }
 
-    private static func eventRecord(
+    private enum Counter { case accepted, duplicates, skippedUnknownType }
+
+    /// Counts one frame (a switch, not a key path: writing through a key path allocates).
+    private mutating func count(_ counter: Counter) {
+        switch counter {
+        case .accepted:
+            totals.accepted += 1
+            batchCounters.accepted += 1
+        case .duplicates:
+            totals.duplicates += 1
+            batchCounters.duplicates += 1
+        case .skippedUnknownType:
+            totals.skippedUnknownType += 1
+            batchCounters.skippedUnknownType += 1
+        }
+    }
+
+    /// The dense slot of a stream, created on first sight. One hash lookup, none for a run of
+    /// frames from the same stream.
+    mutating func streamSlot(_ key: StreamKey) -> Int {
+        if let cached = cachedStream, cached.key == key { return cached.slot }
+        let slot: Int
+        if let existing = ledgers.index[key] {
+            slot = existing
+        } else {
+            slot = streamKeys.count
+            ledgers.index[key] = slot
+            ledgers.ledgers.append(LossLedger(robotID: key.robotID, bootEpoch: key.bootEpoch))
+            streamKeys.append(key)
+            streamRobot.append(-1)
+            chunks.append(ChunkBuilder())
+            ledgerDirty.append(false)
+        }
+        cachedStream = (key, slot)
+        return slot
+    }
+
+    private mutating func markLedger(_ slot: Int) {
+        if !ledgerDirty[slot] {
+            ledgerDirty[slot] = true
+            dirtyLedgers.append(slot)
+        }
+    }
+
+    private mutating func appendToSegment(_ bytes: UnsafeRawBufferPointer, at timestamp: UInt64) {
+        FrameChunk.append(bytes, to: &segment)
+        segmentCount += 1
+        segmentStart = min(segmentStart, timestamp)
+        segmentEnd = max(segmentEnd, timestamp)
+    }
+
+    static func eventRecord(
         header: FrameHeader,
         type: MessageType,
         bytes: UnsafeRawBufferPointer
@@ -247,52 +313,6 @@ public struct Aggregator {
             frame: Array(bytes)
         )
     }
-
-    /// Hands out everything accumulated since the last call, in a deterministic order, and
-    /// the acknowledgements that become true once it is committed.
-    public mutating func takeBatch() -> PipelineBatch {
-        var batch = WriteBatch()
-        batch.frameCount = batchFrames
-        batch.chunks = chunks.keys.sorted().map { chunks[$0]! }
-        batch.rollups = rollups.values.sorted {
-            ($0.robotID, $0.messageType, $0.bucketSecond) < ($1.robotID, $1.messageType, $1.bucketSecond)
-        }
-        batch.events = events
-        var acks: [Acknowledgement] = []
-        for key in touchedLedgers.sorted() {
-            let ledger = ledgers[key]!
-            batch.ledger.append(ledger.record)
-            if let through = ledger.contiguousThrough {
-                acks.append(Acknowledgement(stream: key, through: through))
-            }
-        }
-        batch.robots = touchedRobots.sorted().map { id in
-            let robot = robots[id]!
-            return RobotRecord(
-                robotID: id,
-                kind: robot.kind == .unknown ? nil : robot.kind.rawValue,
-                bootEpoch: robot.bootEpoch,
-                lastSeenNanos: robot.lastTimestamp
-            )
-        }
-        batch.counterDeltas = batchCounters.deltas()
-        if receivedSinceLastBatch > 0 {
-            batch.counterDeltas.insert(("frames.received", Int64(receivedSinceLastBatch)), at: 0)
-            receivedSinceLastBatch = 0
-        }
-        chunks.removeAll(keepingCapacity: true)
-        rollups.removeAll(keepingCapacity: true)
-        events.removeAll(keepingCapacity: true)
-        touchedLedgers.removeAll(keepingCapacity: true)
-        touchedRobots.removeAll(keepingCapacity: true)
-        batchCounters = IngestCounters()
-        batchFrames = 0
-        defer {
-            batchReceiveTimes.removeAll(keepingCapacity: true)
-            batchPublishTimes.removeAll(keepingCapacity: true)
-        }
-        return PipelineBatch(batch: batch, acks: acks, receiveTimes: batchReceiveTimes, publishTimes: batchPublishTimes)
-    }
 }
 
 /// A batch on its way to the writer, with what the writer does after committing it.
@@ -313,24 +333,5 @@ public struct Acknowledgement: Sendable, Equatable {
     public init(stream: StreamKey, through: UInt32) {
         self.stream = stream
         self.through = through
-    }
-}
-
-extension RollupRecord {
-    mutating func add(_ type: MessageType, body: UnsafeRawBufferPointer, at timestamp: UInt64, catalog: RollupCatalog) {
-        count += 1
-        lastNanos = max(lastNanos, timestamp)
-        catalog.accumulate(type, body: body, into: &stats)
-    }
-}
-
-extension ChunkRecord {
-    mutating func append(_ bytes: UnsafeRawBufferPointer, sequence: UInt32, at timestamp: UInt64) {
-        firstSequence = min(firstSequence, sequence)
-        lastSequence = max(lastSequence, sequence)
-        startNanos = min(startNanos, timestamp)
-        endNanos = max(endNanos, timestamp)
-        frameCount += 1
-        FrameChunk.append(bytes, to: &frames)
     }
 }

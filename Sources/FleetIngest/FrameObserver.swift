@@ -13,7 +13,7 @@ public protocol FrameObserver: AnyObject, Sendable {
     func observe(_ frame: borrowing Frame)
     /// The pipeline is closing a batch (at least every `tickInterval` while running, even
     /// without frames): add rows to commit with it. `ledgers` are the live loss ledgers.
-    func closingBatch(_ batch: inout WriteBatch, ledgers: [StreamKey: LossLedger], now: UInt64)
+    func closingBatch(_ batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64)
     /// Off the pipeline thread, about four times a second.
     func backgroundTick(now: UInt64)
 }

@@ -19,7 +19,7 @@ public final class IngestService: Service, Sendable {
         /// Reliable mode: the ROUTER endpoint robots' DEALER sockets connect to.
         public var reliable: String?
         public var ringCapacity = 1 << 14
-        public var batchInterval: Duration = .milliseconds(100)
+        public var batchInterval: Duration = .milliseconds(50)
         public var maximumBatchFrames = 8192
         /// How often `run()` logs the status line; nil for never.
         public var statusInterval: Duration? = .seconds(5)
@@ -110,7 +110,7 @@ public final class IngestService: Service, Sendable {
             throw error
         }
         defer { withExtendedLifetime(lease) {} }
-        let ledgers = try database.lossLedger()
+        let restored = try database.restoreIngestState()
         let context = try Context()
         // Two batches: one committing, one waiting. More would only lengthen the drain at
         // shutdown; the ring is the buffer.
@@ -167,7 +167,11 @@ public final class IngestService: Service, Sendable {
             maximumBatchFrames: configuration.maximumBatchFrames
         )
         let live = self.live
-        let aggregator = Aggregator(restoring: ledgers, verifiesFrames: false)
+        let aggregator = {
+            var aggregator = Aggregator(restoring: restored.ledgers, verifiesFrames: false)
+            aggregator.restore(segments: restored.segments, nextSegmentID: restored.nextSegmentID)
+            return aggregator
+        }()
         let observer = self.observer
         let pipelineThread = try DedicatedThread.start(name: "fleet-pipeline") {
             Pipeline(
@@ -185,7 +189,8 @@ public final class IngestService: Service, Sendable {
         let logger = self.logger
         let writerThread = try DedicatedThread.start(name: "fleet-writer") {
             Writer(
-                database: database,
+                store: database,
+                shared: shared,
                 queue: queue,
                 metrics: metrics,
                 logger: logger,
@@ -213,7 +218,7 @@ public final class IngestService: Service, Sendable {
         await Self.joinOffPool([receiverThread, pipelineThread, writerThread])
         context.terminate()
         do {
-            try database.checkpoint()
+            try database.finishIngest()
         } catch {
             logger.warning("checkpoint at shutdown failed (the WAL keeps the data)", metadata: ["error": "\(error)"])
         }

@@ -6,19 +6,25 @@ import Synchronization
 /// The pipeline thread's loop: drains the ring in batches into the `Aggregator` and hands
 /// each finished batch to the writer through a bounded queue.
 ///
-/// A batch closes when it holds `maximumBatchFrames` frames or is `batchInterval` old. When
-/// the writer falls behind, `put` blocks, the ring fills, and the receiver's overflow policy
-/// applies: memory stays bounded whatever the database does.
+/// Group commit: a batch closes as soon as the ring is drained and the writer is idle, so
+/// latency stays at one commit at light load, and batches grow by themselves while the
+/// writer is busy; at most `maximumBatchFrames` frames or `batchInterval` old. The thread
+/// sleeps on a `Wakeup` (no polling) until the receiver queues frames, the writer goes idle
+/// or a deadline passes. When the writer falls behind, `put` blocks, the ring fills, and
+/// the receiver's overflow policy applies: memory stays bounded whatever the database does.
 final class Pipeline {
     struct Configuration: Sendable {
         /// The longest a frame waits in an open batch.
-        var batchInterval: Duration = .milliseconds(100)
-        /// How long a batch stays open when the writer has nothing to do.
-        var idleWriterInterval: Duration = .milliseconds(20)
+        var batchInterval: Duration = .milliseconds(50)
         var maximumBatchFrames = 8192
         var drainChunk = 2048
         /// With an observer, a batch closes at least this often, frames or not.
         var observerInterval: Duration = .milliseconds(250)
+        /// How often at most the live snapshot (robots, ledgers) is republished.
+        var publishInterval: Duration = .milliseconds(100)
+        /// How often chunk ages, quiet rollup buckets and robot rows are looked at when
+        /// nothing else closes a batch.
+        var housekeepingInterval: Duration = .milliseconds(500)
     }
 
     private let configuration: Configuration
@@ -31,6 +37,7 @@ final class Pipeline {
     private var lastObserverTick: ContinuousClock.Instant
     private let clock = ContinuousClock()
     private var lastPublished: ContinuousClock.Instant
+    private var lastHousekeeping: ContinuousClock.Instant
     private var reportedReceived = 0
 
     init(
@@ -54,62 +61,79 @@ final class Pipeline {
         }
         self.lastPublished = clock.now
         self.lastObserverTick = clock.now
+        self.lastHousekeeping = clock.now
+    }
+
+    private var writerIdle: Bool {
+        !receiver.writerBusy.load(ordering: .acquiring) && queue.count == 0
     }
 
     /// Runs until the receiver has finished and the ring is empty; then hands over the
-    /// last batch and closes the queue.
+    /// last batch (every chunk sealed) and closes the queue.
     func run() {
+        publishLiveState()
         var batchOpened: ContinuousClock.Instant?
-        var idleSpins = 0
         while true {
             let drained = ring.drain(limit: configuration.drainChunk) { aggregator.ingest($0) }
             let hadLosses = collectReceiverLosses()
-            if (drained > 0 || hadLosses) && batchOpened == nil { batchOpened = clock.now }
-
-            // Group commit: a batch closes early when the writer is idle, so latency stays
-            // low at light load and batches grow by themselves under heavy load.
-            if let opened = batchOpened,
-                aggregator.pendingFrames >= configuration.maximumBatchFrames
-                    || clock.now - opened >= configuration.batchInterval
-                    || (clock.now - opened >= configuration.idleWriterInterval && queue.count == 0)
-            {
-                flush()
-                batchOpened = nil
-            } else if observer != nil && clock.now - lastObserverTick >= configuration.observerInterval {
-                flush()
+            let now = clock.now
+            if (drained > 0 || hadLosses) && batchOpened == nil { batchOpened = now }
+            if let opened = batchOpened {
+                let full = aggregator.pendingFrames >= configuration.maximumBatchFrames
+                let old = now - opened >= configuration.batchInterval
+                // Still draining a burst: keep filling the batch unless it is full or old.
+                if full || old || (drained < configuration.drainChunk && writerIdle) {
+                    flush()
+                    batchOpened = nil
+                }
             }
-            if drained > 0 {
-                idleSpins = 0
-                continue
+            if batchOpened == nil {
+                if observer != nil && now - lastObserverTick >= configuration.observerInterval {
+                    flush()
+                } else if now - lastHousekeeping >= configuration.housekeepingInterval {
+                    flush()
+                }
             }
+            if drained == configuration.drainChunk { continue }
             // Order matters: read `stoppedReading` before checking the ring, so a frame
             // pushed just before the receiver stopped is still seen.
             if receiver.stoppedReading.load(ordering: .acquiring) && ring.count == 0 {
                 _ = collectReceiverLosses()
-                flush()
+                flush(final: true)
                 break
             }
-            idleSpins += 1
-            if idleSpins < 16 { sched_yield() } else { usleep(idleSpins < 64 ? 100 : 1000) }
+            if drained > 0 { continue }
+            // Sleep until frames arrive, the writer goes idle with a batch waiting, or the
+            // next deadline (batch age, observer tick, housekeeping).
+            var timeout = configuration.housekeepingInterval
+            if let opened = batchOpened { timeout = min(timeout, configuration.batchInterval - (now - opened)) }
+            if observer != nil { timeout = min(timeout, configuration.observerInterval - (now - lastObserverTick)) }
+            let pending = batchOpened != nil
+            receiver.pipelineWakeup.wait(timeout: max(timeout, .microseconds(100))) {
+                ring.count > 0 || receiver.stoppedReading.load(ordering: .acquiring) || (pending && writerIdle)
+            }
         }
         queue.close()
     }
 
-    private func flush() {
+    private func flush(final: Bool = false) {
         let received = receiver.received.load(ordering: .relaxed)
         aggregator.receivedSinceLastBatch += received - reportedReceived
         reportedReceived = received
-        var batch = aggregator.takeBatch()
+        let now = clock.now
+        lastHousekeeping = now
+        var batch = aggregator.takeBatch(now: Receiver.wallClockNanos(), final: final)
         if let observer {
-            lastObserverTick = clock.now
+            lastObserverTick = now
             observer.closingBatch(&batch.batch, ledgers: aggregator.ledgers, now: Receiver.wallClockNanos())
         }
-        publishLiveState()
+        if final || now - lastPublished >= configuration.publishInterval { publishLiveState() }
         if !batch.batch.isEmpty { queue.put(batch) }
     }
 
     private func publishLiveState() {
-        let robots = aggregator.robots.values.sorted { $0.robotID < $1.robotID }
+        lastPublished = clock.now
+        let robots = aggregator.robots.sorted { $0.robotID < $1.robotID }
         let ledgers = aggregator.ledgers.values.map(\.record).sorted {
             ($0.robotID, $0.bootEpoch) < ($1.robotID, $1.bootEpoch)
         }

@@ -138,8 +138,10 @@ final class Receiver {
                 guard try poller.poll(timeout: .milliseconds(20)) > 0 else { continue }
                 if let subIndex, poller.isReadable(subIndex), let sub { try drainSub(sub) }
                 if let routerIndex, poller.isReadable(routerIndex), let router { try drainRouter(router) }
+                shared.pipelineWakeup.signal()
             }
             shared.stoppedReading.store(true, ordering: .releasing)
+            shared.pipelineWakeup.signal()
             if router != nil {
                 let clock = ContinuousClock()
                 let deadline = clock.now + .seconds(30)
@@ -303,6 +305,7 @@ final class Receiver {
                     return
                 }
                 spins += 1
+                shared.pipelineWakeup.signal()
                 if spins < 64 { sched_yield() } else { usleep(200) }
             }
             return

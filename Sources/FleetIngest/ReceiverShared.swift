@@ -31,6 +31,10 @@ final class ReceiverShared: Sendable {
     let handshakesFailed = Atomic<Int>(0)
     /// Frames refused for claiming another robot than their sender's key, by sender.
     let refusedBySender = Mutex<[UInt32: Int]>([:])
+    /// Wakes the pipeline when the receiver queued frames or the writer went idle.
+    let pipelineWakeup = Wakeup()
+    /// True while the writer commits a batch (the pipeline closes its batch when it is not).
+    let writerBusy = Atomic<Bool>(false)
     /// An error that stopped the receiver, if any.
     let failure = Mutex<String?>(nil)
 }

@@ -1,35 +1,39 @@
-import FleetStorage
 import FleetStore
 import Foundation
 import Histogram
 import Logging
+import Synchronization
 
 /// The writer thread's loop: commits each batch in one transaction on the only write
-/// connection, then releases its acknowledgements and records latencies.
+/// connection, then releases its acknowledgements and records latencies. Between batches,
+/// when nothing waits, it lets the store do its housekeeping (a WAL checkpoint), so that
+/// never happens inside a commit.
 ///
 /// A failed commit is retried (the database may be locked by another process or the disk
 /// momentarily full); the queue behind it stops, which is back pressure, not loss. Only
 /// when the service is stopping and the database still refuses is a batch given up; then
 /// nothing after it is committed either, and the loss is counted and logged.
 final class Writer {
-    private let database: FleetDatabase
+    private let store: any IngestStore
+    private let shared: ReceiverShared
     private let queue: BoundedQueue<PipelineBatch>
     private let metrics: IngestMetrics
     private let logger: Logger
     private let stopping: @Sendable () -> Bool
     private let onCommit: @Sendable (PipelineBatch) -> Void
-    private var openChunks = OpenChunks()
     private let clock = ContinuousClock()
 
     init(
-        database: FleetDatabase,
+        store: any IngestStore,
+        shared: ReceiverShared,
         queue: BoundedQueue<PipelineBatch>,
         metrics: IngestMetrics,
         logger: Logger,
         stopping: @escaping @Sendable () -> Bool,
         onCommit: @escaping @Sendable (PipelineBatch) -> Void
     ) {
-        self.database = database
+        self.store = store
+        self.shared = shared
         self.queue = queue
         self.metrics = metrics
         self.logger = logger
@@ -39,7 +43,19 @@ final class Writer {
 
     func run() {
         while let item = queue.take() {
-            guard commit(item) else {
+            shared.writerBusy.store(true, ordering: .releasing)
+            let committed = commit(item)
+            shared.writerBusy.store(false, ordering: .releasing)
+            // The pipeline closes its next batch when the writer goes idle.
+            shared.pipelineWakeup.signal()
+            if committed && queue.count == 0 {
+                do {
+                    try store.maintain(at: Receiver.wallClockNanos())
+                } catch {
+                    logger.warning("store housekeeping failed", metadata: ["error": "\(error)"])
+                }
+            }
+            guard committed else {
                 // Nothing after a lost batch may commit: later batches carry ledger rows
                 // that count the lost frames as stored, and acknowledgements that would
                 // let robots forget them. Stop, and say exactly what was lost.
@@ -61,7 +77,7 @@ final class Writer {
         while true {
             let started = clock.now
             do {
-                try database.commit(item.batch, openChunks: &openChunks, at: Receiver.wallClockNanos())
+                try store.commit(item.batch, at: Receiver.wallClockNanos())
                 record(item, commitDuration: clock.now - started)
                 onCommit(item)
                 return true

@@ -47,7 +47,7 @@ extension CompetitionSuites {
             scored.onFrame = { frame, _ in observer.observe(frame) }
             var batchTimes: [Double] = []
             var batch = WriteBatch()
-            observer.closingBatch(&batch, ledgers: [:], now: 0)
+            observer.closingBatch(&batch, ledgers: LedgerTable(), now: 0)
             let scoredTime = clock.measure {
                 for (i, frame) in simulated.frames.enumerated() {
                     frame.withUnsafeBytes { scored.ingest(RingFrame(bytes: $0, source: 0, receivedAt: 0)) }

@@ -94,7 +94,6 @@ struct FakePipeline {
     var aggregator = Aggregator()
     let database: FleetDatabase
     let observer: LiveScoring
-    var openChunks = OpenChunks()
 
     init(database: FleetDatabase, tuning: LiveRun.Tuning = LiveRun.Tuning()) {
         self.database = database
@@ -108,13 +107,14 @@ struct FakePipeline {
             frame.withUnsafeBytes { aggregator.ingest(RingFrame(bytes: $0, source: 0, receivedAt: times[i])) }
             if (i + 1) % batch == 0 { try close(now: times[i]) }
         }
-        try close(now: times.last ?? 0)
+        try close(now: times.last ?? 0, final: true)
     }
 
-    mutating func close(now: UInt64) throws {
-        var batch = aggregator.takeBatch().batch
+    /// Closes a batch as the pipeline does; `final` as at shutdown (every chunk sealed).
+    mutating func close(now: UInt64, final: Bool = false) throws {
+        var batch = aggregator.takeBatch(now: now, final: final).batch
         observer.closingBatch(&batch, ledgers: aggregator.ledgers, now: now)
-        try database.commit(batch, openChunks: &openChunks, at: now)
+        try database.commit(batch, at: now)
     }
 }
 

@@ -15,11 +15,13 @@ struct AggregatorTests {
         let frames = (0..<5).map { TestFrames.state(robot: 7, seq: UInt32($0)) }
         for frame in frames { ingest(&aggregator, frame) }
         ingest(&aggregator, TestFrames.state(robot: 8, seq: 0))
-        let batch = aggregator.takeBatch().batch
+        let batch = aggregator.takeBatch(final: true).batch
         #expect(batch.frameCount == 6)
         #expect(batch.chunks.map(\.robotID) == [7, 8])
         var back: [[UInt8]] = []
-        try batch.chunks[0].frames.withUnsafeBytes { try FrameChunk.forEachFrame(in: $0) { back.append(Array($0)) } }
+        try batch.chunks[0].frames.withUnsafeBytes {
+            try ChunkCodec.forEachFrame(in: $0, encoding: batch.chunks[0].encoding) { back.append(Array($0)) }
+        }
         #expect(back == frames)
         #expect(batch.chunks[0].firstSequence == 0 && batch.chunks[0].lastSequence == 4)
     }
@@ -30,7 +32,7 @@ struct AggregatorTests {
         for seq in 0..<15 {
             ingest(&aggregator, TestFrames.state(robot: 1, seq: UInt32(seq), battery: Float(100 - seq)))
         }
-        let rollups = aggregator.takeBatch().batch.rollups
+        let rollups = aggregator.takeBatch(final: true).batch.rollups
         #expect(rollups.map(\.count) == [10, 5])
         let metrics = RollupCatalog.shared.metrics(of: .sanitationState)
         let soc = metrics.firstIndex { $0.name == "battery_soc" }!
@@ -70,7 +72,7 @@ struct AggregatorTests {
         #expect(aggregator.totals.rejectedTotal == 1)
     }
 
-    @Test func extractsEventsAndKeepsLiveState() {
+    @Test func extractsEventsAndKeepsLiveState() throws {
         var aggregator = Aggregator()
         ingest(&aggregator, TestFrames.state(robot: 3, seq: 0, battery: 70))
         ingest(&aggregator, TestFrames.collision(robot: 3, seq: 1))
@@ -79,7 +81,7 @@ struct AggregatorTests {
         #expect(batch.events.count == 1)
         #expect(batch.events.first?.messageType == MessageType.collision.rawValue)
         #expect(batch.events.first?.robotID == 3)
-        let live = aggregator.robots[3]!
+        let live = try #require(aggregator.robots.first { $0.robotID == 3 })
         #expect(live.kind == .sanitation)
         guard case .sanitationState(let state) = live.state else {
             Issue.record("no live state")

@@ -1,0 +1,136 @@
+public import FleetProtocol
+public import FleetStore
+
+extension Aggregator {
+    /// The robot slot of a stream's sender, created on first sight (one lookup per stream,
+    /// then remembered in the stream's slot).
+    mutating func robotSlot(_ stream: Int, header: FrameHeader, message: borrowing Message) -> Int {
+        let known = streamRobot[stream]
+        if known >= 0 { return known }
+        let id = header.robotID
+        let slot: Int
+        if let existing = robotIndex[id] {
+            slot = existing
+        } else {
+            slot = robotStates.count
+            robotIndex[id] = slot
+            robotStates.append(
+                RobotLiveState(robotID: id, kind: RobotKind(message.type, robotID: id), bootEpoch: header.bootEpoch)
+            )
+            robotBuckets.append(contentsOf: repeatElement(nil, count: Self.bucketKinds))
+            robotRows.append(RobotRowState())
+        }
+        streamRobot[stream] = slot
+        return slot
+    }
+
+    /// Notes that a robot's state moved on: a new robot, kind or boot epoch is written with
+    /// the next batch; liveness alone at most every `robotRowIntervalNanos`.
+    mutating func markRobot(_ robot: Int) {
+        let state = robotStates[robot]
+        let row = robotRows[robot]
+        let structural =
+            row.written == nil || row.written!.bootEpoch != state.bootEpoch
+            || row.written!.kind != Self.kindColumn(state.kind)
+        if structural {
+            if !row.structural {
+                robotRows[robot].structural = true
+                structuralRobots.append(robot)
+            }
+        } else if !row.queued {
+            robotRows[robot].queued = true
+            robotRowQueue.append((robot, state.lastReceivedAt &+ robotRowIntervalNanos))
+        }
+    }
+
+    private static func kindColumn(_ kind: RobotKind) -> String? {
+        kind == .unknown ? nil : kind.rawValue
+    }
+
+    private func robotRecord(_ robot: Int) -> RobotRecord {
+        let state = robotStates[robot]
+        return RobotRecord(
+            robotID: state.robotID,
+            kind: Self.kindColumn(state.kind),
+            bootEpoch: state.bootEpoch,
+            lastSeenNanos: state.lastTimestamp
+        )
+    }
+
+    private mutating func takeRobotRows(now: UInt64, all: Bool) -> [RobotRecord] {
+        var out: [RobotRecord] = []
+        func emit(_ robot: Int, into out: inout [RobotRecord]) {
+            let record = robotRecord(robot)
+            if robotRows[robot].written != record {
+                out.append(record)
+                robotRows[robot].written = record
+            }
+        }
+        for robot in structuralRobots {
+            robotRows[robot].structural = false
+            emit(robot, into: &out)
+        }
+        structuralRobots.removeAll(keepingCapacity: true)
+        if all {
+            for robot in robotRows.indices { emit(robot, into: &out) }
+            robotRowQueue = FIFO()
+            for robot in robotRows.indices { robotRows[robot].queued = false }
+        } else {
+            while let entry = robotRowQueue.first, now >= entry.due {
+                robotRowQueue.popFirst()
+                robotRows[entry.robot].queued = false
+                emit(entry.robot, into: &out)
+            }
+        }
+        return out
+    }
+
+    /// Hands out everything accumulated since the last call and the acknowledgements that
+    /// become true once it is committed.
+    ///
+    /// - Parameters:
+    ///   - now: the receive clock's time, for chunk ages, quiet rollup buckets and robot
+    ///     rows; the newest receive time seen when nil.
+    ///   - final: seal every chunk, close every bucket and write every robot (shutdown):
+    ///     the store then holds no segment.
+    public mutating func takeBatch(now: UInt64? = nil, final: Bool = false) -> PipelineBatch {
+        let now = now ?? latestReceive
+        var batch = WriteBatch()
+        batch.frameCount = batchFrames
+        if final {
+            sealAllChunks()
+        } else {
+            sealAgedChunks(now: now)
+        }
+        closeBuckets(now: now, all: final)
+        batch.chunks = sealed
+        sealed.removeAll(keepingCapacity: true)
+        (batch.segment, batch.releaseSegmentsBelow) = takeSegment()
+        batch.rollups = takeRollups()
+        batch.events = events
+        events.removeAll(keepingCapacity: true)
+        var acks: [Acknowledgement] = []
+        for slot in dirtyLedgers {
+            ledgerDirty[slot] = false
+            let ledger = ledgers.ledgers[slot]
+            batch.ledger.append(ledger.record)
+            if let through = ledger.contiguousThrough {
+                acks.append(Acknowledgement(stream: streamKeys[slot], through: through))
+            }
+        }
+        dirtyLedgers.removeAll(keepingCapacity: true)
+        batch.robots = takeRobotRows(now: now, all: final)
+        batch.counterDeltas = batchCounters.deltas()
+        if receivedSinceLastBatch > 0 {
+            batch.counterDeltas.insert(("frames.received", Int64(receivedSinceLastBatch)), at: 0)
+            receivedSinceLastBatch = 0
+        }
+        batchCounters = IngestCounters()
+        batchFrames = 0
+        defer {
+            batchReceiveTimes.removeAll(keepingCapacity: true)
+            batchPublishTimes.removeAll(keepingCapacity: true)
+        }
+        return PipelineBatch(batch: batch, acks: acks, receiveTimes: batchReceiveTimes, publishTimes: batchPublishTimes)
+    }
+}

@@ -85,6 +85,21 @@ extension Aggregator {
         return out
     }
 
+    /// The ledger rows due: each changed stream's at most every `ledgerRowIntervalNanos`,
+    /// every changed one when `all`. Writing a row lets go of the segment it pinned.
+    private mutating func takeLedgerRows(now: UInt64, all: Bool) -> [LedgerRecord] {
+        var out: [LedgerRecord] = []
+        while let entry = ledgerRowQueue.first, all || now >= entry.due {
+            ledgerRowQueue.popFirst()
+            let slot = entry.slot
+            guard ledgerQueued[slot] else { continue }
+            ledgerQueued[slot] = false
+            unpin(ledgerPin[slot])
+            out.append(ledgers.ledgers[slot].record)
+        }
+        return out
+    }
+
     /// Hands out everything accumulated since the last call and the acknowledgements that
     /// become true once it is committed.
     ///
@@ -105,20 +120,21 @@ extension Aggregator {
         closeBuckets(now: now, all: final)
         batch.chunks = sealed
         sealed.removeAll(keepingCapacity: true)
+        // Ledger rows count every frame up to and including this batch's segment.
+        batch.ledgerThroughSegment = nextSegmentID + (segmentCount > 0 ? 1 : 0)
+        batch.ledger = takeLedgerRows(now: now, all: final)
         (batch.segment, batch.releaseSegmentsBelow) = takeSegment()
         batch.rollups = takeRollups()
         batch.events = events
         events.removeAll(keepingCapacity: true)
         var acks: [Acknowledgement] = []
-        for slot in dirtyLedgers {
-            ledgerDirty[slot] = false
-            let ledger = ledgers.ledgers[slot]
-            batch.ledger.append(ledger.record)
-            if let through = ledger.contiguousThrough {
+        for slot in touchedLedgers {
+            ledgerTouched[slot] = false
+            if let through = ledgers.ledgers[slot].contiguousThrough {
                 acks.append(Acknowledgement(stream: streamKeys[slot], through: through))
             }
         }
-        dirtyLedgers.removeAll(keepingCapacity: true)
+        touchedLedgers.removeAll(keepingCapacity: true)
         batch.robots = takeRobotRows(now: now, all: final)
         batch.counterDeltas = batchCounters.deltas()
         if receivedSinceLastBatch > 0 {

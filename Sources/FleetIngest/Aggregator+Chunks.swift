@@ -27,8 +27,12 @@ extension Aggregator {
         openBytes -= chunks[slot].frames.count
         let pinned = chunks[slot].pinnedSegment
         sealed.append(chunks[slot].seal(streamKeys[slot]))
-        if let left = pinCounts[pinned] {
-            if left <= 1 { pinCounts[pinned] = nil } else { pinCounts[pinned] = left - 1 }
+        unpin(pinned)
+    }
+
+    mutating func unpin(_ segment: Int64) {
+        if let left = pinCounts[segment] {
+            if left <= 1 { pinCounts[segment] = nil } else { pinCounts[segment] = left - 1 }
         }
     }
 
@@ -59,24 +63,36 @@ extension Aggregator {
         }
     }
 
-    /// Continues after a restart: the frames of the stored segments that are in no sealed
-    /// chunk go back into their streams' open chunks (they are counted in the restored
-    /// ledgers already), and segment ids continue where they stopped.
-    public mutating func restore(segments: [SegmentRecord], nextSegmentID: Int64) {
-        self.nextSegmentID = nextSegmentID
-        let oldest = segments.map(\.segmentID).min() ?? nextSegmentID
+    /// Continues after a restart. The frames of the stored segments are replayed into the
+    /// ledgers that were written before they arrived (exact counts after a crash), and those
+    /// in no sealed chunk go back into their streams' open chunks; segment ids continue
+    /// where they stopped. Rollup buckets open at a crash are not rebuilt.
+    public mutating func restore(_ state: IngestRestoreState) {
+        nextSegmentID = state.nextSegmentID
+        let oldest = state.segments.map(\.segmentID).min() ?? state.nextSegmentID
         lowestPinned = oldest
         releasedBelow = oldest
-        for segment in segments {
+        for segment in state.segments {
             segment.frames.withUnsafeBytes { blob in
                 try? FrameChunk.forEachFrame(in: blob) { frame in
                     guard let header = FrameHeader.unverified(frame) else { return }
-                    let slot = streamSlot(StreamKey(robotID: header.robotID, bootEpoch: header.bootEpoch))
+                    let key = StreamKey(robotID: header.robotID, bootEpoch: header.bootEpoch)
+                    let slot = streamSlot(key)
                     let ts = header.timestampNanoseconds
+                    if segment.segmentID >= state.ledgerThroughSegment[key] ?? 0 {
+                        _ = ledgers.ledgers[slot].accept(header.sequence, at: ts)
+                        if !ledgerQueued[slot] {
+                            ledgerQueued[slot] = true
+                            ledgerPin[slot] = segment.segmentID
+                            pinCounts[segment.segmentID, default: 0] += 1
+                            ledgerRowQueue.append((slot, 0))
+                        }
+                    }
+                    guard !state.sealedFrames.contains(FrameKey(stream: key, sequence: header.sequence)) else { return }
                     if chunks[slot].wouldOverflow(adding: frame.count, at: ts, policy: chunkPolicy) {
                         sealChunk(slot)
                     }
-                    if !chunks[slot].isOpen { openChunk(slot, receivedAt: latestReceive, segment: segment.segmentID) }
+                    if !chunks[slot].isOpen { openChunk(slot, receivedAt: 0, segment: segment.segmentID) }
                     chunks[slot].append(frame, sequence: header.sequence, at: ts)
                     openBytes += frame.count + 4
                 }

@@ -31,9 +31,14 @@ public struct Aggregator {
     /// second arriving, and how often at most a robot's row is rewritten for liveness.
     public var bucketCloseAfterNanos: UInt64 = 2_000_000_000
     public var robotRowIntervalNanos: UInt64 = 1_000_000_000
+    /// How often at most a stream's ledger row is rewritten. A lossy stream's ledger carries
+    /// every gap; writing it per batch made the work grow with the losses. Frames accepted
+    /// since the last write stay in their segments (pinned) until it is written, so a
+    /// restart replays them into the stored ledger exactly.
+    public var ledgerRowIntervalNanos: UInt64 = 1_000_000_000
 
     /// Loss ledgers by stream: the duplicate filter and the acknowledgements.
-    public private(set) var ledgers = LedgerTable()
+    public internal(set) var ledgers = LedgerTable()
 
     let catalog = RollupCatalog.shared
 
@@ -41,8 +46,13 @@ public struct Aggregator {
     var streamKeys: [StreamKey] = []
     var streamRobot: [Int] = []
     var chunks: [ChunkBuilder] = []
-    var ledgerDirty: [Bool] = []
-    var dirtyLedgers: [Int] = []
+    /// Streams whose ledger changed in this batch: their acknowledgements.
+    var ledgerTouched: [Bool] = []
+    var touchedLedgers: [Int] = []
+    /// Streams whose ledger row waits to be written, and the segment each one pins.
+    var ledgerQueued: [Bool] = []
+    var ledgerPin: [Int64] = []
+    var ledgerRowQueue = FIFO<(slot: Int, due: UInt64)>()
     var cachedStream: (key: StreamKey, slot: Int)?
     /// Open chunks in the order they opened: sealed oldest first by age or memory budget.
     var openOrder = FIFO<(slot: Int, generation: UInt32)>()
@@ -269,16 +279,26 @@ public struct Aggregator {
             streamKeys.append(key)
             streamRobot.append(-1)
             chunks.append(ChunkBuilder())
-            ledgerDirty.append(false)
+            ledgerTouched.append(false)
+            ledgerQueued.append(false)
+            ledgerPin.append(0)
         }
         cachedStream = (key, slot)
         return slot
     }
 
-    private mutating func markLedger(_ slot: Int) {
-        if !ledgerDirty[slot] {
-            ledgerDirty[slot] = true
-            dirtyLedgers.append(slot)
+    mutating func markLedger(_ slot: Int) {
+        if !ledgerTouched[slot] {
+            ledgerTouched[slot] = true
+            touchedLedgers.append(slot)
+        }
+        if !ledgerQueued[slot] {
+            ledgerQueued[slot] = true
+            // The change may come from a frame of this batch's segment: keep it until the
+            // row that counts it is written.
+            ledgerPin[slot] = nextSegmentID
+            pinCounts[nextSegmentID, default: 0] += 1
+            ledgerRowQueue.append((slot, latestReceive &+ ledgerRowIntervalNanos))
         }
     }
 

@@ -35,6 +35,8 @@ public final class FrameRing: @unchecked Sendable {
     private let paddingAfterTail: (Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0)
     /// The producer's last view of `head`; refreshed only when the ring looks full.
     private var cachedHead = 0
+    /// Pushes since `cachedHead` was last refreshed by `producerCount`.
+    private var pushesSinceRefresh = 0
     private let paddingAfterCachedHead: (Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0)
     /// The consumer's last view of `tail`; refreshed only when the ring looks empty.
     private var cachedTail = 0
@@ -60,8 +62,9 @@ public final class FrameRing: @unchecked Sendable {
         self.inlineBytes = inlineBytes
         // Whole cache lines per slot so neighbouring slots never share one.
         self.stride = (SlotOffset.payload + inlineBytes + 63) & ~63
+        // Not zeroed: every field of a slot is written before the slot is published, and
+        // untouched pages cost no memory until traffic first reaches them.
         self.storage = UnsafeMutableRawPointer.allocate(byteCount: stride * rounded, alignment: 64)
-        self.storage.initializeMemory(as: UInt8.self, repeating: 0, count: stride * rounded)
     }
 
     deinit {
@@ -106,6 +109,19 @@ public final class FrameRing: @unchecked Sendable {
         // Releasing: the slot's bytes above become visible to the consumer's acquiring load.
         tail.store(position &+ 1, ordering: .releasing)
         return true
+    }
+
+    /// Frames waiting, as the producer sees them: from its cached view of `head`, refreshed
+    /// every 256 calls, so the producer reads the consumer's cache line once per 256 frames,
+    /// not per frame. An over-estimate by at most what was drained since. Producer thread only.
+    public func producerCount() -> Int {
+        pushesSinceRefresh += 1
+        if pushesSinceRefresh >= 256 {
+            pushesSinceRefresh = 0
+            // Acquiring, as in `tryPush`: pairs with the consumer's releasing store.
+            cachedHead = head.load(ordering: .acquiring)
+        }
+        return tail.load(ordering: .relaxed) &- cachedHead
     }
 
     // MARK: Consumer

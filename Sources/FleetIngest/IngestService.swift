@@ -1,3 +1,4 @@
+import FleetProtocol
 public import FleetRobotClient
 public import FleetStorage
 public import FleetStore
@@ -18,7 +19,9 @@ public final class IngestService: Service, Sendable {
         public var listen: String?
         /// Reliable mode: the ROUTER endpoint robots' DEALER sockets connect to.
         public var reliable: String?
-        public var ringCapacity = 1 << 14
+        /// Frames the ring holds: about half a second of a 100 k frames/s stream, in 37 MB
+        /// (slots fit the largest v1.0 frame inline).
+        public var ringCapacity = 1 << 16
         public var batchInterval: Duration = .milliseconds(50)
         public var maximumBatchFrames = 8192
         /// How often `run()` logs the status line; nil for never.
@@ -70,7 +73,7 @@ public final class IngestService: Service, Sendable {
         self.logger = logger
         let database = try FleetDatabase(path: configuration.databasePath)
         self.database = database
-        self.ring = FrameRing(capacity: configuration.ringCapacity)
+        self.ring = FrameRing(capacity: configuration.ringCapacity, inlineBytes: MessageType.maximumFrameSize)
         self.observer = configuration.observer.map { $0(database) }
     }
 
@@ -169,7 +172,7 @@ public final class IngestService: Service, Sendable {
         let live = self.live
         let aggregator = {
             var aggregator = Aggregator(restoring: restored.ledgers, verifiesFrames: false)
-            aggregator.restore(segments: restored.segments, nextSegmentID: restored.nextSegmentID)
+            aggregator.restore(restored)
             return aggregator
         }()
         let observer = self.observer

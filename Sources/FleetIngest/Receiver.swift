@@ -335,7 +335,7 @@ final class Receiver {
             windowTotal = 0
             return false
         }
-        guard ring.count > ring.capacity / 2, windowCounts.count > 1 else { return false }
+        guard ring.producerCount() > ring.capacity / 2, windowCounts.count > 1 else { return false }
         return windowCounts[robotID]! * windowCounts.count > 2 * windowTotal
     }
 

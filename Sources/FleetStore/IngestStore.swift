@@ -22,14 +22,28 @@ public protocol IngestStore: AnyObject, Sendable {
 /// What an ingester restores on start.
 public struct IngestRestoreState: Sendable {
     public var ledgers: [LedgerRecord]
+    /// For each stored ledger, the `WriteBatch.ledgerThroughSegment` it was written with:
+    /// frames of segments from this id on are not counted in it yet.
+    public var ledgerThroughSegment: [StreamKey: Int64]
     /// Live segments, oldest first.
     public var segments: [SegmentRecord]
+    /// Frames of the live segments that are in a sealed chunk already (not to be sealed
+    /// again).
+    public var sealedFrames: Set<FrameKey>
     /// Above every segment id ever committed.
     public var nextSegmentID: Int64
 
-    public init(ledgers: [LedgerRecord] = [], segments: [SegmentRecord] = [], nextSegmentID: Int64 = 1) {
+    public init(
+        ledgers: [LedgerRecord] = [],
+        ledgerThroughSegment: [StreamKey: Int64] = [:],
+        segments: [SegmentRecord] = [],
+        sealedFrames: Set<FrameKey> = [],
+        nextSegmentID: Int64 = 1
+    ) {
         self.ledgers = ledgers
+        self.ledgerThroughSegment = ledgerThroughSegment
         self.segments = segments
+        self.sealedFrames = sealedFrames
         self.nextSegmentID = nextSegmentID
     }
 }

@@ -17,8 +17,12 @@ public struct WriteBatch: Sendable {
     /// Rollup buckets that closed (written once); a late frame's partial bucket merges.
     public var rollups: [RollupRecord] = []
     public var events: [EventRecord] = []
-    /// Ledgers that changed since the last batch.
+    /// Ledgers that changed since they were last written (each at most about once a
+    /// second: a lossy stream's ledger carries all its gaps).
     public var ledger: [LedgerRecord] = []
+    /// Every frame in segments below this id is counted in this batch's `ledger` rows; a
+    /// restart replays the frames of later segments into them (store it with each row).
+    public var ledgerThroughSegment: Int64 = 0
     /// Robots whose row changed (new, new boot epoch or kind, last seen moved on).
     public var robots: [RobotRecord] = []
     /// Counter increments since the last batch, by name (e.g. `frames.rejected.bad_checksum`).
@@ -59,6 +63,17 @@ public struct SegmentRecord: Sendable, Equatable {
         self.endNanos = endNanos
         self.frameCount = frameCount
         self.frames = frames
+    }
+}
+
+/// One stored frame's identity: a stream's sequence numbers are unique in the store.
+public struct FrameKey: Hashable, Sendable {
+    public var stream: StreamKey
+    public var sequence: UInt32
+
+    public init(stream: StreamKey, sequence: UInt32) {
+        self.stream = stream
+        self.sequence = sequence
     }
 }
 

@@ -47,7 +47,7 @@ struct AggregatorTests {
         let frame = TestFrames.state(robot: 1, seq: 0)
         ingest(&aggregator, frame)
         ingest(&aggregator, frame)
-        let batch = aggregator.takeBatch().batch
+        let batch = aggregator.takeBatch(final: true).batch
         #expect(batch.frameCount == 1)
         #expect(batch.ledger.first?.duplicates == 1)
         #expect(aggregator.totals.duplicates == 1)
@@ -58,7 +58,7 @@ struct AggregatorTests {
         ingest(&aggregator, TestFrames.state(robot: 1, seq: 0))
         ingest(&aggregator, TestFrames.corrupted(TestFrames.state(robot: 1, seq: 1)))
         ingest(&aggregator, TestFrames.state(robot: 1, seq: 2))
-        let batch = aggregator.takeBatch().batch
+        let batch = aggregator.takeBatch(final: true).batch
         #expect(aggregator.totals.rejected[.badChecksum] == 1)
         #expect(batch.ledger.first?.rejectedSequences == [SequenceRange(1, 1)])
         #expect(batch.ledger.first?.gaps == [])

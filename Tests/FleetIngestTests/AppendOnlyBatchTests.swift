@@ -42,6 +42,7 @@ struct AppendOnlyBatchTests {
         var policy = ChunkPolicy()
         policy.maximumFrames = 4
         var aggregator = Aggregator(chunkPolicy: policy)
+        aggregator.ledgerRowIntervalNanos = 0  // ledger rows pin no segment past their batch
         let sent = (0..<6).map { TestFrames.state(robot: 1, seq: UInt32($0)) }
         for frame in sent[0..<3] { ingest(&aggregator, frame) }
         let first = aggregator.takeBatch().batch
@@ -136,38 +137,53 @@ struct AppendOnlyBatchTests {
         #expect(rollups.map(\.count) == [1, 1, 1])
     }
 
-    @Test func ledgersAndRobotsAreWrittenOnlyWhenTheyChange() {
+    @Test func ledgersAndRobotsAreWrittenOnlyWhenTheyChangeAtMostOnceASecond() {
         var aggregator = Aggregator()
         ingest(&aggregator, TestFrames.state(robot: 1, seq: 0), at: 100)
         ingest(&aggregator, TestFrames.state(robot: 2, seq: 0), at: 100)
         let first = aggregator.takeBatch(now: 100).batch
-        #expect(first.ledger.map(\.robotID) == [1, 2])
         #expect(first.robots.map(\.robotID) == [1, 2], "a new robot is written at once")
+        #expect(first.ledger.isEmpty, "ledgers wait: their frames stay in the segment")
+        #expect(first.releaseSegmentsBelow == nil)
         ingest(&aggregator, TestFrames.state(robot: 1, seq: 1), at: 200)
         let second = aggregator.takeBatch(now: 200).batch
-        #expect(second.ledger.map(\.robotID) == [1], "robot 2 sent nothing")
         #expect(second.robots.isEmpty, "liveness is written at most once a second")
-        let later = aggregator.takeBatch(now: 2_000_000_000).batch
+        #expect(second.ledger.isEmpty)
+        let later = aggregator.takeBatch(now: 1_000_000_200).batch
         #expect(later.robots.map(\.robotID) == [1])
-        #expect(later.ledger.isEmpty)
+        #expect(later.ledger.map(\.robotID) == [1, 2])
+        #expect(later.ledger.map(\.received) == [2, 1])
+        #expect(later.ledgerThroughSegment == 3, "counts the frames of segments 1 and 2")
+        let quiet = aggregator.takeBatch(now: 3_000_000_000).batch
+        #expect(quiet.ledger.isEmpty && quiet.robots.isEmpty, "nothing changed")
     }
 
-    @Test func aRestartPutsUnsealedSegmentFramesBackIntoTheirChunks() throws {
+    @Test func aCrashAfterUnwrittenLedgerChangesIsReplayedFromTheSegments() throws {
         var aggregator = Aggregator()
-        let sent = (0..<5).map { TestFrames.state(robot: 4, seq: UInt32($0)) }
-        for frame in sent { ingest(&aggregator, frame) }
-        let before = aggregator.takeBatch().batch
-        let segment = try #require(before.segment)
+        let sent = (0..<6).map { TestFrames.state(robot: 4, seq: UInt32($0)) }
+        for frame in sent[0..<3] { ingest(&aggregator, frame, at: 10) }
+        let first = aggregator.takeBatch(now: 10).batch
+        let written = aggregator.takeBatch(now: 2_000_000_000).batch  // the ledger row: 3 frames
+        for frame in sent[3...] { ingest(&aggregator, frame, at: 2_000_000_001) }
+        let last = aggregator.takeBatch(now: 2_000_000_001).batch  // crash: its ledger change unwritten
+        let stored = try #require(written.ledger.first)
+        #expect(stored.received == 3)
+        #expect(written.releaseSegmentsBelow == nil, "segment 1 is still the only copy of open frames")
 
-        var restarted = Aggregator(restoring: before.ledger)
-        restarted.restore(segments: [segment], nextSegmentID: 2)
-        ingest(&restarted, sent[4])  // a resend after the restart: a duplicate
-        ingest(&restarted, TestFrames.state(robot: 4, seq: 5))
+        var restarted = Aggregator(restoring: [stored])
+        restarted.restore(
+            IngestRestoreState(
+                ledgers: [stored],
+                ledgerThroughSegment: [StreamKey(robotID: 4, bootEpoch: 0): written.ledgerThroughSegment],
+                segments: [first.segment!, last.segment!],
+                nextSegmentID: 3
+            )
+        )
+        ingest(&restarted, sent[5])  // a resend: recognised although the crash lost its ledger row
         let after = restarted.takeBatch(final: true).batch
         #expect(restarted.totals.duplicates == 1)
-        #expect(try frames(of: after.chunks) == sent + [TestFrames.state(robot: 4, seq: 5)])
-        #expect(after.segment == nil)
-        #expect(after.releaseSegmentsBelow == 3)
+        #expect(after.ledger.first?.received == 6)
+        #expect(try frames(of: after.chunks) == sent)
     }
 
     @Test(.enabled(if: fleet_allocation_counter_available() == 1))

@@ -27,19 +27,19 @@ extension Aggregator {
     /// Notes that a robot's state moved on: a new robot, kind or boot epoch is written with
     /// the next batch; liveness alone at most every `robotRowIntervalNanos`.
     mutating func markRobot(_ robot: Int) {
-        let state = robotStates[robot]
-        let row = robotRows[robot]
+        // Field by field: the live state carries a whole message, not worth copying per frame.
+        let bootEpoch = robotStates[robot].bootEpoch
+        let kind = robotStates[robot].kind
         let structural =
-            row.written == nil || row.written!.bootEpoch != state.bootEpoch
-            || row.written!.kind != Self.kindColumn(state.kind)
+            robotRows[robot].written.map { $0.bootEpoch != bootEpoch || $0.kind != Self.kindColumn(kind) } ?? true
         if structural {
-            if !row.structural {
+            if !robotRows[robot].structural {
                 robotRows[robot].structural = true
                 structuralRobots.append(robot)
             }
-        } else if !row.queued {
+        } else if !robotRows[robot].queued {
             robotRows[robot].queued = true
-            robotRowQueue.append((robot, state.lastReceivedAt &+ robotRowIntervalNanos))
+            robotRowQueue.append((robot, robotStates[robot].lastReceivedAt &+ robotRowIntervalNanos))
         }
     }
 

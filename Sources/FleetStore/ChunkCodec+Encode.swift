@@ -58,13 +58,18 @@ extension ChunkCodec {
             }
             let frame = UnsafeRawBufferPointer(rebasing: input[start..<start + length])
             if !haveTemplate, length >= FrameHeader.size {
-                haveTemplate = true
-                inventory.template = Template(
+                // The first frame that would be columnar under its own header fields sets
+                // them for the chunk, so one stray frame in front does not make all raw.
+                let candidate = Template(
                     robotID: UInt32(littleEndian: frame.loadUnaligned(fromByteOffset: 8, as: UInt32.self)),
                     bootEpoch: UInt32(littleEndian: frame.loadUnaligned(fromByteOffset: 12, as: UInt32.self)),
                     versionMajor: frame[2],
                     versionMinor: frame[4]
                 )
+                if canonicalKind(of: frame, template: candidate) != rawKind {
+                    haveTemplate = true
+                    inventory.template = candidate
+                }
             }
             let kind = canonicalKind(of: frame, template: inventory.template)
             inventory.starts.append(start)

@@ -14,6 +14,10 @@ enum SimulatedChunks {
 
     static let startUnixNanos: UInt64 = 1_780_000_000_000_000_000
 
+    /// The default fleet, simulated once per test process (it takes a few seconds).
+    static func standard() throws -> Fleet { try cached.get() }
+    private static let cached = Result { try fleet() }
+
     /// One run of a small park fleet (a sweeper, a litter picker, a washer and a humanoid),
     /// the same every time.
     static func fleet(duration: Double = 300, framesPerChunk: Int = 600, seed: UInt64 = 7) throws -> Fleet {

@@ -223,26 +223,14 @@ extension ChunkCodec {
                     "columnar chunk: \(plan.type.schemaName) column \(j) has unknown transform \(transformByte)"
                 )
             }
-            let size = column.size
-            var target = slots + FrameHeader.size + column.offset
-            var previous: UInt64 = 0
-            for k in 0..<count {
-                var stored: UInt64 = 0
-                for plane in 0..<size {
-                    stored |=
-                        UInt64(planes.load(fromByteOffset: plane * count + k, as: UInt8.self)) << UInt64(8 * plane)
-                }
-                let value = transform.inverse(stored, previous, size: size)
-                previous = value
-                switch size {
-                case 1: target.storeBytes(of: UInt8(truncatingIfNeeded: value), as: UInt8.self)
-                case 2: target.storeBytes(of: UInt16(truncatingIfNeeded: value).littleEndian, as: UInt16.self)
-                case 4: target.storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, as: UInt32.self)
-                default: target.storeBytes(of: value.littleEndian, as: UInt64.self)
-                }
-                target += plan.frameSize
+            let target = slots + FrameHeader.size + column.offset
+            switch column.size {
+            case 1: transform.decode(UInt8.self, count: count, planes: planes, into: target, stride: plan.frameSize)
+            case 2: transform.decode(UInt16.self, count: count, planes: planes, into: target, stride: plan.frameSize)
+            case 4: transform.decode(UInt32.self, count: count, planes: planes, into: target, stride: plan.frameSize)
+            default: transform.decode(UInt64.self, count: count, planes: planes, into: target, stride: plan.frameSize)
             }
-            planes += count * size
+            planes += count * column.size
         }
     }
 }

@@ -28,7 +28,7 @@ extension ChunkCodec {
                         first = false
                     }
                     guard column.isFloatingPoint else {
-                        bits += 8 * varintSize(ColumnTransform.delta.forward(value, previous, size: column.size))
+                        bits += 8 * varintSize(zigzagDelta(value, previous, size: column.size))
                         continue
                     }
                     let width = 8 * column.size
@@ -53,6 +53,11 @@ extension ChunkCodec {
             }
         }
         return blobHeaderSize + payload.count - columnBytes + (bits + 7) / 8
+    }
+
+    private static func zigzagDelta(_ value: UInt64, _ previous: UInt64, size: Int) -> UInt64 {
+        let shift = UInt64(64 - 8 * size)
+        return zigzag(Int64(bitPattern: (value &- previous) << shift) >> shift)
     }
 
     private static func varintSize(_ value: UInt64) -> Int { max(1, (64 - value.leadingZeroBitCount + 6) / 7) }

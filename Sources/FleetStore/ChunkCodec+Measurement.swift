@@ -89,10 +89,17 @@ extension ChunkCodec {
     }
 
     /// Times encoding and decoding every chunk, repeated until each side took at least
-    /// `minimumSeconds`; decoding touches every frame's bytes so nothing is optimized away.
-    public static func measureThroughput(lengthPrefixed chunks: [[UInt8]], minimumSeconds: Double = 1) -> Throughput {
-        let clock = ContinuousClock()
-        let encoded = chunks.map { chunk in chunk.withUnsafeBytes { encode(lengthPrefixed: $0) } }
+    /// `minimumSeconds` by `seconds`, at `zstdLevel` (default: the shipping level) (wall-clock by default; on a shared machine pass the
+    /// thread's CPU time); decoding touches every frame's bytes so nothing is optimized away.
+    public static func measureThroughput(
+        lengthPrefixed chunks: [[UInt8]],
+        minimumSeconds: Double = 1,
+        zstdLevel: Int32? = nil,
+        seconds now: () -> Double = wallClockSeconds
+    ) -> Throughput {
+        var options = Options.standard
+        if let zstdLevel { options.level = zstdLevel }
+        let encoded = chunks.map { chunk in chunk.withUnsafeBytes { encode(lengthPrefixed: $0, options: options) } }
         let framesPerPass = encoded.reduce(0) { total, blob in
             total
                 + blob.withUnsafeBytes { blob in
@@ -104,14 +111,16 @@ extension ChunkCodec {
         var result = Throughput()
         var passes = 0
         var bytes = 0
-        var start = clock.now
+        var start = now()
         repeat {
-            for chunk in chunks { bytes &+= chunk.withUnsafeBytes { encode(lengthPrefixed: $0).count } }
+            for chunk in chunks {
+                bytes &+= chunk.withUnsafeBytes { encode(lengthPrefixed: $0, options: options).count }
+            }
             passes += 1
-        } while seconds(start.duration(to: clock.now)) < minimumSeconds
-        result.encodeSeconds = seconds(start.duration(to: clock.now)) / Double(passes)
+        } while now() - start < minimumSeconds
+        result.encodeSeconds = (now() - start) / Double(passes)
         passes = 0
-        start = clock.now
+        start = now()
         repeat {
             for blob in encoded {
                 blob.withUnsafeBytes { blob in
@@ -119,16 +128,19 @@ extension ChunkCodec {
                 }
             }
             passes += 1
-        } while seconds(start.duration(to: clock.now)) < minimumSeconds
-        result.decodeSeconds = seconds(start.duration(to: clock.now)) / Double(passes)
+        } while now() - start < minimumSeconds
+        result.decodeSeconds = (now() - start) / Double(passes)
         result.frames = framesPerPass + (bytes & 0)
         return result
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
-        let (whole, attoseconds) = duration.components
+    /// Seconds on the continuous clock since the first call.
+    public static func wallClockSeconds() -> Double {
+        let (whole, attoseconds) = clockOrigin.duration(to: .now).components
         return Double(whole) + Double(attoseconds) * 1e-18
     }
+
+    private static let clockOrigin = ContinuousClock.Instant.now
 
     private static func measure(_ chunks: [[UInt8]], variant: String, options: Options) -> Measurement {
         var result = Measurement(variant: variant)

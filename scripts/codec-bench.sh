@@ -26,6 +26,8 @@ let throughputOnly = CommandLine.arguments.contains("--throughput")
 for (name, chunks) in [("sanitation", fleet.sanitation), ("humanoid", fleet.humanoid)] {
     if !throughputOnly {
         for variant in ChunkCodec.measureVariants(lengthPrefixed: chunks) { print(name, variant) }
+        let worst = chunks.map { ChunkCodec.measure(lengthPrefixed: [$0]) }.max { $0.bytesPerSample < $1.bytesPerSample }!
+        print(name, "worst chunk:", worst)
     }
     for level: Int32 in [1, 3] {
         let cpu = ChunkCodec.measureThroughput(

@@ -63,18 +63,19 @@ extension ChunkCodec {
         for level: Int32 in [1, 3, 6, 9, 19] {
             results.append(measure(chunks, variant: "columns+zstd-\(level)", options: Options(level: level)))
         }
+        let level = Options.standard.level
         results.append(
-            measure(chunks, variant: "untransformed-columns+zstd-3", options: Options(transformsColumns: false))
+            measure(chunks, variant: "untransformed-columns+zstd-\(level)", options: Options(transformsColumns: false))
         )
         var plain = measure(lengthPrefixed: chunks)
-        plain.variant = "frames+zstd-3"
+        plain.variant = "frames+zstd-\(level)"
         plain.encodedBytes = 0
         for chunk in chunks {
             chunk.withUnsafeBytes { input in
                 let bound = Zstd.compressBound(input.count)
                 let output = UnsafeMutableRawBufferPointer.allocate(byteCount: bound, alignment: 1)
                 defer { output.deallocate() }
-                plain.encodedBytes += Zstd.compress(input, into: output, level: 3) ?? input.count
+                plain.encodedBytes += Zstd.compress(input, into: output, level: level) ?? input.count
             }
         }
         results.append(plain)

@@ -68,7 +68,16 @@ struct ChunkColumnPlan: Sendable {
     /// Plans indexed by wire type id; nil for ids v1.0 does not know.
     static let byTypeID: [ChunkColumnPlan?] = {
         var plans = [ChunkColumnPlan?](repeating: nil, count: 256)
-        for type in MessageType.allCases { plans[Int(type.rawValue)] = ChunkColumnPlan(type) }
+        for type in MessageType.allCases {
+            let plan = ChunkColumnPlan(type)
+            assert(
+                {
+                    plan.checkInvariants()
+                    return true
+                }()
+            )
+            plans[Int(type.rawValue)] = plan
+        }
         return plans
     }()
 

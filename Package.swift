@@ -34,6 +34,11 @@ let package = Package(
             name: "CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        // libzstd from the system (Debian: libzstd-dev): the chunk codec's entropy stage.
+        .systemLibrary(
+            name: "CZstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
         .target(
             name: "ZeroMQ",
             dependencies: ["CZeroMQ"],
@@ -77,7 +82,7 @@ let package = Package(
         // protocols. Pure: no database, no I/O; the backends implement it.
         .target(
             name: "FleetStore",
-            dependencies: ["FleetProtocol"]
+            dependencies: ["FleetProtocol", "CZstd"]
         ),
         // The SQLite backend (GRDB): schema and migrations, the batch writer, queries.
         .target(
@@ -159,6 +164,10 @@ let package = Package(
         .testTarget(
             name: "FleetRobotClientTests",
             dependencies: ["FleetRobotClient", "FleetIngest", "FleetStorage", "FleetStore", "FleetTestSupport"]
+        ),
+        .testTarget(
+            name: "FleetStoreTests",
+            dependencies: ["FleetStore", "FleetProtocol", "FleetSimulation", "FleetRunner"]
         ),
         .testTarget(
             name: "FleetStorageTests",

@@ -18,7 +18,6 @@ final class Writer {
     private let logger: Logger
     private let stopping: @Sendable () -> Bool
     private let onCommit: @Sendable (PipelineBatch) -> Void
-    private var openChunks = OpenChunks()
     private let clock = ContinuousClock()
 
     init(
@@ -61,7 +60,7 @@ final class Writer {
         while true {
             let started = clock.now
             do {
-                try database.commit(item.batch, openChunks: &openChunks, at: Receiver.wallClockNanos())
+                try database.commit(item.batch, at: Receiver.wallClockNanos())
                 record(item, commitDuration: clock.now - started)
                 onCommit(item)
                 return true

@@ -94,7 +94,6 @@ struct FakePipeline {
     var aggregator = Aggregator()
     let database: FleetDatabase
     let observer: LiveScoring
-    var openChunks = OpenChunks()
 
     init(database: FleetDatabase, tuning: LiveRun.Tuning = LiveRun.Tuning()) {
         self.database = database
@@ -114,7 +113,7 @@ struct FakePipeline {
     mutating func close(now: UInt64) throws {
         var batch = aggregator.takeBatch().batch
         observer.closingBatch(&batch, ledgers: aggregator.ledgers, now: now)
-        try database.commit(batch, openChunks: &openChunks, at: now)
+        try database.commit(batch, at: now)
     }
 }
 

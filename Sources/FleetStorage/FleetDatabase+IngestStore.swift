@@ -34,8 +34,10 @@ extension FleetDatabase: IngestStore {
         try checkpoint()
     }
 
-    /// What the WAL checkpointer saw: pages in the WAL now and at most, checkpoints run.
-    public var walStatistics: (pages: Int, peakPages: Int, checkpoints: Int) {
-        checkpointer?.state.withLock { ($0.walPages, $0.peakWALPages, $0.checkpoints) } ?? (0, 0, 0)
+    /// What the WAL checkpointer saw (all zero when opened read-only).
+    public var walStatistics: WALStatistics {
+        checkpointer?.state.withLock {
+            WALStatistics(pages: $0.walPages, peakPages: $0.peakWALPages, checkpoints: $0.checkpoints)
+        } ?? WALStatistics(pages: 0, peakPages: 0, checkpoints: 0)
     }
 }

@@ -23,6 +23,16 @@ public struct CheckpointPolicy: Sendable, Equatable {
     }
 }
 
+/// The writer's WAL as `maintain(at:)` sees it, for tests and status lines.
+public struct WALStatistics: Sendable, Equatable {
+    /// Pages a checkpoint would still copy (as of the last commit or checkpoint).
+    public var pages: Int
+    /// The most pages the WAL held after a commit since the database opened.
+    public var peakPages: Int
+    /// PASSIVE checkpoints `maintain(at:)` ran.
+    public var checkpoints: Int
+}
+
 /// Counts the WAL's pages as the writer commits (SQLite's WAL hook) and decides when
 /// `maintain` checkpoints. One per writable `FleetDatabase`; the hook runs on the writer
 /// connection, `maintain` on the writer thread, tests read it from anywhere: the state is

@@ -68,7 +68,8 @@ struct FixtureAnswers: Codable, Equatable {
         let store = CompetitionStore(database: database)
         for (name, from, to) in windows {
             var lines: [String] = []
-            try store.forEachFrame(from: from, to: to, senders: { $0 != 2 }) { sender, header, bytes in
+            let notRobot2: (UInt32) -> Bool = { $0 != 2 }
+            try store.forEachFrame(from: from, to: to, senders: notRobot2) { sender, header, bytes in
                 lines.append("sender \(sender) " + (header.map { line($0, Array(bytes)) } ?? "no header"))
             }
             answers["competition frames \(name) without robot 2"] = lines

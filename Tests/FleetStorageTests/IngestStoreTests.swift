@@ -11,6 +11,7 @@ import Testing
 struct IngestStoreTests {
     static let origin: UInt64 = 1_760_000_000_000_000_000
     static let ms: UInt64 = 1_000_000
+    static let everyone: @Sendable (UInt32) -> Bool = { _ in true }
 
     /// Robots 1 and 2, boot epoch 1, twenty frames each, 100 ms apart, robot 2 50 ms after
     /// robot 1; in arrival order.
@@ -72,11 +73,8 @@ struct IngestStoreTests {
             )
         }
         var passed: [[UInt8]] = []
-        try CompetitionStore(database: database).forEachFrame(from: 0, to: origin + 10_000 * ms, senders: { _ in true })
-        {
-            sender,
-            header,
-            bytes in
+        let store = CompetitionStore(database: database)
+        try store.forEachFrame(from: 0, to: origin + 10_000 * ms, senders: everyone) { sender, header, bytes in
             #expect(header?.robotID == sender, sourceLocation: sourceLocation)
             passed.append(Array(bytes))
         }
@@ -274,7 +272,7 @@ struct IngestStoreTests {
             try CompetitionStore(database: temporary.database).forEachFrame(
                 from: 0,
                 to: Self.origin * 2,
-                senders: { _ in true }
+                senders: Self.everyone
             ) { _, _, _ in }
         } throws: { error in
             let error = error as? StorageError

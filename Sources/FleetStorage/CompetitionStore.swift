@@ -494,21 +494,25 @@ public struct CompetitionStore: Sendable {
     }
 
     /// Calls `body` with every stored frame whose sender passes `includes` and whose event
-    /// time (as its header says) lies in [from, to], byte for byte, in no particular order.
-    /// Frames whose header cannot be read at all are passed with a nil header, so integrity
-    /// checks see them.
+    /// time (as its header says) lies in [from, to], byte for byte, in no particular order
+    /// (sealed chunks by robot, boot epoch and time, then live segments); a frame in both a
+    /// chunk and a segment is passed once. Frames of a chunk whose header cannot be read at
+    /// all are passed with a nil header, so integrity checks see them.
     public func forEachFrame(
         from: UInt64,
         to: UInt64,
         senders includes: (UInt32) -> Bool,
         _ body: (UInt32, FrameHeader?, UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        let earliestStart = from >= OpenChunks.maximumSpanNanos ? from - OpenChunks.maximumSpanNanos : 0
+        let earliestStart = from >= ChunkLimits.maximumSpanNanos ? from - ChunkLimits.maximumSpanNanos : 0
         try database.read { db in
+            // Only frames of a live segment can be stored twice; without one, nothing to check.
+            let dedupe = try FleetDatabase.hasSegments(db, from: from, to: to)
+            var seen = Set<FrameKey>()
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT robot_id, frames, chunk_id, boot_epoch, first_seq, last_seq FROM frame_chunk
+                    SELECT robot_id, frames, chunk_id, boot_epoch, first_seq, last_seq, encoding FROM frame_chunk
                     WHERE start_ns BETWEEN ? AND ? AND end_ns >= ?
                     ORDER BY robot_id, boot_epoch, start_ns
                     """,
@@ -517,17 +521,15 @@ public struct CompetitionStore: Sendable {
             while let row = try rows.next() {
                 let sender = UInt32(truncatingIfNeeded: row[0] as Int64)
                 guard includes(sender) else { continue }
-                let blob: Data = row[1]
                 do {
-                    try blob.withUnsafeBytes { buffer in
-                        try FrameChunk.forEachFrame(in: buffer) { frame in
-                            let header = FrameHeader.unverified(frame)
-                            if let header {
-                                let ts = header.timestampNanoseconds
-                                guard ts >= from, ts <= to else { return }
-                            }
-                            try body(sender, header, frame)
+                    try FleetDatabase.forEachChunkFrame(row, blobIndex: 1, encodingIndex: 6) { frame in
+                        let header = FrameHeader.unverified(frame)
+                        if let header {
+                            let ts = header.timestampNanoseconds
+                            guard ts >= from, ts <= to else { return }
+                            if dedupe { seen.insert(FrameKey(header)) }
                         }
+                        try body(sender, header, frame)
                     }
                 } catch let error as StorageError where error.code == .corruptRow {
                     let chunk: Int64 = row[2]
@@ -540,6 +542,14 @@ public struct CompetitionStore: Sendable {
                         cause: error
                     )
                 }
+            }
+            guard dedupe else { return }
+            try FleetDatabase.forEachSegmentFrame(db, from: from, to: to) { header, frame in
+                let ts = header.timestampNanoseconds
+                guard ts >= from, ts <= to, includes(header.robotID), seen.insert(FrameKey(header)).inserted else {
+                    return
+                }
+                try body(header.robotID, header, frame)
             }
         }
     }

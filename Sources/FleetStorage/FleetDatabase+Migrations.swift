@@ -87,6 +87,9 @@ extension FleetDatabase {
         migrator.registerMigration("v2-competition") { db in
             try db.execute(sql: CompetitionSchema.v2)
         }
+        migrator.registerMigration("v3-append-only") { db in
+            try FleetDatabase.migrateToAppendOnly(db)
+        }
         return migrator
     }()
 }

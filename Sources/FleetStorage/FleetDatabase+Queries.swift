@@ -55,7 +55,8 @@ public enum QueryLimits {
 
 extension FleetDatabase {
     /// The frames of one robot with event time in [from, to], ordered by time, boot epoch and
-    /// sequence number; byte for byte as received.
+    /// sequence number; byte for byte as received. Sealed chunks (any encoding) and live
+    /// segments are read alike; a frame in both is returned once.
     public func frames(
         robotID: UInt32,
         from: UInt64,
@@ -67,12 +68,15 @@ extension FleetDatabase {
         guard (1...QueryLimits.maximumFrames).contains(limit) else {
             throw StorageError(.badQuery, "limit must be 1...\(QueryLimits.maximumFrames), got \(limit)")
         }
-        let earliestStart = from >= OpenChunks.maximumSpanNanos ? from - OpenChunks.maximumSpanNanos : 0
+        let earliestStart = from >= ChunkLimits.maximumSpanNanos ? from - ChunkLimits.maximumSpanNanos : 0
         return try read { db in
+            // Only frames of a live segment can be stored twice; without one, nothing to check.
+            let dedupe = try Self.hasSegments(db, from: from, to: to)
+            var seen = Set<FrameKey>()
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT frames FROM frame_chunk
+                    SELECT frames, encoding FROM frame_chunk
                     WHERE robot_id = ? AND start_ns BETWEEN ? AND ? AND end_ns >= ?
                     ORDER BY start_ns
                     """,
@@ -81,18 +85,28 @@ extension FleetDatabase {
                 ]
             )
             var out: [StoredFrame] = []
+            func wanted(_ header: FrameHeader) -> Bool {
+                let ts = header.timestampNanoseconds
+                guard ts >= from, ts <= to else { return false }
+                if let types, !types.contains(where: { $0.rawValue == header.messageType }) { return false }
+                return true
+            }
             while let row = try rows.next() {
-                let blob: Data = row[0]
-                try blob.withUnsafeBytes { buffer in
-                    try FrameChunk.forEachFrame(in: buffer) { frame in
-                        guard let header = FrameHeader.unverified(frame) else {
-                            throw StorageError(.corruptRow, "a stored frame of robot \(robotID) has no valid header")
-                        }
-                        let ts = header.timestampNanoseconds
-                        guard ts >= from, ts <= to else { return }
-                        if let types, !types.contains(where: { $0.rawValue == header.messageType }) { return }
-                        out.append(StoredFrame(header: header, bytes: Array(frame)))
+                try Self.forEachChunkFrame(row, blobIndex: 0, encodingIndex: 1) { frame in
+                    guard let header = FrameHeader.unverified(frame) else {
+                        throw StorageError(.corruptRow, "a stored frame of robot \(robotID) has no valid header")
                     }
+                    guard wanted(header) else { return }
+                    if dedupe { seen.insert(FrameKey(header)) }
+                    out.append(StoredFrame(header: header, bytes: Array(frame)))
+                }
+            }
+            if dedupe {
+                try Self.forEachSegmentFrame(db, from: from, to: to) { header, frame in
+                    guard header.robotID == robotID, wanted(header), seen.insert(FrameKey(header)).inserted else {
+                        return
+                    }
+                    out.append(StoredFrame(header: header, bytes: Array(frame)))
                 }
             }
             out.sort {
@@ -237,15 +251,34 @@ extension FleetDatabase {
 
     /// The loss ledger, by robot and boot epoch.
     public func lossLedger(robotID: UInt32? = nil) throws -> [LedgerRecord] {
-        try read { db in
-            var sql = "SELECT * FROM loss_ledger"
-            var arguments: StatementArguments = []
-            if let robotID {
-                sql += " WHERE robot_id = ?"
-                arguments = [Int64(robotID)]
+        try read { db in try Self.lossLedger(db, robotID: robotID) }
+    }
+
+    static func lossLedger(_ db: Database, robotID: UInt32? = nil) throws -> [LedgerRecord] {
+        var sql = "SELECT * FROM loss_ledger"
+        var arguments: StatementArguments = []
+        if let robotID {
+            sql += " WHERE robot_id = ?"
+            arguments = [Int64(robotID)]
+        }
+        sql += " ORDER BY robot_id, boot_epoch"
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        var ledgers: [LedgerRecord] = []
+        while let row = try rows.next() {
+            func ranges(_ column: String) throws -> [SequenceRange] {
+                do {
+                    return try row.withUnsafeData(named: column) { data in
+                        try (data ?? Data()).withUnsafeBytes { try SequenceRange.ranges(blob: $0) }
+                    }
+                } catch let error as StorageError {
+                    throw StorageError(
+                        .corruptRow,
+                        "loss_ledger robot \(row["robot_id"] as Int64) boot \(row["boot_epoch"] as Int64) \(column): \(error.message)",
+                        cause: error
+                    )
+                }
             }
-            sql += " ORDER BY robot_id, boot_epoch"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            ledgers.append(
                 LedgerRecord(
                     robotID: UInt32(row["robot_id"] as Int64),
                     bootEpoch: UInt32(row["boot_epoch"] as Int64),
@@ -257,11 +290,12 @@ extension FleetDatabase {
                     highestSequence: (row["highest_seq"] as Int64?).map { UInt32($0) },
                     firstNanos: UInt64(bitPattern: row["first_ns"]),
                     lastNanos: UInt64(bitPattern: row["last_ns"]),
-                    gaps: try SequenceRange.parse(row["gaps"]),
-                    rejectedSequences: try SequenceRange.parse(row["rejected_seqs"])
+                    gaps: try ranges("gaps"),
+                    rejectedSequences: try ranges("rejected_seqs")
                 )
-            }
+            )
         }
+        return ledgers
     }
 
     /// Every robot that has sent anything, by id.
@@ -281,29 +315,35 @@ extension FleetDatabase {
         }
     }
 
-    /// The newest state frame (sanitation or humanoid) a robot has stored.
+    /// The newest state frame (sanitation or humanoid) a robot has stored, in a sealed chunk
+    /// or a live segment.
     public func latestState(robotID: UInt32) throws -> StoredFrame? {
         let stateTypes: Set<UInt8> = [MessageType.sanitationState.rawValue, MessageType.humanoidState.rawValue]
         return try read { db in
             let rows = try Row.fetchCursor(
                 db,
-                sql: "SELECT frames FROM frame_chunk WHERE robot_id = ? ORDER BY start_ns DESC LIMIT 4",
+                sql: "SELECT frames, encoding FROM frame_chunk WHERE robot_id = ? ORDER BY start_ns DESC LIMIT 4",
                 arguments: [Int64(robotID)]
             )
             var best: StoredFrame?
             while let row = try rows.next() {
-                let blob: Data = row[0]
-                try blob.withUnsafeBytes { buffer in
-                    try FrameChunk.forEachFrame(in: buffer) { frame in
-                        guard let header = FrameHeader.unverified(frame), stateTypes.contains(header.messageType) else {
-                            return
-                        }
-                        if best == nil || header.timestampNanoseconds >= best!.header.timestampNanoseconds {
-                            best = StoredFrame(header: header, bytes: Array(frame))
-                        }
+                try Self.forEachChunkFrame(row, blobIndex: 0, encodingIndex: 1) { frame in
+                    guard let header = FrameHeader.unverified(frame), stateTypes.contains(header.messageType) else {
+                        return
+                    }
+                    if best == nil || header.timestampNanoseconds >= best!.header.timestampNanoseconds {
+                        best = StoredFrame(header: header, bytes: Array(frame))
                     }
                 }
                 if best != nil { break }
+            }
+            // Frames not sealed yet are the newest; only segments reaching past `best` matter.
+            let after = best?.header.timestampNanoseconds ?? 0
+            try Self.forEachSegmentFrame(db, from: after, to: UInt64(Int64.max)) { header, frame in
+                guard header.robotID == robotID, stateTypes.contains(header.messageType) else { return }
+                if best == nil || header.timestampNanoseconds > best!.header.timestampNanoseconds {
+                    best = StoredFrame(header: header, bytes: Array(frame))
+                }
             }
             return best
         }

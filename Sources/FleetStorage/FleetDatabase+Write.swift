@@ -4,29 +4,34 @@ import GRDB
 
 extension FleetDatabase {
     /// Commits a batch in one IMMEDIATE transaction with cached prepared statements.
-    /// Returns only after the commit, so the caller may then acknowledge the batch's frames.
-    ///
-    /// `openChunks` is the writer's memory of chunks it may still append to; keep one per
-    /// writer and pass it to every commit.
-    public func commit(_ batch: WriteBatch, openChunks: inout OpenChunks, at nowNanos: UInt64) throws {
-        guard !batch.isEmpty else { return }
-        var working = openChunks
-        try write { db in
-            try Self.insert(batch, into: db, openChunks: &working, nowNanos: nowNanos)
-        }
-        // Only a committed transaction's chunk ids are real.
-        openChunks = working
-    }
-
-    /// Commits a batch without appending to earlier chunks (tests, one-off writes).
+    /// Returns only after the commit is durable (the WAL is synced: `synchronous = FULL`),
+    /// so the caller may then acknowledge the batch's frames. Every row is written once:
+    /// sealed chunks are inserted, never appended to.
     public func commit(_ batch: WriteBatch, at nowNanos: UInt64) throws {
-        var open = OpenChunks()
-        try commit(batch, openChunks: &open, at: nowNanos)
+        guard !batch.isEmpty else { return }
+        try write { db in
+            try Self.insert(batch, into: db, nowNanos: nowNanos)
+        }
     }
 
-    static func insert(_ batch: WriteBatch, into db: Database, openChunks: inout OpenChunks, nowNanos: UInt64) throws {
+    static func insert(_ batch: WriteBatch, into db: Database, nowNanos: UInt64) throws {
         if !batch.chunks.isEmpty {
-            try writeChunks(batch.chunks, into: db, open: &openChunks)
+            try insertChunks(batch.chunks, into: db)
+        }
+        if let segment = batch.segment {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO frame_segment (segment_id, start_ns, end_ns, frame_count, frames)
+                    VALUES (?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                segment.segmentID, Int64(bitPattern: segment.startNanos), Int64(bitPattern: segment.endNanos),
+                segment.frameCount, Data(segment.frames),
+            ])
+        }
+        if let below = batch.releaseSegmentsBelow {
+            // Their frames are in sealed chunks now (inserted above or in an earlier batch).
+            try db.cachedStatement(sql: "DELETE FROM frame_segment WHERE segment_id < ?").execute(arguments: [below])
         }
         if !batch.rollups.isEmpty {
             // A bucket may already hold observations from an earlier batch (or from before a
@@ -68,8 +73,8 @@ extension FleetDatabase {
                 sql: """
                     INSERT OR REPLACE INTO loss_ledger
                         (robot_id, boot_epoch, received, duplicates, out_of_order, rejected, dropped,
-                         highest_seq, first_ns, last_ns, gaps, rejected_seqs)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                         highest_seq, first_ns, last_ns, gaps, rejected_seqs, through_segment)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
             for entry in batch.ledger {
@@ -77,7 +82,8 @@ extension FleetDatabase {
                     Int64(entry.robotID), Int64(entry.bootEpoch), entry.received, entry.duplicates,
                     entry.outOfOrder, entry.rejected, entry.dropped, entry.highestSequence.map { Int64($0) },
                     Int64(bitPattern: entry.firstNanos), Int64(bitPattern: entry.lastNanos),
-                    SequenceRange.text(entry.gaps), SequenceRange.text(entry.rejectedSequences),
+                    Data(SequenceRange.blob(entry.gaps)), Data(SequenceRange.blob(entry.rejectedSequences)),
+                    batch.ledgerThroughSegment,
                 ])
             }
         }
@@ -119,111 +125,34 @@ extension FleetDatabase {
     }
 }
 
-/// The writer's open chunks: the newest chunk row of each stream, which later batches append
-/// to until it is full or spans too long. At live rates a batch holds one or two frames per
-/// robot; without appending, every chunk row would hold one frame and its overhead.
-public struct OpenChunks: Sendable {
-    struct Entry: Sendable {
-        var chunkID: Int64
-        var frameCount: Int
-        var bytes: Int
-        var startNanos: UInt64
-        var endNanos: UInt64
-    }
-
-    /// A chunk is closed once it holds this many frames...
-    public var maximumFrames: Int
-    /// ...or this many bytes...
-    public var maximumBytes: Int
-    /// ...or would span more than this much event time. Queries rely on the bound: a
-    /// chunk that overlaps [from, to] starts after `from - maximumSpanNanos`.
-    public static let maximumSpanNanos: UInt64 = ChunkLimits.maximumSpanNanos
-    var entries: [ChunkKey: Entry] = [:]
-
-    struct ChunkKey: Hashable, Sendable {
-        var robotID: UInt32
-        var bootEpoch: UInt32
-    }
-
-    /// Only chunks smaller than this are appended to (appending rewrites the blob).
-    public var appendBelowBytes: Int
-
-    public init(maximumFrames: Int = 512, maximumBytes: Int = 128 * 1024, appendBelowBytes: Int = 16 * 1024) {
-        self.maximumFrames = maximumFrames
-        self.maximumBytes = maximumBytes
-        self.appendBelowBytes = appendBelowBytes
-    }
-}
-
 extension FleetDatabase {
-    static func writeChunks(_ chunks: [ChunkRecord], into db: Database, open: inout OpenChunks) throws {
+    /// Inserts sealed chunks, each once, with its encoding. A chunk spanning more event time
+    /// than `ChunkLimits.maximumSpanNanos` is split, so every row keeps the bound the
+    /// queries rely on.
+    static func insertChunks(_ chunks: [ChunkRecord], into db: Database) throws {
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO frame_chunk
-                    (robot_id, boot_epoch, first_seq, last_seq, start_ns, end_ns, frame_count, frames)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    (robot_id, boot_epoch, first_seq, last_seq, start_ns, end_ns, frame_count, frames, encoding)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        let append = try db.cachedStatement(
-            sql: """
-                UPDATE frame_chunk SET
-                    frames = CAST(frames || ? AS BLOB),
-                    frame_count = frame_count + ?,
-                    first_seq = min(first_seq, ?),
-                    last_seq = max(last_seq, ?),
-                    start_ns = min(start_ns, ?),
-                    end_ns = max(end_ns, ?)
-                WHERE chunk_id = ?
-                """
-        )
-        // `||` yields TEXT; the CAST keeps the column a BLOB, so whole-row reads and the
-        // sqlite3 shell's substr() see bytes, not characters cut at the first NUL.
         for chunk in chunks {
-            let key = OpenChunks.ChunkKey(robotID: chunk.robotID, bootEpoch: chunk.bootEpoch)
-            // Append only small pieces to a small chunk: appending rewrites the row's blob, so
-            // that is worth it for the one or two frames a robot has in a batch at live
-            // rates, and not for a busy batch, whose piece is a good chunk on its own.
-            if var entry = open.entries[key],
-                entry.bytes < open.appendBelowBytes,
-                chunk.frames.count < open.appendBelowBytes,
-                entry.frameCount + chunk.frameCount <= open.maximumFrames,
-                entry.bytes + chunk.frames.count <= open.maximumBytes,
-                max(entry.endNanos, chunk.endNanos) - min(entry.startNanos, chunk.startNanos)
-                    <= OpenChunks.maximumSpanNanos
-            {
-                try append.execute(arguments: [
-                    Data(chunk.frames), chunk.frameCount, Int64(chunk.firstSequence), Int64(chunk.lastSequence),
-                    Int64(bitPattern: chunk.startNanos), Int64(bitPattern: chunk.endNanos), entry.chunkID,
-                ])
-                entry.frameCount += chunk.frameCount
-                entry.bytes += chunk.frames.count
-                entry.startNanos = min(entry.startNanos, chunk.startNanos)
-                entry.endNanos = max(entry.endNanos, chunk.endNanos)
-                open.entries[key] = entry
-                continue
-            }
-            // A chunk that would span too long on its own (a batch holding a long stretch of
-            // one robot's time) is split so every row keeps the span bound.
-            for part in chunk.splitBySpan(OpenChunks.maximumSpanNanos) {
+            for part in try chunk.splitBySpan(ChunkLimits.maximumSpanNanos) {
                 try insert.execute(arguments: [
                     Int64(part.robotID), Int64(part.bootEpoch), Int64(part.firstSequence),
                     Int64(part.lastSequence), Int64(bitPattern: part.startNanos),
                     Int64(bitPattern: part.endNanos), part.frameCount, Data(part.frames),
+                    Int64(part.encoding.rawValue),
                 ])
-                open.entries[key] = OpenChunks.Entry(
-                    chunkID: db.lastInsertedRowID,
-                    frameCount: part.frameCount,
-                    bytes: part.frames.count,
-                    startNanos: part.startNanos,
-                    endNanos: part.endNanos
-                )
             }
         }
     }
 }
 
 extension SequenceRange {
-    /// "3-7,9,12-15": compact, and readable in the sqlite3 shell.
+    /// "3-7,9,12-15": how people read ranges (the CLI), and the text of schema v2's ledger
+    /// columns, which the v3 migration converts.
     public static func text(_ ranges: [SequenceRange]) -> String {
         ranges.map(\.description).joined(separator: ",")
     }

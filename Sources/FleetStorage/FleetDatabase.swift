@@ -1,22 +1,29 @@
 public import FleetStore
 import Foundation
 public import GRDB
+import Synchronization
 
 /// The telemetry database: one SQLite file in WAL mode, one writer connection, a pool of
 /// read-only connections for queries. Opening it runs the migrations.
 ///
 /// SQLite 3.40 can corrupt a WAL database when two connections write or checkpoint at the
 /// same time, so everything that writes goes through `write`, which GRDB serialises onto
-/// the pool's single writer connection; readers never write.
+/// the pool's single writer connection; readers never write, and only the writer
+/// checkpoints (`maintain(at:)`, `finishIngest()`).
 public final class FleetDatabase: Sendable {
     /// The GRDB pool; exposed for the modules that add their own tables (scoring).
     public let pool: DatabasePool
     public let path: String
+    /// Counts the writer's WAL pages and runs the checkpoints; nil when opened read-only.
+    let checkpointer: WALCheckpointer?
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     ///
-    /// - Parameter readOnly: open for queries only (another process may be writing).
-    public init(path: String, readOnly: Bool = false) throws {
+    /// - Parameters:
+    ///   - readOnly: open for queries only (another process may be writing).
+    ///   - checkpointPolicy: when `maintain(at:)` checkpoints the WAL.
+    public init(path: String, readOnly: Bool = false, checkpointPolicy: CheckpointPolicy = CheckpointPolicy()) throws {
+        let checkpointer = readOnly ? nil : WALCheckpointer(policy: checkpointPolicy)
         var configuration = Configuration()
         configuration.label = "fleet"
         configuration.readonly = readOnly
@@ -24,19 +31,33 @@ public final class FleetDatabase: Sendable {
         // instead of failing the batch; the ring absorbs the wait or counts the drops.
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
-            if !db.configuration.readonly {
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            }
             db.add(function: RollupStats.mergeFunction)
         }
         self.path = path
+        self.checkpointer = checkpointer
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            if let checkpointer {
+                // On the pool's one writer connection, once it is in WAL mode (GRDB sets
+                // synchronous = NORMAL then, after prepareDatabase). A commit returns only
+                // once the WAL is synced: reliable mode acknowledges frames after it, so a
+                // power cut must not lose them (NORMAL syncs only at checkpoints).
+                try pool.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA synchronous = FULL")
+                    try checkpointer.install(on: db)
+                }
+            }
         } catch {
             throw StorageError(.incompatibleDatabase, "cannot open database \(path): \(error)", cause: error)
         }
         if !readOnly {
-            try Self.migrator.migrate(pool)
+            do {
+                try Self.migrator.migrate(pool)
+            } catch let error as StorageError {
+                throw error
+            } catch {
+                throw StorageError(.incompatibleDatabase, "cannot migrate database \(path): \(error)", cause: error)
+            }
         } else {
             let known = try pool.read { db in try Self.migrator.hasCompletedMigrations(db) }
             if !known {
@@ -69,6 +90,7 @@ public final class FleetDatabase: Sendable {
     /// the only one that may checkpoint): at shutdown, so the file alone holds everything.
     public func checkpoint() throws {
         _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        checkpointer?.state.withLock { $0.truncated() }
     }
 
     /// `PRAGMA integrity_check`; "ok" when the file is sound.

@@ -2,14 +2,21 @@ import FleetProtocol
 
 extension ChunkRecord {
     /// This chunk as one or more chunks, each spanning at most `span` of event time, frames
-    /// kept in their order. Usually returns `[self]`.
-    public func splitBySpan(_ span: UInt64) -> [ChunkRecord] {
+    /// kept in their order. Usually returns `[self]`. Parts of a length-prefixed chunk stay
+    /// length-prefixed; parts of any other encoding are encoded again with `ChunkCodec`.
+    /// Throws `corruptRow` if the blob cannot be decoded or holds a frame without a header.
+    public func splitBySpan(_ span: UInt64) throws -> [ChunkRecord] {
         guard endNanos - startNanos > span else { return [self] }
         var parts: [ChunkRecord] = []
         var current: ChunkRecord?
-        frames.withUnsafeBytes { blob in
-            try? FrameChunk.forEachFrame(in: blob) { frame in
-                guard let header = FrameHeader.unverified(frame) else { return }
+        try frames.withUnsafeBytes { blob in
+            try ChunkCodec.forEachFrame(in: blob, encoding: encoding) { frame in
+                guard let header = FrameHeader.unverified(frame) else {
+                    throw StorageError(
+                        .corruptRow,
+                        "chunk of robot \(robotID) boot \(bootEpoch) sequences \(firstSequence)-\(lastSequence) holds a frame without a header"
+                    )
+                }
                 let ts = header.timestampNanoseconds
                 if var part = current,
                     max(part.endNanos, ts) - min(part.startNanos, ts) <= span
@@ -39,6 +46,12 @@ extension ChunkRecord {
             }
         }
         if let part = current { parts.append(part) }
-        return parts
+        guard encoding != .lengthPrefixed else { return parts }
+        return parts.map { part in
+            var encoded = part
+            encoded.frames = part.frames.withUnsafeBytes { ChunkCodec.encode(lengthPrefixed: $0) }
+            encoded.encoding = ChunkCodec.encoding
+            return encoded
+        }
     }
 }

@@ -10,10 +10,13 @@ final class TemporaryDatabase {
     let folder: URL
     let database: FleetDatabase
 
-    init() throws {
+    init(checkpointPolicy: CheckpointPolicy = CheckpointPolicy()) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-storage-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        database = try FleetDatabase(path: folder.appendingPathComponent("fleet.db").path)
+        database = try FleetDatabase(
+            path: folder.appendingPathComponent("fleet.db").path,
+            checkpointPolicy: checkpointPolicy
+        )
     }
 
     deinit { try? FileManager.default.removeItem(at: folder) }
@@ -27,7 +30,7 @@ struct FleetDatabaseTests {
         let tables = try temporary.database.read {
             try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
-        for table in ["event", "frame_chunk", "ingest_stat", "loss_ledger", "robot", "rollup"] {
+        for table in ["event", "frame_chunk", "frame_segment", "ingest_stat", "loss_ledger", "robot", "rollup"] {
             #expect(tables.contains(table), "missing table \(table)")
         }
         #expect(try temporary.database.integrityCheck() == "ok")
@@ -131,5 +134,61 @@ struct FleetDatabaseTests {
     @Test(arguments: ["x", "5-3", "1-2-3", "-4"])
     func badSequenceRangeTextIsRefused(text: String) {
         #expect(throws: StorageError.self) { try SequenceRange.parse(text) }
+    }
+
+    @Test(arguments: [
+        [SequenceRange](), [SequenceRange(3, 3)],
+        [SequenceRange(0, 7), SequenceRange(9, 9), SequenceRange(12, UInt32.max)],
+    ])
+    func sequenceRangesRoundTripThroughTheirBlob(ranges: [SequenceRange]) throws {
+        let blob = SequenceRange.blob(ranges)
+        #expect(blob.count == ranges.count * 8)
+        #expect(try blob.withUnsafeBytes { try SequenceRange.ranges(blob: $0) } == ranges)
+    }
+
+    @Test(arguments: [
+        ([UInt8](repeating: 0, count: 7), "not a whole number"),
+        ([5, 0, 0, 0, 3, 0, 0, 0], "5-3"),
+    ])
+    func aBadSequenceRangeBlobIsRefused(blob: [UInt8], says: String) {
+        #expect {
+            try blob.withUnsafeBytes { _ = try SequenceRange.ranges(blob: $0) }
+        } throws: { error in
+            (error as? StorageError)?.code == .corruptRow && (error as? StorageError)?.message.contains(says) == true
+        }
+    }
+
+    @Test func theLossLedgerIsStoredAsRangeBlobsAndReadBack() throws {
+        let temporary = try TemporaryDatabase()
+        let ledger = LedgerRecord(
+            robotID: 4,
+            bootEpoch: 2,
+            received: 90,
+            duplicates: 1,
+            outOfOrder: 2,
+            rejected: 3,
+            dropped: 4,
+            highestSequence: 99,
+            firstNanos: 10,
+            lastNanos: 20,
+            gaps: [SequenceRange(5, 6), SequenceRange(40, 40)],
+            rejectedSequences: [SequenceRange(70, 72)]
+        )
+        var batch = WriteBatch()
+        batch.ledger = [ledger]
+        try temporary.database.commit(batch, at: 0)
+        #expect(try temporary.database.lossLedger() == [ledger])
+        #expect(try temporary.database.lossLedger(robotID: 5) == [])
+        let types = try temporary.database.read {
+            try String.fetchOne($0, sql: "SELECT typeof(gaps) || ' ' || length(gaps) FROM loss_ledger")
+        }
+        #expect(types == "blob 16")
+
+        try temporary.database.write { try $0.execute(sql: "UPDATE loss_ledger SET gaps = x'0102'") }
+        #expect {
+            _ = try temporary.database.lossLedger()
+        } throws: { error in
+            (error as? StorageError)?.message.contains("loss_ledger robot 4 boot 2 gaps") == true
+        }
     }
 }

@@ -87,6 +87,7 @@ extension FleetDatabase {
         migrator.registerMigration("v2-competition") { db in
             try db.execute(sql: CompetitionSchema.v2)
         }
+        migrator.registerMigration("v4-compact-results", migrate: CompetitionSchema.migrateToV4)
         return migrator
     }()
 }

@@ -5,6 +5,12 @@ public import FleetStore
 /// What a FINAL result signs: the run, the window the inputs were read from, the result,
 /// the referee actions applied, and each sender's hash chain head. Stored as canonical JSON
 /// bytes; the Ed25519 signature covers exactly those bytes.
+///
+/// `fleet-final-v2` keeps the document compact: the result without its score events, which
+/// are stored once in the run's event list and signed through their count and digest
+/// (`eventsDigest`), and frame indexes in `HashChain.IndexFormat.v2`. A `fleet-final-v1`
+/// document (before migration `v4-compact-results`) holds every event itself and still
+/// verifies.
 public struct FinalDocument: Sendable, Codable, Equatable {
     public struct Run: Sendable, Codable, Equatable {
         public var id: UInt32
@@ -35,10 +41,18 @@ public struct FinalDocument: Sendable, Codable, Equatable {
         public var indexDigest: String
     }
 
-    public var format = "fleet-final-v1"
+    public static let formatV1 = "fleet-final-v1"
+    public static let formatV2 = "fleet-final-v2"
+
+    public var format = FinalDocument.formatV2
     public var run: Run
     public var window: Window?
+    /// v2: the result with an empty `events` array; v1: the whole result.
     public var result: RunResult
+    /// v2: how many score events the result has, and the hex SHA-256 of their canonical
+    /// encoding (`FinalDocument.eventsDigest`); nil in v1.
+    public var eventCount: Int?
+    public var eventsDigest: String?
     public var actions: [RefereeAction]
     public var chains: [Chain]
     /// Whether the live scorer's result (before FINAL) equalled the recompute; nil without one.

@@ -5,7 +5,8 @@ public import FleetStore
 
 /// `fleet run finalize`: recomputes a FINISHED run from the database, checks it against the
 /// live result, computes the hash chains, signs the document and marks the run FINAL, all
-/// stored in one transaction.
+/// stored in one transaction. The document signs the result without its events plus their
+/// digest; the events go to the run's event list (after the live result's, sharing what agrees).
 public enum Finalizer {
     public struct Outcome: Sendable {
         public var document: FinalDocument
@@ -27,11 +28,13 @@ public enum Finalizer {
         }
         let result = try Recompute.result(store: store, context: context, isFinal: true)
         var liveAgrees: Bool?
-        if let live = try store.result(runID: runID, source: .live) {
+        if let live = try store.runResult(runID: runID, source: .live) {
             let provisional = try Recompute.result(store: store, context: context, isFinal: false)
-            liveAgrees = try CanonicalJSON.string(provisional) == live
+            liveAgrees = try CanonicalJSON.string(provisional) == CanonicalJSON.string(live)
         }
-        let chains = try window.map { try HashChain.compute(store: store, context: context, window: $0) } ?? []
+        let chains =
+            try window.map { try HashChain.compute(store: store, context: context, window: $0, format: .v2) } ?? []
+        let events = result.eventRows
         let document = FinalDocument(
             run: FinalDocument.Run(
                 id: run.id,
@@ -42,7 +45,9 @@ public enum Finalizer {
                 rulebookHash: run.rulebookHash
             ),
             window: window,
-            result: result,
+            result: result.withoutEvents,
+            eventCount: events.count,
+            eventsDigest: FinalDocument.eventsDigest(events),
             actions: try store.actions(runID: runID),
             chains: chains.map {
                 FinalDocument.Chain(
@@ -68,8 +73,8 @@ public enum Finalizer {
             result: RunResultWrite(
                 runID: runID,
                 source: .final,
-                json: try CanonicalJSON.string(result),
-                events: result.eventRows,
+                summary: nil,
+                events: events,
                 review: result.needsReview || liveAgrees == false
             ),
             chains: chains,

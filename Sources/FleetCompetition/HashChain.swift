@@ -7,11 +7,10 @@ import Foundation
 /// The per-sender hash chain over a run's stored frames:
 /// `h₀ = SHA-256("fleet-chain-v1" ‖ run ‖ sender)`, `hᵢ = SHA-256(hᵢ₋₁ ‖ len ‖ frameᵢ)` over
 /// the sender's frames with event time in the run's window, in (time, boot epoch, sequence)
-/// order. The heads go into the signed document; the frame index (boot, sequence and an
-/// 8-byte digest per frame) lets `fleet verify` name the first frame that changed.
+/// order. The heads go into the signed document; the frame index (`HashChain+Index.swift`:
+/// each frame's boot, sequence and a digest prefix) lets `fleet verify` name the first frame
+/// that changed.
 public enum HashChain {
-    public static let indexEntrySize = 16
-
     /// One stored frame, as read back.
     struct Item {
         var time: UInt64
@@ -64,33 +63,30 @@ public enum HashChain {
         return Array(hasher.finalize())
     }
 
-    static func indexEntry(_ item: Item) -> [UInt8] {
-        var entry: [UInt8] = []
-        withUnsafeBytes(of: item.boot.littleEndian) { entry += $0 }
-        withUnsafeBytes(of: item.sequence.littleEndian) { entry += $0 }
-        entry += SHA256.hash(data: item.bytes).prefix(8)
-        return entry
-    }
-
     /// The chains of every sender with frames in the window, by sender id.
     public static func compute(
         store: CompetitionStore,
         context: RunContext,
-        window: FinalDocument.Window
+        window: FinalDocument.Window,
+        format: IndexFormat
     ) throws -> [ChainRecord] {
         let all = try frames(store: store, context: context, window: window)
-        return all.keys.sorted().map { chain(runID: context.run.id, sender: $0, items: all[$0]!) }
+        return all.keys.sorted().map { chain(runID: context.run.id, sender: $0, items: all[$0]!, format: format) }
     }
 
-    static func chain(runID: UInt32, sender: UInt32, items: [Item]) -> ChainRecord {
+    static func chain(runID: UInt32, sender: UInt32, items: [Item], format: IndexFormat) -> ChainRecord {
+        ChainRecord(
+            senderID: sender,
+            frames: items.count,
+            head: head(runID: runID, sender: sender, items: items),
+            frameIndex: encodeIndex(items, format)
+        )
+    }
+
+    static func head(runID: UInt32, sender: UInt32, items: [Item]) -> [UInt8] {
         var head = seed(runID: runID, sender: sender)
-        var index: [UInt8] = []
-        index.reserveCapacity(items.count * indexEntrySize)
-        for item in items {
-            head = link(head, item.bytes)
-            index += indexEntry(item)
-        }
-        return ChainRecord(senderID: sender, frames: items.count, head: head, frameIndex: index)
+        for item in items { head = link(head, item.bytes) }
+        return head
     }
 
     /// What broke in a sender's chain: the first stored frame that does not match the index.
@@ -116,7 +112,8 @@ public enum HashChain {
         context: RunContext,
         window: FinalDocument.Window,
         signed: [FinalDocument.Chain],
-        indexes: [UInt32: [UInt8]]
+        indexes: [UInt32: [UInt8]],
+        format: IndexFormat
     ) throws -> [Break] {
         let stored = try frames(store: store, context: context, window: window)
         var breaks: [Break] = []
@@ -135,10 +132,10 @@ public enum HashChain {
                 )
                 continue
             }
-            let actual = chain(runID: context.run.id, sender: sender, items: items)
-            if actual.frames == expected.frames && hex(actual.head) == expected.head { continue }
+            let head = head(runID: context.run.id, sender: sender, items: items)
+            if items.count == expected.frames && hex(head) == expected.head { continue }
             breaks.append(
-                locate(sender: sender, items: items, index: indexes[sender], expected: expected, actual: actual)
+                locate(sender: sender, items: items, index: indexes[sender], expected: expected, format: format)
             )
         }
         return breaks
@@ -149,9 +146,11 @@ public enum HashChain {
         items: [Item],
         index: [UInt8]?,
         expected: FinalDocument.Chain,
-        actual: ChainRecord
+        format: IndexFormat
     ) -> Break {
-        guard let index, hex(Array(SHA256.hash(data: index))) == expected.indexDigest else {
+        guard let index, hex(Array(SHA256.hash(data: index))) == expected.indexDigest,
+            let decoded = decodeIndex(index, format)
+        else {
             return Break(
                 sender: sender,
                 bootEpoch: nil,
@@ -159,36 +158,7 @@ public enum HashChain {
                 reason: "hash chain broken and its frame index was altered too: cannot say which frame"
             )
         }
-        let count = index.count / indexEntrySize
-        for i in 0..<max(count, items.count) {
-            let entry = i < count ? Array(index[i * indexEntrySize..<(i + 1) * indexEntrySize]) : nil
-            let boot = entry.map { UInt32(littleEndian: $0.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }) }
-            let seq = entry.map {
-                UInt32(littleEndian: $0.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self) })
-            }
-            guard i < items.count else {
-                return Break(sender: sender, bootEpoch: boot, sequence: seq, reason: "stored frame missing")
-            }
-            let item = items[i]
-            guard let entry else {
-                return Break(
-                    sender: sender,
-                    bootEpoch: item.boot,
-                    sequence: item.sequence,
-                    reason: "extra stored frame the signed chain does not have"
-                )
-            }
-            if indexEntry(item) != entry {
-                let reason =
-                    !item.readable
-                    ? "stored frame no longer has a readable header"
-                    : (item.boot, item.sequence) == (boot!, seq!)
-                        ? "stored frame differs from the one signed"
-                        : "stored frame out of place (found boot \(item.boot) sequence \(item.sequence))"
-                return Break(sender: sender, bootEpoch: boot, sequence: seq, reason: reason)
-            }
-        }
-        return Break(sender: sender, bootEpoch: nil, sequence: nil, reason: "hash chain head differs")
+        return firstMismatch(sender: sender, items: items, index: decoded, format: format)
     }
 
     public static func hex(_ bytes: [UInt8]) -> String {

@@ -152,7 +152,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
                 RunResultWrite(
                     runID: id,
                     source: .live,
-                    json: try CanonicalJSON.string(result),
+                    summary: try CanonicalJSON.string(result.withoutEvents),
                     events: result.eventRows,
                     review: result.needsReview || run.lateFrames > 0
                 )

@@ -4,7 +4,8 @@ public import FleetStore
 import Foundation
 
 /// `fleet verify`: checks a FINAL run's signature, its document against the run, the hash
-/// chains against the stored frames, and the recompute against the signed result.
+/// chains against the stored frames, the stored score events against the signed digest
+/// (`fleet-final-v2`), and the recompute against the signed result.
 public enum Verifier {
     public struct Report: Sendable {
         /// One line per check, passed or not.
@@ -63,6 +64,7 @@ public enum Verifier {
         )
 
         let context = try RunContext(store: store, runID: runID)
+        let format = HashChain.IndexFormat(documentFormat: document.format)
         if let window = document.window {
             let indexes = Dictionary(
                 uniqueKeysWithValues: try store.chains(runID: runID).map { ($0.senderID, $0.frameIndex) }
@@ -73,7 +75,8 @@ public enum Verifier {
                     context: context,
                     window: window,
                     signed: document.chains,
-                    indexes: indexes
+                    indexes: indexes,
+                    format: format
                 )
             } catch let error as StorageError where error.code == .corruptRow {
                 report.checks.append(("hash chains", false, "a stored row no longer reads: \(error.message)"))
@@ -89,13 +92,48 @@ public enum Verifier {
                 )
             )
         }
+        if format == .v2 {
+            report.checks.append(storedEventsCheck(store: store, runID: runID, document: document))
+        }
         if report.breaks.isEmpty && rulebookOK {
             let again = try Recompute.result(store: store, context: context, isFinal: true)
-            let same = again == document.result
+            let same: Bool
+            if format == .v1 {
+                same = again == document.result
+            } else {
+                let events = again.eventRows
+                same =
+                    again.withoutEvents == document.result && events.count == document.eventCount
+                    && FinalDocument.eventsDigest(events) == document.eventsDigest
+            }
             report.checks.append(
                 ("recompute", same, same ? "equals the signed result" : "differs from the signed result")
             )
         }
         return report
+    }
+
+    /// v2: the stored score events (what `fleet score` and the API show) are the signed ones.
+    static func storedEventsCheck(
+        store: CompetitionStore,
+        runID: UInt32,
+        document: FinalDocument
+    ) -> (name: String, ok: Bool, detail: String) {
+        do {
+            guard let stored = try store.storedResult(runID: runID, source: .final) else {
+                return ("score events", false, "the final result's score events are not stored")
+            }
+            let events = try store.scoreEvents(of: stored)
+            let same =
+                events.count == document.eventCount && FinalDocument.eventsDigest(events) == document.eventsDigest
+            return (
+                "score events", same,
+                same
+                    ? "\(events.count) stored, as signed"
+                    : "the stored score events differ from the signed ones (\(events.count) stored, \(document.eventCount ?? 0) signed)"
+            )
+        } catch {
+            return ("score events", false, "the stored score events do not read: \(error)")
+        }
     }
 }

@@ -374,8 +374,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
     private func stored(_ runID: UInt32, _ source: RunResultWrite.Source) throws -> RunResult? {
         let key = "\(runID)/\(source.rawValue)"
         if let cached = caches.withLock({ $0.results[key] }) { return cached }
-        guard let json = try store.result(runID: runID, source: source) else { return nil }
-        let result = try CanonicalJSON.decode(RunResult.self, from: Array(json.utf8))
+        guard let result = try store.runResult(runID: runID, source: source) else { return nil }
         caches.withLock { $0.results[key] = result }
         return result
     }

@@ -3,6 +3,8 @@ public import FleetStore
 /// The competition's tables (migration `v2-competition`): teams and their robots, the
 /// rulebooks runs used, runs and their entries, referee actions, provisional and final
 /// results, score events and the per-sender hash chains a signed result covers.
+/// `v4-compact-results` (`CompetitionSchema+V4.swift`) replaced `provisional_score`,
+/// `run_result` and `score_event` so that each is stored once.
 enum CompetitionSchema {
     static let v2 = """
         CREATE TABLE team (

@@ -335,59 +335,7 @@ public struct CompetitionStore: Sendable {
         }
     }
 
-    // MARK: Results
-
-    /// The newest provisional row of a run.
-    public func latestProvisional(runID: UInt32) throws -> ProvisionalScoreRecord? {
-        try database.read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT at_ns, watermark_ns, summary FROM provisional_score WHERE run_id = ?
-                    ORDER BY at_ns DESC LIMIT 1
-                    """,
-                arguments: [Int64(runID)]
-            ).map {
-                ProvisionalScoreRecord(
-                    runID: runID,
-                    atNanos: UInt64(bitPattern: $0[0]),
-                    watermarkNanos: ($0[1] as Int64?).map { UInt64(bitPattern: $0) },
-                    summary: $0[2]
-                )
-            }
-        }
-    }
-
-    public func provisionalCount(runID: UInt32) throws -> Int {
-        try database.read { db in
-            try Int.fetchOne(
-                db,
-                sql: "SELECT count(*) FROM provisional_score WHERE run_id = ?",
-                arguments: [Int64(runID)]
-            )!
-        }
-    }
-
-    /// A stored result's JSON.
-    public func result(runID: UInt32, source: RunResultWrite.Source) throws -> String? {
-        try database.read { db in
-            try String.fetchOne(
-                db,
-                sql: "SELECT result FROM run_result WHERE run_id = ? AND source = ?",
-                arguments: [Int64(runID), source.rawValue]
-            )
-        }
-    }
-
-    public func scoreEventCount(runID: UInt32, source: RunResultWrite.Source) throws -> Int {
-        try database.read { db in
-            try Int.fetchOne(
-                db,
-                sql: "SELECT count(*) FROM score_event WHERE run_id = ? AND source = ?",
-                arguments: [Int64(runID), source.rawValue]
-            )!
-        }
-    }
+    // MARK: Final
 
     /// Marks a FINISHED run FINAL with its signed record, result and chains, in one
     /// transaction; refuses a run that is not FINISHED.
@@ -551,53 +499,6 @@ public struct CompetitionStore: Sendable {
                 }
                 try body(header.robotID, header, frame)
             }
-        }
-    }
-}
-
-extension CompetitionStore {
-    /// Inserts a result and its score events, replacing an earlier one of the same source.
-    static func insert(_ result: RunResultWrite, into db: Database, at nowNanos: UInt64) throws {
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO run_result (run_id, source, result, stored_ns) VALUES (?, ?, ?, ?)",
-            arguments: [Int64(result.runID), result.source.rawValue, result.json, Int64(bitPattern: nowNanos)]
-        )
-        try db.execute(
-            sql: "DELETE FROM score_event WHERE run_id = ? AND source = ?",
-            arguments: [Int64(result.runID), result.source.rawValue]
-        )
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO score_event (run_id, source, ordinal, time_ns, robot_id, team, criterion, delta, total,
-                                         score, sender_id, boot_epoch, seq, event_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        )
-        for (ordinal, e) in result.events.enumerated() {
-            try statement.execute(arguments: [
-                Int64(result.runID), result.source.rawValue, ordinal, Int64(bitPattern: e.time), Int64(e.robotID),
-                e.team, e.criterion, e.delta, e.total, e.score, Int64(e.sender), Int64(e.bootEpoch),
-                Int64(e.sequence), e.eventID,
-            ])
-        }
-        if result.review {
-            try db.execute(sql: "UPDATE run SET review = 1 WHERE run_id = ?", arguments: [Int64(result.runID)])
-        }
-    }
-
-    /// Stores a result outside the ingest writer (a command-line process).
-    public func storeResult(_ result: RunResultWrite, at nowNanos: UInt64) throws {
-        try database.write { db in try Self.insert(result, into: db, at: nowNanos) }
-    }
-
-    static func insertProvisional(_ records: [ProvisionalScoreRecord], into db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT OR REPLACE INTO provisional_score (run_id, at_ns, watermark_ns, summary) VALUES (?, ?, ?, ?)"
-        )
-        for r in records {
-            try statement.execute(arguments: [
-                Int64(r.runID), Int64(bitPattern: r.atNanos), r.watermarkNanos.map { Int64(bitPattern: $0) }, r.summary,
-            ])
         }
     }
 }

@@ -90,6 +90,7 @@ extension FleetDatabase {
         migrator.registerMigration("v3-append-only") { db in
             try FleetDatabase.migrateToAppendOnly(db)
         }
+        migrator.registerMigration("v4-compact-results", migrate: CompetitionSchema.migrateToV4)
         return migrator
     }()
 }

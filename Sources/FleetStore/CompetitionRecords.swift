@@ -134,7 +134,7 @@ public struct RefereeAction: Sendable, Equatable, Codable {
     }
 }
 
-/// One row of the live board, written with the ingest writer's batches.
+/// The live board of a run, written with the ingest writer's batches; only the newest is kept.
 public struct ProvisionalScoreRecord: Sendable, Equatable {
     public var runID: UInt32
     /// Wall clock of the snapshot.
@@ -193,7 +193,9 @@ public struct ScoreEventRow: Sendable, Equatable {
     }
 }
 
-/// A whole result to store: the JSON and its score events.
+/// A result to store: its JSON without the score events, and the events (stored once, in the
+/// run's append-only event list; a final result shares the live result's events as far as
+/// they agree).
 public struct RunResultWrite: Sendable, Equatable {
     public enum Source: String, Sendable {
         case live
@@ -202,17 +204,54 @@ public struct RunResultWrite: Sendable, Equatable {
 
     public var runID: UInt32
     public var source: Source
-    public var json: String
+    /// The result's JSON with an empty `events` array; nil for a final result (its signed
+    /// document holds it).
+    public var summary: String?
     public var events: [ScoreEventRow]
     /// Sets the run's review flag (never clears it).
     public var review: Bool
 
-    public init(runID: UInt32, source: Source, json: String, events: [ScoreEventRow], review: Bool) {
+    public init(runID: UInt32, source: Source, summary: String?, events: [ScoreEventRow], review: Bool) {
         self.runID = runID
         self.source = source
-        self.json = json
+        self.summary = summary
         self.events = events
         self.review = review
+    }
+}
+
+/// A stored result: its JSON without events and where its events are in the run's event list
+/// (`run_result` of migration `v4-compact-results`).
+public struct StoredRunResult: Sendable, Equatable {
+    public var runID: UInt32
+    public var source: RunResultWrite.Source
+    /// The result's JSON with an empty `events` array; nil for a final result.
+    public var summary: String?
+    /// The result's events are the first `shared` events of the run's list, then the list's
+    /// events at `own`.
+    public var shared: Int
+    public var own: Range<Int>
+
+    public init(runID: UInt32, source: RunResultWrite.Source, summary: String?, shared: Int, own: Range<Int>) {
+        self.runID = runID
+        self.source = source
+        self.summary = summary
+        self.shared = shared
+        self.own = own
+    }
+
+    public var eventCount: Int { shared + own.count }
+
+    /// The list ordinals of the result's events at `positions` (at most two ranges).
+    public func ordinals(_ positions: Range<Int>) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        let head = positions.clamped(to: 0..<shared)
+        if !head.isEmpty { ranges.append(head) }
+        let tail = positions.clamped(to: shared..<eventCount)
+        if !tail.isEmpty {
+            ranges.append((own.lowerBound + tail.lowerBound - shared)..<(own.lowerBound + tail.upperBound - shared))
+        }
+        return ranges
     }
 }
 
@@ -222,7 +261,8 @@ public struct ChainRecord: Sendable, Equatable {
     public var frames: Int
     /// SHA-256 chain head.
     public var head: [UInt8]
-    /// Per frame: boot epoch (u32 LE), sequence (u32 LE), first 8 bytes of SHA-256(frame).
+    /// Per frame, in chain order: its boot epoch, sequence and a digest prefix
+    /// (`HashChain.IndexFormat` says how they are laid out).
     public var frameIndex: [UInt8]
 
     public init(senderID: UInt32, frames: Int, head: [UInt8], frameIndex: [UInt8]) {

@@ -166,7 +166,7 @@ struct DemoCommand: AsyncParsableCommand {
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(20)
             while clock.now < deadline,
-                try runs.all.contains(where: { try store.result(runID: $0, source: .live) == nil })
+                try runs.all.contains(where: { try store.storedResult(runID: $0, source: .live) == nil })
             {
                 try await Task.sleep(for: .milliseconds(100))
             }

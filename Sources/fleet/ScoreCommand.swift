@@ -50,9 +50,7 @@ struct ScoreCommand: ParsableCommand {
             robots: entries.map(\.robotID)
         )
         func stored(_ source: RunResultWrite.Source) throws -> RunResult? {
-            try store.result(runID: runID, source: source).map {
-                try CanonicalJSON.decode(RunResult.self, from: Array($0.utf8))
-            }
+            try store.runResult(runID: runID, source: source)
         }
         if !recompute {
             if run.state == .final, let result = try stored(.final) {

@@ -123,7 +123,9 @@ extension ProcessSuites {
                 }
                 #expect(last <= Int64(accepted) && Double(last) > 0.97 * Double(accepted))
                 _ = try await control("/api/runs/\(id)/stop")
-                try await waitUntil(timeout: .seconds(15)) { (try? store.result(runID: id, source: .live)) != nil }
+                try await waitUntil(timeout: .seconds(15)) {
+                    (try? store.storedResult(runID: id, source: .live)) != nil
+                }
 
                 // Live, recompute, recompute: the same to the last digit.
                 let live = try Self.report(

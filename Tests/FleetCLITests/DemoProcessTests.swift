@@ -1,6 +1,7 @@
 import FleetStorage
 import FleetStore
 import Foundation
+import GRDB
 import Testing
 
 extension ProcessSuites {
@@ -60,6 +61,21 @@ extension ProcessSuites {
             #expect(verify.status == 0 && verify.output.contains("run 1 verifies"))
 
             let database = try FleetDatabase(path: folder.path("demo.db"), readOnly: true)
+            // Results are stored once: the two runs' boards, results, score events, signed
+            // documents and chains took about 4 MB for 90 s when each was stored whole, again and again.
+            let resultBytes = try database.read { db in
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT (SELECT coalesce(sum(length(summary)), 0) FROM provisional_score)
+                             + (SELECT coalesce(sum(length(summary)), 0) FROM run_result)
+                             + (SELECT coalesce(sum(length(page)), 0) FROM score_event)
+                             + (SELECT coalesce(sum(length(document) + length(signature)), 0) FROM final_result)
+                             + (SELECT coalesce(sum(length(head) + length(frame_index)), 0) FROM chain_head)
+                        """
+                ) ?? 0
+            }
+            #expect(resultBytes > 0 && resultBytes < 300_000, "\(resultBytes) bytes of results")
             let robots = try database.robots()
             #expect(robots.filter { $0.kind == "sanitation" }.count == 9)
             #expect(robots.filter { $0.kind == "humanoid" }.count == 1)

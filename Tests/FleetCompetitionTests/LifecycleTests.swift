@@ -81,7 +81,7 @@ extension CompetitionSuites {
             pipeline.observer.backgroundTick(now: end)
             for step in 1...4 { try pipeline.close(now: end + UInt64(step) * 600_000_000) }
 
-            let live = try #require(try store.result(runID: run, source: .live))
+            let live = try CanonicalJSON.string(try #require(try store.runResult(runID: run, source: .live)))
             #expect(live == (try CanonicalJSON.string(Recompute.result(store: store, runID: run))))
             let result = try CanonicalJSON.decode(RunResult.self, from: Array(live.utf8))
             let team2 = try #require(result.teams.first { $0.team == "team-2-solid" })

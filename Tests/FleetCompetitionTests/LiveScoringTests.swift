@@ -6,6 +6,7 @@ import FleetSimulation
 import FleetStorage
 import FleetStore
 import Foundation
+import GRDB
 import Testing
 
 extension CompetitionSuites {
@@ -54,7 +55,9 @@ extension CompetitionSuites {
         @Test func liveResultEqualsTheRecomputeAndASecondRecomputeToTheLastDigit() throws {
             let scored = try Self.scoreLive(seed: 5, faults: "drop=0.01,dup=0.01,reorder=0.02,corrupt=0.002,reboot=1")
             let store = scored.temporary.store
-            let live = try #require(try store.result(runID: scored.runID, source: .live), "the live result was stored")
+            let live = try CanonicalJSON.string(
+                try #require(try store.runResult(runID: scored.runID, source: .live), "the live result was stored")
+            )
             let first = try CanonicalJSON.string(Recompute.result(store: store, runID: scored.runID))
             let second = try CanonicalJSON.string(Recompute.result(store: store, runID: scored.runID))
             #expect(live == first, "live and recompute differ")
@@ -70,8 +73,17 @@ extension CompetitionSuites {
             #expect(
                 summary.robots.count == 12 && summary.robots.allSatisfy { $0.completeness < 1 && $0.completeness > 0.9 }
             )
-            // At least one provisional row per second of the run (the fake clock is simulated time).
+            // At least one board snapshot per second of the run (the fake clock is simulated time),
+            // each replacing the one before: one row per run.
             #expect(try store.provisionalCount(runID: scored.runID) >= 61)
+            let rows = try scored.temporary.database.read { db in
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT count(*) FROM provisional_score WHERE run_id = ?",
+                    arguments: [scored.runID]
+                )
+            }
+            #expect(rows == 1)
         }
 
         @Test func liveResultAgreesWithTheSimulatorsTruth() throws {

@@ -203,7 +203,7 @@ extension ServerSuites {
                     #"{"time":\#(Self.t0 + 20_000_000_000)}"#
                 )
                 #expect(stopped == .ok)
-                #expect(try await Self.eventually(20) { try store.result(runID: 1, source: .live) != nil })
+                #expect(try await Self.eventually(20) { try store.storedResult(runID: 1, source: .live) != nil })
                 let (tooMuch, _) = try await Self.post(client, "/api/runs/1/award", #"{"team":"alpha","fraction":0.5}"#)
                 #expect(tooMuch == .badRequest)
                 let (awarded, _) = try await Self.post(

@@ -1,0 +1,237 @@
+import FleetCompetition
+import FleetProtocol
+import FleetScoring
+import FleetStorage
+import FleetStore
+import Foundation
+import GRDB
+import Testing
+
+extension CompetitionSuites {
+    /// `fleet verify` on a compact (`fleet-final-v2`) FINAL result: every tamper it caught
+    /// when the document held the whole result is still caught, and a stored score event
+    /// that differs from the signed digest is caught too.
+    @Suite(.serialized)
+    struct VerifyTests {
+        /// One finalized run (with a standing penalty), saved once; each case edits a copy.
+        struct Finalized: Sendable {
+            var folder: URL
+            var master: String
+            var keyPath: String
+            var runID: UInt32
+            var runningStart: UInt64
+        }
+
+        struct SetupError: Error {
+            var message: String
+        }
+
+        static let finalized: Result<Finalized, SetupError> = {
+            do {
+                return .success(try build())
+            } catch {
+                return .failure(SetupError(message: "\(error)"))
+            }
+        }()
+
+        static func build() throws -> Finalized {
+            let temporary = try TemporaryStore()
+            let store = temporary.store
+            for entry in Dictionary(grouping: Fixture.entries(), by: \.team).sorted(by: { $0.key < $1.key }) {
+                try store.addTeam(entry.key, robots: entry.value, at: 1)
+            }
+            let run = try store.createRun(
+                name: "run",
+                division: "P",
+                seed: 6,
+                window: .referee,
+                rulebook: (Fixture.rulebook.hash, Fixture.rulebook.id, Fixture.rulebookBytes),
+                entries: try store.registeredRobots(),
+                at: 1
+            )
+            let simulated = try Fixture.simulate(runID: run, seed: 6, duration: 30, faults: "reorder=0.01")
+            var pipeline = FakePipeline(database: temporary.database)
+            let start = simulated.offsets.first!
+            try store.transition(run, to: .running, at: start)
+            pipeline.observer.backgroundTick(now: start)
+            try pipeline.close(now: start)
+            try store.addAction(LifecycleTests.penalty(run, "team-2-solid", 2))
+            pipeline.observer.backgroundTick(now: start)
+            try pipeline.ingest(simulated.frames, at: simulated.offsets, batch: 40)
+            let end = simulated.offsets.last!
+            try store.transition(run, to: .finished, at: end)
+            pipeline.observer.backgroundTick(now: end)
+            for step in 1...4 { try pipeline.close(now: end + UInt64(step) * 600_000_000) }
+            let keyPath = temporary.folder.appendingPathComponent("service.key").path
+            let key = try ServiceKey(path: keyPath, create: true)
+            let outcome = try Finalizer.finalize(store: store, runID: run, key: key, now: end + 5_000_000_000)
+            // Kept past the temporary store: the cases copy it.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-verify-\(UUID())")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let master = folder.appendingPathComponent("master.db").path
+            try temporary.database.pool.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM INTO ?", arguments: [master])
+            }
+            try FileManager.default.copyItem(atPath: keyPath, toPath: folder.appendingPathComponent("service.key").path)
+            return Finalized(
+                folder: folder,
+                master: master,
+                keyPath: folder.appendingPathComponent("service.key").path,
+                runID: run,
+                runningStart: outcome.document.result.runningStart ?? 0
+            )
+        }
+
+        /// A copy of the finalized database.
+        static func copy() throws -> (Finalized, FleetDatabase) {
+            let finalized = try Self.finalized.get()
+            let path = finalized.folder.appendingPathComponent("\(UUID()).db").path
+            try FileManager.default.copyItem(atPath: finalized.master, toPath: path)
+            return (finalized, try FleetDatabase(path: path))
+        }
+
+        @Test func anUntouchedCompactResultVerifiesAndStoresEachEventOnce() throws {
+            let (finalized, database) = try Self.copy()
+            let store = CompetitionStore(database: database)
+            let report = try Verifier.verify(store: store, runID: finalized.runID, keyPath: finalized.keyPath)
+            #expect(report.ok, "\(report.checks)")
+            #expect(report.checks.contains { $0.name == "score events" && $0.ok })
+            let record = try #require(try store.finalRecord(runID: finalized.runID))
+            let document = try CanonicalJSON.decode(FinalDocument.self, from: record.document)
+            #expect(document.format == FinalDocument.formatV2 && document.result.events.isEmpty)
+            // FINAL == recompute, byte for byte, from what is stored once.
+            let final = try #require(try store.runResult(runID: finalized.runID, source: .final))
+            let recomputed = try Recompute.result(store: store, runID: finalized.runID)
+            #expect(try CanonicalJSON.string(final) == CanonicalJSON.string(recomputed))
+            #expect(final.events.count > 100 && final.events.count == document.eventCount)
+            // The final result agrees with the live one: it shares every live event.
+            let live = try #require(try store.storedResult(runID: finalized.runID, source: .live))
+            let stored = try #require(try store.storedResult(runID: finalized.runID, source: .final))
+            #expect(stored.shared == live.eventCount && stored.own.isEmpty)
+            let listed = try database.read { db in
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT sum(count) FROM score_event WHERE run_id = ?",
+                    arguments: [finalized.runID]
+                )
+            }
+            #expect(listed == final.events.count)
+        }
+
+        /// A stored chunk of robot 102 inside the window: its id, first sequence, boot and bytes.
+        static func chunk(_ database: FleetDatabase, start: UInt64) throws -> (Int64, Int64, Int64, [UInt8]) {
+            try #require(
+                try database.read { db in
+                    try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT chunk_id, first_seq, boot_epoch, CAST(frames AS BLOB) FROM frame_chunk
+                            WHERE robot_id = 102 AND start_ns >= ? ORDER BY start_ns LIMIT 1
+                            """,
+                        arguments: [Int64(bitPattern: start)]
+                    ).map { ($0[0], $0[1], $0[2], [UInt8]($0[3] as Data)) }
+                }
+            )
+        }
+
+        @Test func anEditedFrameIsNamedByRobotAndSequence() throws {
+            let (finalized, database) = try Self.copy()
+            let (chunk, _, _, blob) = try Self.chunk(database, start: finalized.runningStart)
+            let header = try #require(Array(blob[4...]).withUnsafeBytes { FrameHeader.unverified($0) })
+            var edited = blob
+            edited[4 + Int(header.headerLength) + 3] ^= 0xFF
+            try database.write { db in
+                try db.execute(
+                    sql: "UPDATE frame_chunk SET frames = ? WHERE chunk_id = ?",
+                    arguments: [Data(edited), chunk]
+                )
+            }
+            let report = try Verifier.verify(
+                store: CompetitionStore(database: database),
+                runID: finalized.runID,
+                keyPath: finalized.keyPath
+            )
+            #expect(!report.ok)
+            #expect(
+                report.firstFailure?.contains("robot 102 sequence \(header.sequence) (boot \(header.bootEpoch))")
+                    == true,
+                "\(report.firstFailure ?? "")"
+            )
+        }
+
+        @Test func aDeletedChunkIsNamedByRobotAndSequence() throws {
+            let (finalized, database) = try Self.copy()
+            let (chunk, first, boot, _) = try Self.chunk(database, start: finalized.runningStart)
+            try database.write { db in
+                try db.execute(sql: "DELETE FROM frame_chunk WHERE chunk_id = ?", arguments: [chunk])
+            }
+            let report = try Verifier.verify(
+                store: CompetitionStore(database: database),
+                runID: finalized.runID,
+                keyPath: finalized.keyPath
+            )
+            #expect(!report.ok)
+            #expect(
+                report.firstFailure?.contains("robot 102 sequence \(first) (boot \(boot))")
+                    == true,
+                "\(report.firstFailure ?? "")"
+            )
+        }
+
+        @Test(arguments: [
+            "UPDATE event SET ts_ns = ts_ns + 3000000000 WHERE message_type = \(MessageType.runState.rawValue)",
+            "UPDATE referee_action SET value = value + 1",
+        ])
+        func aMovedRunStateEventOrAChangedPenaltyFailsTheRecompute(_ tamper: String) throws {
+            let (finalized, database) = try Self.copy()
+            let changed = try database.write { db in
+                try db.execute(sql: tamper)
+                return db.changesCount
+            }
+            #expect(changed > 0)
+            let report = try Verifier.verify(
+                store: CompetitionStore(database: database),
+                runID: finalized.runID,
+                keyPath: finalized.keyPath
+            )
+            #expect(!report.ok)
+            #expect(report.checks.contains { $0.name == "recompute" && !$0.ok }, "\(report.checks)")
+        }
+
+        @Test func anEditedSignedDocumentFailsTheSignature() throws {
+            let (finalized, database) = try Self.copy()
+            try database.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE final_result SET document = CAST(replace(CAST(document AS TEXT), '"isFinal":true', '"isFinal":false') AS BLOB)
+                        """
+                )
+            }
+            let report = try Verifier.verify(
+                store: CompetitionStore(database: database),
+                runID: finalized.runID,
+                keyPath: finalized.keyPath
+            )
+            #expect(report.checks.contains { $0.name == "signature" && !$0.ok })
+        }
+
+        @Test func anEditedStoredScoreEventFailsTheSignedDigest() throws {
+            let (finalized, database) = try Self.copy()
+            let store = CompetitionStore(database: database)
+            let stored = try #require(try store.storedResult(runID: finalized.runID, source: .final))
+            var events = try store.scoreEvents(of: stored)
+            events[min(events.count / 2, ScoreEventCodec.pageSize - 1)].delta += 1
+            let page = ScoreEventCodec.encode(events.prefix(ScoreEventCodec.pageSize))
+            try database.write { db in
+                try db.execute(
+                    sql: "UPDATE score_event SET page = ? WHERE run_id = ? AND first_ordinal = 0",
+                    arguments: [Data(page), finalized.runID]
+                )
+            }
+            let report = try Verifier.verify(store: store, runID: finalized.runID, keyPath: finalized.keyPath)
+            #expect(!report.ok)
+            #expect(report.checks.contains { $0.name == "score events" && !$0.ok }, "\(report.checks)")
+            #expect(report.checks.contains { $0.name == "recompute" && $0.ok }, "the frames are untouched")
+        }
+    }
+}

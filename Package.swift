@@ -167,7 +167,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetStoreTests",
-            dependencies: ["FleetStore", "FleetProtocol", "FleetSimulation", "FleetRunner"]
+            dependencies: ["FleetStore", "FleetProtocol", "FleetSimulation", "FleetRunner", "AllocationCounter"]
         ),
         .testTarget(
             name: "FleetStorageTests",

@@ -151,6 +151,7 @@ extension ChunkCodec {
         }
 
         let template = s.template
+        let frameSizes = ChunkColumnPlan.frameSizeByTypeID
         var clocks = TimestampClocks()
         var previousSequence: UInt32 = 0
         var previousDelta: Int32 = 0
@@ -167,7 +168,7 @@ extension ChunkCodec {
                 try body(try s.raw.bytes(Int(length)))
                 continue
             }
-            let plan = plans[Int(kind)]!
+            let frameSize = frameSizes[Int(kind)]
             let flags = s.flags[columnar]
             columnar += 1
             let sequenceDoD = unzigzag(try s.sequences.varint())
@@ -184,7 +185,7 @@ extension ChunkCodec {
             let timestamp = clocks.timestamp(fromDeltaOfDelta: unzigzag(try s.timestamps.varint()), type: kind)
 
             let slot = slots.baseAddress! + slotStarts[Int(kind)]
-            slotStarts[Int(kind)] += plan.frameSize
+            slotStarts[Int(kind)] += frameSize
             slot.storeBytes(of: FrameHeader.magic.littleEndian, toByteOffset: 0, as: UInt16.self)
             slot.storeBytes(of: template.versionMajor, toByteOffset: 2, as: UInt8.self)
             slot.storeBytes(of: kind, toByteOffset: 3, as: UInt8.self)
@@ -194,12 +195,13 @@ extension ChunkCodec {
             slot.storeBytes(of: template.robotID.littleEndian, toByteOffset: 8, as: UInt32.self)
             slot.storeBytes(of: template.bootEpoch.littleEndian, toByteOffset: 12, as: UInt32.self)
             slot.storeBytes(of: sequence.littleEndian, toByteOffset: 16, as: UInt32.self)
-            slot.storeBytes(of: UInt32(plan.bodySize).littleEndian, toByteOffset: 20, as: UInt32.self)
+            let bodyLength = UInt32(frameSize - FrameHeader.size - FrameHeader.trailerSize)
+            slot.storeBytes(of: bodyLength.littleEndian, toByteOffset: 20, as: UInt32.self)
             slot.storeBytes(of: timestamp.littleEndian, toByteOffset: 24, as: UInt64.self)
-            let crcOffset = plan.frameSize - FrameHeader.trailerSize
+            let crcOffset = frameSize - FrameHeader.trailerSize
             let crc = CRC32.checksum(UnsafeRawBufferPointer(start: slot, count: crcOffset))
             slot.storeBytes(of: crc.littleEndian, toByteOffset: crcOffset, as: UInt32.self)
-            try body(UnsafeRawBufferPointer(start: slot, count: plan.frameSize))
+            try body(UnsafeRawBufferPointer(start: slot, count: frameSize))
         }
         try s.sequences.expectEnd()
         try s.timestamps.expectEnd()

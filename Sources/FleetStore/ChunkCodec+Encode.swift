@@ -93,17 +93,21 @@ extension ChunkCodec {
     static func canonicalKind(of frame: UnsafeRawBufferPointer, template: Template) -> UInt8 {
         guard frame.count >= FrameHeader.size + FrameHeader.trailerSize else { return rawKind }
         let typeID = frame[3]
-        guard let plan = ChunkColumnPlan.byTypeID[Int(typeID)], frame.count == plan.frameSize,
+        let frameSize = ChunkColumnPlan.frameSizeByTypeID[Int(typeID)]
+        guard frameSize != 0, frame.count == frameSize,
             UInt16(littleEndian: frame.loadUnaligned(fromByteOffset: 0, as: UInt16.self)) == FrameHeader.magic,
             frame[2] == template.versionMajor, frame[4] == template.versionMinor,
             UInt16(littleEndian: frame.loadUnaligned(fromByteOffset: 6, as: UInt16.self)) == UInt16(FrameHeader.size),
             UInt32(littleEndian: frame.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) == template.robotID,
             UInt32(littleEndian: frame.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) == template.bootEpoch,
-            UInt32(littleEndian: frame.loadUnaligned(fromByteOffset: 20, as: UInt32.self)) == UInt32(plan.bodySize)
+            UInt32(littleEndian: frame.loadUnaligned(fromByteOffset: 20, as: UInt32.self))
+                == UInt32(frameSize - FrameHeader.size - FrameHeader.trailerSize)
         else { return rawKind }
-        let crcOffset = plan.frameSize - FrameHeader.trailerSize
-        let body = UnsafeRawBufferPointer(rebasing: frame[FrameHeader.size..<crcOffset])
-        guard plan.hasZeroPadding(body) else { return rawKind }
+        let crcOffset = frameSize - FrameHeader.trailerSize
+        if ChunkColumnPlan.hasZeroRangesByTypeID[Int(typeID)] {
+            let body = UnsafeRawBufferPointer(rebasing: frame[FrameHeader.size..<crcOffset])
+            guard ChunkColumnPlan.byTypeID[Int(typeID)]!.hasZeroPadding(body) else { return rawKind }
+        }
         let trailer = UInt32(littleEndian: frame.loadUnaligned(fromByteOffset: crcOffset, as: UInt32.self))
         guard CRC32.checksum(UnsafeRawBufferPointer(rebasing: frame[..<crcOffset])) == trailer else { return rawKind }
         return typeID
@@ -251,44 +255,5 @@ extension ChunkCodec {
         case 4: UInt64(UInt32(littleEndian: pointer.loadUnaligned(as: UInt32.self)))
         default: UInt64(littleEndian: pointer.loadUnaligned(as: UInt64.self))
         }
-    }
-}
-
-/// Per message type timestamp state: each type's frames are delta-of-delta against the
-/// previous frame of the same type; a type's first frame starts from the last timestamp seen.
-struct TimestampClocks {
-    private var previous = [UInt64](repeating: 0, count: 256)
-    private var previousDelta = [Int64](repeating: 0, count: 256)
-    private var seen = [Bool](repeating: false, count: 256)
-    private var last: UInt64 = 0
-
-    @inline(__always)
-    mutating func deltaOfDelta(_ timestamp: UInt64, type: UInt8) -> Int64 {
-        let t = Int(type)
-        if !seen[t] {
-            seen[t] = true
-            previous[t] = last
-        }
-        let delta = Int64(bitPattern: timestamp &- previous[t])
-        let result = delta &- previousDelta[t]
-        previous[t] = timestamp
-        previousDelta[t] = delta
-        last = timestamp
-        return result
-    }
-
-    @inline(__always)
-    mutating func timestamp(fromDeltaOfDelta dod: Int64, type: UInt8) -> UInt64 {
-        let t = Int(type)
-        if !seen[t] {
-            seen[t] = true
-            previous[t] = last
-        }
-        let delta = previousDelta[t] &+ dod
-        let timestamp = previous[t] &+ UInt64(bitPattern: delta)
-        previous[t] = timestamp
-        previousDelta[t] = delta
-        last = timestamp
-        return timestamp
     }
 }

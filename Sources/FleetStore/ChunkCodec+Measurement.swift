@@ -40,6 +40,8 @@ extension ChunkCodec {
         public var frames = 0
         public var encodeSeconds = 0.0
         public var decodeSeconds = 0.0
+        /// Sum of bytes the timed loops produced, kept so that no work can be optimized away.
+        public var digest = 0
 
         public var encodeFramesPerSecond: Double { encodeSeconds == 0 ? 0 : Double(frames) / encodeSeconds }
         public var decodeFramesPerSecond: Double { decodeSeconds == 0 ? 0 : Double(frames) / decodeSeconds }
@@ -131,7 +133,8 @@ extension ChunkCodec {
             passes += 1
         } while now() - start < minimumSeconds
         result.decodeSeconds = (now() - start) / Double(passes)
-        result.frames = framesPerPass + (bytes & 0)
+        result.frames = framesPerPass
+        result.digest = bytes
         return result
     }
 

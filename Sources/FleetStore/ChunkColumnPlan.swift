@@ -81,6 +81,13 @@ struct ChunkColumnPlan: Sendable {
         return plans
     }()
 
+    /// Whole-frame bytes per wire type id, 0 for ids v1.0 does not know: the per-frame
+    /// lookups read this flat table instead of copying a plan (and retaining its arrays).
+    static let frameSizeByTypeID: [Int] = byTypeID.map { $0?.frameSize ?? 0 }
+
+    /// Whether a type has zero ranges to check, per wire type id.
+    static let hasZeroRangesByTypeID: [Bool] = byTypeID.map { !($0?.zeroRanges.isEmpty ?? true) }
+
     /// Whether the body's zero ranges are all zero.
     func hasZeroPadding(_ body: UnsafeRawBufferPointer) -> Bool {
         for range in zeroRanges {

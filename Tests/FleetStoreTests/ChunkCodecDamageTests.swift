@@ -30,7 +30,8 @@ struct ChunkCodecDamageTests {
         }
     }
 
-    @Test func everyTruncationIsReported() {
+    @Test(.timeLimit(.minutes(1)))
+    func everyTruncationIsReported() {
         let blob = Self.smallChunk(seed: 1).withUnsafeBytes { ChunkCodec.encode(lengthPrefixed: $0) }
         for length in 0..<blob.count {
             guard case .failure(let error) = Self.decode(Array(blob[..<length])) else {
@@ -41,7 +42,7 @@ struct ChunkCodecDamageTests {
         }
     }
 
-    @Test(arguments: 0..<8)
+    @Test(.timeLimit(.minutes(1)), arguments: 0..<8)
     func randomByteFlipsAreReportedOrHarmless(seed: Int) {
         var random = RandomFrames(seed: UInt64(1000 + seed))
         let blob = Self.smallChunk(seed: UInt64(seed)).withUnsafeBytes { ChunkCodec.encode(lengthPrefixed: $0) }
@@ -59,7 +60,7 @@ struct ChunkCodecDamageTests {
 
     /// The zstd checksum catches nearly all damage, so the payload's own checks are fuzzed
     /// through the stored (uncompressed) form, which has no checksum.
-    @Test(arguments: 0..<8)
+    @Test(.timeLimit(.minutes(1)), arguments: 0..<8)
     func damagedStoredPayloadsAreReportedOrHarmless(seed: Int) {
         var random = RandomFrames(seed: UInt64(2000 + seed))
         let chunk = Self.smallChunk(seed: UInt64(seed))

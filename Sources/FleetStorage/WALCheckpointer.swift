@@ -8,15 +8,17 @@ import Synchronization
 /// SQLite's automatic checkpoint runs inside the commit that pushes the WAL past 1000
 /// pages, so one unlucky batch pays for copying and syncing everything before it. The
 /// writer turns it off and checkpoints from `maintain(at:)`, between commits, once the WAL
-/// holds `walPages` pages and at most every `minimumInterval`: the WAL stays near
-/// `walPages` pages and no commit waits for a checkpoint.
+/// holds `walPages` pages and at most every `minimumInterval`: the WAL stays below
+/// `walPages` plus what the commits of one interval write, and no commit waits for a
+/// checkpoint. The interval only matters when a long read keeps the WAL from restarting
+/// (every checkpoint then finds pages left over): it caps how often the writer tries.
 public struct CheckpointPolicy: Sendable, Equatable {
     /// Checkpoint once the WAL holds at least this many pages (4 KiB each by default).
     public var walPages: Int
     /// ... but not more often than this.
     public var minimumIntervalNanos: UInt64
 
-    public init(walPages: Int = 1000, minimumIntervalNanos: UInt64 = 100_000_000) {
+    public init(walPages: Int = 1000, minimumIntervalNanos: UInt64 = 10_000_000) {
         precondition(walPages >= 1, "a checkpoint policy needs walPages >= 1")
         self.walPages = walPages
         self.minimumIntervalNanos = minimumIntervalNanos

@@ -39,6 +39,9 @@ final class Pipeline {
     private var lastPublished: ContinuousClock.Instant
     private var lastHousekeeping: ContinuousClock.Instant
     private var reportedReceived = 0
+    /// The live snapshot is behind the aggregator (published at most every
+    /// `publishInterval` under load; always before the thread sleeps).
+    private var unpublished = false
 
     init(
         configuration: Configuration,
@@ -103,6 +106,7 @@ final class Pipeline {
                 break
             }
             if drained > 0 { continue }
+            if unpublished { publishLiveState() }
             // Sleep until frames arrive, the writer goes idle with a batch waiting, or the
             // next deadline (batch age, observer tick, housekeeping).
             var timeout = configuration.housekeepingInterval
@@ -127,12 +131,17 @@ final class Pipeline {
             lastObserverTick = now
             observer.closingBatch(&batch.batch, ledgers: aggregator.ledgers, now: Receiver.wallClockNanos())
         }
-        if final || now - lastPublished >= configuration.publishInterval { publishLiveState() }
+        if final || now - lastPublished >= configuration.publishInterval {
+            publishLiveState()
+        } else if batch.batch.frameCount > 0 || !batch.batch.counterDeltas.isEmpty {
+            unpublished = true
+        }
         if !batch.batch.isEmpty { queue.put(batch) }
     }
 
     private func publishLiveState() {
         lastPublished = clock.now
+        unpublished = false
         let robots = aggregator.robots.sorted { $0.robotID < $1.robotID }
         let ledgers = aggregator.ledgers.values.map(\.record).sorted {
             ($0.robotID, $0.bootEpoch) < ($1.robotID, $1.bootEpoch)

@@ -200,30 +200,56 @@ extension ProcessSuites {
             #expect(final.source == .final && final.result?.isFinal == true)
             let start = try #require(final.result?.runningStart)
             let database = try FleetDatabase(path: db, readOnly: true)
-            let (chunk, blob) = try #require(
+            let (chunk, encoding, blob) = try #require(
                 try database.read { db in
                     try Row.fetchOne(
                         db,
                         sql: """
-                            SELECT chunk_id, CAST(frames AS BLOB) FROM frame_chunk WHERE robot_id = 102 AND start_ns >= ?
-                            ORDER BY start_ns LIMIT 1 OFFSET 3
+                            SELECT chunk_id, encoding, CAST(frames AS BLOB) FROM frame_chunk
+                            WHERE robot_id = 102 AND end_ns >= ? ORDER BY start_ns LIMIT 1
                             """,
                         arguments: [Int64(bitPattern: start)]
-                    ).map { ($0[0] as Int64, [UInt8]($0[1] as Data)) }
+                    ).map { ($0[0] as Int64, ChunkEncoding(rawValue: UInt8($0[1] as Int64))!, [UInt8]($0[2] as Data)) }
                 }
             )
-            let header = try #require(Array(blob[4...]).withUnsafeBytes { FrameHeader.unverified($0) })
-            let offset = 4 + Int(header.headerLength) + 3  // a body byte of the chunk's first frame
-            let byte = String(format: "%02X", blob[offset] ^ 0xFF)
-            let sqlite = Process()
-            sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            sqlite.arguments = [
-                db,
-                "UPDATE frame_chunk SET frames = CAST(substr(CAST(frames AS BLOB), 1, \(offset)) || X'\(byte)' || substr(CAST(frames AS BLOB), \(offset + 2)) AS BLOB) WHERE chunk_id = \(chunk)",
-            ]
-            try sqlite.run()
-            sqlite.waitUntilExit()
-            #expect(sqlite.terminationStatus == 0)
+            var frames: [[UInt8]] = []
+            try blob.withUnsafeBytes {
+                try ChunkCodec.forEachFrame(in: $0, encoding: encoding) { frames.append(Array($0)) }
+            }
+            let target = try #require(
+                frames.firstIndex { $0.withUnsafeBytes { FrameHeader.unverified($0)!.timestampNanoseconds >= start } }
+            )
+            let header = try #require(frames[target].withUnsafeBytes { FrameHeader.unverified($0) })
+            func sqlite3(_ database: String, _ statement: String) throws {
+                let sqlite = Process()
+                sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+                sqlite.arguments = [database, statement]
+                try sqlite.run()
+                sqlite.waitUntilExit()
+                #expect(sqlite.terminationStatus == 0)
+            }
+            // A byte flipped in the stored blob, on a copy: the damaged chunk is named.
+            let damaged = folder.url.appendingPathComponent("damaged.db").path
+            try FileManager.default.copyItem(atPath: db, toPath: damaged)
+            let middle = blob.count / 2
+            try sqlite3(
+                damaged,
+                "UPDATE frame_chunk SET frames = CAST(substr(CAST(frames AS BLOB), 1, \(middle)) || X'\(String(format: "%02X", blob[middle] ^ 0xFF))' || substr(CAST(frames AS BLOB), \(middle + 2)) AS BLOB) WHERE chunk_id = \(chunk)"
+            )
+            let broken = try await FleetProcess.run(["verify", "\(run)", "--db", damaged], in: folder.url)
+            #expect(broken.status != 0)
+            #expect((broken.output + broken.errors).contains("robot 102"), "\(broken.output)\(broken.errors)")
+            // A forgery: one body byte of a frame changed, its checksum fixed, the chunk
+            // re-encoded as stored. The frame is named.
+            frames[target][Int(header.headerLength) + 3] ^= 0xFF
+            let crcAt = frames[target].count - FrameHeader.trailerSize
+            let crc = frames[target].withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[..<crcAt])) }
+            withUnsafeBytes(of: crc.littleEndian) { frames[target].replaceSubrange(crcAt..., with: $0) }
+            var raw: [UInt8] = []
+            for frame in frames { frame.withUnsafeBytes { FrameChunk.append($0, to: &raw) } }
+            let forged = encoding == .columnar ? raw.withUnsafeBytes { ChunkCodec.encode(lengthPrefixed: $0) } : raw
+            let hex = forged.map { String(format: "%02X", $0) }.joined()
+            try sqlite3(db, "UPDATE frame_chunk SET frames = X'\(hex)' WHERE chunk_id = \(chunk)")
             let tampered = try await FleetProcess.run(["verify", "\(run)", "--db", db], in: folder.url)
             #expect(tampered.status != 0)
             #expect(

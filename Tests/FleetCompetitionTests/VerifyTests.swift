@@ -118,34 +118,70 @@ extension CompetitionSuites {
             #expect(listed == final.events.count)
         }
 
-        /// A stored chunk of robot 102 inside the window: its id, first sequence, boot and bytes.
-        static func chunk(_ database: FleetDatabase, start: UInt64) throws -> (Int64, Int64, Int64, [UInt8]) {
-            try #require(
+        /// A stored chunk of robot 102 that reaches into the window: its id, encoding and
+        /// frames (decoded, as received), and the index of its first frame inside the window.
+        static func chunk(
+            _ database: FleetDatabase,
+            start: UInt64
+        ) throws -> (id: Int64, encoding: ChunkEncoding, frames: [[UInt8]], firstInWindow: Int) {
+            let row = try #require(
                 try database.read { db in
                     try Row.fetchOne(
                         db,
                         sql: """
-                            SELECT chunk_id, first_seq, boot_epoch, CAST(frames AS BLOB) FROM frame_chunk
-                            WHERE robot_id = 102 AND start_ns >= ? ORDER BY start_ns LIMIT 1
+                            SELECT chunk_id, encoding, CAST(frames AS BLOB) FROM frame_chunk
+                            WHERE robot_id = 102 AND end_ns >= ? ORDER BY start_ns LIMIT 1
                             """,
                         arguments: [Int64(bitPattern: start)]
-                    ).map { ($0[0], $0[1], $0[2], [UInt8]($0[3] as Data)) }
+                    )
                 }
             )
+            let encoding = try #require(ChunkEncoding(rawValue: UInt8(row[1] as Int64)))
+            var frames: [[UInt8]] = []
+            try (row[2] as Data).withUnsafeBytes { blob in
+                try ChunkCodec.forEachFrame(in: blob, encoding: encoding) { frames.append(Array($0)) }
+            }
+            let first = try #require(
+                frames.firstIndex { frame in
+                    frame.withUnsafeBytes { FrameHeader.unverified($0)!.timestampNanoseconds >= start }
+                }
+            )
+            return (row[0], encoding, frames, first)
+        }
+
+        /// Writes `frames` back as the chunk's blob, encoded as stored: what a forger with
+        /// the codec would do.
+        static func replace(
+            _ chunk: Int64,
+            encoding: ChunkEncoding,
+            with frames: [[UInt8]],
+            in database: FleetDatabase
+        )
+            throws
+        {
+            var raw: [UInt8] = []
+            for frame in frames { frame.withUnsafeBytes { FrameChunk.append($0, to: &raw) } }
+            let blob = encoding == .columnar ? raw.withUnsafeBytes { ChunkCodec.encode(lengthPrefixed: $0) } : raw
+            try database.write { db in
+                try db.execute(
+                    sql: "UPDATE frame_chunk SET frames = ? WHERE chunk_id = ?",
+                    arguments: [Data(blob), chunk]
+                )
+            }
         }
 
         @Test func anEditedFrameIsNamedByRobotAndSequence() throws {
             let (finalized, database) = try Self.copy()
-            let (chunk, _, _, blob) = try Self.chunk(database, start: finalized.runningStart)
-            let header = try #require(Array(blob[4...]).withUnsafeBytes { FrameHeader.unverified($0) })
-            var edited = blob
-            edited[4 + Int(header.headerLength) + 3] ^= 0xFF
-            try database.write { db in
-                try db.execute(
-                    sql: "UPDATE frame_chunk SET frames = ? WHERE chunk_id = ?",
-                    arguments: [Data(edited), chunk]
-                )
-            }
+            let chunk = try Self.chunk(database, start: finalized.runningStart)
+            var frames = chunk.frames
+            let target = chunk.firstInWindow
+            let header = try #require(frames[target].withUnsafeBytes { FrameHeader.unverified($0) })
+            // One body byte changed, the checksum made to match: a careful forgery.
+            frames[target][Int(header.headerLength) + 3] ^= 0xFF
+            let crcAt = frames[target].count - FrameHeader.trailerSize
+            let crc = frames[target].withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[..<crcAt])) }
+            withUnsafeBytes(of: crc.littleEndian) { frames[target].replaceSubrange(crcAt..., with: $0) }
+            try Self.replace(chunk.id, encoding: chunk.encoding, with: frames, in: database)
             let report = try Verifier.verify(
                 store: CompetitionStore(database: database),
                 runID: finalized.runID,
@@ -161,9 +197,10 @@ extension CompetitionSuites {
 
         @Test func aDeletedChunkIsNamedByRobotAndSequence() throws {
             let (finalized, database) = try Self.copy()
-            let (chunk, first, boot, _) = try Self.chunk(database, start: finalized.runningStart)
+            let chunk = try Self.chunk(database, start: finalized.runningStart)
+            let first = try #require(chunk.frames[chunk.firstInWindow].withUnsafeBytes { FrameHeader.unverified($0) })
             try database.write { db in
-                try db.execute(sql: "DELETE FROM frame_chunk WHERE chunk_id = ?", arguments: [chunk])
+                try db.execute(sql: "DELETE FROM frame_chunk WHERE chunk_id = ?", arguments: [chunk.id])
             }
             let report = try Verifier.verify(
                 store: CompetitionStore(database: database),
@@ -172,7 +209,7 @@ extension CompetitionSuites {
             )
             #expect(!report.ok)
             #expect(
-                report.firstFailure?.contains("robot 102 sequence \(first) (boot \(boot))")
+                report.firstFailure?.contains("robot 102 sequence \(first.sequence) (boot \(first.bootEpoch))")
                     == true,
                 "\(report.firstFailure ?? "")"
             )

@@ -220,6 +220,8 @@ struct AppendOnlyBatchTests {
             if seq % 5 == 4 { _ = aggregator.takeBatch() }
         }
         #expect(steady == 0, "\(steady) allocations in \(14 * robots.count) frames inside chunks")
-        #expect(boundary <= 2 * robots.count * 8, "\(boundary) allocations for \(2 * robots.count) chunk boundaries")
+        // Sealing encodes the chunk (zstd, column buffers): a bounded number per chunk,
+        // whatever its size, so per frame it vanishes with real chunk sizes (hundreds).
+        #expect(boundary <= 2 * robots.count * 64, "\(boundary) allocations for \(2 * robots.count) chunk boundaries")
     }
 }

@@ -8,8 +8,10 @@ public struct ChunkPolicy: Sendable {
     public var maximumBytes = 256 * 1024
     /// Event time one chunk may span (queries rely on `ChunkLimits.maximumSpanNanos`).
     public var maximumSpanNanos: UInt64 = ChunkLimits.maximumSpanNanos
-    /// Receive time a chunk may stay open: bounds how long its frames live only in segments.
-    public var maximumAgeNanos: UInt64 = 60_000_000_000
+    /// Receive time a chunk may stay open. Bounds how long its frames live only in segments,
+    /// and so the segments kept: a quiet sender's open chunk keeps every later segment too.
+    /// 20 s of a 10 Hz robot is 200 frames, a chunk that still compresses well.
+    public var maximumAgeNanos: UInt64 = 20_000_000_000
     /// Raw bytes all open chunks may hold together; past it the oldest seal first. This is
     /// what keeps memory flat with 10,000 robots (their chunks get smaller instead).
     public var openBytesBudget = 32 * 1024 * 1024

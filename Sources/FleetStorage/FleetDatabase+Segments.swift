@@ -18,12 +18,12 @@ extension FleetDatabase {
             db,
             sql: "SELECT segment_id, start_ns, end_ns, frame_count, frames FROM frame_segment ORDER BY segment_id"
         ).map { row in
-            SegmentRecord(
+            try SegmentRecord(
                 segmentID: row[0],
                 startNanos: UInt64(bitPattern: row[1]),
                 endNanos: UInt64(bitPattern: row[2]),
                 frameCount: row[3],
-                frames: [UInt8](row[4] as Data)
+                frames: try (row[4] as Data).withUnsafeBytes { try SegmentBlob.decode($0) }
             )
         }
     }
@@ -60,14 +60,15 @@ extension FleetDatabase {
         while let row = try rows.next() {
             let segmentID: Int64 = row[0]
             do {
-                try row.withUnsafeData(atIndex: 1) { data in
-                    try (data ?? Data()).withUnsafeBytes { blob in
-                        try FrameChunk.forEachFrame(in: blob) { frame in
-                            guard let header = FrameHeader.unverified(frame) else {
-                                throw StorageError(.corruptRow, "a frame has no valid header")
-                            }
-                            try body(header, frame)
+                let frames = try row.withUnsafeData(atIndex: 1) { data in
+                    try (data ?? Data()).withUnsafeBytes { try SegmentBlob.decode($0) }
+                }
+                try frames.withUnsafeBytes { blob in
+                    try FrameChunk.forEachFrame(in: blob) { frame in
+                        guard let header = FrameHeader.unverified(frame) else {
+                            throw StorageError(.corruptRow, "a frame has no valid header")
                         }
+                        try body(header, frame)
                     }
                 }
             } catch let error as StorageError where error.code == .corruptRow {

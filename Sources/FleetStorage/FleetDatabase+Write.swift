@@ -26,7 +26,7 @@ extension FleetDatabase {
                     """
             ).execute(arguments: [
                 segment.segmentID, Int64(bitPattern: segment.startNanos), Int64(bitPattern: segment.endNanos),
-                segment.frameCount, Data(segment.frames),
+                segment.frameCount, Data(SegmentBlob.encode(segment.frames)),
             ])
         }
         if let below = batch.releaseSegmentsBelow {

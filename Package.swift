@@ -159,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetIngestTests",
-            dependencies: ["FleetIngest", "FleetStore", "FleetTestSupport", "AllocationCounter"]
+            dependencies: ["FleetIngest", "FleetStore", "FleetStorage", "FleetTestSupport", "AllocationCounter"]
         ),
         .testTarget(
             name: "FleetRobotClientTests",

@@ -35,7 +35,7 @@ extension SustainedBench {
             if let most = robotCounts.max(),
                 let capacity = capacities.first(where: { $0.robots == most && $0.mode == .pub })?.rate
             {
-                let over = try await run(
+                let over = await attempt(
                     kind: kind,
                     robots: most,
                     mode: .pub,
@@ -70,7 +70,9 @@ extension SustainedBench {
                 let ours = capacities.filter { $0.robots == robotCounts.min() }.compactMap(\.rate).max()
                 let peerRecording = folder.appendingPathComponent("\(kind)-peers.ftrec").path
                 try kind.writeRecording(to: peerRecording, frames: peerFrames)
-                let naive = try peers.naive(recording: peerRecording, frames: peerFrames, name: "\(kind)-naive")
+                let naive =
+                    (try? peers.naive(recording: peerRecording, frames: peerFrames, name: "\(kind)-naive"))
+                    ?? PeerBench.Result(error: "could not start the naive ingester")
                 rows.append(
                     Self.peerRow(
                         "naive Python ingester (JSON row per frame, SQLite)",
@@ -79,7 +81,9 @@ extension SustainedBench {
                         samples: samples
                     )
                 )
-                let influx = try peers.influx(recording: peerRecording, name: "\(kind)-influx")
+                let influx =
+                    (try? peers.influx(recording: peerRecording, name: "\(kind)-influx"))
+                    ?? PeerBench.Result(error: "could not start the InfluxDB feeder")
                 rows.append(
                     Self.peerRow("InfluxDB 1.6 (line protocol, 5,000/batch)", influx, ours: ours, samples: samples)
                 )
@@ -95,8 +99,9 @@ extension SustainedBench {
         guard let confirmed = found.confirmed else {
             return [[label, "none held", "frames/s", "probes: \(probes)"]]
         }
+        let perRobot = found.mode == .reliable ? "a DEALER + monitor pair per robot" : "an XPUB per robot"
         let sockets =
-            "\(count(confirmed.sockets)) sockets in \(confirmed.processes) process\(confirmed.processes == 1 ? "" : "es")"
+            "\(count(confirmed.sockets)) sockets (\(perRobot)) in \(confirmed.processes) process\(confirmed.processes == 1 ? "" : "es")"
         var rows: [[String]] = []
         if let held = found.rate {
             rows.append([

@@ -42,15 +42,21 @@ struct SustainedBench {
         var latencyMs = (p50: 0.0, p99: 0.0, p999: 0.0)
         var dropsPerRobot: [Int] = []
         var database = ""
+        /// Why the run could not be made at all, if it could not.
+        var failure: String?
 
         var lost: Int { sent - stored }
         /// The generator sent at the offered rate (a starved generator offers less).
         var generatorKeptPace: Bool { sendSeconds <= Double(sent) / offered * 1.05 + 0.5 }
         var flat: Bool { ringP99 <= 0.5 && drainSeconds <= 2 }
-        var held: Bool { lost == 0 && dropped == 0 && refused == 0 && unacknowledged == 0 && flat && generatorKeptPace }
+        var held: Bool {
+            failure == nil && lost == 0 && dropped == 0 && refused == 0 && unacknowledged == 0 && flat
+                && generatorKeptPace
+        }
 
         /// Why a run did not hold, for the table's probe list.
         var verdict: String {
+            if let failure { return "run failed: \(failure)" }
             if held { return "held" }
             var reasons: [String] = []
             if lost != 0 || unacknowledged != 0 || refused != 0 {
@@ -92,7 +98,7 @@ struct SustainedBench {
         var failed: Double?
         var rate = startRate
         for _ in 0..<probes {
-            let run = try await self.run(
+            let run = await self.attempt(
                 kind: kind,
                 robots: robots,
                 mode: mode,
@@ -113,7 +119,7 @@ struct SustainedBench {
         }
         guard var confirmRate = best else { return result }
         for attempt in 0..<2 {
-            let run = try await self.run(
+            let run = await self.attempt(
                 kind: kind,
                 robots: robots,
                 mode: mode,
@@ -128,7 +134,7 @@ struct SustainedBench {
             confirmRate = (confirmRate * 0.8).rounded()
         }
         if let held = result.rate {
-            result.latency = try await self.run(
+            result.latency = await self.attempt(
                 kind: kind,
                 robots: robots,
                 mode: mode,
@@ -141,6 +147,39 @@ struct SustainedBench {
     }
 
     // MARK: One run
+
+    /// `run`, with a run that could not be made (a generator that failed to connect, say)
+    /// counted as not held, its error as the reason, so one bad run does not lose the table.
+    func attempt(
+        kind: BenchKind,
+        robots: Int,
+        mode: SustainedSender.Mode,
+        rate: Double,
+        seconds: Double,
+        recording: String,
+        keepLedger: Bool = false,
+        keepDatabase: Bool = false
+    ) async -> Run {
+        do {
+            return try await run(
+                kind: kind,
+                robots: robots,
+                mode: mode,
+                rate: rate,
+                seconds: seconds,
+                recording: recording,
+                keepLedger: keepLedger,
+                keepDatabase: keepDatabase
+            )
+        } catch {
+            FileHandle.standardError.write(
+                Data("bench: \(kind) \(robots) robots \(mode.rawValue) at \(Int(rate))/s: \(error)\n".utf8)
+            )
+            var failed = Run(offered: rate)
+            failed.failure = "\(error)"
+            return failed
+        }
+    }
 
     /// An ingest service in this process, `fleet replay` as one or more other processes (a
     /// socket per robot; more processes when one cannot hold that many), for `seconds` at `rate`.
@@ -171,7 +210,7 @@ struct SustainedBench {
         async let running: Void = group.run()
         let endpoint = try await service.boundEndpoints()[0]
 
-        let shards = Self.processes(for: robots)
+        let shards = Self.processes(for: robots, mode: mode)
         var replays: [(Process, String)] = []
         for shard in 0..<shards {
             let summary = folder.appendingPathComponent("\(name)-\(shard).json").path
@@ -266,10 +305,11 @@ struct SustainedBench {
         return result
     }
 
-    /// Load generator processes for `robots` sockets: a socket takes two descriptors (the
-    /// connection and its mailbox), and a process may have the hard RLIMIT_NOFILE.
-    static func processes(for robots: Int) -> Int {
-        let perProcess = max(1, (SustainedSender.raiseOpenFileLimit() - 256) / 2)
+    /// Load generator processes for `robots` robots, each with its own sockets: as many as
+    /// the open-file limit a process can raise itself to allows.
+    static func processes(for robots: Int, mode: SustainedSender.Mode) -> Int {
+        let perRobot = SustainedSender.descriptorsPerRobot(mode)
+        let perProcess = max(1, (SustainedSender.raiseOpenFileLimit() - 256) / perRobot)
         return (robots + perProcess - 1) / perProcess
     }
 

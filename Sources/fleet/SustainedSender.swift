@@ -72,6 +72,15 @@ struct SustainedSender {
     /// Sockets connected at once.
     static let connectStep = 100
 
+    /// Robots per context: a reliable client has three sockets (DEALER and its monitor pair).
+    static func robotsPerContext(_ mode: Mode) -> Int {
+        mode == .reliable ? socketsPerContext / 3 : socketsPerContext
+    }
+
+    /// ZeroMQ sockets per robot, and descriptors per robot (a connection, and a mailbox per
+    /// socket).
+    static func descriptorsPerRobot(_ mode: Mode) -> Int { mode == .reliable ? 4 : 2 }
+
     func send(_ plan: ReplayPlan, bytes: [UInt8], records: [Recording.Record]) throws -> Summary {
         let senders = plan.senders(bytes: bytes, records: records)
         // The shard's sends, with the index of the local socket that sends each.
@@ -81,7 +90,8 @@ struct SustainedSender {
         }
         let ids = stride(from: shard.index, to: senders.ids.count, by: shard.count).map { senders.ids[$0] }
         guard !sends.isEmpty else { throw ValidationError("shard \(shard.index)/\(shard.count) has no robots") }
-        let contexts = try (0..<(ids.count + Self.socketsPerContext - 1) / Self.socketsPerContext).map { _ in
+        let perContext = Self.robotsPerContext(mode)
+        let contexts = try (0..<(ids.count + perContext - 1) / perContext).map { _ in
             try Context()
         }
         // Terminated only after every socket is closed (below): terminating waits for them.
@@ -97,7 +107,7 @@ struct SustainedSender {
             for step in stride(from: 0, to: ids.count, by: Self.connectStep) {
                 let stepSockets = try (step..<min(step + Self.connectStep, ids.count)).map { index in
                     let socket = try Socket(
-                        contexts[index / Self.socketsPerContext],
+                        contexts[index / perContext],
                         type: .extendedPublisher,
                         options: [.sendHighWaterMark(0), .linger(.seconds(30))]
                     )
@@ -115,21 +125,35 @@ struct SustainedSender {
                 }
             }
         case .reliable:
-            // Connections in steps of 100 (see above); frames sent before a connection is up
-            // wait in the DEALER's queue, so a short pause lets the last step connect.
-            for (index, id) in ids.enumerated() {
-                var configuration = ReliableRobotClient.Configuration(endpoint: endpoint, robotID: id, bootEpoch: 1)
-                // Two sockets fewer per robot; a reconnect is still caught by the progress timeout.
-                configuration.monitorsConnection = false
-                clients.append(
-                    try ReliableRobotClient(
-                        context: contexts[index / Self.socketsPerContext],
+            // In steps of 100 as above, each step connected (its handshake seen by the
+            // client's monitor) before the next: frames queued on a connection still being
+            // retried would count as the ingester's backlog.
+            let clock = ContinuousClock()
+            let connected = clock.now + .milliseconds(Int(waitTimeout * 1000))
+            for step in stride(from: 0, to: ids.count, by: Self.connectStep) {
+                let stepClients = try (step..<min(step + Self.connectStep, ids.count)).map { index in
+                    let configuration = ReliableRobotClient.Configuration(
+                        endpoint: endpoint,
+                        robotID: ids[index],
+                        bootEpoch: 1
+                    )
+                    return try ReliableRobotClient(
+                        context: contexts[index / Self.robotsPerContext(mode)],
                         configuration: configuration
                     )
-                )
-                if index % Self.connectStep == Self.connectStep - 1 { Thread.sleep(forTimeInterval: 0.05) }
+                }
+                while true {
+                    for client in stepClients { try client.service() }
+                    if stepClients.allSatisfy(\.isConnected) { break }
+                    guard clock.now < connected else {
+                        throw ValidationError(
+                            "robots not connected to \(endpoint) within \(waitTimeout) s (\(clients.count + stepClients.filter(\.isConnected).count) of \(ids.count))"
+                        )
+                    }
+                    Thread.sleep(forTimeInterval: 0.005)
+                }
+                clients += stepClients
             }
-            Thread.sleep(forTimeInterval: 1)
         }
 
         // Reliable clients number their own frames: they get the decoded message.
@@ -197,7 +221,14 @@ struct SustainedSender {
         }
         let elapsed = (clock.now - started).seconds
         let finished = Self.wallClockNanos()
-        var summary = Summary(mode: mode, frames: sent, seconds: elapsed, robots: ids.count, sockets: ids.count)
+        let socketsPerRobot = mode == .reliable ? 3 : 1
+        var summary = Summary(
+            mode: mode,
+            frames: sent,
+            seconds: elapsed,
+            robots: ids.count,
+            sockets: ids.count * socketsPerRobot
+        )
         summary.refused = refused
         summary.finishedUnixNanos = finished
         if mode == .reliable {
@@ -254,16 +285,27 @@ struct SustainedSender {
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 
-    /// Raises the soft limit on open files to the hard limit: a socket per robot needs two
-    /// descriptors (the connection and the socket's mailbox). Returns the limit now in force.
+    /// Raises the limit on open files: to the kernel's maximum where allowed (root), else the
+    /// soft limit to the hard one. A socket per robot needs descriptors (the connection and
+    /// the socket's mailbox). Returns the limit now in force.
     @discardableResult
     static func raiseOpenFileLimit() -> Int {
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
         var limit = rlimit()
-        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
-        if limit.rlim_cur < limit.rlim_max {
-            limit.rlim_cur = limit.rlim_max
-            _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-            getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        guard getrlimit(resource, &limit) == 0 else { return 1024 }
+        let kernelMaximum =
+            (try? String(contentsOfFile: "/proc/sys/fs/nr_open", encoding: .utf8))
+            .flatMap { rlim_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? limit.rlim_max
+        if limit.rlim_cur < kernelMaximum {
+            var wanted = limit
+            wanted.rlim_cur = max(kernelMaximum, limit.rlim_cur)
+            wanted.rlim_max = max(kernelMaximum, limit.rlim_max)
+            if setrlimit(resource, &wanted) != 0 {
+                wanted.rlim_cur = limit.rlim_max
+                wanted.rlim_max = limit.rlim_max
+                _ = setrlimit(resource, &wanted)
+            }
+            getrlimit(resource, &limit)
         }
         return Int(clamping: limit.rlim_cur)
     }

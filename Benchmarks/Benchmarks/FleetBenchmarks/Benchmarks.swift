@@ -9,7 +9,7 @@ import FleetStore
 // compared with a tolerance, because the machine is shared.
 //
 //   swift package benchmark                    # run and print
-//   swift package benchmark thresholds check   # fails (exit 2) on a regression
+//   swift package benchmark thresholds check --path Thresholds   # fails (exit 2) on a regression
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -27,13 +27,13 @@ let benchmarks: @Sendable () -> Void = {
 
     let sanitation = Fixtures.sanitationFrame(robotID: 1, sequence: 0)
 
-    Benchmark("FrameDecoder.decode sanitation") { benchmark in
+    Benchmark("FrameDecoder.decode.sanitation") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try sanitation.withUnsafeBytes { try FrameDecoder.decode($0) })
         }
     }
 
-    Benchmark("FrameRing push+pop sanitation") { benchmark in
+    Benchmark("FrameRing.pushPop.sanitation") { benchmark in
         let ring = FrameRing(capacity: 1024)
         var total = 0
         benchmark.startMeasurement()
@@ -49,7 +49,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // One ring of frames (100 robots, consecutive sequence numbers) through the pipeline's
     // aggregator and one batch taken at the end, as the pipeline thread does it.
-    Benchmark("Aggregator.ingest per frame sanitation") { benchmark in
+    Benchmark("Aggregator.ingest.perFrame.sanitation") { benchmark in
         let count = benchmark.scaledIterations.count
         let ring = FrameRing(capacity: count)
         for index in 0..<count {
@@ -67,14 +67,14 @@ let benchmarks: @Sendable () -> Void = {
 
     // A chunk of 256 frames of one robot: encoded once per operation, and read back.
     let chunk = Fixtures.lengthPrefixedChunk(frames: 256)
-    Benchmark("ChunkCodec.encode 256 frames", configuration: .init(scalingFactor: .one)) { benchmark in
+    Benchmark("ChunkCodec.encode.256frames", configuration: .init(scalingFactor: .one)) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(chunk.withUnsafeBytes { ChunkCodec.encode(lengthPrefixed: $0) })
         }
     }
 
     let encoded = chunk.withUnsafeBytes { ChunkCodec.encode(lengthPrefixed: $0) }
-    Benchmark("ChunkCodec.forEachFrame 256 frames", configuration: .init(scalingFactor: .one)) { benchmark in
+    Benchmark("ChunkCodec.forEachFrame.256frames", configuration: .init(scalingFactor: .one)) { benchmark in
         var bytes = 0
         for _ in benchmark.scaledIterations {
             try encoded.withUnsafeBytes { blob in

@@ -15,6 +15,9 @@ let package = Package(
     products: [
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
         .library(name: "FleetProtocol", targets: ["FleetProtocol"]),
+        // For the micro-benchmarks in Benchmarks/ (a package of their own).
+        .library(name: "FleetStore", targets: ["FleetStore"]),
+        .library(name: "FleetIngest", targets: ["FleetIngest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),

@@ -19,8 +19,13 @@ struct BenchCommand: AsyncParsableCommand {
             their ratio to raw ZeroMQ; publish→commit latency p50/p99 at half that rate; bytes on disk
             per frame. Build in release mode first: swift build -c release --product fleet
 
-            Example:
+            With --sustained, instead: the highest rate held for --duration with nothing lost and the
+            ring flat, for every robot count and mode, with latency, memory, disk and the peers
+            (BENCHMARKS.md, "Sustained load").
+
+            Examples:
               .build/release/fleet bench --frames 300000 --markdown BENCHMARKS-table.md
+              .build/release/fleet bench --sustained --duration 60 --robots 1000,10000
             """
     )
 
@@ -33,7 +38,106 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Also write the table as Markdown to this file.")
     var markdown: String?
 
+    @Flag(help: "Sustained load at fixed offered rates instead (see the discussion above).")
+    var sustained = false
+
+    @Option(help: "Sustained: seconds the best rate must hold.")
+    var duration = 60.0
+
+    @Option(help: "Sustained: seconds of each probe of the search (at most --duration).")
+    var probeSeconds = 15.0
+
+    @Option(help: "Sustained: probes per case before confirming.")
+    var probes = 4
+
+    @Option(help: "Sustained: the first offered rate probed, frames/s.")
+    var startRate = 20_000.0
+
+    @Option(help: "Sustained: robot counts, comma-separated.")
+    var robots = "1000,10000"
+
+    @Option(help: "Sustained: modes, comma-separated (reliable, pub).")
+    var modes = "reliable,pub"
+
+    @Option(help: "Sustained: frame kinds, comma-separated (sanitation, humanoid).")
+    var kinds = "sanitation,humanoid"
+
+    @Option(help: "Sustained: frames fed to each peer.")
+    var peerFrames = 20_000
+
+    @Flag(help: "Sustained: skip the peers (naive Python ingester, InfluxDB).")
+    var noPeers = false
+
+    @Option(help: "Sustained: folder of the peer scripts.")
+    var peers = "Benchmarks/peers"
+
+    @Option(help: "Sustained: folder of the Python reference codec.")
+    var protocols = "Protocols/python"
+
+    func validate() throws {
+        guard sustained else { return }
+        if !(duration > 0) { throw ValidationError("--duration must be positive, got \(duration)") }
+        if !(probeSeconds > 0) { throw ValidationError("--probe-seconds must be positive, got \(probeSeconds)") }
+        if probes < 1 { throw ValidationError("--probes must be at least 1, got \(probes)") }
+        if !(startRate > 0) { throw ValidationError("--start-rate must be positive, got \(startRate)") }
+        _ = try Self.parseList(robots, option: "--robots") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
+        _ = try Self.parseList(modes, option: "--modes") { SustainedSender.Mode(rawValue: $0) }
+        _ = try Self.parseList(kinds, option: "--kinds") { BenchKind(name: $0) }
+    }
+
+    /// Comma-separated values, every one valid, or an error naming the option and the value.
+    static func parseList<T>(_ text: String, option: String, _ parse: (String) -> T?) throws -> [T] {
+        let values = try text.split(separator: ",").map { item in
+            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            guard let value = parse(trimmed) else { throw ValidationError("\(option): '\(trimmed)' is not valid") }
+            return value
+        }
+        if values.isEmpty { throw ValidationError("\(option) is empty") }
+        return values
+    }
+
+    func runSustained() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        FileHandle.standardError.write(Data("bench: working in \(folder.path)\n".utf8))
+        let bench = SustainedBench(
+            folder: folder,
+            duration: duration,
+            probeSeconds: min(probeSeconds, duration),
+            probes: probes,
+            startRate: startRate,
+            robotCounts: try Self.parseList(robots, option: "--robots") { Int($0) },
+            modes: try Self.parseList(modes, option: "--modes") { SustainedSender.Mode(rawValue: $0) },
+            kinds: try Self.parseList(kinds, option: "--kinds") { BenchKind(name: $0) }
+        )
+        let peerBench =
+            noPeers
+            ? nil
+            : PeerBench(
+                peersFolder: URL(fileURLWithPath: peers).path,
+                protocolsFolder: URL(fileURLWithPath: protocols).path,
+                folder: folder
+            )
+        let rows = try await bench.table(rawMessages: rawMessages, peers: peerBench, peerFrames: peerFrames)
+        try printTable(rows, columns: ["measure", "value", "unit", "vs limit / note"])
+    }
+
+    func printTable(_ rows: [[String]], columns: [String]) throws {
+        let table = DataTable(columns: columns, rows: rows.map { $0.map { .text($0) } })
+        print(table.render(.table), terminator: "")
+        if let markdown {
+            var text = "| " + columns.joined(separator: " | ") + " |\n|---|---:|---|---|\n"
+            for row in rows { text += "| " + row.joined(separator: " | ") + " |\n" }
+            try text.write(toFile: markdown, atomically: true, encoding: .utf8)
+        }
+    }
+
     func run() async throws {
+        if sustained {
+            try await runSustained()
+            return
+        }
         var rows: [[String]] = []
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -81,16 +185,7 @@ struct BenchCommand: AsyncParsableCommand {
                 String(format: "p50 %.1f / p99 %.1f", latency.p50, latency.p99), "ms", "",
             ])
         }
-        let table = DataTable(
-            columns: ["measure", "value", "unit", "vs limit"],
-            rows: rows.map { $0.map { .text($0) } }
-        )
-        print(table.render(.table), terminator: "")
-        if let markdown {
-            var text = "| measure | value | unit | vs limit |\n|---|---:|---|---|\n"
-            for row in rows { text += "| " + row.joined(separator: " | ") + " |\n" }
-            try text.write(toFile: markdown, atomically: true, encoding: .utf8)
-        }
+        try printTable(rows, columns: ["measure", "value", "unit", "vs limit"])
     }
 
     private func format(_ value: Double) -> String {
@@ -103,6 +198,14 @@ enum BenchKind: CustomStringConvertible {
     case humanoid
 
     var description: String { self == .sanitation ? "sanitation" : "humanoid" }
+
+    init?(name: String) {
+        switch name {
+        case "sanitation": self = .sanitation
+        case "humanoid": self = .humanoid
+        default: return nil
+        }
+    }
     var frameSize: Int {
         self == .sanitation ? MessageType.sanitationState.frameSize : MessageType.humanoidState.frameSize
     }

@@ -13,6 +13,9 @@ struct ReplayCommand: ParsableCommand {
             Examples:
               fleet replay run.ftrec --connect tcp://127.0.0.1:5556
               fleet replay run.ftrec --connect tcp://127.0.0.1:5556 --rate max --robots 1000 --restamp
+              # sustained load: 20,000 frames/s for 60 s, a reliable client (DEALER) per robot:
+              fleet replay run.ftrec --connect tcp://127.0.0.1:5557 --robots 1000 --pace 20000 \\
+                --duration 60 --reliable --restamp --summary sent.json
               # a CURVE socket per robot, each with its key:
               fleet replay run.ftrec --connect tcp://127.0.0.1:5556 \\
                 --server-key ingester.key.pub --robot-secrets robots.secret
@@ -60,8 +63,38 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "CURVE: every sender's secret key, 'ID KEY' per line (fleet keys robots --secrets).")
     var robotSecrets: String?
 
+    @Option(help: "Send for this many seconds at --pace (pace × duration frames, repeating the recording).")
+    var duration: Double?
+
+    @Flag(
+        help:
+            "Reliable mode: a ReliableRobotClient (DEALER) per robot connected to the ingester's ROUTER at --connect; waits until every frame is acknowledged."
+    )
+    var reliable = false
+
+    @Flag(help: "Pub mode: an XPUB socket per robot instead of one for all.")
+    var socketPerRobot = false
+
+    @Option(help: "K/N: send only robots K, K+N, K+2N, … of the plan (split robots over processes).")
+    var shard: String?
+
+    @Option(help: "Write what was sent (frames, seconds, sockets, unacknowledged, CPU) as JSON to this file.")
+    var summary: String?
+
+    /// Whether the sustained sender (a socket per robot, fixed pace and count) does the sending.
+    var sustained: Bool { reliable || socketPerRobot || duration != nil || shard != nil || summary != nil }
+
     func validate() throws {
         if let robots, robots < 1 { throw ValidationError("--robots must be at least 1") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, got \(duration)") }
+        if let pace, !(pace > 0) { throw ValidationError("--pace must be positive, got \(pace)") }
+        if duration != nil && pace == nil { throw ValidationError("--duration needs --pace FRAMES_PER_SECOND") }
+        if sustained && serverKey != nil {
+            throw ValidationError(
+                "CURVE (--server-key) is not supported with --reliable, --socket-per-robot, --duration, --shard or --summary"
+            )
+        }
+        if let shard { _ = try SustainedSender.Shard(parsing: shard) }
         if repeat_ < 1 { throw ValidationError("--repeat must be at least 1") }
         if (serverKey == nil) != (robotSecrets == nil) {
             throw ValidationError("CURVE needs both --server-key (the ingester's public key) and --robot-secrets FILE")
@@ -83,6 +116,10 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardError.write(Data("replay: \(file) ends inside a record (ignored)\n".utf8))
         }
         let plan = ReplayPlan(bytes: bytes, records: parsed.records, robots: robots)
+        if sustained {
+            try sendSustained(plan, bytes: bytes, records: parsed.records)
+            return
+        }
         var replayer = Replayer(endpoint: connect, waitTimeout: waitTimeout, pace: pace)
         if let serverKey, let robotSecrets {
             replayer.curve = FleetRunner.Curve(
@@ -106,6 +143,40 @@ struct ReplayCommand: ParsableCommand {
                     sent.seconds,
                     Double(sent.frames) / max(sent.seconds, 1e-9)
                 ).utf8
+            )
+        )
+    }
+}
+
+extension ReplayCommand {
+    func sendSustained(_ plan: ReplayPlan, bytes: [UInt8], records: [Recording.Record]) throws {
+        SustainedSender.raiseOpenFileLimit()
+        let shard = try shard.map(SustainedSender.Shard.init(parsing:)) ?? .all
+        let frames =
+            duration.map { Int(($0 * (pace ?? 0)).rounded()) }
+            ?? plan.sends.count / shard.count * repeat_
+        let sender = SustainedSender(
+            endpoint: connect,
+            mode: reliable ? .reliable : .pub,
+            pace: pace ?? (rate == .max ? .infinity : Double(plan.robotCount) * 10),
+            frames: frames,
+            restamp: restamp,
+            shard: shard,
+            waitTimeout: waitTimeout
+        )
+        let result = try sender.send(plan, bytes: bytes, records: records)
+        if let summary {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try encoder.encode(result).write(to: URL(fileURLWithPath: summary))
+        }
+        let sentPerSecond = Double(result.frames) / max(result.seconds, 1e-9)
+        let missing = result.unacknowledged > 0 ? ", \(result.unacknowledged) unacknowledged" : ""
+        FileHandle.standardError.write(
+            Data(
+                ("replay: sent \(result.frames) frames (\(result.robots) robots, \(result.sockets) sockets, "
+                    + "\(result.mode.rawValue) mode) in \(String(format: "%.3f", result.seconds)) s, "
+                    + "\(String(format: "%.0f", sentPerSecond)) frames/s\(missing)\n").utf8
             )
         )
     }

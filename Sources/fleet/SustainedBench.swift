@@ -1,0 +1,342 @@
+import ArgumentParser
+import FleetIngest
+import FleetProtocol
+import FleetStorage
+import FleetStore
+import Foundation
+import Histogram
+import Logging
+import ServiceLifecycle
+
+/// The sustained-load benchmark: at a fixed offered rate, for a fixed time, how much the
+/// ingester holds with nothing lost and its ring flat; then latency at half that, what it
+/// costs in memory and disk, what happens at twice that, and the peers fed the same frames.
+struct SustainedBench {
+    var folder: URL
+    var duration: Double
+    var probeSeconds: Double
+    var probes: Int
+    var startRate: Double
+    var robotCounts: [Int]
+    var modes: [SustainedSender.Mode]
+    var kinds: [BenchKind]
+
+    /// What one run at one offered rate measured.
+    struct Run {
+        var offered: Double
+        var sent = 0
+        var stored = 0
+        var dropped = 0
+        var unacknowledged = 0
+        var refused = 0
+        var sendSeconds = 0.0
+        var flushSeconds = 0.0
+        /// Backlog at the end: seconds from the generators' last send until the last frame was
+        /// stored (when not all were: until the stored count stopped moving).
+        var drainSeconds = 0.0
+        var generatorCPUSeconds = 0.0
+        var sockets = 0
+        var processes = 0
+        var ringP99 = 0.0
+        var ingesterPeakKB = 0
+        var latencyMs = (p50: 0.0, p99: 0.0, p999: 0.0)
+        var dropsPerRobot: [Int] = []
+        var database = ""
+        /// Why the run could not be made at all, if it could not.
+        var failure: String?
+
+        var lost: Int { sent - stored }
+        /// The generator sent at the offered rate (a starved generator offers less).
+        var generatorKeptPace: Bool { sendSeconds <= Double(sent) / offered * 1.05 + 0.5 }
+        var flat: Bool { ringP99 <= 0.5 && drainSeconds <= 2 }
+        var held: Bool {
+            failure == nil && lost == 0 && dropped == 0 && refused == 0 && unacknowledged == 0 && flat
+                && generatorKeptPace
+        }
+
+        /// Why a run did not hold, for the table's probe list.
+        var verdict: String {
+            if let failure { return "run failed: \(failure)" }
+            if held { return "held" }
+            var reasons: [String] = []
+            if lost != 0 || unacknowledged != 0 || refused != 0 {
+                reasons.append("\(lost + refused) lost")
+            }
+            if dropped != 0 { reasons.append("\(dropped) dropped") }
+            if ringP99 > 0.5 { reasons.append(String(format: "ring p99 %.0f%%", ringP99 * 100)) }
+            if drainSeconds > 2 { reasons.append(String(format: "backlog %.1f s", drainSeconds)) }
+            if !generatorKeptPace { reasons.append("generator behind") }
+            return reasons.joined(separator: ", ")
+        }
+    }
+
+    /// The outcome of the search for one (kind, robots, mode).
+    struct Capacity {
+        var kind: BenchKind
+        var robots: Int
+        var mode: SustainedSender.Mode
+        var probes: [Run] = []
+        var confirmed: Run?
+        var latency: Run?
+        var rate: Double? { confirmed.map { $0.held ? $0.offered : nil } ?? nil }
+    }
+
+    // MARK: Search
+
+    /// Probes at a few rates (doubling until one fails, then bisecting), then runs the best
+    /// held rate for the full duration, stepping down 20% once if that does not hold.
+    func capacity(
+        kind: BenchKind,
+        robots: Int,
+        mode: SustainedSender.Mode,
+        recording: String
+    ) async throws
+        -> Capacity
+    {
+        var result = Capacity(kind: kind, robots: robots, mode: mode)
+        var best: Double?
+        var failed: Double?
+        var rate = startRate
+        for _ in 0..<probes {
+            let run = await self.attempt(
+                kind: kind,
+                robots: robots,
+                mode: mode,
+                rate: rate,
+                seconds: probeSeconds,
+                recording: recording
+            )
+            result.probes.append(run)
+            if run.held { best = max(best ?? 0, rate) } else { failed = min(failed ?? .infinity, rate) }
+            if let low = best, let high = failed {
+                if high / low < 1.15 { break }
+                rate = ((low + high) / 2).rounded()
+            } else if let high = failed {
+                rate = (high / 2).rounded()
+            } else {
+                rate *= 2
+            }
+        }
+        guard var confirmRate = best else { return result }
+        for attempt in 0..<2 {
+            let run = await self.attempt(
+                kind: kind,
+                robots: robots,
+                mode: mode,
+                rate: confirmRate,
+                seconds: duration,
+                recording: recording,
+                keepDatabase: true
+            )
+            if let previous = result.confirmed { DiskUsage.remove(previous.database) }
+            result.confirmed = run
+            if run.held || attempt == 1 { break }
+            confirmRate = (confirmRate * 0.8).rounded()
+        }
+        if let held = result.rate {
+            result.latency = await self.attempt(
+                kind: kind,
+                robots: robots,
+                mode: mode,
+                rate: (held / 2).rounded(),
+                seconds: probeSeconds,
+                recording: recording
+            )
+        }
+        return result
+    }
+
+    // MARK: One run
+
+    /// `run`, with a run that could not be made (a generator that failed to connect, say)
+    /// counted as not held, its error as the reason, so one bad run does not lose the table.
+    func attempt(
+        kind: BenchKind,
+        robots: Int,
+        mode: SustainedSender.Mode,
+        rate: Double,
+        seconds: Double,
+        recording: String,
+        keepLedger: Bool = false,
+        keepDatabase: Bool = false
+    ) async -> Run {
+        do {
+            return try await run(
+                kind: kind,
+                robots: robots,
+                mode: mode,
+                rate: rate,
+                seconds: seconds,
+                recording: recording,
+                keepLedger: keepLedger,
+                keepDatabase: keepDatabase
+            )
+        } catch {
+            FileHandle.standardError.write(
+                Data("bench: \(kind) \(robots) robots \(mode.rawValue) at \(Int(rate))/s: \(error)\n".utf8)
+            )
+            var failed = Run(offered: rate)
+            failed.failure = "\(error)"
+            return failed
+        }
+    }
+
+    /// An ingest service in this process, `fleet replay` as one or more other processes (a
+    /// socket per robot; more processes when one cannot hold that many), for `seconds` at `rate`.
+    func run(
+        kind: BenchKind,
+        robots: Int,
+        mode: SustainedSender.Mode,
+        rate: Double,
+        seconds: Double,
+        recording: String,
+        keepLedger: Bool = false,
+        keepDatabase: Bool = false
+    ) async throws -> Run {
+        let name = "\(kind)-\(robots)-\(mode.rawValue)-\(Int(rate))-\(UUID().uuidString.prefix(8))"
+        let db = folder.appendingPathComponent("\(name).db").path
+        var logger = Logger(label: "fleet.bench") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .warning
+        var configuration = IngestService.Configuration(databasePath: db)
+        if mode == .reliable {
+            configuration.reliable = "tcp://127.0.0.1:*"
+        } else {
+            configuration.listen = "tcp://127.0.0.1:*"
+        }
+        configuration.statusInterval = nil
+        let service = try IngestService(configuration: configuration, logger: logger)
+        let group = ServiceGroup(services: [service], logger: logger)
+        PeakMemory.reset()
+        async let running: Void = group.run()
+        let endpoint = try await service.boundEndpoints()[0]
+
+        let shards = Self.processes(for: robots, mode: mode)
+        var replays: [(Process, String)] = []
+        for shard in 0..<shards {
+            let summary = folder.appendingPathComponent("\(name)-\(shard).json").path
+            var arguments = [
+                "replay", recording, "--connect", endpoint, "--robots", String(robots),
+                "--pace", String(rate / Double(shards)), "--duration", String(seconds), "--restamp",
+                "--summary", summary, "--shard", "\(shard)/\(shards)", "--wait-timeout", "120",
+            ]
+            arguments.append(mode == .reliable ? "--reliable" : "--socket-per-robot")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            process.arguments = arguments
+            try process.run()
+            replays.append((process, summary))
+        }
+        // Ring occupancy while frames flow, and when the stored count last moved.
+        let clock = ContinuousClock()
+        var occupancy: [Double] = []
+        var lastStored = -1
+        var lastChange = clock.now
+        var generatorsDone: ContinuousClock.Instant?
+        // What the generators will send (each sends pace × duration, rounded), and the wall
+        // clock when all of it was stored.
+        let expected = shards * Int((rate / Double(shards) * seconds).rounded())
+        var allStoredAt: UInt64?
+        while true {
+            try await Task.sleep(for: .milliseconds(50))
+            let metrics = service.currentMetrics()
+            if metrics.received > 0 && generatorsDone == nil { occupancy.append(metrics.ringOccupancy) }
+            if allStoredAt == nil && metrics.stored >= expected { allStoredAt = SustainedSender.wallClockNanos() }
+            if metrics.stored != lastStored {
+                lastStored = metrics.stored
+                lastChange = clock.now
+            }
+            if generatorsDone == nil && replays.allSatisfy({ !$0.0.isRunning }) { generatorsDone = clock.now }
+            if let done = generatorsDone, clock.now - lastChange > .seconds(1), clock.now - done > .seconds(1) {
+                break
+            }
+            if let done = generatorsDone, clock.now - done > .seconds(60) { break }
+        }
+        await group.triggerGracefulShutdown()
+        try await running
+        var result = Run(offered: rate)
+        result.ingesterPeakKB = PeakMemory.peakKilobytes()
+        result.drainSeconds = max(0, (lastChange - generatorsDone!).seconds)
+        result.processes = shards
+        var finished: UInt64 = 0
+        for (process, summaryPath) in replays {
+            guard process.terminationStatus == 0 else {
+                throw ValidationError(
+                    "bench \(name): fleet replay exited \(process.terminationStatus) (its error is above)"
+                )
+            }
+            let summary = try JSONDecoder().decode(
+                SustainedSender.Summary.self,
+                from: Data(contentsOf: URL(fileURLWithPath: summaryPath))
+            )
+            result.sent += summary.frames
+            result.unacknowledged += summary.unacknowledged
+            result.refused += summary.refused
+            result.sendSeconds = max(result.sendSeconds, summary.seconds)
+            result.flushSeconds = max(result.flushSeconds, summary.flushSeconds)
+            result.generatorCPUSeconds += summary.cpuSeconds
+            finished = max(finished, summary.finishedUnixNanos)
+            result.sockets += summary.sockets
+        }
+        if let allStoredAt, result.sent == expected {
+            result.drainSeconds = max(0, Double(Int64(bitPattern: allStoredAt &- finished)) / 1e9)
+        }
+        let snapshot = service.metrics.snapshot
+        result.stored = snapshot.stored
+        result.dropped = snapshot.counters.dropped
+        result.ringP99 = Self.percentile(occupancy.dropFirst(occupancy.count / 10), 0.99)
+        let histogram = snapshot.publishToCommit
+        result.latencyMs = (
+            Double(histogram.valueAtPercentile(50)) / 1000, Double(histogram.valueAtPercentile(99)) / 1000,
+            Double(histogram.valueAtPercentile(99.9)) / 1000
+        )
+        if keepLedger {
+            var perRobot: [UInt32: Int] = [:]
+            for record in try service.database.lossLedger() { perRobot[record.robotID, default: 0] += record.dropped }
+            result.dropsPerRobot = perRobot.values.sorted()
+        }
+        result.database = db
+        let line =
+            "bench: \(kind) \(robots) robots \(mode.rawValue) at \(Int(rate))/s for \(Int(seconds)) s: sent \(result.sent) "
+            + "stored \(result.stored) dropped \(result.dropped), ring p99 \(Int(result.ringP99 * 100))%, "
+            + String(format: "drain %.1f s, flush %.1f s", result.drainSeconds, result.flushSeconds)
+            + " → \(result.verdict)\n"
+        FileHandle.standardError.write(Data(line.utf8))
+        if !keepDatabase { DiskUsage.remove(db) }
+        return result
+    }
+
+    /// Load generator processes for `robots` robots, each with its own sockets: as many as
+    /// the open-file limit a process can raise itself to allows.
+    static func processes(for robots: Int, mode: SustainedSender.Mode) -> Int {
+        let perRobot = SustainedSender.descriptorsPerRobot(mode)
+        let perProcess = max(1, (SustainedSender.raiseOpenFileLimit() - 256) / perRobot)
+        return (robots + perProcess - 1) / perProcess
+    }
+
+    static func percentile<C: Collection>(_ values: C, _ p: Double) -> Double where C.Element == Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p + 0.5))]
+    }
+}
+
+/// The ingesting process's peak resident memory (VmHWM), reset before each run.
+enum PeakMemory {
+    /// Writing 5 to clear_refs resets VmHWM to the current RSS (Linux 4.0+).
+    static func reset() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    static func peakKilobytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        return statusValue(status, "VmHWM") ?? 0
+    }
+
+    /// The kB value of `key` in /proc/…/status text.
+    static func statusValue(_ status: String, _ key: String) -> Int? {
+        for line in status.split(separator: "\n") where line.hasPrefix(key + ":") {
+            return Int(line.dropFirst(key.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        }
+        return nil
+    }
+}

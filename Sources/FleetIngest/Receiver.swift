@@ -71,6 +71,8 @@ final class Receiver {
         let common: [SocketOption] = [
             .linger(.zero),
             .receiveHighWaterMark(configuration.receiveHighWaterMark),
+            // A fleet of thousands connects (or reconnects after an outage) at once.
+            .backlog(4096),
             .maxMessageSize(configuration.maxMessageSize),
             .heartbeatInterval(.seconds(1)),
             .heartbeatTimeout(.seconds(5)),

@@ -14,6 +14,9 @@ public enum SocketOption: Sendable {
     case sendHighWaterMark(Int)
     /// `ZMQ_RCVHWM`: messages queued per peer before the peer is pushed back (0: unlimited).
     case receiveHighWaterMark(Int)
+    /// `ZMQ_BACKLOG`: connections a bound TCP socket queues before accepting them (libzmq's
+    /// default is 100; thousands of robots reconnecting at once need more).
+    case backlog(Int)
     /// `ZMQ_MAXMSGSIZE`: a peer that sends a larger message is disconnected (`nil`: no limit).
     case maxMessageSize(Int?)
     /// `ZMQ_RCVTIMEO`: how long a blocking receive waits (`nil`: forever).
@@ -80,6 +83,7 @@ extension SocketOption {
         case .linger: ZMQ_LINGER
         case .sendHighWaterMark: ZMQ_SNDHWM
         case .receiveHighWaterMark: ZMQ_RCVHWM
+        case .backlog: ZMQ_BACKLOG
         case .maxMessageSize: ZMQ_MAXMSGSIZE
         case .receiveTimeout: ZMQ_RCVTIMEO
         case .sendTimeout: ZMQ_SNDTIMEO
@@ -107,6 +111,7 @@ extension SocketOption {
         case .linger: "ZMQ_LINGER"
         case .sendHighWaterMark: "ZMQ_SNDHWM"
         case .receiveHighWaterMark: "ZMQ_RCVHWM"
+        case .backlog: "ZMQ_BACKLOG"
         case .maxMessageSize: "ZMQ_MAXMSGSIZE"
         case .receiveTimeout: "ZMQ_RCVTIMEO"
         case .sendTimeout: "ZMQ_SNDTIMEO"
@@ -135,7 +140,7 @@ extension SocketOption {
             .int32(duration.zmqMilliseconds)
         case .receiveTimeout(let timeout), .sendTimeout(let timeout):
             .int32(timeout?.zmqMilliseconds ?? -1)
-        case .sendHighWaterMark(let count), .receiveHighWaterMark(let count):
+        case .sendHighWaterMark(let count), .receiveHighWaterMark(let count), .backlog(let count):
             .int32(Int32(clamping: count))
         case .maxMessageSize(let limit):
             .int64(limit.map { Int64($0) } ?? -1)

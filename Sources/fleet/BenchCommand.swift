@@ -74,6 +74,20 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Sustained: folder of the Python reference codec.")
     var protocols = "Protocols/python"
 
+    @Flag(
+        help: """
+            The read side only: a 20-minute demo's bytes on disk, fleet score --recompute of a \
+            20-minute 50-robot run, a 1-hour 1 s metric history over HTTP (--sustained includes it).
+            """
+    )
+    var readSide = false
+
+    @Flag(help: "Sustained: skip the read side.")
+    var noReadSide = false
+
+    @Option(help: "Read side: simulated seconds of each stored run.")
+    var readSideDuration = 1200
+
     func validate() throws {
         guard sustained else { return }
         if !(duration > 0) { throw ValidationError("--duration must be positive, got \(duration)") }
@@ -119,8 +133,20 @@ struct BenchCommand: AsyncParsableCommand {
                 protocolsFolder: URL(fileURLWithPath: protocols).path,
                 folder: folder
             )
-        let rows = try await bench.table(rawMessages: rawMessages, peers: peerBench, peerFrames: peerFrames)
+        var rows = try await bench.table(rawMessages: rawMessages, peers: peerBench, peerFrames: peerFrames)
+        if !noReadSide {
+            rows += try await ReadSideBench(folder: folder, duration: readSideDuration).rows()
+        }
         try printTable(rows, columns: ["measure", "value", "unit", "vs limit / note"])
+    }
+
+    func runReadSide() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        FileHandle.standardError.write(Data("bench: working in \(folder.path)\n".utf8))
+        let rows = try await ReadSideBench(folder: folder, duration: readSideDuration).rows()
+        try printTable(rows, columns: ["measure", "value", "unit", "vs goal"])
     }
 
     func printTable(_ rows: [[String]], columns: [String]) throws {
@@ -134,6 +160,10 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if readSide {
+            try await runReadSide()
+            return
+        }
         if sustained {
             try await runSustained()
             return

@@ -151,7 +151,7 @@ let package = Package(
         .target(
             name: "FleetTestSupport",
             dependencies: [
-                "FleetProtocol", "FleetIngest", .product(name: "Logging", package: "swift-log"),
+                "FleetProtocol", "FleetStore", "FleetIngest", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/FleetTestSupport"
@@ -194,7 +194,7 @@ let package = Package(
             name: "FleetCompetitionTests",
             dependencies: [
                 "FleetCompetition", "FleetScoring", "FleetStorage", "FleetStore", "FleetIngest", "FleetProtocol",
-                "FleetSimulation",
+                "FleetSimulation", "FleetTestSupport",
                 "FleetRunner", .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -241,14 +241,8 @@ extension ProcessSuites {
             #expect((broken.output + broken.errors).contains("robot 102"), "\(broken.output)\(broken.errors)")
             // A forgery: one body byte of a frame changed, its checksum fixed, the chunk
             // re-encoded as stored. The frame is named.
-            frames[target][Int(header.headerLength) + 3] ^= 0xFF
-            let crcAt = frames[target].count - FrameHeader.trailerSize
-            let crc = frames[target].withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[..<crcAt])) }
-            withUnsafeBytes(of: crc.littleEndian) { frames[target].replaceSubrange(crcAt..., with: $0) }
-            var raw: [UInt8] = []
-            for frame in frames { frame.withUnsafeBytes { FrameChunk.append($0, to: &raw) } }
-            let forged = encoding == .columnar ? raw.withUnsafeBytes { ChunkCodec.encode(lengthPrefixed: $0) } : raw
-            let hex = forged.map { String(format: "%02X", $0) }.joined()
+            ChunkForgery.editBody(of: &frames, at: target)
+            let hex = ChunkForgery.blob(frames, encoding: encoding).map { String(format: "%02X", $0) }.joined()
             try sqlite3(db, "UPDATE frame_chunk SET frames = X'\(hex)' WHERE chunk_id = \(chunk)")
             let tampered = try await FleetProcess.run(["verify", "\(run)", "--db", db], in: folder.url)
             #expect(tampered.status != 0)

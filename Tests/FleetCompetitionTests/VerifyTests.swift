@@ -3,6 +3,7 @@ import FleetProtocol
 import FleetScoring
 import FleetStorage
 import FleetStore
+import FleetTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -149,8 +150,7 @@ extension CompetitionSuites {
             return (row[0], encoding, frames, first)
         }
 
-        /// Writes `frames` back as the chunk's blob, encoded as stored: what a forger with
-        /// the codec would do.
+        /// Writes `frames` back as the chunk's blob, encoded as stored.
         static func replace(
             _ chunk: Int64,
             encoding: ChunkEncoding,
@@ -159,9 +159,7 @@ extension CompetitionSuites {
         )
             throws
         {
-            var raw: [UInt8] = []
-            for frame in frames { frame.withUnsafeBytes { FrameChunk.append($0, to: &raw) } }
-            let blob = encoding == .columnar ? raw.withUnsafeBytes { ChunkCodec.encode(lengthPrefixed: $0) } : raw
+            let blob = ChunkForgery.blob(frames, encoding: encoding)
             try database.write { db in
                 try db.execute(
                     sql: "UPDATE frame_chunk SET frames = ? WHERE chunk_id = ?",
@@ -177,10 +175,7 @@ extension CompetitionSuites {
             let target = chunk.firstInWindow
             let header = try #require(frames[target].withUnsafeBytes { FrameHeader.unverified($0) })
             // One body byte changed, the checksum made to match: a careful forgery.
-            frames[target][Int(header.headerLength) + 3] ^= 0xFF
-            let crcAt = frames[target].count - FrameHeader.trailerSize
-            let crc = frames[target].withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[..<crcAt])) }
-            withUnsafeBytes(of: crc.littleEndian) { frames[target].replaceSubrange(crcAt..., with: $0) }
+            ChunkForgery.editBody(of: &frames, at: target)
             try Self.replace(chunk.id, encoding: chunk.encoding, with: frames, in: database)
             let report = try Verifier.verify(
                 store: CompetitionStore(database: database),

@@ -142,10 +142,15 @@ final class Pipeline {
     private func publishLiveState() {
         lastPublished = clock.now
         unpublished = false
-        let robots = aggregator.robots.sorted { $0.robotID < $1.robotID }
-        let ledgers = aggregator.ledgers.values.map(\.record).sorted {
-            ($0.robotID, $0.bootEpoch) < ($1.robotID, $1.bootEpoch)
+        // Sorted by small keys, then copied once each: sorting the states themselves moved
+        // whole messages around and was a third of this thread's time with 1,000 robots.
+        let states = aggregator.robots
+        let robots = states.indices.map { (states[$0].robotID, $0) }.sorted { $0.0 < $1.0 }.map { states[$0.1] }
+        let ledgerValues = aggregator.ledgers.values
+        let ledgers = ledgerValues.indices.map {
+            (ledgerValues[$0].record.robotID, ledgerValues[$0].record.bootEpoch, $0)
         }
+        .sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { ledgerValues[$0.2].record }
         let counters = aggregator.totals
         live.state.withLock {
             $0.robots = robots

@@ -29,7 +29,7 @@ public struct Aggregator {
     public var receivedSinceLastBatch = 0
     /// How long a rollup bucket stays open (receive time) before it closes without a newer
     /// second arriving, and how often at most a robot's row is rewritten for liveness.
-    public var bucketCloseAfterNanos: UInt64 = 2_000_000_000
+    public var bucketCloseAfterNanos: UInt64 = 1_000_000_000
     public var robotRowIntervalNanos: UInt64 = 1_000_000_000
     /// How often at most a stream's ledger row is rewritten. A lossy stream's ledger carries
     /// every gap; writing it per batch made the work grow with the losses. Frames accepted

@@ -33,6 +33,12 @@ extension FleetDatabase {
         type.layout.filter { !$0.isReserved }.reduce(0) { $0 + $1.count }
     }
 
+    /// State frames counted in the stored rollups. A rollup is written when its second
+    /// closes, so this trails the frames stored by up to a second or two while they arrive.
+    public func rollupObservations() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(count), 0) FROM rollup") ?? 0 }
+    }
+
     /// The newest run's id, if any.
     public func latestRunID() throws -> Int64? {
         try read { db in try Int64.fetchOne(db, sql: "SELECT max(run_id) FROM run") }

@@ -86,6 +86,15 @@ final class ServerFixture: Sendable {
         guard ingest.metrics.snapshot.stored == expected else {
             throw IngestError("stored \(ingest.metrics.snapshot.stored) of \(expected) frames")
         }
+        // Rollups are written when their second closes (a quiet robot's: about a second
+        // later), so the metric history catches up after the frames.
+        let states = stored.values.joined().filter { $0.message.type.category == .state }.count
+        while try ingest.database.rollupObservations() < states && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard try ingest.database.rollupObservations() == states else {
+            throw IngestError("rollups hold \(try ingest.database.rollupObservations()) of \(states) state frames")
+        }
 
         let rulebook = try Rulebook.load(try Data(contentsOf: rulebookURL))
         let scoreboard = MemoryScoreboardSource(rulebook: rulebook)

@@ -74,8 +74,15 @@ final class Receiver {
             // A fleet of thousands connects (or reconnects after an outage) at once.
             .backlog(4096),
             .maxMessageSize(configuration.maxMessageSize),
-            .heartbeatInterval(.seconds(1)),
-            .heartbeatTimeout(.seconds(5)),
+            // A robot that vanished (power cut, no FIN) is found by TCP keepalive, not by
+            // ZeroMQ heartbeats: libzmq scans its whole timer list to cancel a heartbeat
+            // timeout, on every message, so with 10,000 robots pinging each second its I/O
+            // thread did nothing else and new robots could no longer connect. Robots still
+            // ping the ingester (their client's heartbeat); libzmq answers without a timer.
+            .tcpKeepalive(true),
+            .tcpKeepaliveIdle(.seconds(10)),
+            .tcpKeepaliveInterval(.seconds(2)),
+            .tcpKeepaliveCount(3),
         ]
         var bound: [String] = []
         if let authentication = configuration.authentication {

@@ -62,6 +62,24 @@ extension Socket {
         }
     }
 
+    /// TCP keepalive as set on this socket's connections: whether the kernel probes idle
+    /// ones, after how long, how often and how many unanswered probes drop one (libzmq's -1,
+    /// "the system default", as nil).
+    public var tcpKeepalive: (enabled: Bool?, idle: Duration?, interval: Duration?, count: Int?) {
+        get throws {
+            let enabled = try int32Option(ZMQ_TCP_KEEPALIVE, "ZMQ_TCP_KEEPALIVE")
+            let idle = try int32Option(ZMQ_TCP_KEEPALIVE_IDLE, "ZMQ_TCP_KEEPALIVE_IDLE")
+            let interval = try int32Option(ZMQ_TCP_KEEPALIVE_INTVL, "ZMQ_TCP_KEEPALIVE_INTVL")
+            let count = try int32Option(ZMQ_TCP_KEEPALIVE_CNT, "ZMQ_TCP_KEEPALIVE_CNT")
+            return (
+                enabled < 0 ? nil : enabled == 1,
+                idle < 0 ? nil : .seconds(idle),
+                interval < 0 ? nil : .seconds(interval),
+                count < 0 ? nil : Int(count)
+            )
+        }
+    }
+
     /// This socket's routing id (what ROUTER peers see), empty if libzmq will pick one.
     public var routingID: [UInt8] {
         get throws {

@@ -31,6 +31,17 @@ public enum SocketOption: Sendable {
     /// `ZMQ_HEARTBEAT_TTL`: how long the peer should keep the connection without hearing from
     /// us (sent in our pings; kept in tenths of a second).
     case heartbeatTTL(Duration)
+    /// `ZMQ_TCP_KEEPALIVE`: the kernel probes an idle TCP connection and closes it when the
+    /// peer is gone. Unlike ZeroMQ heartbeats this costs libzmq's I/O thread nothing per
+    /// connection (its timer list is scanned linearly on every cancel, so heartbeats on
+    /// thousands of connections saturate it).
+    case tcpKeepalive(Bool)
+    /// `ZMQ_TCP_KEEPALIVE_IDLE`: quiet time before the first probe (whole seconds, rounded up).
+    case tcpKeepaliveIdle(Duration)
+    /// `ZMQ_TCP_KEEPALIVE_INTVL`: time between unanswered probes (whole seconds, rounded up).
+    case tcpKeepaliveInterval(Duration)
+    /// `ZMQ_TCP_KEEPALIVE_CNT`: unanswered probes before the connection is dropped.
+    case tcpKeepaliveCount(Int)
     /// `ZMQ_RECONNECT_IVL`: the first wait before reconnecting to a lost peer.
     case reconnectInterval(Duration)
     /// `ZMQ_RECONNECT_IVL_MAX`: the longest wait the reconnect back-off grows to (zero: no
@@ -90,6 +101,10 @@ extension SocketOption {
         case .heartbeatInterval: ZMQ_HEARTBEAT_IVL
         case .heartbeatTimeout: ZMQ_HEARTBEAT_TIMEOUT
         case .heartbeatTTL: ZMQ_HEARTBEAT_TTL
+        case .tcpKeepalive: ZMQ_TCP_KEEPALIVE
+        case .tcpKeepaliveIdle: ZMQ_TCP_KEEPALIVE_IDLE
+        case .tcpKeepaliveInterval: ZMQ_TCP_KEEPALIVE_INTVL
+        case .tcpKeepaliveCount: ZMQ_TCP_KEEPALIVE_CNT
         case .reconnectInterval: ZMQ_RECONNECT_IVL
         case .reconnectIntervalMax: ZMQ_RECONNECT_IVL_MAX
         case .subscribe: ZMQ_SUBSCRIBE
@@ -118,6 +133,10 @@ extension SocketOption {
         case .heartbeatInterval: "ZMQ_HEARTBEAT_IVL"
         case .heartbeatTimeout: "ZMQ_HEARTBEAT_TIMEOUT"
         case .heartbeatTTL: "ZMQ_HEARTBEAT_TTL"
+        case .tcpKeepalive: "ZMQ_TCP_KEEPALIVE"
+        case .tcpKeepaliveIdle: "ZMQ_TCP_KEEPALIVE_IDLE"
+        case .tcpKeepaliveInterval: "ZMQ_TCP_KEEPALIVE_INTVL"
+        case .tcpKeepaliveCount: "ZMQ_TCP_KEEPALIVE_CNT"
         case .reconnectInterval: "ZMQ_RECONNECT_IVL"
         case .reconnectIntervalMax: "ZMQ_RECONNECT_IVL_MAX"
         case .subscribe: "ZMQ_SUBSCRIBE"
@@ -140,11 +159,14 @@ extension SocketOption {
             .int32(duration.zmqMilliseconds)
         case .receiveTimeout(let timeout), .sendTimeout(let timeout):
             .int32(timeout?.zmqMilliseconds ?? -1)
-        case .sendHighWaterMark(let count), .receiveHighWaterMark(let count), .backlog(let count):
+        case .sendHighWaterMark(let count), .receiveHighWaterMark(let count), .backlog(let count),
+            .tcpKeepaliveCount(let count):
             .int32(Int32(clamping: count))
+        case .tcpKeepaliveIdle(let duration), .tcpKeepaliveInterval(let duration):
+            .int32(max(1, (duration.zmqMilliseconds + 999) / 1000))
         case .maxMessageSize(let limit):
             .int64(limit.map { Int64($0) } ?? -1)
-        case .routerMandatory(let flag), .curveServer(let flag), .zapEnforceDomain(let flag):
+        case .routerMandatory(let flag), .curveServer(let flag), .zapEnforceDomain(let flag), .tcpKeepalive(let flag):
             .int32(flag ? 1 : 0)
         case .subscribe(let bytes), .unsubscribe(let bytes), .routingID(let bytes):
             .bytes(bytes)

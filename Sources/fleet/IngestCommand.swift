@@ -59,6 +59,12 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Seconds between status lines on stderr (0: none).")
     var statusEvery = 5.0
 
+    @Option(
+        help:
+            "Status lines as text on stderr, or json: an object per line on stdout (endpoints, counters, ring, publish→commit percentiles, memory), and a last one after stopping."
+    )
+    var statusFormat: StatusFormat = .text
+
     @Flag(inversion: .prefixedNo, help: "Score runs in PREPARE or RUNNING live (provisional rows, the live result).")
     var liveScoring = true
 
@@ -127,7 +133,8 @@ struct IngestCommand: AsyncParsableCommand {
         var configuration = IngestService.Configuration(databasePath: db, listen: listen, reliable: reliable)
         configuration.ringCapacity = ringCapacity
         configuration.authentication = try authentication()
-        configuration.statusInterval = statusEvery > 0 ? .milliseconds(Int(statusEvery * 1000)) : nil
+        let statusInterval: Duration? = statusEvery > 0 ? .milliseconds(Int(statusEvery * 1000)) : nil
+        configuration.statusInterval = statusFormat == .text ? statusInterval : nil
         if liveScoring {
             var tuning = LiveRun.Tuning()
             tuning.slack = UInt64(max(0, watermarkSlack) * 1e9)
@@ -137,7 +144,12 @@ struct IngestCommand: AsyncParsableCommand {
             }
         }
         let service = try IngestService(configuration: configuration, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if statusFormat == .json, let statusInterval {
+            // Before the ingester: stopped after it, so its last line has the drained counts.
+            services.append(.init(service: IngestStatusReporter(ingest: service, interval: statusInterval)))
+        }
+        services.append(.init(service: service))
         if let http, let (host, port) = APIServer.Configuration.address(http) {
             services.append(.init(service: try makeServer(host: host, port: port, ingest: service, logger: logger)))
         }
@@ -176,6 +188,13 @@ extension IngestCommand {
             live: ingest,
             logger: logger
         )
+    }
+}
+
+extension IngestCommand {
+    enum StatusFormat: String, ExpressibleByArgument, CaseIterable {
+        case text
+        case json
     }
 }
 

@@ -81,8 +81,16 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Write what was sent (frames, seconds, sockets, unacknowledged, CPU) as JSON to this file.")
     var summary: String?
 
+    @Flag(
+        help:
+            "Connect every socket, print 'connected' on stdout, then wait for a line on stdin before sending: several generators start at once."
+    )
+    var startOnStdin = false
+
     /// Whether the sustained sender (a socket per robot, fixed pace and count) does the sending.
-    var sustained: Bool { reliable || socketPerRobot || duration != nil || shard != nil || summary != nil }
+    var sustained: Bool {
+        reliable || socketPerRobot || duration != nil || shard != nil || summary != nil || startOnStdin
+    }
 
     func validate() throws {
         if let robots, robots < 1 { throw ValidationError("--robots must be at least 1") }
@@ -91,7 +99,7 @@ struct ReplayCommand: ParsableCommand {
         if duration != nil && pace == nil { throw ValidationError("--duration needs --pace FRAMES_PER_SECOND") }
         if sustained && serverKey != nil {
             throw ValidationError(
-                "CURVE (--server-key) is not supported with --reliable, --socket-per-robot, --duration, --shard or --summary"
+                "CURVE (--server-key) is not supported with --reliable, --socket-per-robot, --duration, --shard, --summary or --start-on-stdin"
             )
         }
         if let shard { _ = try SustainedSender.Shard(parsing: shard) }
@@ -155,7 +163,7 @@ extension ReplayCommand {
         let frames =
             duration.map { Int(($0 * (pace ?? 0)).rounded()) }
             ?? plan.sends.count / shard.count * repeat_
-        let sender = SustainedSender(
+        var sender = SustainedSender(
             endpoint: connect,
             mode: reliable ? .reliable : .pub,
             pace: pace ?? (rate == .max ? .infinity : Double(plan.robotCount) * 10),
@@ -164,6 +172,12 @@ extension ReplayCommand {
             shard: shard,
             waitTimeout: waitTimeout
         )
+        if startOnStdin {
+            sender.startGate = {
+                FileHandle.standardOutput.write(Data("connected\n".utf8))
+                guard readLine() != nil else { throw ValidationError("replay: stdin closed before the start signal") }
+            }
+        }
         let result = try sender.send(plan, bytes: bytes, records: records)
         if let summary {
             let encoder = JSONEncoder()
@@ -418,10 +432,7 @@ struct Replayer {
             frame.storeBytes(of: (time &+ timeOffset).littleEndian, toByteOffset: 24, as: UInt64.self)
         }
         if restamp {
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)
-            let ns = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-            frame.storeBytes(of: ns.littleEndian, toByteOffset: 24, as: UInt64.self)
+            frame.storeBytes(of: nowNanos().littleEndian, toByteOffset: 24, as: UInt64.self)
             frame[5] &= ~FrameHeader.simulatedTimeFlag
         }
         let checked = frame.count - 4

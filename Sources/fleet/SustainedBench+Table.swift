@@ -8,7 +8,7 @@ extension SustainedBench {
         let limit = SustainedSender.raiseOpenFileLimit()
         rows.append([
             "machine", "\(ProcessInfo.processInfo.activeProcessorCount) cores, RLIMIT_NOFILE \(limit)", "",
-            "ingester in the bench process; load generators are `fleet replay` processes",
+            "ingester: a `fleet ingest` process (--status-format json); load generators: `fleet replay` processes, connected before any sends",
         ])
         for kind in kinds {
             let raw = try RawZeroMQ.pushPull(messageSize: kind.frameSize, count: rawMessages)
@@ -107,7 +107,8 @@ extension SustainedBench {
             rows.append([
                 label, rate(held), "frames/s",
                 String(format: "%.1f%% of raw; ", held / raw * 100)
-                    + "\(confirmed.sent) sent = stored, 0 lost, \(Int(confirmed.sendSeconds)) s; \(sockets); probes: \(probes)",
+                    + "\(confirmed.sent) sent = stored\(confirmed.exact == true ? " byte for byte" : ""), 0 lost, "
+                    + "\(Int(confirmed.sendSeconds)) s; \(sockets), connected in \(Int(confirmed.connectSeconds.rounded())) s; probes: \(probes)",
             ])
         } else {
             rows.append([
@@ -127,13 +128,15 @@ extension SustainedBench {
                 "ms", latency.held ? "" : "that run: \(latency.verdict)",
             ])
         }
+        let busy = max(confirmed.sendSeconds + confirmed.flushSeconds, 1e-9)
         rows.append([
-            "· ingester peak RSS (VmHWM) / load generator CPU",
+            "· ingester peak RSS (VmHWM) / ingester CPU / load generator CPU",
             String(
-                format: "%.0f MB / %.2f cores",
+                format: "%.0f MB / %.2f / %.2f cores",
                 Double(confirmed.ingesterPeakKB) / 1024,
-                confirmed.generatorCPUSeconds / max(confirmed.sendSeconds + confirmed.flushSeconds, 1e-9)
-            ), "", "at \(rate(confirmed.offered)) frames/s; generator: getrusage of the replay processes",
+                confirmed.ingesterCPUSeconds / busy,
+                confirmed.generatorCPUSeconds / busy
+            ), "", "at \(rate(confirmed.offered)) frames/s; getrusage of the ingest and replay processes",
         ])
         return rows
     }

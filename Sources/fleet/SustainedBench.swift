@@ -35,6 +35,11 @@ struct SustainedBench {
         /// stored (when not all were: until the stored count stopped moving).
         var drainSeconds = 0.0
         var generatorCPUSeconds = 0.0
+        var ingesterCPUSeconds = 0.0
+        /// Seconds the slowest generator took to connect all its sockets.
+        var connectSeconds = 0.0
+        /// Every stored frame equals one sent, none missing or extra (checked on kept runs).
+        var exact: Bool?
         var sockets = 0
         var processes = 0
         var ringP99 = 0.0
@@ -51,7 +56,7 @@ struct SustainedBench {
         var flat: Bool { ringP99 <= 0.5 && drainSeconds <= 2 }
         var held: Bool {
             failure == nil && lost == 0 && dropped == 0 && refused == 0 && unacknowledged == 0 && flat
-                && generatorKeptPace
+                && generatorKeptPace && exact != false
         }
 
         /// Why a run did not hold, for the table's probe list.
@@ -66,6 +71,7 @@ struct SustainedBench {
             if ringP99 > 0.5 { reasons.append(String(format: "ring p99 %.0f%%", ringP99 * 100)) }
             if drainSeconds > 2 { reasons.append(String(format: "backlog %.1f s", drainSeconds)) }
             if !generatorKeptPace { reasons.append("generator behind") }
+            if exact == false { reasons.append("stored frames differ from those sent") }
             return reasons.joined(separator: ", ")
         }
     }
@@ -181,8 +187,10 @@ struct SustainedBench {
         }
     }
 
-    /// An ingest service in this process, `fleet replay` as one or more other processes (a
-    /// socket per robot; more processes when one cannot hold that many), for `seconds` at `rate`.
+    /// `fleet ingest` as a process of its own (what users run; its memory is its own), and
+    /// `fleet replay` as one or more load generator processes (a socket per robot; more
+    /// processes when one cannot hold that many), which connect every socket first and start
+    /// together; for `seconds` at `rate`.
     func run(
         kind: BenchKind,
         robots: Int,
@@ -195,39 +203,51 @@ struct SustainedBench {
     ) async throws -> Run {
         let name = "\(kind)-\(robots)-\(mode.rawValue)-\(Int(rate))-\(UUID().uuidString.prefix(8))"
         let db = folder.appendingPathComponent("\(name).db").path
-        var logger = Logger(label: "fleet.bench") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = .warning
-        var configuration = IngestService.Configuration(databasePath: db)
-        if mode == .reliable {
-            configuration.reliable = "tcp://127.0.0.1:*"
-        } else {
-            configuration.listen = "tcp://127.0.0.1:*"
+        let clock = ContinuousClock()
+        let ingester = try BenchChild(arguments: [
+            "ingest", "--db", db, mode == .reliable ? "--reliable" : "--listen", "tcp://127.0.0.1:*",
+            "--status-every", "0.05", "--status-format", "json", "--log-level", "warning",
+        ])
+        var generators: [(BenchChild, String)] = []
+        func stopAll() async {
+            for (generator, _) in generators { await generator.terminateAndWait() }
+            await ingester.terminateAndWait()
         }
-        configuration.statusInterval = nil
-        let service = try IngestService(configuration: configuration, logger: logger)
-        let group = ServiceGroup(services: [service], logger: logger)
-        PeakMemory.reset()
-        async let running: Void = group.run()
-        let endpoint = try await service.boundEndpoints()[0]
+        guard await ingester.wait(until: clock.now + .seconds(60), for: { $0.contains { $0.hasPrefix("{") } }),
+            let endpoint = Self.status(ingester.lastLine)?.endpoints.first
+        else {
+            await stopAll()
+            throw ValidationError("bench \(name): fleet ingest did not start (its error is above)")
+        }
 
         let shards = Self.processes(for: robots, mode: mode)
-        var replays: [(Process, String)] = []
+        let connectTimeout = max(120, Double(robots) / 25)
         for shard in 0..<shards {
             let summary = folder.appendingPathComponent("\(name)-\(shard).json").path
-            var arguments = [
-                "replay", recording, "--connect", endpoint, "--robots", String(robots),
-                "--pace", String(rate / Double(shards)), "--duration", String(seconds), "--restamp",
-                "--summary", summary, "--shard", "\(shard)/\(shards)", "--wait-timeout", "120",
-            ]
-            arguments.append(mode == .reliable ? "--reliable" : "--socket-per-robot")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            process.arguments = arguments
-            try process.run()
-            replays.append((process, summary))
+            generators.append(
+                (
+                    try BenchChild(arguments: [
+                        "replay", recording, "--connect", endpoint, "--robots", String(robots),
+                        "--pace", String(rate / Double(shards)), "--duration", String(seconds), "--restamp",
+                        "--summary", summary, "--shard", "\(shard)/\(shards)",
+                        "--wait-timeout", String(Int(connectTimeout)), "--start-on-stdin",
+                        mode == .reliable ? "--reliable" : "--socket-per-robot",
+                    ]), summary
+                )
+            )
         }
+        // Every generator connects all its sockets, then all start at once: a generator that
+        // sent while another still connected would starve it (two cores).
+        let connectDeadline = clock.now + .seconds(Int(connectTimeout) + 30)
+        for (generator, _) in generators {
+            guard await generator.wait(until: connectDeadline, for: { $0.contains("connected") }) else {
+                await stopAll()
+                throw ValidationError("bench \(name): a load generator did not connect its robots (its error is above)")
+            }
+        }
+        for (generator, _) in generators { generator.send("go") }
+
         // Ring occupancy while frames flow, and when the stored count last moved.
-        let clock = ContinuousClock()
         var occupancy: [Double] = []
         var lastStored = -1
         var lastChange = clock.now
@@ -238,30 +258,39 @@ struct SustainedBench {
         var allStoredAt: UInt64?
         while true {
             try await Task.sleep(for: .milliseconds(50))
-            let metrics = service.currentMetrics()
-            if metrics.received > 0 && generatorsDone == nil { occupancy.append(metrics.ringOccupancy) }
-            if allStoredAt == nil && metrics.stored >= expected { allStoredAt = SustainedSender.wallClockNanos() }
-            if metrics.stored != lastStored {
-                lastStored = metrics.stored
+            guard let status = Self.status(ingester.lastLine) else { continue }
+            if status.received > 0 && generatorsDone == nil { occupancy.append(status.ringOccupancy) }
+            if allStoredAt == nil && status.stored >= expected { allStoredAt = status.unixNanos }
+            if status.stored != lastStored {
+                lastStored = status.stored
                 lastChange = clock.now
             }
-            if generatorsDone == nil && replays.allSatisfy({ !$0.0.isRunning }) { generatorsDone = clock.now }
+            if generatorsDone == nil && generators.allSatisfy({ !$0.0.process.isRunning }) {
+                generatorsDone = clock.now
+            }
             if let done = generatorsDone, clock.now - lastChange > .seconds(1), clock.now - done > .seconds(1) {
                 break
             }
             if let done = generatorsDone, clock.now - done > .seconds(60) { break }
+            if ingester.closed { break }
         }
-        await group.triggerGracefulShutdown()
-        try await running
+        await ingester.terminateAndWait()
+        guard let final = Self.status(ingester.lastLine), final.stopped else {
+            throw ValidationError(
+                "bench \(name): fleet ingest exited \(ingester.process.terminationStatus) without its last status"
+            )
+        }
         var result = Run(offered: rate)
-        result.ingesterPeakKB = PeakMemory.peakKilobytes()
-        result.drainSeconds = max(0, (lastChange - generatorsDone!).seconds)
+        result.ingesterPeakKB = final.peakResidentKB
+        result.ingesterCPUSeconds = final.cpuSeconds
+        result.drainSeconds = max(0, (lastChange - (generatorsDone ?? lastChange)).seconds)
         result.processes = shards
         var finished: UInt64 = 0
-        for (process, summaryPath) in replays {
-            guard process.terminationStatus == 0 else {
+        var sent = FrameDigest()
+        for (generator, summaryPath) in generators {
+            guard generator.process.terminationStatus == 0 else {
                 throw ValidationError(
-                    "bench \(name): fleet replay exited \(process.terminationStatus) (its error is above)"
+                    "bench \(name): fleet replay exited \(generator.process.terminationStatus) (its error is above)"
                 )
             }
             let summary = try JSONDecoder().decode(
@@ -273,36 +302,69 @@ struct SustainedBench {
             result.refused += summary.refused
             result.sendSeconds = max(result.sendSeconds, summary.seconds)
             result.flushSeconds = max(result.flushSeconds, summary.flushSeconds)
+            result.connectSeconds = max(result.connectSeconds, summary.connectSeconds)
             result.generatorCPUSeconds += summary.cpuSeconds
             finished = max(finished, summary.finishedUnixNanos)
             result.sockets += summary.sockets
+            sent = sent + summary.digest
+            try? FileManager.default.removeItem(atPath: summaryPath)
         }
         if let allStoredAt, result.sent == expected {
             result.drainSeconds = max(0, Double(Int64(bitPattern: allStoredAt &- finished)) / 1e9)
         }
-        let snapshot = service.metrics.snapshot
-        result.stored = snapshot.stored
-        result.dropped = snapshot.counters.dropped
+        result.stored = final.stored
+        result.dropped = final.dropped
         result.ringP99 = Self.percentile(occupancy.dropFirst(occupancy.count / 10), 0.99)
-        let histogram = snapshot.publishToCommit
-        result.latencyMs = (
-            Double(histogram.valueAtPercentile(50)) / 1000, Double(histogram.valueAtPercentile(99)) / 1000,
-            Double(histogram.valueAtPercentile(99.9)) / 1000
-        )
-        if keepLedger {
-            var perRobot: [UInt32: Int] = [:]
-            for record in try service.database.lossLedger() { perRobot[record.robotID, default: 0] += record.dropped }
-            result.dropsPerRobot = perRobot.values.sorted()
+        let latency = final.publishToCommitMicros
+        result.latencyMs = (Double(latency.p50) / 1000, Double(latency.p99) / 1000, Double(latency.p999) / 1000)
+        if keepLedger || keepDatabase {
+            let database = try FleetDatabase(path: db, readOnly: true)
+            if keepLedger {
+                var perRobot: [UInt32: Int] = [:]
+                for record in try database.lossLedger() { perRobot[record.robotID, default: 0] += record.dropped }
+                result.dropsPerRobot = perRobot.values.sorted()
+            }
+            if keepDatabase {
+                // Every stored frame against every frame sent, byte for byte.
+                var stored = FrameDigest()
+                let everyone: (UInt32) -> Bool = { _ in true }
+                try CompetitionStore(database: database).forEachFrame(from: 0, to: UInt64(Int64.max), senders: everyone)
+                {
+                    _,
+                    _,
+                    frame in stored.add(frame)
+                }
+                result.exact = stored == sent
+                if stored != sent {
+                    FileHandle.standardError.write(
+                        Data(
+                            "bench \(name): stored \(stored.frames) frames, sent \(sent.frames); digests differ\n".utf8
+                        )
+                    )
+                }
+            }
         }
         result.database = db
         let line =
             "bench: \(kind) \(robots) robots \(mode.rawValue) at \(Int(rate))/s for \(Int(seconds)) s: sent \(result.sent) "
             + "stored \(result.stored) dropped \(result.dropped), ring p99 \(Int(result.ringP99 * 100))%, "
-            + String(format: "drain %.1f s, flush %.1f s", result.drainSeconds, result.flushSeconds)
+            + String(
+                format: "drain %.1f s, flush %.1f s, connect %.1f s",
+                result.drainSeconds,
+                result.flushSeconds,
+                result.connectSeconds
+            )
+            + ", ingester \(result.ingesterPeakKB / 1024) MB"
+            + (result.exact.map { $0 ? ", byte-exact" : ", NOT byte-exact" } ?? "")
             + " → \(result.verdict)\n"
         FileHandle.standardError.write(Data(line.utf8))
         if !keepDatabase { DiskUsage.remove(db) }
         return result
+    }
+
+    static func status(_ line: String?) -> IngestStatusReporter.Status? {
+        guard let line, line.hasPrefix("{") else { return nil }
+        return try? JSONDecoder().decode(IngestStatusReporter.Status.self, from: Data(line.utf8))
     }
 
     /// Load generator processes for `robots` robots, each with its own sockets: as many as
@@ -317,26 +379,5 @@ struct SustainedBench {
         guard !values.isEmpty else { return 0 }
         let sorted = values.sorted()
         return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p + 0.5))]
-    }
-}
-
-/// The ingesting process's peak resident memory (VmHWM), reset before each run.
-enum PeakMemory {
-    /// Writing 5 to clear_refs resets VmHWM to the current RSS (Linux 4.0+).
-    static func reset() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-    }
-
-    static func peakKilobytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        return statusValue(status, "VmHWM") ?? 0
-    }
-
-    /// The kB value of `key` in /proc/…/status text.
-    static func statusValue(_ status: String, _ key: String) -> Int? {
-        for line in status.split(separator: "\n") where line.hasPrefix(key + ":") {
-            return Int(line.dropFirst(key.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
-        }
-        return nil
     }
 }

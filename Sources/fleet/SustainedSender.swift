@@ -56,6 +56,11 @@ struct SustainedSender {
         var finishedUnixNanos: UInt64 = 0
         /// getrusage(RUSAGE_SELF) of the sending process: user + system seconds.
         var cpuSeconds = 0.0
+        /// Every frame numbered and sent (reliable mode: each once, however often resent), to
+        /// check against what the ingester stored.
+        var digest = FrameDigest()
+        /// Seconds from the first socket until every socket was connected.
+        var connectSeconds = 0.0
     }
 
     let endpoint: String
@@ -66,6 +71,9 @@ struct SustainedSender {
     let restamp: Bool
     let shard: Shard
     let waitTimeout: Double
+    /// Called once every socket is connected, before the first frame: where several
+    /// generators wait for each other, so none sends while another still connects.
+    var startGate: (() throws -> Void)?
 
     /// libzmq allows 1023 sockets per context by default: a context per this many.
     static let socketsPerContext = 1000
@@ -98,6 +106,7 @@ struct SustainedSender {
 
         var publishers: [Socket] = []
         var clients: [ReliableRobotClient] = []
+        let connectStarted = ContinuousClock.now
         switch mode {
         case .pub:
             // In steps of 100, each step's subscriptions awaited: the ingester's listen backlog
@@ -156,6 +165,9 @@ struct SustainedSender {
             }
         }
 
+        let connectSeconds = (ContinuousClock.now - connectStarted).seconds
+        try startGate?()
+
         // Reliable clients number their own frames: they get the decoded message.
         let messages: [FleetProtocol.Message?] =
             mode == .reliable
@@ -164,6 +176,7 @@ struct SustainedSender {
             } : []
         let timeSpan = Self.eventTimeSpan(bytes: bytes, records: records)
         var scratch = [UInt8](repeating: 0, count: 1 << 16)
+        var digest = FrameDigest()
         var refused = 0
         var servicing = 0
         let clock = ContinuousClock()
@@ -193,8 +206,10 @@ struct SustainedSender {
                             restamp: restamp
                         )
                     }
-                    _ = try scratch.withUnsafeBytes {
-                        try publishers[socketIndex].send(UnsafeRawBufferPointer(rebasing: $0[..<length]))
+                    try scratch.withUnsafeBytes {
+                        let frame = UnsafeRawBufferPointer(rebasing: $0[..<length])
+                        digest.add(frame)
+                        _ = try publishers[socketIndex].send(frame)
                     }
                 case .reliable:
                     guard let message = messages[recordIndex],
@@ -203,14 +218,30 @@ struct SustainedSender {
                         })
                     else { continue }
                     let time =
-                        restamp ? Self.wallClockNanos() : header.timestampNanoseconds &+ UInt64(round) &* timeSpan
+                        restamp ? nowNanos() : header.timestampNanoseconds &+ UInt64(round) &* timeSpan
                     let result = try clients[socketIndex].publish(
                         message,
                         at: time,
                         flags: restamp ? 0 : header.flags,
                         waitingAtMost: .seconds(10)
                     )
-                    if result == .windowFull { refused += 1 }
+                    switch result {
+                    case .windowFull: refused += 1
+                    case .sent(let sequence):
+                        // The client's frame, encoded again (encoding is deterministic).
+                        scratch.withUnsafeMutableBytes { out in
+                            let length = FrameEncoder.encode(
+                                message,
+                                robotID: clients[socketIndex].robotID,
+                                bootEpoch: clients[socketIndex].bootEpoch,
+                                sequence: sequence,
+                                timestampNanoseconds: time,
+                                flags: restamp ? 0 : header.flags,
+                                into: out
+                            )
+                            digest.add(UnsafeRawBufferPointer(rebasing: out[..<length]))
+                        }
+                    }
                     // Acks are read a client at a time, round robin: as often as each robot sends.
                     try clients[servicing].service()
                     servicing = (servicing + 1) % clients.count
@@ -220,7 +251,7 @@ struct SustainedSender {
             round += 1
         }
         let elapsed = (clock.now - started).seconds
-        let finished = Self.wallClockNanos()
+        let finished = nowNanos()
         let socketsPerRobot = mode == .reliable ? 3 : 1
         var summary = Summary(
             mode: mode,
@@ -231,6 +262,8 @@ struct SustainedSender {
         )
         summary.refused = refused
         summary.finishedUnixNanos = finished
+        summary.digest = digest
+        summary.connectSeconds = connectSeconds
         if mode == .reliable {
             // Every client serviced in turn until all are acknowledged, so the stragglers'
             // progress timeouts (resends) run side by side, not one after another.
@@ -277,12 +310,6 @@ struct SustainedSender {
             }
         }
         return last >= first ? last - first + 100_000_000 : 0
-    }
-
-    static func wallClockNanos() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 
     /// Raises the limit on open files: to the kernel's maximum where allowed (root), else the

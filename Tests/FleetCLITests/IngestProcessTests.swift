@@ -112,6 +112,50 @@ extension ProcessSuites {
             #expect(peak - baseline < 96 << 20, "resident memory grew \((peak - baseline) >> 20) MiB during the stall")
         }
 
+        /// `--status-format json`: what a supervisor (or `fleet bench`) reads instead of log lines.
+        @Test(.timeLimit(.minutes(2)))
+        func jsonStatusLinesNameTheBoundEndpointCountTheFramesAndEndWithAStoppedLine() async throws {
+            let folder = try TemporaryFolder()
+            let recording = folder.path("fleet.ftrec")
+            _ = try writeRecording(to: recording, robots: 3, framesPerRobot: 200)
+            let db = folder.path("fleet.db")
+            let ingest = try FleetProcess(
+                [
+                    "ingest", "--db", db, "--reliable", "tcp://127.0.0.1:*", "--status-every", "0.1",
+                    "--status-format", "json",
+                ],
+                in: folder.url
+            )
+            func statuses() -> [[String: Any]] {
+                ingest.standardOutput.split(separator: "\n").compactMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }
+            }
+            try await waitUntil(timeout: .seconds(30)) { !statuses().isEmpty }
+            let endpoint = try #require((statuses().first?["endpoints"] as? [String])?.first)
+            #expect(
+                endpoint.hasPrefix("tcp://127.0.0.1:") && !endpoint.hasSuffix(":*"),
+                "the port bound, not the wildcard"
+            )
+            let replay = try await FleetProcess.run(
+                ["replay", recording, "--connect", endpoint, "--reliable", "--rate", "max", "--restamp"],
+                in: folder.url
+            )
+            #expect(replay.status == 0, "\(replay.errors)")
+            try await waitUntil(timeout: .seconds(30)) { (statuses().last?["stored"] as? Int) == 600 }
+            ingest.signal(SIGTERM)
+            #expect(await ingest.wait(timeout: .seconds(10)))
+            let last = try #require(statuses().last)
+            #expect(last["stopped"] as? Bool == true, "the last line is written after the ingester stopped")
+            #expect(last["stored"] as? Int == 600 && last["received"] as? Int == 600 && last["dropped"] as? Int == 0)
+            #expect((last["peakResidentKB"] as? Int ?? 0) > 0)
+            let latency = try #require(last["publishToCommitMicros"] as? [String: Any])
+            #expect(latency["count"] as? Int == 600)
+            // Every line before it is a running one, and stdout holds nothing else.
+            #expect(statuses().dropLast().allSatisfy { $0["stopped"] as? Bool == false })
+            #expect(statuses().count == ingest.standardOutput.split(separator: "\n").count)
+        }
+
         @Test(.timeLimit(.minutes(2)))
         func queriesReturnExactlyTheFramesSentAndTheRightRollups() async throws {
             let folder = try TemporaryFolder()

@@ -156,6 +156,23 @@ struct SocketTests {
         #expect(try socket.receiveTimeout == nil)
     }
 
+    @Test func tcpKeepaliveReadsBackInWholeSeconds() throws {
+        let context = try Context()
+        let socket = try Socket(context, type: .router, options: [.linger(.zero)])
+        let unset = try socket.tcpKeepalive
+        #expect(unset.enabled == nil && unset.idle == nil && unset.interval == nil && unset.count == nil)
+        try socket.set([
+            .tcpKeepalive(true), .tcpKeepaliveIdle(.milliseconds(9500)), .tcpKeepaliveInterval(.seconds(2)),
+            .tcpKeepaliveCount(3),
+        ])
+        let set = try socket.tcpKeepalive
+        #expect(set.enabled == true)
+        // Rounded up: a probe never comes sooner than asked.
+        #expect(set.idle == .seconds(10))
+        #expect(set.interval == .seconds(2))
+        #expect(set.count == 3)
+    }
+
     @Test func usingAClosedSocketThrowsInsteadOfCrashing() throws {
         let context = try Context()
         let socket = try Socket(context, type: .pull)

@@ -139,7 +139,15 @@ extension ProcessSuites {
             // be replayed), a restart right after each.
             let pauses = (0..<3).map { _ in Int.random(in: 400...1500) }
             print("reliable kill test: pauses \(pauses) ms")
+            func accepted() -> Int64 {
+                (try? FleetDatabase(path: db, readOnly: true).ingestStatistics()["frames.accepted"]) ?? 0
+            }
             for kill in 0..<3 {
+                // Each kill lands while frames flow: the (re)started ingester has migrated the
+                // database and committed more than before (on a loaded machine a fixed pause
+                // from its start could kill it before it had opened the file).
+                let before = accepted()
+                try await waitUntil(timeout: .seconds(60)) { accepted() > before }
                 try await Task.sleep(for: .milliseconds(pauses[kill]))
                 ingest.signal(SIGKILL)
                 #expect(await ingest.wait(timeout: .seconds(5)))

@@ -3,8 +3,9 @@
 /// A run the team has not (yet) scored counts 0, so the score is always Σ best / best-of.
 /// Tie-break values come from the counted runs: mean S, total interventions, mean R_o,
 /// total time from RUNNING start to the last scoring event, mean Wh per m². A robot with the
-/// disqualifying number of serious contacts over the division's runs disqualifies its team
-/// entry: score 0, ranked after every other team.
+/// disqualifying number of serious contacts over the division's runs is disqualified (listed;
+/// its runs with serious contacts already score 0); only a rulebook that says
+/// `"disqualifies": "team"` takes the team's entry out: score 0, ranked after every other team.
 public struct DivisionStandings: Sendable, Equatable, Codable {
     public struct Entry: Sendable, Equatable, Codable {
         public var team: String
@@ -103,12 +104,15 @@ public struct DivisionStandings: Sendable, Equatable, Codable {
                 }
             }
             let disqualified = serious.keys.sorted().filter { serious[$0]! >= rulebook.safety.disqualifyAfter }
+            // The rulebook disqualifies the robot (its runs' serious contacts already scored them
+            // 0) or, if it says so, the whole team.
+            let teamOut = rulebook.safety.disqualification == .team && !disqualified.isEmpty
             let n = Double(max(1, best.count))
             entries.append(
                 Entry(
                     team: name,
                     rank: 0,
-                    score: disqualified.isEmpty ? sum / Double(bestOf) : 0,
+                    score: teamOut ? 0 : sum / Double(bestOf),
                     runs: all.map { RunScoreEntry(runID: $0.run.runID, score: $0.team.runScore) },
                     counted: best.map(\.run.runID),
                     S: s / n,
@@ -116,7 +120,7 @@ public struct DivisionStandings: Sendable, Equatable, Codable {
                     R_o: ro / n,
                     lastScoringEventOffset: offset,
                     whPerSquareMetre: whCount > 0 ? wh / Double(whCount) : nil,
-                    disqualified: !disqualified.isEmpty,
+                    disqualified: teamOut,
                     disqualifiedRobots: disqualified
                 )
             )

@@ -124,7 +124,10 @@ extension Rulebook {
         out.append("- Over-speed: speed above the division's limit (table above).")
         out.append(
             "- Contact with a \(sf.seriousContacts.joined(separator: ", ")): RunScore = 0. "
-                + "\(sf.disqualifyAfter) such contacts of one robot in a division disqualify it from that division."
+                + "\(sf.disqualifyAfter) such contacts of one robot in a division disqualify "
+                + (sf.disqualification == .robot
+                    ? "the robot from that division (its team keeps what its other robots earned)."
+                    : "the robot's team from that division.")
         )
         out.append("")
         renderPenalties(into: &out)

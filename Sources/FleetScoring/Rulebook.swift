@@ -200,6 +200,17 @@ public struct Rulebook: Codable, Sendable, Equatable {
         public var seriousContacts: [String]
         /// This many serious contacts of one robot in a division disqualify it.
         public var disqualifyAfter: Int
+        /// Who a disqualification takes out of the division: the robot (its team keeps what
+        /// its other robots earned) or the whole team. Absent (rulebooks before the field): robot.
+        public var disqualifies: Disqualification?
+
+        /// `disqualifies`, defaulted.
+        public var disqualification: Disqualification { disqualifies ?? .robot }
+
+        public enum Disqualification: String, Codable, Sendable, Equatable {
+            case robot
+            case team
+        }
 
         enum CodingKeys: String, CodingKey {
             case staticContact = "static_contact"
@@ -211,6 +222,7 @@ public struct Rulebook: Codable, Sendable, Equatable {
             case nearMissSpeed = "near_miss_speed"
             case seriousContacts = "serious_contacts"
             case disqualifyAfter = "disqualify_after"
+            case disqualifies
         }
     }
 

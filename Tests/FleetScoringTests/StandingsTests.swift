@@ -1,5 +1,6 @@
 import FleetProtocol
 import FleetScoring
+import Foundation
 import Testing
 
 struct StandingsTests {
@@ -153,18 +154,43 @@ struct StandingsTests {
         #expect(standings.entries[1].lastScoringEventOffset == 2 * Fixture.second)
     }
 
-    @Test func secondSeriousContactInADivisionDisqualifies() {
-        // Robot 1 (alpha) touches a pedestrian in run 1 and a cyclist in run 2: alpha is disqualified from
-        // the division even though its run 3 scored 30.
+    @Test func secondSeriousContactInADivisionDisqualifiesTheRobotNotTheTeam() {
+        // Robot 1 (alpha) touches a pedestrian in run 1 and a cyclist in run 2: robot 1 is
+        // disqualified from the division (its runs with those contacts score 0), and alpha keeps
+        // what it earned otherwise: (30 + 0) / 2.
         let runs = [
             Self.run(1, [Fixture.contact(1, .pedestrian)]),
             Self.run(2, [Fixture.contact(1, .cyclist)]),
             Self.run(3, [Self.ramp(1)]),
         ]
+        #expect(Fixture.rulebook.safety.disqualification == .robot)
         let standings = DivisionStandings(rulebook: Fixture.rulebook, division: "P", runs: runs)
+        #expect(standings.entries.map(\.team) == ["beta", "alpha"])
+        #expect(!standings.entries[1].disqualified && standings.entries[1].disqualifiedRobots == [1])
+        #expect(standings.entries[1].score == 15)
+        #expect(standings.entries[0].score == 25)
+    }
+
+    @Test func aRulebookThatDisqualifiesTheTeamZeroesItsEntry() throws {
+        var book = Fixture.rulebook
+        book.safety.disqualifies = .team
+        let runs = [
+            Self.run(1, [Fixture.contact(1, .pedestrian)]),
+            Self.run(2, [Fixture.contact(1, .cyclist)]),
+            Self.run(3, [Self.ramp(1)]),
+        ]
+        let standings = DivisionStandings(rulebook: book, division: "P", runs: runs)
         #expect(standings.entries.map(\.team) == ["beta", "alpha"])
         #expect(standings.entries[1].disqualified && standings.entries[1].disqualifiedRobots == [1])
         #expect(standings.entries[1].score == 0)
-        #expect(standings.entries[0].score == 25)
+        // The file says so, and `fleet rules show` renders it.
+        let text = try Rulebook.load(
+            Data(
+                String(decoding: Fixture.rulebookData, as: UTF8.self)
+                    .replacingOccurrences(of: #""disqualifies": "robot""#, with: #""disqualifies": "team""#).utf8
+            )
+        ).renderText()
+        #expect(text.contains("disqualify the robot's team from that division"))
+        #expect(Fixture.rulebook.renderText().contains("disqualify the robot from that division (its team keeps"))
     }
 }

@@ -2,7 +2,7 @@ import FleetIngest
 public import FleetProtocol
 public import FleetScoring
 import FleetStorage
-import FleetStore
+public import FleetStore
 
 /// The live scorer of one run, on the pipeline thread.
 ///
@@ -54,6 +54,8 @@ public struct LiveRun: Sendable {
     public private(set) var lateFrames = 0
     public private(set) var fedFrames = 0
     var actions: [RefereeAction] = []
+    /// The run's robots' frames fed, by sequence numbers (data completeness per run).
+    public private(set) var completeness = RunCompleteness()
     var lastSnapshot: UInt64 = 0
     var lastHeard: UInt64 = 0
     /// Wall time `fleet run stop` was seen.
@@ -93,6 +95,10 @@ public struct LiveRun: Sendable {
     mutating func feed(_ frame: Frame) {
         fedThrough = max(fedThrough ?? 0, frame.header.timestampNanoseconds)
         if tracker.admit(frame) {
+            let h = frame.header
+            if context.robotIDs.contains(h.robotID) {
+                completeness.add(robot: h.robotID, bootEpoch: h.bootEpoch, sequence: h.sequence)
+            }
             scorer.consume(frame)
             fedFrames += 1
         }
@@ -138,15 +144,21 @@ public struct LiveRun: Sendable {
 
     /// The provisional result: the frames fed so far and the standing penalties.
     public func provisional() throws -> RunResult {
+        try result(with: actions)
+    }
+
+    /// The live result once the run is over (feeds everything held first). The scorer keeps
+    /// only the frames: referee actions taken after the stop are applied to a copy
+    /// (`result(with:)`) until the run is FINAL.
+    public mutating func finish(now: UInt64) throws -> RunResult {
+        advance(now: now, everything: true)
+        return try result(with: actions)
+    }
+
+    /// The result of the frames fed so far with `actions` applied.
+    public func result(with actions: [RefereeAction]) throws -> RunResult {
         var copy = scorer
         try copy.apply(actions, isFinal: false)
         return copy.finish()
-    }
-
-    /// The live result once the run is over (feeds everything held first).
-    public mutating func finish(now: UInt64) throws -> RunResult {
-        advance(now: now, everything: true)
-        try scorer.apply(actions, isFinal: false)
-        return scorer.finish()
     }
 }

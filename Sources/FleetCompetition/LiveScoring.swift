@@ -28,6 +28,8 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         var actions: [UInt32: [RefereeAction]] = [:]
         /// Runs in RUNNING (the others in PREPARE get a board row only now and then).
         var running: Set<UInt32> = []
+        /// Runs in PREPARE, RUNNING or FINISHED (not yet FINAL).
+        var active: Set<UInt32> = []
     }
 
     private let store: CompetitionStore
@@ -43,6 +45,9 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     /// Robot id → ids of the live runs it is entered in.
     private var robotRuns: [UInt32: [UInt32]] = [:]
     private var actionCounts: [UInt32: Int] = [:]
+    /// Runs whose live result is stored but not yet FINAL: referee actions taken after the
+    /// stop (the README's order: stop, penalties and awards, finalize) update that result.
+    private var stoppedRuns: [UInt32: LiveRun] = [:]
 
     public init(database: FleetDatabase, tuning: LiveRun.Tuning = LiveRun.Tuning(), logger: Logger) {
         store = CompetitionStore(database: database)
@@ -71,9 +76,19 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     }
 
     public func closingBatch(_ batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
-        let (newRuns, stopped, actions, running) = shared.withLock { state in
+        let (newRuns, stopped, actions, running, active) = shared.withLock { state in
             defer { state.newRuns.removeAll() }
-            return (state.newRuns, state.stopped, state.actions, state.running)
+            return (state.newRuns, state.stopped, state.actions, state.running, state.active)
+        }
+        for id in Array(stoppedRuns.keys).sorted() {
+            guard active.contains(id) else {
+                stoppedRuns[id] = nil
+                continue
+            }
+            if let list = actions[id], list.count != stoppedRuns[id]!.actions.count {
+                stoppedRuns[id]!.actions = list
+                storeLive(stoppedRuns[id]!, into: &batch, ledgers: ledgers, now: now)
+            }
         }
         for run in newRuns where runs[run.context.run.id] == nil {
             runs[run.context.run.id] = run
@@ -101,9 +116,9 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         }
     }
 
+    /// Per run, from the sequence numbers of the frames fed (not the robots' whole ledgers).
     private func completeness(_ run: LiveRun, _ ledgers: LedgerTable) -> [RobotCompleteness] {
-        let records = ledgers.values.lazy.filter { run.context.robotIDs.contains($0.record.robotID) }.map(\.record)
-        return RobotCompleteness.from(Array(records), robots: Array(run.context.robotIDs))
+        run.completeness.rows(robots: Array(run.context.robotIDs))
     }
 
     private func snapshot(_ run: LiveRun, into batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
@@ -132,8 +147,20 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     private func finish(_ id: UInt32, into batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
         guard var run = runs.removeValue(forKey: id) else { return }
         for robot in run.context.robotIDs { robotRuns[robot]?.removeAll { $0 == id } }
+        run.advance(now: now, everything: true)
+        stoppedRuns[id] = run
+        storeLive(run, into: &batch, ledgers: ledgers, now: now)
+        logger.debug(
+            "live result",
+            metadata: ["run.id": "\(id)", "frames": "\(run.fedFrames)", "late": "\(run.lateFrames)"]
+        )
+    }
+
+    /// Stores (or replaces) the live result of a stopped run with the referee actions taken so far.
+    private func storeLive(_ run: LiveRun, into batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
+        let id = run.context.run.id
         do {
-            let result = try run.finish(now: now)
+            let result = try run.result(with: run.actions)
             let summary = BoardSummary(
                 result: result,
                 watermark: run.watermark,
@@ -158,10 +185,6 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
                 )
             )
             publish(run, result: result, now: now)
-            logger.debug(
-                "live result",
-                metadata: ["run.id": "\(id)", "frames": "\(run.fedFrames)", "late": "\(run.lateFrames)"]
-            )
         } catch {
             logger.warning("live result failed", metadata: ["run.id": "\(id)", "error": "\(error)"])
         }
@@ -173,7 +196,8 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
             watermark: run.watermark,
             mask: run.context.arena.mask,
             covered: run.coveredCells(),
-            atNanos: now
+            atNanos: now,
+            completeness: run.completeness.rows(robots: Array(run.context.robotIDs))
         )
         boards.withLock { $0[run.context.run.id] = board }
     }
@@ -218,6 +242,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
                 state.stopped = stopped
                 state.actions = actions
                 state.running = running
+                state.active = activeIDs
             }
         } catch {
             logger.warning("live scoring cannot read the runs", metadata: ["error": "\(error)"])

@@ -414,6 +414,7 @@ extension RunScorer {
         evidence: Evidence
     ) {
         let score = teamResult(team).runScore
+        teams[team].hasEvents = true
         if score != teams[team].lastScore {
             teams[team].lastScore = score
             teams[team].lastScoringEvent = t

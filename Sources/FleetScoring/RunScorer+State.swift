@@ -100,6 +100,8 @@ extension RunScorer {
         var lastScoringEvent: UInt64?
         /// The final adjustments as last reported by `settle` (C, E, bonus points, penalty points).
         var settled = Settled()
+        /// The team has a score event (`settle` gives every team at least one).
+        var hasEvents = false
 
         init(name: String, mask: CoverageMask) {
             self.name = name

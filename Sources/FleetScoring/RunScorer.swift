@@ -241,8 +241,8 @@ public struct RunScorer: Sendable {
 
     /// The final adjustments as score events: coverage score (repeat factor), efficiency,
     /// bonus and penalty points that changed since they were last reported, then, when the
-    /// run score still moved, a `settled` event; so a team's last event's `score` is its run
-    /// score exactly. Timed at RUNNING's end (or the newest event) and leaving the team's
+    /// run score still moved (or the team has no event yet), a `settled` event; so every
+    /// team's last event's `score` is its run score exactly. Timed at RUNNING's end (or the newest event) and leaving the team's
     /// last-scoring-event time (a tie-break) as it was. Idempotent.
     mutating func settle() {
         let time = runningEnd ?? events.last?.time ?? runningStart ?? 0
@@ -276,7 +276,7 @@ public struct RunScorer: Sendable {
             for (criterion, old, new) in steps where old.bitPattern != new.bitPattern {
                 record(criterion, robot: 0, team: t, delta: new - old, total: new, time: time, evidence: settling)
             }
-            if result.runScore.bitPattern != teams[t].lastScore.bitPattern {
+            if result.runScore.bitPattern != teams[t].lastScore.bitPattern || !teams[t].hasEvents {
                 let delta = result.runScore - teams[t].lastScore
                 record(
                     .settled,

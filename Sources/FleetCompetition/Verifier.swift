@@ -103,6 +103,20 @@ public enum Verifier {
 
         let context = try RunContext(store: store, runID: runID)
         let format = HashChain.IndexFormat(documentFormat: document.format)
+        // The window the stored run_state events give now is the signed one (a moved event
+        // would change which frames count; cheap to see before any rescoring).
+        let window = try Recompute.readWindow(store: store, run: run).map {
+            FinalDocument.Window(from: $0.from, to: $0.to)
+        }
+        let sameWindow = window == document.window
+        report.checks.append(
+            (
+                "window", sameWindow,
+                sameWindow
+                    ? "RUNNING window as signed"
+                    : "the stored run_state events give another RUNNING window than the signed one"
+            )
+        )
         if let window = document.window {
             let indexes = Dictionary(
                 uniqueKeysWithValues: try store.chains(runID: runID).map { ($0.senderID, $0.frameIndex) }

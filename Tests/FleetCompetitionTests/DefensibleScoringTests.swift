@@ -147,7 +147,8 @@ extension CompetitionSuites {
                     var numbered = 0
                     var dropped = 0
                     var received = 0
-                    try store.forEachFrame(from: window.from, to: window.to, senders: { $0 == row.robot }) { _, h, _ in
+                    let isRobot: (UInt32) -> Bool = { $0 == row.robot }
+                    try store.forEachFrame(from: window.from, to: window.to, senders: isRobot) { _, h, _ in
                         if h != nil { received += 1 }
                     }
                     for epoch in sender.bootEpochs {

@@ -30,6 +30,9 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         var running: Set<UInt32> = []
         /// Runs in PREPARE, RUNNING or FINISHED (not yet FINAL).
         var active: Set<UInt32> = []
+        /// Robots registered for any team: their frames are kept for a while before a run
+        /// of theirs has a live scorer.
+        var registered: Set<UInt32> = []
     }
 
     private let store: CompetitionStore
@@ -48,6 +51,17 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     /// Runs whose live result is stored but not yet FINAL: referee actions taken after the
     /// stop (the README's order: stop, penalties and awards, finalize) update that result.
     private var stoppedRuns: [UInt32: LiveRun] = [:]
+    /// Frames of registered robots and the arena from the last `recentWindow` of wall time:
+    /// a run whose scorer is built after its fleet started (the README's order: start the
+    /// run, launch the fleet at once) is fed them first, so the live scorer counts every
+    /// frame whose event time is in RUNNING whatever the order of arrival and start command.
+    private var recent: [(wall: UInt64, frame: Frame)] = []
+    private var recentHead = 0
+    private var registered: Set<UInt32> = []
+    /// Wall time of the batch being filled (frames carry event time only).
+    private var batchNow: UInt64 = 0
+    static let recentWindow: UInt64 = 10_000_000_000
+    static let recentLimit = 200_000
 
     public init(database: FleetDatabase, tuning: LiveRun.Tuning = LiveRun.Tuning(), logger: Logger) {
         store = CompetitionStore(database: database)
@@ -64,8 +78,12 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     // MARK: Pipeline thread
 
     public func observe(_ frame: borrowing Frame) {
-        guard !runs.isEmpty else { return }
         let sender = frame.header.robotID
+        if registered.contains(sender) || RunContext.infrastructure.contains(sender) {
+            if recent.count - recentHead >= Self.recentLimit { recentHead += 1 }
+            recent.append((batchNow, copy frame))
+        }
+        guard !runs.isEmpty else { return }
         if RunContext.infrastructure.contains(sender) {
             let copy = copy frame
             for id in runs.keys { runs[id]!.observe(copy) }
@@ -76,9 +94,16 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     }
 
     public func closingBatch(_ batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
-        let (newRuns, stopped, actions, running, active) = shared.withLock { state in
+        let (newRuns, stopped, actions, running, active, registered) = shared.withLock { state in
             defer { state.newRuns.removeAll() }
-            return (state.newRuns, state.stopped, state.actions, state.running, state.active)
+            return (state.newRuns, state.stopped, state.actions, state.running, state.active, state.registered)
+        }
+        self.registered = registered
+        batchNow = now
+        while recentHead < recent.count && now &- recent[recentHead].wall > Self.recentWindow { recentHead += 1 }
+        if recentHead > 4096 && recentHead * 2 > recent.count {
+            recent.removeFirst(recentHead)
+            recentHead = 0
         }
         for id in Array(stoppedRuns.keys).sorted() {
             guard active.contains(id) else {
@@ -90,7 +115,14 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
                 storeLive(stoppedRuns[id]!, into: &batch, ledgers: ledgers, now: now)
             }
         }
-        for run in newRuns where runs[run.context.run.id] == nil {
+        for var run in newRuns where runs[run.context.run.id] == nil {
+            // Frames that came before this scorer did (not before the run was created: a
+            // previous run's), in arrival order as they came.
+            let created = run.context.run.createdNanos
+            for (wall, frame) in recent[recentHead...]
+            where wall >= created && run.context.isInput(sender: frame.header.robotID) {
+                run.observe(frame)
+            }
             runs[run.context.run.id] = run
             for robot in run.context.robotIDs { robotRuns[robot, default: []].append(run.context.run.id) }
         }
@@ -236,7 +268,9 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
                 }
                 for (id, _) in inactive.dropFirst(Self.keptBoards) { boards[id] = nil }
             }
+            let registered = Set(try store.registeredRobots().map(\.robotID))
             shared.withLock { state in
+                state.registered = registered
                 for run in built { state.known.insert(run.context.run.id) }
                 state.newRuns += built
                 state.stopped = stopped

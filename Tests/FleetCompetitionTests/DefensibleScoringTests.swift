@@ -212,5 +212,44 @@ extension CompetitionSuites {
             let recomputed = try Recompute.result(store: store, runID: runID)
             #expect(try CanonicalJSON.string(recomputed) == CanonicalJSON.string(live))
         }
+
+        /// Item 2: the fleet's first frames (the referee's RUNNING among them) reach the
+        /// ingester before its live scorer has the run (started and launched at once). The
+        /// scorer is fed them when it is built, so the live result counts every frame of
+        /// RUNNING: it equals the recompute.
+        @Test func framesThatArriveBeforeTheLiveScorerHasTheRunAreScored() throws {
+            let temporary = try TemporaryStore()
+            let store = temporary.store
+            for entry in Dictionary(grouping: Fixture.entries(), by: \.team).sorted(by: { $0.key < $1.key }) {
+                try store.addTeam(entry.key, robots: entry.value, at: 1)
+            }
+            var pipeline = FakePipeline(database: temporary.database)
+            // The service knows the registered robots (its background tick), not yet the run.
+            pipeline.observer.backgroundTick(now: 1)
+            let runID = try store.createRun(
+                name: "run",
+                division: "P",
+                seed: 14,
+                window: .referee,
+                rulebook: (Fixture.rulebook.hash, Fixture.rulebook.id, Fixture.rulebookBytes),
+                entries: try store.registeredRobots(),
+                at: 1
+            )
+            let simulated = try Fixture.simulate(runID: runID, seed: 14, duration: 30, faults: "reorder=0.01")
+            let start = simulated.offsets.first!
+            try store.transition(runID, to: .running, at: start)
+            let early = 600
+            try pipeline.ingest(Array(simulated.frames[..<early]), at: Array(simulated.offsets[..<early]), batch: 40)
+            pipeline.observer.backgroundTick(now: simulated.offsets[early - 1])
+            try pipeline.ingest(Array(simulated.frames[early...]), at: Array(simulated.offsets[early...]), batch: 40)
+            let end = simulated.offsets.last!
+            try store.transition(runID, to: .finished, at: end)
+            pipeline.observer.backgroundTick(now: end)
+            for step in 1...4 { try pipeline.close(now: end + UInt64(step) * 600_000_000) }
+            let live = try #require(try store.runResult(runID: runID, source: .live))
+            let recomputed = try Recompute.result(store: store, runID: runID)
+            #expect(live.robots.allSatisfy { $0.frames > 0 })
+            #expect(try CanonicalJSON.string(live) == CanonicalJSON.string(recomputed))
+        }
     }
 }

@@ -1,3 +1,4 @@
+import FleetProtocol
 import FleetScoring
 public import FleetStorage
 public import FleetStore
@@ -147,6 +148,9 @@ public enum Verifier {
         if format == .v2 {
             report.checks.append(storedEventsCheck(store: store, runID: runID, document: document))
         }
+        if let window = document.window {
+            report.checks.append(try eventRowsCheck(store: store, context: context, window: window))
+        }
         report.checks.append(actionsCheck(stored: try store.actions(runID: runID), signed: document.actions))
         if recompute && report.breaks.isEmpty && rulebookOK {
             var again = try Recompute.result(store: store, context: context, isFinal: true)
@@ -168,6 +172,66 @@ public enum Verifier {
             )
         }
         return report
+    }
+
+    /// The event table's copy of robot and referee events (what `fleet query events` and the
+    /// API show) against the hash-chained frames: every row of the run's senders in the
+    /// window must be a chained frame byte for byte, with the time, type, robot and run the
+    /// frame gives (the ingester derives them so).
+    static func eventRowsCheck(
+        store: CompetitionStore,
+        context: RunContext,
+        window: FinalDocument.Window
+    ) throws -> (name: String, ok: Bool, detail: String) {
+        struct Key: Hashable {
+            var sender: UInt32
+            var boot: UInt32
+            var sequence: UInt32
+        }
+        let rows = try store.eventRows(from: window.from, to: window.to, senders: context.isInput)
+        var wanted: [Key: StoredEvent] = [:]
+        for (event, boot, sequence) in rows {
+            wanted[Key(sender: event.senderID, boot: boot, sequence: sequence)] = event
+        }
+        var bad: [(Int64, String)] = []
+        var found = Set<Key>()
+        let senders = Set(wanted.keys.map(\.sender))
+        let isEventSender: (UInt32) -> Bool = { senders.contains($0) }
+        try store.forEachFrame(from: window.from, to: window.to, senders: isEventSender) { sender, header, bytes in
+            guard let header else { return }
+            let key = Key(sender: sender, boot: header.bootEpoch, sequence: header.sequence)
+            guard let event = wanted[key], !found.contains(key) else { return }
+            found.insert(key)
+            var subject = header.robotID
+            var runID: UInt32?
+            if MessageType(rawValue: header.messageType)?.category == .refereeEvent,
+                bytes.count >= Int(header.headerLength) + 8
+            {
+                let body = Int(header.headerLength)
+                runID = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: body, as: UInt32.self))
+                subject = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: body + 4, as: UInt32.self))
+            }
+            let same =
+                event.bytes.elementsEqual(bytes) && event.timestampNanos == header.timestampNanoseconds
+                && event.messageType == header.messageType && event.robotID == subject && event.runID == runID
+            if !same {
+                bad.append((event.eventID, "event \(event.eventID) (robot \(sender) sequence \(header.sequence))"))
+            }
+        }
+        for (key, event) in wanted where !found.contains(key) {
+            bad.append(
+                (
+                    event.eventID,
+                    "event \(event.eventID) (robot \(key.sender) sequence \(key.sequence)): no such chained frame"
+                )
+            )
+        }
+        bad.sort { $0.0 < $1.0 }
+        if bad.isEmpty { return ("events", true, "\(rows.count) stored event rows are chained frames") }
+        return (
+            "events", false,
+            "\(bad.count) event row(s) differ from the chained frames: \(bad.prefix(3).map(\.1).joined(separator: "; "))"
+        )
     }
 
     /// The stored referee actions (who, why, what) are the signed ones.

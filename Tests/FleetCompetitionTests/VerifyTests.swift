@@ -329,7 +329,8 @@ extension CompetitionSuites {
         /// document is (an edit there changes nothing printed, and the events it points to are
         /// checked against the signed digest).
         @Test(arguments: [
-            "frame", "chunk", "event", "action value", "action reason", "run_result events", "document", "score event",
+            "frame", "chunk", "event", "event copy", "action value", "action reason", "run_result events", "document",
+            "score event",
         ])
         func everyTamperMakesTheCheapCheckVoid(_ kind: String) throws {
             let (finalized, database) = try Self.copy()
@@ -351,6 +352,14 @@ extension CompetitionSuites {
                 try database.write { db in
                     try db.execute(
                         sql: "UPDATE event SET ts_ns = ts_ns + 3000000000 WHERE message_type = ?",
+                        arguments: [MessageType.runState.rawValue]
+                    )
+                }
+            case "event copy":
+                // Item 14: the event table's copy (what queries and the API show) is checked too.
+                try database.write { db in
+                    try db.execute(
+                        sql: "UPDATE event SET robot_id = robot_id + 1000 WHERE message_type != ?",
                         arguments: [MessageType.runState.rawValue]
                     )
                 }

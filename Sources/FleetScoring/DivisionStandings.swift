@@ -1,6 +1,8 @@
 /// A division's ranking: each team's mean of its best runs, ties broken in rulebook order.
 ///
 /// A run the team has not (yet) scored counts 0, so the score is always Σ best / best-of.
+/// Only a team's first `runs_per_division` runs of the division are official; later ones are
+/// listed in `unofficialRuns` and never counted.
 /// Tie-break values come from the counted runs: mean S, total interventions, mean R_o,
 /// total time from RUNNING start to the last scoring event, mean Wh per m². A robot with the
 /// disqualifying number of serious contacts over the division's runs is disqualified (listed;
@@ -24,6 +26,9 @@ public struct DivisionStandings: Sendable, Equatable, Codable {
         public var whPerSquareMetre: Double?
         public var disqualified: Bool
         public var disqualifiedRobots: [UInt32]
+        /// Runs beyond the rulebook's runs per division (the team's later ones): listed,
+        /// never counted; nil when there are none.
+        public var unofficialRuns: [UInt32]?
 
         public init(
             team: String,
@@ -73,7 +78,12 @@ public struct DivisionStandings: Sendable, Equatable, Codable {
         let bestOf = rulebook.heats.bestOf
         var entries: [Entry] = []
         for name in byTeam.keys.sorted() {
-            let all = byTeam[name]!
+            // Each team runs a division `runsPerDivision` times: its first runs are official,
+            // later ones are shown as unofficial and not counted.
+            let everyRun = byTeam[name]!
+            let limit = max(1, rulebook.heats.runsPerDivision)
+            let all = Array(everyRun.prefix(limit))
+            let unofficial = everyRun.dropFirst(limit).map(\.run.runID)
             let best = all.sorted { a, b in
                 a.team.runScore != b.team.runScore ? a.team.runScore > b.team.runScore : a.run.runID < b.run.runID
             }.prefix(bestOf)
@@ -124,6 +134,7 @@ public struct DivisionStandings: Sendable, Equatable, Codable {
                     disqualifiedRobots: disqualified
                 )
             )
+            if !unofficial.isEmpty { entries[entries.count - 1].unofficialRuns = unofficial }
         }
         let tieBreaks = rulebook.tieBreaks
         entries.sort { a, b in

@@ -268,9 +268,9 @@ struct StandingsCommand: ParsableCommand {
                 [
                     .integer(Int64(e.rank)), .text(e.team), .number(e.score),
                     .text(
-                        e.runs.map {
+                        (e.runs.map {
                             "\($0.runID):\(decimal($0.score, 3))\(review.contains($0.runID) ? "*" : "")\(unverified.contains($0.runID) ? "?" : "")"
-                        }
+                        } + (e.unofficialRuns ?? []).map { "\($0):unofficial" })
                         .joined(separator: " ")
                     ),
                     .text(e.counted.map(String.init).joined(separator: " ")), .number(e.S),

@@ -109,6 +109,22 @@ struct StandingsTests {
 
     static func ramp(_ robot: UInt32) -> Message { .rampClimbed(RampClimbed(runID: 7, robotID: robot, rampID: 1)) }
 
+    @Test func runsBeyondTheRulebooksRunsPerDivisionAreUnofficialAndNotCounted() {
+        // Issue 11 item 9: four runs of division P; the rulebook allows 3 per team. The fourth
+        // (where alpha climbed the ramp: 30) is listed as unofficial and does not count.
+        #expect(Fixture.rulebook.heats.runsPerDivision == 3)
+        let runs = [
+            Self.run(1, [Self.spray(1)]), Self.run(2, [Self.spray(1)]), Self.run(3, [Self.spray(1)]),
+            Self.run(4, [Self.ramp(1)]),
+        ]
+        let standings = DivisionStandings(rulebook: Fixture.rulebook, division: "P", runs: runs)
+        let alpha = try! #require(standings.entries.first { $0.team == "alpha" })
+        #expect(alpha.unofficialRuns == [4])
+        #expect(alpha.runs.map(\.runID) == [1, 2, 3] && !alpha.counted.contains(4))
+        #expect(alpha.score == 23)
+        #expect(standings.entries.first { $0.team == "beta" }?.unofficialRuns == [4])
+    }
+
     @Test func meanOfTheBestTwoOfThreeRuns() {
         // alpha: 25 (baseline), 19 (3 sprays), 30 (ramp) → best 30, 25 → 27.5.
         // beta: 24 (static contact), 23 (spray: 25 − 2), 25 → best 25, 24 → 24.5.

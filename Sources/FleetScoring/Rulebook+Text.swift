@@ -150,8 +150,11 @@ extension Rulebook {
         out.append("| telemetry gap > \(f(p.telemetryGap)) s | run flagged for review (shown on the board) |")
         out.append("| data that fails integrity (bad signature, broken hash chain) | run void |")
         out.append(
-            "| hopper dumped at the transfer point and robot docked before time | "
-                + "+\(f(b.dumpAndDock * 100))% of points earned |"
+            "| hopper dumped at the transfer point and robot docked before time ("
+                + (b.dumpAndDockScope == .present
+                    ? "every robot of the team present in the run; an entered robot that sent no frame does not count"
+                    : "every robot of the team entered in the run")
+                + ") | +\(f(b.dumpAndDock * 100))% of points earned |"
         )
         out.append(
             "| ramp climbed (division \(b.rampDivisions.joined(separator: ", "))) | +\(f(b.ramp)) |"

@@ -257,12 +257,25 @@ public struct Rulebook: Codable, Sendable, Equatable {
         public var rampDivisions: [String]
         /// Largest referee award, a fraction of points earned; FINAL only.
         public var refereeAwardMax: Double
+        /// Whose dump and dock the bonus needs: every sanitation robot entered in the run
+        /// (`all`; rulebooks before the field), or those present, i.e. that sent a frame in
+        /// RUNNING or were seen dumping or docking (`present`): an entered robot that never
+        /// ran does not withhold its team's bonus.
+        public var dumpAndDockRobots: DumpAndDockRobots?
+
+        public var dumpAndDockScope: DumpAndDockRobots { dumpAndDockRobots ?? .all }
+
+        public enum DumpAndDockRobots: String, Codable, Sendable, Equatable {
+            case all
+            case present
+        }
 
         enum CodingKeys: String, CodingKey {
             case dumpAndDock = "dump_and_dock"
             case ramp
             case rampDivisions = "ramp_divisions"
             case refereeAwardMax = "referee_award_max"
+            case dumpAndDockRobots = "dump_and_dock_robots"
         }
     }
 

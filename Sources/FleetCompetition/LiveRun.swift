@@ -152,6 +152,7 @@ public struct LiveRun: Sendable {
     /// (`result(with:)`) until the run is FINAL.
     public mutating func finish(now: UInt64) throws -> RunResult {
         advance(now: now, everything: true)
+        scorer.flushPending()
         return try result(with: actions)
     }
 

@@ -180,6 +180,8 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         guard var run = runs.removeValue(forKey: id) else { return }
         for robot in run.context.robotIDs { robotRuns[robot]?.removeAll { $0 == id } }
         run.advance(now: now, everything: true)
+        // The last same-time frames: in the coverage the board keeps showing.
+        _ = try? run.finish(now: now)
         stoppedRuns[id] = run
         storeLive(run, into: &batch, ledgers: ledgers, now: now)
         logger.debug(

@@ -231,6 +231,12 @@ public struct RunScorer: Sendable {
         return copy.result()
     }
 
+    /// Processes the buffered same-time frames (no more frames of that time will come), as
+    /// `finish` and the referee actions do first; the result and its events are unchanged.
+    public mutating func flushPending() {
+        flush()
+    }
+
     /// Processes every buffered frame and returns the result; for a recompute that
     /// needs no copy.
     public mutating func finish() -> RunResult {

@@ -24,8 +24,10 @@ public struct LiveRun: Sendable {
         /// Wall time after which a silent sender no longer holds the watermark back.
         public var idleTimeout: UInt64 = 1_000_000_000
         /// Wall time between provisional rows while RUNNING (the board wants at least one a
-        /// second); ten times as long in PREPARE.
-        public var snapshotInterval: UInt64 = 500_000_000
+        /// second); ten times as long in PREPARE. The pipeline's observer ticks every 250 ms,
+        /// so a 500 ms interval gave a row every 500–750 ms and, polled, gaps above a second
+        /// (issue 11 item 3); at 250 ms a row follows every tick.
+        public var snapshotInterval: UInt64 = 250_000_000
         /// After `fleet run stop`: finish once the run's senders were silent this long...
         public var stopGrace: UInt64 = 1_000_000_000
         /// ...or this long after the stop was seen, whichever comes first.

@@ -43,8 +43,10 @@ public struct FinalDocument: Sendable, Codable, Equatable {
 
     public static let formatV1 = "fleet-final-v1"
     public static let formatV2 = "fleet-final-v2"
+    /// v2 whose score events include the final adjustments (`ScoreCriterion.settling`).
+    public static let formatV3 = "fleet-final-v3"
 
-    public var format = FinalDocument.formatV2
+    public var format = FinalDocument.formatV3
     public var run: Run
     public var window: Window?
     /// v2: the result with an empty `events` array; v1: the whole result.

@@ -29,8 +29,7 @@ public enum Finalizer {
         let result = try Recompute.result(store: store, context: context, isFinal: true)
         var liveAgrees: Bool?
         if let live = try store.runResult(runID: runID, source: .live) {
-            let provisional = try Recompute.result(store: store, context: context, isFinal: false)
-            liveAgrees = try CanonicalJSON.string(provisional) == CanonicalJSON.string(live)
+            liveAgrees = try Recompute.agrees(live: live, store: store, context: context)
         }
         let chains =
             try window.map { try HashChain.compute(store: store, context: context, window: $0, format: .v2) } ?? []
@@ -62,6 +61,7 @@ public enum Finalizer {
         )
         let bytes = try CanonicalJSON.encode(document)
         let signature = try key.sign(bytes)
+        key.publishPublicKey()
         try store.storeFinal(
             FinalRecord(
                 runID: runID,

@@ -12,8 +12,18 @@ public struct LiveBoard: Sendable {
     public var covered: [Bool]
     /// Wall clock of the snapshot, ns.
     public var atNanos: UInt64
+    /// Per robot of the run: frames received / sent within the run, from sequence numbers.
+    public var completeness: [RobotCompleteness]
 
-    public init(result: RunResult, watermark: UInt64?, mask: CoverageMask, covered: [Bool], atNanos: UInt64) {
+    public init(
+        result: RunResult,
+        watermark: UInt64?,
+        mask: CoverageMask,
+        covered: [Bool],
+        atNanos: UInt64,
+        completeness: [RobotCompleteness] = []
+    ) {
+        self.completeness = completeness
         self.result = result
         self.watermark = watermark
         self.mask = mask

@@ -2,7 +2,7 @@ import FleetIngest
 public import FleetProtocol
 public import FleetScoring
 import FleetStorage
-import FleetStore
+public import FleetStore
 
 /// The live scorer of one run, on the pipeline thread.
 ///
@@ -24,8 +24,10 @@ public struct LiveRun: Sendable {
         /// Wall time after which a silent sender no longer holds the watermark back.
         public var idleTimeout: UInt64 = 1_000_000_000
         /// Wall time between provisional rows while RUNNING (the board wants at least one a
-        /// second); ten times as long in PREPARE.
-        public var snapshotInterval: UInt64 = 500_000_000
+        /// second); ten times as long in PREPARE. The pipeline's observer ticks every 250 ms,
+        /// so a 500 ms interval gave a row every 500–750 ms and, polled, gaps above a second
+        /// (issue 11 item 3); at 250 ms a row follows every tick.
+        public var snapshotInterval: UInt64 = 250_000_000
         /// After `fleet run stop`: finish once the run's senders were silent this long...
         public var stopGrace: UInt64 = 1_000_000_000
         /// ...or this long after the stop was seen, whichever comes first.
@@ -54,6 +56,8 @@ public struct LiveRun: Sendable {
     public private(set) var lateFrames = 0
     public private(set) var fedFrames = 0
     var actions: [RefereeAction] = []
+    /// The run's robots' frames fed, by sequence numbers (data completeness per run).
+    public private(set) var completeness = RunCompleteness()
     var lastSnapshot: UInt64 = 0
     var lastHeard: UInt64 = 0
     /// Wall time `fleet run stop` was seen.
@@ -93,6 +97,10 @@ public struct LiveRun: Sendable {
     mutating func feed(_ frame: Frame) {
         fedThrough = max(fedThrough ?? 0, frame.header.timestampNanoseconds)
         if tracker.admit(frame) {
+            let h = frame.header
+            if context.robotIDs.contains(h.robotID) {
+                completeness.add(robot: h.robotID, bootEpoch: h.bootEpoch, sequence: h.sequence)
+            }
             scorer.consume(frame)
             fedFrames += 1
         }
@@ -138,15 +146,22 @@ public struct LiveRun: Sendable {
 
     /// The provisional result: the frames fed so far and the standing penalties.
     public func provisional() throws -> RunResult {
+        try result(with: actions)
+    }
+
+    /// The live result once the run is over (feeds everything held first). The scorer keeps
+    /// only the frames: referee actions taken after the stop are applied to a copy
+    /// (`result(with:)`) until the run is FINAL.
+    public mutating func finish(now: UInt64) throws -> RunResult {
+        advance(now: now, everything: true)
+        scorer.flushPending()
+        return try result(with: actions)
+    }
+
+    /// The result of the frames fed so far with `actions` applied.
+    public func result(with actions: [RefereeAction]) throws -> RunResult {
         var copy = scorer
         try copy.apply(actions, isFinal: false)
         return copy.finish()
-    }
-
-    /// The live result once the run is over (feeds everything held first).
-    public mutating func finish(now: UInt64) throws -> RunResult {
-        advance(now: now, everything: true)
-        try scorer.apply(actions, isFinal: false)
-        return scorer.finish()
     }
 }

@@ -28,6 +28,11 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         var actions: [UInt32: [RefereeAction]] = [:]
         /// Runs in RUNNING (the others in PREPARE get a board row only now and then).
         var running: Set<UInt32> = []
+        /// Runs in PREPARE, RUNNING or FINISHED (not yet FINAL).
+        var active: Set<UInt32> = []
+        /// Robots registered for any team: their frames are kept for a while before a run
+        /// of theirs has a live scorer.
+        var registered: Set<UInt32> = []
     }
 
     private let store: CompetitionStore
@@ -43,6 +48,20 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     /// Robot id → ids of the live runs it is entered in.
     private var robotRuns: [UInt32: [UInt32]] = [:]
     private var actionCounts: [UInt32: Int] = [:]
+    /// Runs whose live result is stored but not yet FINAL: referee actions taken after the
+    /// stop (the README's order: stop, penalties and awards, finalize) update that result.
+    private var stoppedRuns: [UInt32: LiveRun] = [:]
+    /// Frames of registered robots and the arena from the last `recentWindow` of wall time:
+    /// a run whose scorer is built after its fleet started (the README's order: start the
+    /// run, launch the fleet at once) is fed them first, so the live scorer counts every
+    /// frame whose event time is in RUNNING whatever the order of arrival and start command.
+    private var recent: [(wall: UInt64, frame: Frame)] = []
+    private var recentHead = 0
+    private var registered: Set<UInt32> = []
+    /// Wall time of the batch being filled (frames carry event time only).
+    private var batchNow: UInt64 = 0
+    static let recentWindow: UInt64 = 10_000_000_000
+    static let recentLimit = 200_000
 
     public init(database: FleetDatabase, tuning: LiveRun.Tuning = LiveRun.Tuning(), logger: Logger) {
         store = CompetitionStore(database: database)
@@ -59,8 +78,12 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     // MARK: Pipeline thread
 
     public func observe(_ frame: borrowing Frame) {
-        guard !runs.isEmpty else { return }
         let sender = frame.header.robotID
+        if registered.contains(sender) || RunContext.infrastructure.contains(sender) {
+            if recent.count - recentHead >= Self.recentLimit { recentHead += 1 }
+            recent.append((batchNow, copy frame))
+        }
+        guard !runs.isEmpty else { return }
         if RunContext.infrastructure.contains(sender) {
             let copy = copy frame
             for id in runs.keys { runs[id]!.observe(copy) }
@@ -71,11 +94,35 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     }
 
     public func closingBatch(_ batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
-        let (newRuns, stopped, actions, running) = shared.withLock { state in
+        let (newRuns, stopped, actions, running, active, registered) = shared.withLock { state in
             defer { state.newRuns.removeAll() }
-            return (state.newRuns, state.stopped, state.actions, state.running)
+            return (state.newRuns, state.stopped, state.actions, state.running, state.active, state.registered)
         }
-        for run in newRuns where runs[run.context.run.id] == nil {
+        self.registered = registered
+        batchNow = now
+        while recentHead < recent.count && now &- recent[recentHead].wall > Self.recentWindow { recentHead += 1 }
+        if recentHead > 4096 && recentHead * 2 > recent.count {
+            recent.removeFirst(recentHead)
+            recentHead = 0
+        }
+        for id in Array(stoppedRuns.keys).sorted() {
+            guard active.contains(id) else {
+                stoppedRuns[id] = nil
+                continue
+            }
+            if let list = actions[id], list.count != stoppedRuns[id]!.actions.count {
+                stoppedRuns[id]!.actions = list
+                storeLive(stoppedRuns[id]!, into: &batch, ledgers: ledgers, now: now)
+            }
+        }
+        for var run in newRuns where runs[run.context.run.id] == nil {
+            // Frames that came before this scorer did (not before the run was created: a
+            // previous run's), in arrival order as they came.
+            let created = run.context.run.createdNanos
+            for (wall, frame) in recent[recentHead...]
+            where wall >= created && run.context.isInput(sender: frame.header.robotID) {
+                run.observe(frame)
+            }
             runs[run.context.run.id] = run
             for robot in run.context.robotIDs { robotRuns[robot, default: []].append(run.context.run.id) }
         }
@@ -101,9 +148,9 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         }
     }
 
+    /// Per run, from the sequence numbers of the frames fed (not the robots' whole ledgers).
     private func completeness(_ run: LiveRun, _ ledgers: LedgerTable) -> [RobotCompleteness] {
-        let records = ledgers.values.lazy.filter { run.context.robotIDs.contains($0.record.robotID) }.map(\.record)
-        return RobotCompleteness.from(Array(records), robots: Array(run.context.robotIDs))
+        run.completeness.rows(robots: Array(run.context.robotIDs))
     }
 
     private func snapshot(_ run: LiveRun, into batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
@@ -132,8 +179,22 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     private func finish(_ id: UInt32, into batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
         guard var run = runs.removeValue(forKey: id) else { return }
         for robot in run.context.robotIDs { robotRuns[robot]?.removeAll { $0 == id } }
+        run.advance(now: now, everything: true)
+        // The last same-time frames: in the coverage the board keeps showing.
+        _ = try? run.finish(now: now)
+        stoppedRuns[id] = run
+        storeLive(run, into: &batch, ledgers: ledgers, now: now)
+        logger.debug(
+            "live result",
+            metadata: ["run.id": "\(id)", "frames": "\(run.fedFrames)", "late": "\(run.lateFrames)"]
+        )
+    }
+
+    /// Stores (or replaces) the live result of a stopped run with the referee actions taken so far.
+    private func storeLive(_ run: LiveRun, into batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
+        let id = run.context.run.id
         do {
-            let result = try run.finish(now: now)
+            let result = try run.result(with: run.actions)
             let summary = BoardSummary(
                 result: result,
                 watermark: run.watermark,
@@ -158,10 +219,6 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
                 )
             )
             publish(run, result: result, now: now)
-            logger.debug(
-                "live result",
-                metadata: ["run.id": "\(id)", "frames": "\(run.fedFrames)", "late": "\(run.lateFrames)"]
-            )
         } catch {
             logger.warning("live result failed", metadata: ["run.id": "\(id)", "error": "\(error)"])
         }
@@ -173,7 +230,8 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
             watermark: run.watermark,
             mask: run.context.arena.mask,
             covered: run.coveredCells(),
-            atNanos: now
+            atNanos: now,
+            completeness: run.completeness.rows(robots: Array(run.context.robotIDs))
         )
         boards.withLock { $0[run.context.run.id] = board }
     }
@@ -212,12 +270,15 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
                 }
                 for (id, _) in inactive.dropFirst(Self.keptBoards) { boards[id] = nil }
             }
+            let registered = Set(try store.registeredRobots().map(\.robotID))
             shared.withLock { state in
+                state.registered = registered
                 for run in built { state.known.insert(run.context.run.id) }
                 state.newRuns += built
                 state.stopped = stopped
                 state.actions = actions
                 state.running = running
+                state.active = activeIDs
             }
         } catch {
             logger.warning("live scoring cannot read the runs", metadata: ["error": "\(error)"])

@@ -51,10 +51,32 @@ public enum Recompute {
         return try result(store: store, context: context, isFinal: isFinal ?? (context.run.state == .final))
     }
 
-    public static func result(store: CompetitionStore, context: RunContext, isFinal: Bool) throws -> RunResult {
+    public static func result(
+        store: CompetitionStore,
+        context: RunContext,
+        isFinal: Bool,
+        actions: [RefereeAction]? = nil
+    ) throws -> RunResult {
         var scorer = try scored(store: store, context: context)
-        try scorer.apply(store.actions(runID: context.run.id), isFinal: isFinal)
+        try scorer.apply(actions ?? store.actions(runID: context.run.id), isFinal: isFinal)
         return scorer.finish()
+    }
+
+    /// Whether a stored live result equals the recompute, like with like: the same frames and
+    /// the referee actions the live result had seen. Actions are only ever appended, so the
+    /// live result applied a prefix of them (all of them when the ingester was up to date;
+    /// fewer when the last ones came after it stopped scoring): each prefix is tried, newest
+    /// first, on copies of one scorer fed the frames once.
+    public static func agrees(live: RunResult, store: CompetitionStore, context: RunContext) throws -> Bool {
+        let scorer = try scored(store: store, context: context)
+        let actions = try store.actions(runID: context.run.id)
+        let expected = try CanonicalJSON.string(live)
+        for count in stride(from: actions.count, through: 0, by: -1) {
+            var copy = scorer
+            try copy.apply(Array(actions.prefix(count)), isFinal: false)
+            if try CanonicalJSON.string(copy.finish()) == expected { return true }
+        }
+        return false
     }
 
     /// The run's coverage from the database (the board's heatmap of a run this process did

@@ -51,6 +51,8 @@ public struct ScoreReport: Sendable, Codable {
     /// The board row, when the source is provisional.
     public var board: BoardSummary?
     public var completeness: [RobotCompleteness]
+    /// FINAL: what the signed result's checks say (void: a check failed; unverified: no pinned key).
+    public var integrity: Integrity?
 
     public init(
         run: RunRecord,

@@ -1,10 +1,13 @@
 /// A division's ranking: each team's mean of its best runs, ties broken in rulebook order.
 ///
 /// A run the team has not (yet) scored counts 0, so the score is always Σ best / best-of.
+/// Only a team's first `runs_per_division` runs of the division are official; later ones are
+/// listed in `unofficialRuns` and never counted.
 /// Tie-break values come from the counted runs: mean S, total interventions, mean R_o,
 /// total time from RUNNING start to the last scoring event, mean Wh per m². A robot with the
-/// disqualifying number of serious contacts over the division's runs disqualifies its team
-/// entry: score 0, ranked after every other team.
+/// disqualifying number of serious contacts over the division's runs is disqualified (listed;
+/// its runs with serious contacts already score 0); only a rulebook that says
+/// `"disqualifies": "team"` takes the team's entry out: score 0, ranked after every other team.
 public struct DivisionStandings: Sendable, Equatable, Codable {
     public struct Entry: Sendable, Equatable, Codable {
         public var team: String
@@ -23,6 +26,9 @@ public struct DivisionStandings: Sendable, Equatable, Codable {
         public var whPerSquareMetre: Double?
         public var disqualified: Bool
         public var disqualifiedRobots: [UInt32]
+        /// Runs beyond the rulebook's runs per division (the team's later ones): listed,
+        /// never counted; nil when there are none.
+        public var unofficialRuns: [UInt32]?
 
         public init(
             team: String,
@@ -72,7 +78,12 @@ public struct DivisionStandings: Sendable, Equatable, Codable {
         let bestOf = rulebook.heats.bestOf
         var entries: [Entry] = []
         for name in byTeam.keys.sorted() {
-            let all = byTeam[name]!
+            // Each team runs a division `runsPerDivision` times: its first runs are official,
+            // later ones are shown as unofficial and not counted.
+            let everyRun = byTeam[name]!
+            let limit = max(1, rulebook.heats.runsPerDivision)
+            let all = Array(everyRun.prefix(limit))
+            let unofficial = everyRun.dropFirst(limit).map(\.run.runID)
             let best = all.sorted { a, b in
                 a.team.runScore != b.team.runScore ? a.team.runScore > b.team.runScore : a.run.runID < b.run.runID
             }.prefix(bestOf)
@@ -103,12 +114,15 @@ public struct DivisionStandings: Sendable, Equatable, Codable {
                 }
             }
             let disqualified = serious.keys.sorted().filter { serious[$0]! >= rulebook.safety.disqualifyAfter }
+            // The rulebook disqualifies the robot (its runs' serious contacts already scored them
+            // 0) or, if it says so, the whole team.
+            let teamOut = rulebook.safety.disqualification == .team && !disqualified.isEmpty
             let n = Double(max(1, best.count))
             entries.append(
                 Entry(
                     team: name,
                     rank: 0,
-                    score: disqualified.isEmpty ? sum / Double(bestOf) : 0,
+                    score: teamOut ? 0 : sum / Double(bestOf),
                     runs: all.map { RunScoreEntry(runID: $0.run.runID, score: $0.team.runScore) },
                     counted: best.map(\.run.runID),
                     S: s / n,
@@ -116,10 +130,11 @@ public struct DivisionStandings: Sendable, Equatable, Codable {
                     R_o: ro / n,
                     lastScoringEventOffset: offset,
                     whPerSquareMetre: whCount > 0 ? wh / Double(whCount) : nil,
-                    disqualified: !disqualified.isEmpty,
+                    disqualified: teamOut,
                     disqualifiedRobots: disqualified
                 )
             )
+            if !unofficial.isEmpty { entries[entries.count - 1].unofficialRuns = unofficial }
         }
         let tieBreaks = rulebook.tieBreaks
         entries.sort { a, b in

@@ -124,7 +124,10 @@ extension Rulebook {
         out.append("- Over-speed: speed above the division's limit (table above).")
         out.append(
             "- Contact with a \(sf.seriousContacts.joined(separator: ", ")): RunScore = 0. "
-                + "\(sf.disqualifyAfter) such contacts of one robot in a division disqualify it from that division."
+                + "\(sf.disqualifyAfter) such contacts of one robot in a division disqualify "
+                + (sf.disqualification == .robot
+                    ? "the robot from that division (its team keeps what its other robots earned)."
+                    : "the robot's team from that division.")
         )
         out.append("")
         renderPenalties(into: &out)
@@ -147,8 +150,11 @@ extension Rulebook {
         out.append("| telemetry gap > \(f(p.telemetryGap)) s | run flagged for review (shown on the board) |")
         out.append("| data that fails integrity (bad signature, broken hash chain) | run void |")
         out.append(
-            "| hopper dumped at the transfer point and robot docked before time | "
-                + "+\(f(b.dumpAndDock * 100))% of points earned |"
+            "| hopper dumped at the transfer point and robot docked before time ("
+                + (b.dumpAndDockScope == .present
+                    ? "every robot of the team present in the run; an entered robot that sent no frame does not count"
+                    : "every robot of the team entered in the run")
+                + ") | +\(f(b.dumpAndDock * 100))% of points earned |"
         )
         out.append(
             "| ramp climbed (division \(b.rampDivisions.joined(separator: ", "))) | +\(f(b.ramp)) |"

@@ -200,6 +200,17 @@ public struct Rulebook: Codable, Sendable, Equatable {
         public var seriousContacts: [String]
         /// This many serious contacts of one robot in a division disqualify it.
         public var disqualifyAfter: Int
+        /// Who a disqualification takes out of the division: the robot (its team keeps what
+        /// its other robots earned) or the whole team. Absent (rulebooks before the field): robot.
+        public var disqualifies: Disqualification?
+
+        /// `disqualifies`, defaulted.
+        public var disqualification: Disqualification { disqualifies ?? .robot }
+
+        public enum Disqualification: String, Codable, Sendable, Equatable {
+            case robot
+            case team
+        }
 
         enum CodingKeys: String, CodingKey {
             case staticContact = "static_contact"
@@ -211,6 +222,7 @@ public struct Rulebook: Codable, Sendable, Equatable {
             case nearMissSpeed = "near_miss_speed"
             case seriousContacts = "serious_contacts"
             case disqualifyAfter = "disqualify_after"
+            case disqualifies
         }
     }
 
@@ -245,12 +257,25 @@ public struct Rulebook: Codable, Sendable, Equatable {
         public var rampDivisions: [String]
         /// Largest referee award, a fraction of points earned; FINAL only.
         public var refereeAwardMax: Double
+        /// Whose dump and dock the bonus needs: every sanitation robot entered in the run
+        /// (`all`; rulebooks before the field), or those present, i.e. that sent a frame in
+        /// RUNNING or were seen dumping or docking (`present`): an entered robot that never
+        /// ran does not withhold its team's bonus.
+        public var dumpAndDockRobots: DumpAndDockRobots?
+
+        public var dumpAndDockScope: DumpAndDockRobots { dumpAndDockRobots ?? .all }
+
+        public enum DumpAndDockRobots: String, Codable, Sendable, Equatable {
+            case all
+            case present
+        }
 
         enum CodingKeys: String, CodingKey {
             case dumpAndDock = "dump_and_dock"
             case ramp
             case rampDivisions = "ramp_divisions"
             case refereeAwardMax = "referee_award_max"
+            case dumpAndDockRobots = "dump_and_dock_robots"
         }
     }
 

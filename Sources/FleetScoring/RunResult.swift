@@ -87,6 +87,9 @@ public struct ReviewFlag: Sendable, Equatable, Codable {
         case telemetryGap
         /// A frame whose event time is earlier than one already processed.
         case outOfOrder
+        /// A robot entered in the run has no frame inside RUNNING (it did not run, or every
+        /// frame was dropped, e.g. as a duplicate of another run's).
+        case noFrames
     }
 
     public var kind: Kind

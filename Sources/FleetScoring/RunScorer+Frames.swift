@@ -355,11 +355,17 @@ extension RunScorer {
         }
     }
 
-    /// The bonus needs every sanitation robot of the team to have dumped at the transfer point and docked.
+    /// The bonus needs every sanitation robot of the team (entered in the run; with the
+    /// rulebook's `dump_and_dock_robots: present`, those present) to have dumped at the
+    /// transfer point and docked.
     mutating func checkDumpAndDock(_ r: Int, _ t: UInt64, _ evidence: Evidence) {
         let team = robots[r].team
         guard !teams[team].dumpAndDock, !isHumanoidDivision else { return }
-        let members = teams[team].robots.filter { robots[$0].isSanitation }
+        let presentOnly = rulebook.bonuses.dumpAndDockScope == .present
+        let members = teams[team].robots.filter {
+            robots[$0].isSanitation
+                && (!presentOnly || robots[$0].frames > 0 || robots[$0].transferDumps > 0 || robots[$0].docked)
+        }
         guard !members.isEmpty, members.allSatisfy({ robots[$0].transferDumps > 0 && robots[$0].docked }) else {
             return
         }
@@ -414,6 +420,7 @@ extension RunScorer {
         evidence: Evidence
     ) {
         let score = teamResult(team).runScore
+        teams[team].hasEvents = true
         if score != teams[team].lastScore {
             teams[team].lastScore = score
             teams[team].lastScoringEvent = t

@@ -98,10 +98,22 @@ extension RunScorer {
         var rampClimbed = false
         var lastScore: Double = 0
         var lastScoringEvent: UInt64?
+        /// The final adjustments as last reported by `settle` (C, E, bonus points, penalty points).
+        var settled = Settled()
+        /// The team has a score event (`settle` gives every team at least one).
+        var hasEvents = false
 
         init(name: String, mask: CoverageMask) {
             self.name = name
             coverage = CoverageCounter(mask: mask)
         }
+    }
+
+    /// What `settle` last reported of a team's end-of-run quantities.
+    struct Settled: Sendable {
+        var C = 0.0
+        var E = 0.0
+        var bonuses = 0.0
+        var penalties = 0.0
     }
 }

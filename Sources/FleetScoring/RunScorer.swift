@@ -222,20 +222,80 @@ public struct RunScorer: Sendable {
     /// The provisional result: every frame consumed so far, including the same-time frames
     /// still buffered. Does not change the scorer.
     public func score() -> RunResult {
-        if pending.isEmpty { return result() }
         // Processing the buffered frames on a copy copies the arrays they touch (the event list
         // among them); a live caller that knows no more frames of this time will come can call
         // `finish()` instead.
         var copy = self
         copy.flush()
+        copy.settle()
         return copy.result()
+    }
+
+    /// Processes the buffered same-time frames (no more frames of that time will come), as
+    /// `finish` and the referee actions do first; the result and its events are unchanged.
+    public mutating func flushPending() {
+        flush()
     }
 
     /// Processes every buffered frame and returns the result; for a recompute that
     /// needs no copy.
     public mutating func finish() -> RunResult {
         flush()
+        settle()
         return result()
+    }
+
+    /// The final adjustments as score events: coverage score (repeat factor), efficiency,
+    /// bonus and penalty points that changed since they were last reported, then, when the
+    /// run score still moved (or the team has no event yet), a `settled` event; so every
+    /// team's last event's `score` is its run score exactly. Timed at RUNNING's end (or the newest event) and leaving the team's
+    /// last-scoring-event time (a tie-break) as it was. Idempotent.
+    mutating func settle() {
+        let time = runningEnd ?? events.last?.time ?? runningStart ?? 0
+        let settling = Evidence(sender: 0, bootEpoch: 0, sequence: 0)
+        if let start = runningStart {
+            for r in robots.indices where robots[r].frames == 0 {
+                let id = robots[r].entry.id
+                guard !flags.contains(where: { $0.kind == .noFrames && $0.robot == id }) else { continue }
+                flags.append(ReviewFlag(kind: .noFrames, robot: id, from: start, to: max(start, runningEnd ?? start)))
+            }
+        }
+        for t in teams.indices {
+            let result = teamResult(t)
+            let last = teams[t].lastScoringEvent
+            var now = Settled(
+                C: result.coverage.C,
+                E: result.efficiency.E,
+                bonuses: result.bonuses.points,
+                penalties: result.penalties.points
+            )
+            if isHumanoidDivision {
+                now.C = 0
+                now.E = 0
+            }
+            let before = teams[t].settled
+            let steps: [(ScoreCriterion, Double, Double)] = [
+                (.coverageScore, before.C, now.C), (.efficiency, before.E, now.E),
+                (.bonusPoints, before.bonuses, now.bonuses), (.penaltyPoints, before.penalties, now.penalties),
+            ]
+            teams[t].settled = now
+            for (criterion, old, new) in steps where old.bitPattern != new.bitPattern {
+                record(criterion, robot: 0, team: t, delta: new - old, total: new, time: time, evidence: settling)
+            }
+            if result.runScore.bitPattern != teams[t].lastScore.bitPattern || !teams[t].hasEvents {
+                let delta = result.runScore - teams[t].lastScore
+                record(
+                    .settled,
+                    robot: 0,
+                    team: t,
+                    delta: delta,
+                    total: result.runScore,
+                    time: time,
+                    evidence: settling
+                )
+            }
+            teams[t].lastScoringEvent = last
+        }
     }
 
     /// Processes the buffered same-time frames in their canonical order.

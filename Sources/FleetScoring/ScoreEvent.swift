@@ -62,6 +62,23 @@ public enum ScoreCriterion: String, Sendable, Codable, CaseIterable {
     case unaidedGetUp
     /// The fall that ended the team's run.
     case runEnded
+    /// Settling at the end of the scored frames (`RunScorer.finish`): the quantities that
+    /// change with every frame or only take their value at the end, reported so that the
+    /// team's last score event carries its run score. Team coverage score C (repeat factor).
+    case coverageScore
+    /// Efficiency E.
+    case efficiency
+    /// Bonus points (dump-and-dock, ramp, referee award).
+    case bonusPoints
+    /// Penalty points.
+    case penaltyPoints
+    /// Whatever else moved the run score since the team's last event.
+    case settled
+
+    /// The final adjustments `RunScorer.finish` reports.
+    public static let settling: Set<ScoreCriterion> = [
+        .coverageScore, .efficiency, .bonusPoints, .penaltyPoints, .settled,
+    ]
 }
 
 /// One change of a team's score, with the frame that caused it.

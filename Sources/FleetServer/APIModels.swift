@@ -1,3 +1,4 @@
+public import FleetCompetition
 import FleetIngest
 import FleetProtocol
 public import FleetScoring
@@ -178,10 +179,27 @@ public struct Scoreboard: Encodable, Sendable {
     public var flags: [ReviewFlag]
     /// Score events of the run in all; `result.events` has the newest `recentEvents`.
     public var eventCount: Int
+    /// FINAL: the signed result's checks now (nil before FINAL).
+    public var integrity: Integrity?
+    /// The run's data failed integrity: the rulebook voids it (the scores do not count).
+    public var void: Bool
     public var result: RunResult?
 
-    static func make(run: RunSummary, result: RunResult?, ledgers: [LedgerRecord]) -> Scoreboard {
-        let byRobot = Completeness.byRobot(ledgers)
+    static func make(
+        run: RunSummary,
+        result: RunResult?,
+        ledgers: [LedgerRecord],
+        completeness perRun: [RobotCompleteness]? = nil,
+        integrity: Integrity? = nil
+    ) -> Scoreboard {
+        var byRobot = Completeness.byRobot(ledgers)
+        if let perRun {
+            byRobot = Dictionary(
+                uniqueKeysWithValues: perRun.map {
+                    ($0.robot, Completeness(received: $0.received, missing: max(0, $0.expected - $0.received)))
+                }
+            )
+        }
         var ranking: [Rank] = []
         for team in result?.teams ?? [] {
             var sum = Completeness(received: 0, missing: 0)
@@ -242,6 +260,8 @@ public struct Scoreboard: Encodable, Sendable {
             completeness: completeness,
             flags: result?.flags ?? [],
             eventCount: result?.events.count ?? 0,
+            integrity: integrity,
+            void: integrity?.verdict == .void,
             result: result.map { full in
                 var trimmed = full
                 trimmed.events = Array(full.events.suffix(recentEvents))

@@ -76,7 +76,15 @@ extension APIServer {
         router.get("/api/runs/:run/scoreboard") { [self] _, context in
             let run = try await scoreboard.run(id: try runID(context))
             let result = try await scoreboard.scoreboard(runID: run.id)
-            return JSONBody.response(Scoreboard.make(run: run, result: result, ledgers: try reader.ledgers()))
+            return JSONBody.response(
+                Scoreboard.make(
+                    run: run,
+                    result: result,
+                    ledgers: try reader.ledgers(),
+                    completeness: try await scoreboard.completeness(runID: run.id),
+                    integrity: try await scoreboard.integrity(runID: run.id)
+                )
+            )
         }
         router.get("/api/runs/:run/events") { [self] request, context in
             let run = try await scoreboard.run(id: try runID(context))

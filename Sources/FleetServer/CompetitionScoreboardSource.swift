@@ -48,10 +48,18 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         /// Coverage of stopped runs this process did not score live, recomputed once from the
         /// database (nil while the recompute runs).
         var coverage: [UInt32: CoverageView?] = [:]
-        /// Stored results never change once written (a run's live result, its final result):
-        /// decoded once, not on every tick of the live feed.
+        /// Final results never change once written: decoded once, not on every tick of the
+        /// live feed (a live result changes with referee actions until FINAL).
         var results: [String: RunResult] = [:]
+        /// Per-run completeness of stopped runs not scored live here, counted once.
+        var completeness: [UInt32: [RobotCompleteness]] = [:]
+        /// FINAL runs' integrity checks and when they were made (wall ns): rechecked after
+        /// `integrityRecheck` so that an edit shows within seconds.
+        var integrity: [UInt32: (checked: UInt64, value: Integrity)] = [:]
     }
+
+    /// Wall time after which a FINAL run's integrity is checked again.
+    static let integrityRecheck: UInt64 = 5_000_000_000
 
     public let store: CompetitionStore
     public let live: LiveScoring?
@@ -106,12 +114,52 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
 
     public func scoreboard(runID: UInt32) async throws -> RunResult? {
         try mapped {
-            try storedResult(of: store.run(runID)) ?? live?.board(runID: runID)?.result
+            let run = try store.run(runID)
+            // FINISHED: this process's live scorer has the newest referee actions first.
+            if run.state == .finished, let board = live?.board(runID: runID) { return board.result }
+            return try storedResult(of: run) ?? live?.board(runID: runID)?.result
         }
     }
 
+    public func completeness(runID: UInt32) async throws -> [RobotCompleteness]? {
+        if let board = live?.board(runID: runID), !board.completeness.isEmpty { return board.completeness }
+        if let cached = caches.withLock({ $0.completeness[runID] }) { return cached }
+        let run = try mapped { try store.run(runID) }
+        guard run.state == .finished || run.state == .final else { return nil }
+        let reads = self.store
+        let rows = try await Self.offPool {
+            try RunCompleteness.stored(store: reads, context: RunContext(store: reads, runID: runID))
+        }
+        caches.withLock { $0.completeness[runID] = rows }
+        return rows
+    }
+
+    public func integrity(runID: UInt32) async throws -> Integrity? {
+        let now = clock()
+        if let cached = caches.withLock({ $0.integrity[runID] }), now &- cached.checked < Self.integrityRecheck {
+            return cached.value
+        }
+        guard try mapped({ try store.run(runID) }).state == .final else { return nil }
+        let reads = self.store
+        let keyPath = configuration.serviceKeyPath
+        let value = try await Self.offPool {
+            Integrity.check(
+                store: reads,
+                runID: runID,
+                anchor: try TrustAnchor.resolve(given: nil, keyPath: keyPath)
+            )
+        }
+        caches.withLock { $0.integrity[runID] = (now, value) }
+        return value
+    }
+
     public func standings(division: String) async throws -> DivisionStandings {
-        try mapped {
+        // Standings from signed results check them first (cheaply: no rescoring).
+        var void: Set<UInt32> = []
+        for run in try mapped({ try store.runs(division: division, states: [.final]) }) {
+            if try await integrity(runID: run.id)?.verdict == .void { void.insert(run.id) }
+        }
+        return try mapped {
             guard configuration.rulebook.divisions[division] != nil else {
                 throw ScoreboardError(
                     .notFound,
@@ -123,6 +171,8 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
             var rulebook = configuration.rulebook
             for run in try store.runs(division: division, states: [.finished, .final]) {
                 guard let result = try storedResult(of: run) else { continue }
+                // A FINAL run whose data failed integrity is void: it does not count.
+                if void.contains(run.id) { continue }
                 results.append(result)
                 rulebook = try self.rulebook(hash: run.rulebookHash)
             }
@@ -375,6 +425,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         let key = "\(runID)/\(source.rawValue)"
         if let cached = caches.withLock({ $0.results[key] }) { return cached }
         guard let result = try store.runResult(runID: runID, source: source) else { return nil }
+        guard source == .final else { return result }
         caches.withLock { $0.results[key] = result }
         return result
     }

@@ -74,7 +74,13 @@ struct LivePublisher: Service {
             current = try await server.scoreboard.currentRun()
             if let run = current {
                 let result = try await server.scoreboard.scoreboard(runID: run.id)
-                let board = Scoreboard.make(run: run, result: result, ledgers: try reader.ledgers())
+                let board = Scoreboard.make(
+                    run: run,
+                    result: result,
+                    ledgers: try reader.ledgers(),
+                    completeness: try await server.scoreboard.completeness(runID: run.id),
+                    integrity: try await server.scoreboard.integrity(runID: run.id)
+                )
                 feed.publish("scoreboard", data: JSONBody.encode(board))
                 if let arena = try await server.scoreboard.arena(runID: run.id) {
                     feed.publish("arena", data: JSONBody.encode(arena))

@@ -1,3 +1,4 @@
+public import FleetCompetition
 public import FleetScoring
 
 /// Where the HTTP API, the live feed and the board get runs and scores from.
@@ -25,6 +26,8 @@ public protocol ScoreboardSource: Sendable {
     /// The run the board and the live feed show (default: the newest RUNNING run, else the
     /// newest run).
     func currentRun() async throws -> RunSummary?
+    func completeness(runID: UInt32) async throws -> [RobotCompleteness]?
+    func integrity(runID: UInt32) async throws -> Integrity?
 }
 
 extension ScoreboardSource {
@@ -53,6 +56,13 @@ extension ScoreboardSource {
     }
 
     public func arena(runID: UInt32) async throws -> ArenaView? { nil }
+
+    /// Per robot of the run: frames received / sent within the run; nil: not known here (the
+    /// board falls back to the robots' ledgers).
+    public func completeness(runID: UInt32) async throws -> [RobotCompleteness]? { nil }
+
+    /// A FINAL run's signed result as checked now (void when a check fails); nil otherwise.
+    public func integrity(runID: UInt32) async throws -> Integrity? { nil }
 }
 
 /// A run's lifecycle state (the rulebook's PREPARE → RUNNING → FINISHED → FINAL).

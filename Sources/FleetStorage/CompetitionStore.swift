@@ -441,6 +441,40 @@ public struct CompetitionStore: Sendable {
         }
     }
 
+    /// The stored event rows (robot and referee events, a copy of their frames for queries)
+    /// of `senders` with event time in [from, to], with the sender, boot epoch and sequence
+    /// the row names: what `fleet verify` checks against the hash-chained frames.
+    public func eventRows(
+        from: UInt64,
+        to: UInt64,
+        senders includes: (UInt32) -> Bool
+    ) throws -> [(event: StoredEvent, bootEpoch: UInt32, sequence: UInt32)] {
+        try database.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT event_id, robot_id, sender_id, run_id, ts_ns, message_type, frame, boot_epoch, seq
+                    FROM event WHERE ts_ns >= ? AND ts_ns <= ? ORDER BY event_id
+                    """,
+                arguments: [Int64(bitPattern: from), Int64(bitPattern: min(to, UInt64(Int64.max)))]
+            )
+            return rows.compactMap { row in
+                let sender = UInt32(truncatingIfNeeded: row[2] as Int64)
+                guard includes(sender) else { return nil }
+                let event = StoredEvent(
+                    eventID: row[0],
+                    robotID: UInt32(truncatingIfNeeded: row[1] as Int64),
+                    senderID: sender,
+                    runID: (row[3] as Int64?).map { UInt32(truncatingIfNeeded: $0) },
+                    timestampNanos: UInt64(bitPattern: row[4]),
+                    messageType: UInt8(truncatingIfNeeded: row[5] as Int64),
+                    bytes: [UInt8](row[6] as Data)
+                )
+                return (event, UInt32(truncatingIfNeeded: row[7] as Int64), UInt32(truncatingIfNeeded: row[8] as Int64))
+            }
+        }
+    }
+
     /// Calls `body` with every stored frame whose sender passes `includes` and whose event
     /// time (as its header says) lies in [from, to], byte for byte, in no particular order
     /// (sealed chunks by robot, boot epoch and time, then live segments); a frame in both a

@@ -26,6 +26,12 @@ struct CompetitionOptions: ParsableArguments {
         }
         return CompetitionStore(database: try FleetDatabase(path: db))
     }
+
+    /// The key FINAL results must be signed with: `--public-key`, else the service key's
+    /// `.pub` (or the key) next to the database; nil when there is none.
+    func anchor(publicKey: String?) throws -> TrustAnchor? {
+        try TrustAnchor.resolve(given: publicKey, keyPath: ServiceKey.defaultPath(forDatabase: db))
+    }
 }
 
 /// Finds and loads a rulebook file; a bad one is refused naming the field.

@@ -180,6 +180,9 @@ struct RunCommand: ParsableCommand {
                 print("  \(team.team): \(decimal(team.runScore, 6))")
             }
             print("  \(doc.chains.count) hash chains over \(doc.chains.reduce(0) { $0 + $1.frames }) frames")
+            print(
+                "  service public key \(key.publishPublicKey()) (in \(TrustAnchor.publicKeyPath(forKey: key.path)); publish it: fleet verify --public-key KEY)"
+            )
             if doc.liveAgrees == false {
                 print("  warning: the live result differed from the recompute; flagged for review")
             }

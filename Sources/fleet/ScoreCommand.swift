@@ -32,9 +32,20 @@ struct ScoreCommand: ParsableCommand {
         if format == .csv { throw ValidationError("--format must be table or json for a score") }
     }
 
+    @Option(
+        help:
+            "Public key (hex, or a file) the FINAL result must be signed with (default: fleet-service.key.pub next to the database)."
+    )
+    var publicKey: String?
+
     func run() throws {
         let store = try options.store()
-        let report = try Self.report(store: store, runID: id, recompute: recompute)
+        let report = try Self.report(
+            store: store,
+            runID: id,
+            recompute: recompute,
+            anchor: try options.anchor(publicKey: publicKey)
+        )
         if format == .json {
             print(try CanonicalJSON.string(report))
         } else {
@@ -42,19 +53,23 @@ struct ScoreCommand: ParsableCommand {
         }
     }
 
-    static func report(store: CompetitionStore, runID: UInt32, recompute: Bool) throws -> ScoreReport {
+    static func report(
+        store: CompetitionStore,
+        runID: UInt32,
+        recompute: Bool,
+        anchor: TrustAnchor?
+    ) throws -> ScoreReport {
         let run = try store.run(runID)
-        let entries = try store.entries(runID: runID)
-        let completeness = RobotCompleteness.from(
-            try store.database.lossLedger().filter { record in entries.contains { $0.robotID == record.robotID } },
-            robots: entries.map(\.robotID)
-        )
+        let context = try RunContext(store: store, runID: runID)
+        let completeness = try RunCompleteness.stored(store: store, context: context)
         func stored(_ source: RunResultWrite.Source) throws -> RunResult? {
             try store.runResult(runID: runID, source: source)
         }
         if !recompute {
             if run.state == .final, let result = try stored(.final) {
-                return ScoreReport(run: run, source: .final, result: result, completeness: completeness)
+                var report = ScoreReport(run: run, source: .final, result: result, completeness: completeness)
+                report.integrity = Integrity.check(store: store, runID: runID, anchor: anchor)
+                return report
             }
             if run.state == .finished, let result = try stored(.live) {
                 return ScoreReport(run: run, source: .live, result: result, completeness: completeness)
@@ -70,7 +85,7 @@ struct ScoreCommand: ParsableCommand {
                 )
             }
         }
-        let result = try Recompute.result(store: store, runID: runID)
+        let result = try Recompute.result(store: store, context: context, isFinal: run.state == .final)
         return ScoreReport(run: run, source: .recompute, result: result, completeness: completeness)
     }
 
@@ -79,6 +94,9 @@ struct ScoreCommand: ParsableCommand {
         var out =
             "run \(run.id) \(run.name)  division \(run.division)  seed \(run.seed)  \(run.state.rawValue)  (\(report.source.rawValue))"
         out += run.review ? "  REVIEW\n" : "\n"
+        if let integrity = report.integrity, integrity.verdict != .verified {
+            out += "\(integrity.verdict == .void ? "VOID" : "UNVERIFIED"): \(integrity.detail)\n"
+        }
         var teamRows: [[DataTable.Cell]] = []
         var flags: [ReviewFlag] = []
         if let result = report.result {
@@ -161,15 +179,27 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: "Run id.") var id: UInt32
     @Option(help: "Service key file to check the signer against (default: fleet-service.key next to the database).")
     var key: String?
+    @Option(
+        help:
+            "The organizers' published public key (64 hex digits, or a file holding them); default: the key file's .pub, else the key file."
+    )
+    var publicKey: String?
 
     func run() throws {
         let store = try options.store()
         let report = try Verifier.verify(
             store: store,
             runID: id,
-            keyPath: key ?? ServiceKey.defaultPath(forDatabase: options.db)
+            keyPath: key ?? ServiceKey.defaultPath(forDatabase: options.db),
+            publicKey: publicKey
         )
         for check in report.checks { print("\(check.ok ? "ok  " : "FAIL") \(check.name): \(check.detail)") }
+        if report.unverified && !report.void {
+            throw CompetitionError(
+                .integrity,
+                "run \(id) is UNVERIFIED: no pinned public key says who must have signed it (give --public-key)"
+            )
+        }
         guard report.ok else {
             throw CompetitionError(.integrity, "run \(id) fails verification: \(report.firstFailure ?? "?")")
         }
@@ -195,17 +225,34 @@ struct StandingsCommand: ParsableCommand {
     @OptionGroup var options: CompetitionOptions
     @Option(help: "Division: P, N, A or H.") var division: String
     @Option(help: "Output: table, json or csv.") var format: OutputFormat = .table
+    @Option(
+        help:
+            "Public key (hex, or a file) FINAL results must be signed with (default: fleet-service.key.pub next to the database)."
+    )
+    var publicKey: String?
 
     func run() throws {
         let store = try options.store()
+        let anchor = try options.anchor(publicKey: publicKey)
         let runs = try store.runs(division: division, states: [.finished, .final])
         guard let last = runs.last else {
             throw ValidationError("division \(division) has no FINISHED or FINAL run yet")
         }
         var results: [RunResult] = []
+        var void: [UInt32: String] = [:]
+        var unverified: Set<UInt32> = []
         for run in runs {
-            guard let result = try ScoreCommand.report(store: store, runID: run.id, recompute: false).result else {
-                continue
+            let report = try ScoreCommand.report(store: store, runID: run.id, recompute: false, anchor: anchor)
+            guard let result = report.result else { continue }
+            // A run whose data fails integrity is void: it does not count.
+            if let integrity = report.integrity {
+                switch integrity.verdict {
+                case .void:
+                    void[run.id] = integrity.detail
+                    continue
+                case .unverified: unverified.insert(run.id)
+                case .verified: break
+                }
             }
             results.append(result)
         }
@@ -221,8 +268,10 @@ struct StandingsCommand: ParsableCommand {
                 [
                     .integer(Int64(e.rank)), .text(e.team), .number(e.score),
                     .text(
-                        e.runs.map { "\($0.runID):\(decimal($0.score, 3))\(review.contains($0.runID) ? "*" : "")" }
-                            .joined(separator: " ")
+                        (e.runs.map {
+                            "\($0.runID):\(decimal($0.score, 3))\(review.contains($0.runID) ? "*" : "")\(unverified.contains($0.runID) ? "?" : "")"
+                        } + (e.unofficialRuns ?? []).map { "\($0):unofficial" })
+                        .joined(separator: " ")
                     ),
                     .text(e.counted.map(String.init).joined(separator: " ")), .number(e.S),
                     .integer(Int64(e.interventions)),
@@ -230,7 +279,10 @@ struct StandingsCommand: ParsableCommand {
                     e.whPerSquareMetre.map { .number($0) } ?? .null,
                     .text(
                         e.disqualified
-                            ? "disqualified (\(e.disqualifiedRobots.map(String.init).joined(separator: ",")))" : ""
+                            ? "disqualified (\(e.disqualifiedRobots.map(String.init).joined(separator: ",")))"
+                            : e.disqualifiedRobots.isEmpty
+                                ? ""
+                                : "robot \(e.disqualifiedRobots.map(String.init).joined(separator: ",")) disqualified"
                     ),
                 ]
             }
@@ -242,6 +294,12 @@ struct StandingsCommand: ParsableCommand {
         }
         print(table.render(format), terminator: "")
         if format == .table && !review.isEmpty { print("* run flagged for review") }
+        if format == .table && !unverified.isEmpty { print("? FINAL result UNVERIFIED: no pinned public key") }
+        if format == .table {
+            for (id, detail) in void.sorted(by: { $0.key < $1.key }) {
+                print("run \(id) VOID (not counted): \(detail)")
+            }
+        }
     }
 }
 

@@ -106,8 +106,11 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "Run id the referee events carry.")
     var runId: UInt32 = 1
 
-    @Option(help: "Wall-clock time of simulated time 0 (ns, 123s or ISO 8601); fixed by default so runs repeat.")
-    var start = TimeArgument(nanoseconds: FleetRunner.defaultStartUnixNanos)
+    @Option(
+        help:
+            "Wall-clock time of simulated time 0 (ns, 123s or ISO 8601); default: now, so that every run's boot epochs are new (give it to repeat a recording byte for byte)."
+    )
+    var start: TimeArgument?
 
     @Flag(help: "Simulate (and record) without opening any socket.")
     var noSend = false
@@ -177,7 +180,9 @@ struct SimCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        configuration.startUnixNanos = start.nanoseconds
+        // A fixed default start would give a second run into the same database the first one's
+        // boot epochs and sequence numbers: every frame a duplicate, dropped.
+        configuration.startUnixNanos = start?.nanoseconds ?? UInt64(Date().timeIntervalSince1970 * 1e9)
         configuration.timeScale = bench ? 0 : timeScale
         configuration.mode = mode == .pub ? .pub : .reliable
         configuration.endpoint = noSend || bench ? nil : connect

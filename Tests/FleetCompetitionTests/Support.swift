@@ -9,6 +9,8 @@ import Foundation
 import Logging
 import Testing
 
+import enum FleetSimulation.Division
+
 @testable import FleetIngest
 
 /// A database file in a fresh temporary folder, removed when the test ends.
@@ -55,7 +57,9 @@ enum Fixture {
         runID: UInt32,
         seed: UInt64,
         duration: Double,
-        faults: String
+        faults: String,
+        division: Division = .park,
+        start: UInt64? = nil
     ) throws -> (
         truth: RunnerTruth, frames: [[UInt8]], offsets: [UInt64]
     ) {
@@ -63,16 +67,17 @@ enum Fixture {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let roster = FleetRoster(
-            division: .park,
+            division: division,
             teams: 4,
-            robotsPerTeam: 3,
-            humanoids: 0,
+            robotsPerTeam: division == .humanoid ? 0 : 3,
+            humanoids: division == .humanoid ? 8 : 0,
             duration: duration,
             seed: seed,
             runID: runID
         )
         var configuration = FleetRunner.Configuration(simulation: try roster.configuration())
         configuration.timeScale = 0
+        if let start { configuration.startUnixNanos = start }
         configuration.faults = try FaultSpec(parsing: faults)
         configuration.faultSeed = seed &* 31 &+ 7
         configuration.recordPath = folder.appendingPathComponent("run.ftrec").path

@@ -99,7 +99,7 @@ extension CompetitionSuites {
             #expect(report.checks.contains { $0.name == "score events" && $0.ok })
             let record = try #require(try store.finalRecord(runID: finalized.runID))
             let document = try CanonicalJSON.decode(FinalDocument.self, from: record.document)
-            #expect(document.format == FinalDocument.formatV2 && document.result.events.isEmpty)
+            #expect(document.format == FinalDocument.formatV3 && document.result.events.isEmpty)
             // FINAL == recompute, byte for byte, from what is stored once.
             let final = try #require(try store.runResult(runID: finalized.runID, source: .final))
             let recomputed = try Recompute.result(store: store, runID: finalized.runID)
@@ -264,6 +264,137 @@ extension CompetitionSuites {
             #expect(!report.ok)
             #expect(report.checks.contains { $0.name == "score events" && !$0.ok }, "\(report.checks)")
             #expect(report.checks.contains { $0.name == "recompute" && $0.ok }, "the frames are untouched")
+        }
+
+        /// Item 8: who and why of a penalty are signed: an edited reason or author fails verify,
+        /// and the cheap check behind score, standings and the board voids the run.
+        @Test(arguments: ["UPDATE referee_action SET reason = 'no reason'", "UPDATE referee_action SET by = 'someone'"])
+        func anEditedPenaltyReasonOrAuthorFailsTheSignedActions(_ tamper: String) throws {
+            let (finalized, database) = try Self.copy()
+            try database.write { db in try db.execute(sql: tamper) }
+            let store = CompetitionStore(database: database)
+            let report = try Verifier.verify(store: store, runID: finalized.runID, keyPath: finalized.keyPath)
+            #expect(!report.ok && report.void)
+            #expect(
+                report.checks.contains { $0.name == "referee actions" && !$0.ok && $0.detail.contains("differs") },
+                "\(report.checks)"
+            )
+            let anchor = try TrustAnchor.resolve(given: nil, keyPath: finalized.keyPath)
+            #expect(Integrity.check(store: store, runID: finalized.runID, anchor: anchor).verdict == .void)
+        }
+
+        /// Item 8: a document rebuilt without the penalty and signed with a new key (stored
+        /// beside it) fails against the pinned key; without any pinned key it is UNVERIFIED,
+        /// never "verifies".
+        @Test func aResultResignedWithAnotherKeyFailsThePinnedKeyAndIsUnverifiedWithoutOne() throws {
+            let (finalized, database) = try Self.copy()
+            let store = CompetitionStore(database: database)
+            let record = try #require(try store.finalRecord(runID: finalized.runID))
+            var document = try CanonicalJSON.decode(FinalDocument.self, from: record.document)
+            #expect(!document.actions.isEmpty)
+            document.actions = []
+            try database.write { db in try db.execute(sql: "DELETE FROM referee_action") }
+            let forger = try ServiceKey(
+                path: finalized.folder.appendingPathComponent("forger-\(UUID()).key").path,
+                create: true
+            )
+            let bytes = try CanonicalJSON.encode(document)
+            let signature = try forger.sign(bytes)
+            try database.write { db in
+                try db.execute(
+                    sql: "UPDATE final_result SET document = ?, signature = ?, public_key = ? WHERE run_id = ?",
+                    arguments: [Data(bytes), Data(signature), Data(forger.publicKey), finalized.runID]
+                )
+            }
+            // Against the organizers' key: fails, naming the trust anchor.
+            let pinned = try Verifier.verify(store: store, runID: finalized.runID, keyPath: finalized.keyPath)
+            #expect(pinned.checks.contains { $0.name == "signature" && $0.ok }, "the forger's signature is valid")
+            #expect(pinned.checks.contains { $0.name == "trust anchor" && !$0.ok }, "\(pinned.checks)")
+            #expect(!pinned.ok && pinned.void)
+            // The published key given as hex works the same.
+            let hex = HashChain.hex(try ServiceKey(path: finalized.keyPath, create: false).publicKey)
+            let given = try Verifier.verify(store: store, runID: finalized.runID, keyPath: nil, publicKey: hex)
+            #expect(given.checks.contains { $0.name == "trust anchor" && !$0.ok })
+            // No key beside the database, none given: UNVERIFIED, not ok.
+            let missing = finalized.folder.appendingPathComponent("missing-\(UUID()).key").path
+            let none = try Verifier.verify(store: store, runID: finalized.runID, keyPath: missing)
+            #expect(!none.ok && none.unverified)
+            #expect(none.checks.contains { $0.name == "trust anchor" && $0.detail.hasPrefix("UNVERIFIED") })
+            #expect(Integrity.check(store: store, runID: finalized.runID, anchor: nil).verdict == .unverified)
+        }
+
+        /// Items 6 and 7: every row kind that feeds a result, edited one at a time, makes the
+        /// cheap check (what score, standings and the board run) say void; the untouched copy
+        /// verifies. The run_result row of a FINAL run is not read at all: the signed
+        /// document is (an edit there changes nothing printed, and the events it points to are
+        /// checked against the signed digest).
+        @Test(arguments: [
+            "frame", "chunk", "event", "event copy", "action value", "action reason", "run_result events", "document",
+            "score event",
+        ])
+        func everyTamperMakesTheCheapCheckVoid(_ kind: String) throws {
+            let (finalized, database) = try Self.copy()
+            let store = CompetitionStore(database: database)
+            let anchor = try TrustAnchor.resolve(given: nil, keyPath: finalized.keyPath)
+            #expect(Integrity.check(store: store, runID: finalized.runID, anchor: anchor).verdict == .verified)
+            switch kind {
+            case "frame":
+                let chunk = try Self.chunk(database, start: finalized.runningStart)
+                var frames = chunk.frames
+                ChunkForgery.editBody(of: &frames, at: chunk.firstInWindow)
+                try Self.replace(chunk.id, encoding: chunk.encoding, with: frames, in: database)
+            case "chunk":
+                let chunk = try Self.chunk(database, start: finalized.runningStart)
+                try database.write { db in
+                    try db.execute(sql: "DELETE FROM frame_chunk WHERE chunk_id = ?", arguments: [chunk.id])
+                }
+            case "event":
+                try database.write { db in
+                    try db.execute(
+                        sql: "UPDATE event SET ts_ns = ts_ns + 3000000000 WHERE message_type = ?",
+                        arguments: [MessageType.runState.rawValue]
+                    )
+                }
+            case "event copy":
+                // Item 14: the event table's copy (what queries and the API show) is checked too.
+                try database.write { db in
+                    try db.execute(
+                        sql: "UPDATE event SET robot_id = robot_id + 1000 WHERE message_type != ?",
+                        arguments: [MessageType.runState.rawValue]
+                    )
+                }
+            case "action value":
+                try database.write { db in try db.execute(sql: "UPDATE referee_action SET value = value + 1") }
+            case "action reason":
+                try database.write { db in try db.execute(sql: "UPDATE referee_action SET reason = 'x'") }
+            case "run_result events":
+                try database.write { db in
+                    try db.execute(sql: "UPDATE run_result SET shared = shared - 1 WHERE source = 'final'")
+                }
+            case "document":
+                try database.write { db in
+                    try db.execute(
+                        sql: """
+                            UPDATE final_result SET document = CAST(replace(CAST(document AS TEXT), '"isFinal":true', '"isFinal":false') AS BLOB)
+                            """
+                    )
+                }
+            default:
+                let stored = try #require(try store.storedResult(runID: finalized.runID, source: .final))
+                var events = try store.scoreEvents(of: stored)
+                events[0].total += 10
+                let page = ScoreEventCodec.encode(events.prefix(ScoreEventCodec.pageSize))
+                try database.write { db in
+                    try db.execute(
+                        sql: "UPDATE score_event SET page = ? WHERE run_id = ? AND first_ordinal = 0",
+                        arguments: [Data(page), finalized.runID]
+                    )
+                }
+            }
+            let full = try Verifier.verify(store: store, runID: finalized.runID, keyPath: finalized.keyPath)
+            #expect(!full.ok, "fleet verify fails (\(kind))")
+            let integrity = Integrity.check(store: store, runID: finalized.runID, anchor: anchor)
+            #expect(integrity.verdict == .void, "\(kind): \(integrity)")
         }
     }
 }

@@ -348,4 +348,34 @@ struct RunScorerTests {
         scorer.consume(Fixture.referee(Fixture.contact(1, .static), 2, seq: 1))
         #expect(scorer.finish().teams[0].safety.staticContacts == 2)
     }
+
+    /// Issue 11 item 10: a team registered with 3 robots of which one ran (dumped and
+    /// docked). The rulebook file decides whether the absent two withhold the bonus.
+    @Test(arguments: [RulebookDumpScope.present, .all])
+    func absentEnteredRobotsAndTheDumpAndDockBonus(_ scope: RulebookDumpScope) throws {
+        var book = Fixture.rulebook
+        book.bonuses.dumpAndDockRobots = scope == .present ? .present : .all
+        let entries = [1, 2, 3].map { RunScorer.Robot(id: UInt32($0), team: "alpha", kind: "sweeper") }
+        var scorer = try RunScorer(
+            rulebook: book,
+            run: RunScorer.Run(id: 7, division: .P, runningStart: Fixture.start, runningEnd: Fixture.end),
+            arena: RunScorer.Arena(mask: Fixture.mask(columns: 40, rows: 40), totals: Fixture.totals),
+            robots: entries
+        )
+        let frames = [
+            Fixture.referee(.transferDump(TransferDump(runID: 7, robotID: 1, mass: 3, items: 2)), 1, seq: 0),
+            Fixture.referee(.docked(Docked(runID: 7, robotID: 1)), 2, seq: 1),
+        ]
+        for frame in frames { scorer.consume(frame) }
+        let result = scorer.finish()
+        #expect(result.teams[0].bonuses.dumpAndDock == (scope == .present))
+        #expect(result.teams[0].runScore == (scope == .present ? 27.5 : 25))
+        #expect(Fixture.rulebook.bonuses.dumpAndDockScope == .present, "rulebook v1 says present")
+        #expect(Fixture.rulebook.renderText().contains("an entered robot that sent no frame does not count"))
+    }
+
+    enum RulebookDumpScope: Sendable, CaseIterable {
+        case present
+        case all
+    }
 }

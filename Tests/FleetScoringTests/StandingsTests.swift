@@ -1,5 +1,6 @@
 import FleetProtocol
 import FleetScoring
+import Foundation
 import Testing
 
 struct StandingsTests {
@@ -108,6 +109,22 @@ struct StandingsTests {
 
     static func ramp(_ robot: UInt32) -> Message { .rampClimbed(RampClimbed(runID: 7, robotID: robot, rampID: 1)) }
 
+    @Test func runsBeyondTheRulebooksRunsPerDivisionAreUnofficialAndNotCounted() {
+        // Issue 11 item 9: four runs of division P; the rulebook allows 3 per team. The fourth
+        // (where alpha climbed the ramp: 30) is listed as unofficial and does not count.
+        #expect(Fixture.rulebook.heats.runsPerDivision == 3)
+        let runs = [
+            Self.run(1, [Self.spray(1)]), Self.run(2, [Self.spray(1)]), Self.run(3, [Self.spray(1)]),
+            Self.run(4, [Self.ramp(1)]),
+        ]
+        let standings = DivisionStandings(rulebook: Fixture.rulebook, division: "P", runs: runs)
+        let alpha = try! #require(standings.entries.first { $0.team == "alpha" })
+        #expect(alpha.unofficialRuns == [4])
+        #expect(alpha.runs.map(\.runID) == [1, 2, 3] && !alpha.counted.contains(4))
+        #expect(alpha.score == 23)
+        #expect(standings.entries.first { $0.team == "beta" }?.unofficialRuns == [4])
+    }
+
     @Test func meanOfTheBestTwoOfThreeRuns() {
         // alpha: 25 (baseline), 19 (3 sprays), 30 (ramp) → best 30, 25 → 27.5.
         // beta: 24 (static contact), 23 (spray: 25 − 2), 25 → best 25, 24 → 24.5.
@@ -153,18 +170,43 @@ struct StandingsTests {
         #expect(standings.entries[1].lastScoringEventOffset == 2 * Fixture.second)
     }
 
-    @Test func secondSeriousContactInADivisionDisqualifies() {
-        // Robot 1 (alpha) touches a pedestrian in run 1 and a cyclist in run 2: alpha is disqualified from
-        // the division even though its run 3 scored 30.
+    @Test func secondSeriousContactInADivisionDisqualifiesTheRobotNotTheTeam() {
+        // Robot 1 (alpha) touches a pedestrian in run 1 and a cyclist in run 2: robot 1 is
+        // disqualified from the division (its runs with those contacts score 0), and alpha keeps
+        // what it earned otherwise: (30 + 0) / 2.
         let runs = [
             Self.run(1, [Fixture.contact(1, .pedestrian)]),
             Self.run(2, [Fixture.contact(1, .cyclist)]),
             Self.run(3, [Self.ramp(1)]),
         ]
+        #expect(Fixture.rulebook.safety.disqualification == .robot)
         let standings = DivisionStandings(rulebook: Fixture.rulebook, division: "P", runs: runs)
+        #expect(standings.entries.map(\.team) == ["beta", "alpha"])
+        #expect(!standings.entries[1].disqualified && standings.entries[1].disqualifiedRobots == [1])
+        #expect(standings.entries[1].score == 15)
+        #expect(standings.entries[0].score == 25)
+    }
+
+    @Test func aRulebookThatDisqualifiesTheTeamZeroesItsEntry() throws {
+        var book = Fixture.rulebook
+        book.safety.disqualifies = .team
+        let runs = [
+            Self.run(1, [Fixture.contact(1, .pedestrian)]),
+            Self.run(2, [Fixture.contact(1, .cyclist)]),
+            Self.run(3, [Self.ramp(1)]),
+        ]
+        let standings = DivisionStandings(rulebook: book, division: "P", runs: runs)
         #expect(standings.entries.map(\.team) == ["beta", "alpha"])
         #expect(standings.entries[1].disqualified && standings.entries[1].disqualifiedRobots == [1])
         #expect(standings.entries[1].score == 0)
-        #expect(standings.entries[0].score == 25)
+        // The file says so, and `fleet rules show` renders it.
+        let text = try Rulebook.load(
+            Data(
+                String(decoding: Fixture.rulebookData, as: UTF8.self)
+                    .replacingOccurrences(of: #""disqualifies": "robot""#, with: #""disqualifies": "team""#).utf8
+            )
+        ).renderText()
+        #expect(text.contains("disqualify the robot's team from that division"))
+        #expect(Fixture.rulebook.renderText().contains("disqualify the robot from that division (its team keeps"))
     }
 }

@@ -1,0 +1,123 @@
+import FleetCompetition
+import FleetScoring
+import FleetStorage
+import FleetStore
+import FleetTestSupport
+import Foundation
+import GRDB
+import Testing
+
+extension ProcessSuites {
+    /// Issue 11, item 1: the README's order (stop, then a penalty and an award, then finalize)
+    /// through the HTTP API of a real `fleet ingest`. The live result takes the referee's
+    /// actions after the stop, and finalize compares it with a recompute of the same actions:
+    /// live agrees, no review flag without a cause.
+    @Suite
+    struct RefereeAfterStopProcessTests {
+        static let token = "t0ken-for-tests"
+        static let t0: UInt64 = 1_800_000_000_000_000_000
+
+        @Test(.timeLimit(.minutes(3)))
+        func refereeActionsAfterStopReachTheLiveResultAndLiveAgreesAtFinalize() async throws {
+            let folder = try TemporaryFolder()
+            let db = folder.path("fleet.db")
+            for (team, robot) in [("alpha", 1), ("beta", 2)] {
+                let added = try await FleetProcess.run(
+                    ["team", "add", team, "--robot", "\(robot):sweeper", "--db", db],
+                    in: folder.url
+                )
+                #expect(added.status == 0, "\(added.errors)")
+            }
+            let recording = folder.path("fleet.ftrec")
+            _ = try writeRecording(to: recording, robots: 2, framesPerRobot: 300)
+            let endpoint = "tcp://127.0.0.1:\(try freePort())"
+            let port = try freePort()
+            let ingest = try FleetProcess(
+                [
+                    "ingest", "--db", db, "--listen", endpoint, "--http", "127.0.0.1:\(port)", "--admin-token",
+                    Self.token, "--status-every", "0",
+                ],
+                in: folder.url
+            )
+            defer { ingest.signal(SIGKILL) }
+            let auth = ["Authorization": "Bearer \(Self.token)"]
+            func call(_ method: String, _ path: String, _ body: String? = nil) async throws -> HTTPRequest.Response {
+                try await offPool { try HTTPRequest.send(method, port: port, path, headers: auth, body: body) }
+            }
+            func board() throws -> [String: Any] {
+                try HTTPRequest.send("GET", port: port, "/api/runs/1/scoreboard").json
+            }
+            func ranking(_ board: [String: Any]) -> [String: [String: Any]] {
+                (board["ranking"] as? [[String: Any]] ?? []).reduce(into: [:]) { $0[$1["team"] as? String ?? "?"] = $1 }
+            }
+            try await waitUntil(timeout: .seconds(30)) {
+                (try? HTTPRequest.send("GET", port: port, "/api/runs").status) == 200
+            }
+            let created = try await call(
+                "POST",
+                "/api/runs",
+                #"{"division":"P","name":"heat 1","seed":3,"window":"wall"}"#
+            )
+            #expect(created.status == 201, "\(created.body)")
+            _ = try await call("POST", "/api/runs/1/start", #"{"time":\#(Self.t0)}"#)
+            // The live scorer has the run once the board ranks its teams (no fixed sleep).
+            try await waitUntil(timeout: .seconds(30)) { ranking(try board()).count == 2 }
+
+            let replay = try await FleetProcess.run(
+                ["replay", recording, "--connect", endpoint, "--rate", "max"],
+                in: folder.url
+            )
+            #expect(replay.status == 0, "\(replay.errors)")
+            try await waitUntil(timeout: .seconds(30)) { (try board()["eventCount"] as? Int ?? 0) > 0 }
+            // The last frames are at t0 + 29.9 s: the window ends with them (no telemetry gap).
+            let stopped = try await call("POST", "/api/runs/1/stop", #"{"time":\#(Self.t0 + 29_900_000_000)}"#)
+            #expect(stopped.json["state"] as? String == "FINISHED")
+
+            // After the stop, as the README orders it: a penalty and an award.
+            let penalty = try await call(
+                "POST",
+                "/api/runs/1/penalties",
+                #"{"team":"beta","points":3,"reason":"cut the course"}"#
+            )
+            #expect(penalty.status == 200, "\(penalty.body)")
+            let award = try await call("POST", "/api/runs/1/award", #"{"team":"alpha","fraction":0.05}"#)
+            #expect(award.status == 200, "\(award.body)")
+            // The live result (not only a recompute) shows the penalty before finalize.
+            try await waitUntil(timeout: .seconds(30)) {
+                ranking(try board())["beta"]?["penalties"] as? Double == 3
+            }
+
+            let finalized = try await call("POST", "/api/runs/1/finalize")
+            #expect(finalized.status == 200 && finalized.json["state"] as? String == "FINAL", "\(finalized.body)")
+            ingest.signal(SIGTERM)
+            #expect(await ingest.wait(timeout: .seconds(15)), "ingest stops on SIGTERM")
+
+            let store = CompetitionStore(database: try FleetDatabase(path: db))
+            let live = try #require(try store.runResult(runID: 1, source: .live))
+            #expect(live.teams.first { $0.team == "beta" }?.penalties.referee == 3)
+            let record = try #require(try store.finalRecord(runID: 1))
+            let document = try CanonicalJSON.decode(FinalDocument.self, from: record.document)
+            #expect(document.liveAgrees == true, "live and recompute agree on the telemetry and the same actions")
+            #expect(document.result.flags.isEmpty, "\(document.result.flags)")
+            #expect(try store.run(1).review == false, "no review flag without a cause")
+
+            // FINAL == recompute == a second recompute, byte for byte.
+            let final = try await FleetProcess.run(["score", "1", "--db", db, "--format", "json"], in: folder.url)
+            let again = try await FleetProcess.run(
+                ["score", "1", "--recompute", "--db", db, "--format", "json"],
+                in: folder.url
+            )
+            let third = try await FleetProcess.run(
+                ["score", "1", "--recompute", "--db", db, "--format", "json"],
+                in: folder.url
+            )
+            func result(_ text: String) throws -> String {
+                try CanonicalJSON.string(
+                    try #require(try CanonicalJSON.decode(ScoreReport.self, from: Array(text.utf8)).result)
+                )
+            }
+            #expect(try result(final.output) == result(again.output))
+            #expect(again.output == third.output)
+        }
+    }
+}

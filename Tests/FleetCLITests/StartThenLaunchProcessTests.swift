@@ -1,0 +1,107 @@
+import FleetCompetition
+import FleetRunner
+import FleetScoring
+import FleetStorage
+import FleetStore
+import FleetTestSupport
+import Foundation
+import Testing
+
+extension ProcessSuites {
+    /// Issue 11, items 2 and 13 through the HTTP API of a real `fleet ingest`: the run is
+    /// created and started and the fleet launched at once (the README's order, no wait for the
+    /// live scorer), twice into the same database with `fleet sim`'s default start. Each live
+    /// result counts every frame of RUNNING (it equals the recompute) and the second run is
+    /// scored, not dropped as duplicates of the first.
+    @Suite
+    struct StartThenLaunchProcessTests {
+        static let token = "t0ken-for-tests"
+
+        @Test(.timeLimit(.minutes(4)))
+        func aRunStartedAndLaunchedAtOnceIsScoredLiveFromEveryFrameTwice() async throws {
+            let folder = try TemporaryFolder()
+            let db = folder.path("fleet.db")
+            let heat = """
+                {"teams": [\((1...2).map { team in
+                    "{\"name\": \"\(FleetRoster.teamName(team))\", \"robots\": ["
+                        + ["sweeper", "litterPicker"].enumerated().map { i, kind in
+                            "{\"id\": \(team * 100 + i + 1), \"kind\": \"\(kind)\"}"
+                        }.joined(separator: ", ") + "]}"
+                }.joined(separator: ", "))]}
+                """
+            try heat.write(toFile: folder.path("heat.json"), atomically: true, encoding: .utf8)
+            let added = try await FleetProcess.run(["team", "add", "--heat", "heat.json", "--db", db], in: folder.url)
+            #expect(added.status == 0, "\(added.errors)")
+            let endpoint = "tcp://127.0.0.1:\(try freePort())"
+            let port = try freePort()
+            let ingest = try FleetProcess(
+                [
+                    "ingest", "--db", db, "--listen", endpoint, "--http", "127.0.0.1:\(port)", "--admin-token",
+                    Self.token, "--status-every", "0",
+                ],
+                in: folder.url
+            )
+            defer { if ingest.process.isRunning { ingest.signal(SIGKILL) } }
+            func call(_ method: String, _ path: String, _ body: String? = nil) async throws -> HTTPRequest.Response {
+                try await offPool {
+                    try HTTPRequest.send(
+                        method,
+                        port: port,
+                        path,
+                        headers: ["Authorization": "Bearer \(Self.token)"],
+                        body: body
+                    )
+                }
+            }
+            try await waitUntil(timeout: .seconds(30)) {
+                (try? HTTPRequest.send("GET", port: port, "/api/runs").status) == 200
+            }
+            let store = CompetitionStore(database: try FleetDatabase(path: db, readOnly: true))
+            var starts: [UInt32] = []
+            for id: UInt32 in 1...2 {
+                let created = try await call(
+                    "POST",
+                    "/api/runs",
+                    #"{"division":"P","seed":5,"name":"run-\#(id)","window":"referee"}"#
+                )
+                #expect(created.status == 201, "\(created.body)")
+                _ = try await call("POST", "/api/runs/\(id)/start")
+                // At once: no wait for the live scorer to have the run.
+                let sim = try await FleetProcess.run(
+                    [
+                        "sim", "--connect", endpoint, "--teams", "2", "--robots-per-team", "2", "--duration", "4",
+                        // Real time: the next run's event times (its start is now) follow this one's.
+                        "--time-scale", "1", "--seed", "5", "--run-id", "\(id)", "--truth",
+                        folder.path("truth-\(id).json"),
+                    ],
+                    in: folder.url,
+                    timeout: .seconds(90)
+                )
+                #expect(sim.status == 0, "\(sim.errors)")
+                let truth = try JSONDecoder().decode(
+                    RunnerTruth.self,
+                    from: Data(contentsOf: URL(fileURLWithPath: folder.path("truth-\(id).json")))
+                )
+                starts.append(truth.senders.first!.bootEpochs.first!.bootEpoch)
+                _ = try await call("POST", "/api/runs/\(id)/stop")
+                try await waitUntil(timeout: .seconds(30)) {
+                    (try? store.storedResult(runID: id, source: .live)) != nil
+                }
+                let live = try #require(try store.runResult(runID: id, source: .live))
+                let recomputed = try Recompute.result(store: store, runID: id, isFinal: false)
+                #expect(
+                    live.robots.allSatisfy { $0.frames > 0 },
+                    "run \(id): every robot scored frames live: \(live.robots.map(\.frames)) recompute \(recomputed.robots.map(\.frames)) \(live.runningStart ?? 0) \(recomputed.runningStart ?? 0) \(live.ignored) \(recomputed.ignored)"
+                )
+                #expect(
+                    try CanonicalJSON.string(live) == CanonicalJSON.string(recomputed),
+                    "run \(id): the live result counts every frame of RUNNING"
+                )
+                #expect(!live.flags.contains { $0.kind == .noFrames }, "\(live.flags)")
+            }
+            #expect(starts[0] != starts[1], "fleet sim's default start is now: new boot epochs per run")
+            ingest.signal(SIGTERM)
+            #expect(await ingest.wait(timeout: .seconds(15)))
+        }
+    }
+}

@@ -2,10 +2,6 @@ import FleetStorage
 import FleetStore
 import Foundation
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// The read side as users run it, on stored runs: a 20-minute demo of the default fleet for
 /// bytes on disk, and a 20-minute run of 50 robots for `fleet score --recompute` and a
 /// 1-hour, 1-robot, 1 s metric history over HTTP from `fleet ingest --http`. Every step is
@@ -86,20 +82,17 @@ struct ReadSideBench {
         }
         let to = robot.lastSeenNanos
         let from = to >= 3_600_000_000_000 ? to - 3_600_000_000_000 : 0
-        let url = URL(
-            string:
-                "http://127.0.0.1:\(port)/api/robots/\(robot.robotID)/telemetry?metric=battery_soc&from=\(from)&to=\(to)&step=1"
-        )!
-        let session = URLSession(configuration: .ephemeral)
-        // Wait (bounded) for the server to answer, then warm up.
+        let path = "/api/robots/\(robot.robotID)/telemetry?metric=battery_soc&from=\(from)&to=\(to)&step=1"
+        // Wait (bounded) for the server to answer, then time GETs on one kept-alive connection.
         let deadline = ContinuousClock.now + .seconds(30)
-        while true {
-            if let (_, response) = try? await session.data(from: url), (response as? HTTPURLResponse)?.statusCode == 200
-            {
+        var connection: KeepAliveHTTPClient?
+        while connection == nil {
+            if let client = try? KeepAliveHTTPClient(port: port), (try? client.get(path))?.status == 200 {
+                connection = client
                 break
             }
             guard ContinuousClock.now < deadline, ingest.isRunning else {
-                throw BenchError("fleet ingest --http did not answer \(url) within 30 s")
+                throw BenchError("fleet ingest --http did not answer http://127.0.0.1:\(port)\(path) within 30 s")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -107,8 +100,8 @@ struct ReadSideBench {
         let clock = ContinuousClock()
         for _ in 0..<requests {
             let started = clock.now
-            let (_, response) = try await session.data(from: url)
-            guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw BenchError("GET \(url) failed") }
+            let answer = try connection!.get(path)
+            guard answer.status == 200, answer.body.count > 2 else { throw BenchError("GET \(path): \(answer.status)") }
             latencies.append(Self.seconds(clock.now - started) * 1000)
         }
         latencies.sort()

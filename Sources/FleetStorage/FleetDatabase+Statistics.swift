@@ -40,7 +40,16 @@ extension FleetDatabase {
     }
 
     /// The newest run's id, if any.
-    public func latestRunID() throws -> Int64? {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT max(run_id) FROM run") }
+    /// The run with the most robots entered (the newest of equals); nil without runs.
+    public func largestRunID() throws -> Int64? {
+        try read { db in
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT run.run_id FROM run LEFT JOIN run_entry USING (run_id)
+                    GROUP BY run.run_id ORDER BY count(run_entry.robot_id) DESC, run.run_id DESC LIMIT 1
+                    """
+            )
+        }
     }
 }

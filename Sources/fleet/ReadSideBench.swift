@@ -43,7 +43,7 @@ struct ReadSideBench {
             big,
             "--http", "off",
         ])
-        let runID = try latestRunID(big)
+        let runID = try largestRunID(big)
         let clock = ContinuousClock()
         var recomputes: [Duration] = []
         for _ in 0..<3 {
@@ -108,8 +108,9 @@ struct ReadSideBench {
         return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
     }
 
-    private func latestRunID(_ database: String) throws -> Int64 {
-        guard let id = try FleetDatabase(path: database, readOnly: true).latestRunID() else {
+    /// The run of the 48 sanitation robots, not the humanoids' run beside it.
+    private func largestRunID(_ database: String) throws -> Int64 {
+        guard let id = try FleetDatabase(path: database, readOnly: true).largestRunID() else {
             throw BenchError("no run in \(database)")
         }
         return id

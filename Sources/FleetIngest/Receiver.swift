@@ -50,6 +50,10 @@ final class Receiver {
     private var peerIndexByShortIdentity: [UInt64: UInt32] = [:]
     private var peerIndexByIdentity: [[UInt8]: UInt32] = [:]
     private var peerByRobot: [UInt32: UInt32] = [:]
+    /// Robots whose latest peer each peer index is; a peer at 0 is forgotten.
+    private var peerRobots: [Int] = []
+    /// Peer indexes free for reuse.
+    private var freePeers: [UInt32] = []
     private var ackSequence: UInt32 = 0
     private var ackBuffer = [UInt8](repeating: 0, count: MessageType.ack.frameSize)
 
@@ -121,6 +125,10 @@ final class Receiver {
     func run() {
         defer {
             readMonitors(force: true)
+            // On every way out, an error included: nothing more enters the ring, so the
+            // pipeline drains and ends instead of waiting for frames forever.
+            shared.stoppedReading.store(true, ordering: .releasing)
+            shared.pipelineWakeup.signal()
             shared.finished.store(true, ordering: .releasing)
             sub?.close()
             if let router {
@@ -163,8 +171,12 @@ final class Receiver {
     private func drainSub(_ socket: Socket) throws {
         for _ in 0..<1024 {
             guard try socket.tryReceive(into: message) else { return }
+            if message.more {
+                try discardMultipart(socket)
+                continue
+            }
             guard admits(message) else { continue }
-            handle(message.bytes, peer: 0, reliable: false)
+            handle(message.bytes, reliable: false)
         }
     }
 
@@ -173,13 +185,23 @@ final class Receiver {
             guard try socket.tryReceive(into: identity) else { return }
             guard identity.more else { continue }  // a bare identity: nothing to read
             guard try socket.tryReceive(into: message) else { return }
-            if admits(message) {
-                let peer = peerIndex(identity.bytes)
-                handle(message.bytes, peer: peer, reliable: true)
+            if message.more {
+                try discardMultipart(socket)
+                continue
             }
-            // Anything after the frame is not part of the protocol: read and discard it.
-            while message.more { _ = try socket.tryReceive(into: message) }
+            if admits(message) { handle(message.bytes, reliable: true) }
         }
+    }
+
+    /// One frame is one single-part message (§3), in both modes: a message of several parts
+    /// (a topic part before the frame, a frame split in two) is read to its end and counted
+    /// once as `multipart`, none of its parts decoded.
+    private func discardMultipart(_ socket: Socket) throws {
+        while message.more {
+            guard try socket.tryReceive(into: message) else { break }
+        }
+        shared.received.add(1, ordering: .relaxed)
+        shared.losses.withLock { $0.multipart += 1 }
     }
 
     /// With authentication on, whether the frame carries the robot id its sender's key is
@@ -275,7 +297,9 @@ final class Receiver {
         return value <= UInt64(UInt32.max) ? UInt32(value) : nil
     }
 
-    private func handle(_ bytes: UnsafeRawBufferPointer, peer: UInt32, reliable: Bool) {
+    /// Validates the frame's header and queues it. In reliable mode a frame whose header is
+    /// valid makes the peer it came from (`identity`) its robot's latest peer, the one acks go to.
+    private func handle(_ bytes: UnsafeRawBufferPointer, reliable: Bool) {
         shared.received.add(1, ordering: .relaxed)
         let header: FrameHeader
         do {
@@ -283,14 +307,52 @@ final class Receiver {
         } catch {
             if error.code == .unknownMessageType, let known = error.header {
                 // Valid but of a newer type: queued like any frame, the pipeline skips it.
+                let peer = reliable ? assignPeer(to: known.robotID) : 0
                 enqueue(bytes, source: RingSource.accepted(peer: peer), header: known, reliable: reliable)
             } else {
+                if reliable, error.code.headerIsVerified, let verified = error.header {
+                    // Rejected for good: acknowledged, so the robot needs its peer known.
+                    _ = assignPeer(to: verified.robotID)
+                }
                 enqueueRejected(bytes, code: error.code)
             }
             return
         }
-        if reliable { peerByRobot[header.robotID] = peer }
+        let peer = reliable ? assignPeer(to: header.robotID) : 0
         enqueue(bytes, source: RingSource.accepted(peer: peer), header: header, reliable: reliable)
+    }
+
+    /// Makes the current message's peer `robotID`'s latest peer. A peer no robot points to
+    /// any more (the robot reconnected, so ZeroMQ gave it a new routing id) is forgotten and
+    /// its index reused: the table holds at most one peer per robot, however often robots
+    /// reconnect.
+    private func assignPeer(to robotID: UInt32) -> UInt32 {
+        let peer = peerIndex(identity.bytes)
+        let previous = peerByRobot.updateValue(peer, forKey: robotID)
+        guard previous != peer else { return peer }
+        peerRobots[Int(peer)] += 1
+        if let previous { releasePeer(previous) }
+        return peer
+    }
+
+    private func releasePeer(_ index: UInt32) {
+        peerRobots[Int(index)] -= 1
+        guard peerRobots[Int(index)] == 0 else { return }
+        let identity = peerIdentities[Int(index)]
+        if identity.count <= 7 {
+            peerIndexByShortIdentity[Self.packed(identity)] = nil
+        } else {
+            peerIndexByIdentity[identity] = nil
+        }
+        peerIdentities[Int(index)] = []
+        freePeers.append(index)
+        shared.routerPeers.store(peerIdentities.count - freePeers.count, ordering: .relaxed)
+    }
+
+    private static func packed(_ identity: some Collection<UInt8>) -> UInt64 {
+        var packed = UInt64(identity.count) << 56
+        for (i, byte) in identity.enumerated() { packed |= UInt64(byte) << (8 * UInt64(i)) }
+        return packed
     }
 
     private func enqueue(_ bytes: UnsafeRawBufferPointer, source: UInt32, header: FrameHeader, reliable: Bool) {
@@ -345,19 +407,31 @@ final class Receiver {
         // libzmq's own routing ids are 5 bytes: packed into an integer, they are looked up
         // without allocating.
         if identity.count <= 7 {
-            var packed = UInt64(identity.count) << 56
-            for (i, byte) in identity.enumerated() { packed |= UInt64(byte) << (8 * UInt64(i)) }
+            let packed = Self.packed(identity)
             if let index = peerIndexByShortIdentity[packed] { return index }
-            let index = UInt32(peerIdentities.count)
-            peerIdentities.append(Array(identity))
+            let index = newPeer(Array(identity))
             peerIndexByShortIdentity[packed] = index
             return index
         }
         let key = Array(identity)
         if let index = peerIndexByIdentity[key] { return index }
-        let index = UInt32(peerIdentities.count)
-        peerIdentities.append(key)
+        let index = newPeer(key)
         peerIndexByIdentity[key] = index
+        return index
+    }
+
+    private func newPeer(_ identity: [UInt8]) -> UInt32 {
+        let index: UInt32
+        if let free = freePeers.popLast() {
+            index = free
+            peerIdentities[Int(index)] = identity
+            peerRobots[Int(index)] = 0
+        } else {
+            index = UInt32(peerIdentities.count)
+            peerIdentities.append(identity)
+            peerRobots.append(0)
+        }
+        shared.routerPeers.store(peerIdentities.count - freePeers.count, ordering: .relaxed)
         return index
     }
 
@@ -376,7 +450,14 @@ final class Receiver {
             guard let peer = peerByRobot[ack.stream.robotID] else { continue }
             let length = ackBuffer.withUnsafeMutableBytes { buffer in
                 FrameEncoder.encode(
-                    .ack(Ack(ackedBootEpoch: ack.stream.bootEpoch, ackedThrough: ack.through, credit: credit)),
+                    .ack(
+                        Ack(
+                            ackedBootEpoch: ack.stream.bootEpoch,
+                            ackedThrough: ack.through,
+                            credit: credit,
+                            ackedFrom: ack.from
+                        )
+                    ),
                     robotID: configuration.serviceID,
                     bootEpoch: configuration.serviceBootEpoch,
                     sequence: ackSequence,

@@ -144,7 +144,7 @@ struct DemoCommand: AsyncParsableCommand {
                 print("robots authenticated with CURVE: \(keys.ingest.allowlist.count) keys on the allowlist")
             }
             if let server {
-                print("live board: http://\(displayHost):\(await server.boundPort())/")
+                print("live board: http://\(displayHost):\(try await server.boundPort())/")
             }
             print("")
             flushOutput()
@@ -180,7 +180,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             if keepServing, let server {
                 await server.publishNow()
-                print("\nserving the board at http://\(displayHost):\(await server.boundPort())/ — Ctrl-C to stop")
+                print("\nserving the board at http://\(displayHost):\(try await server.boundPort())/ — Ctrl-C to stop")
                 flushOutput()
                 try await tasks.waitForAll()
             } else {
@@ -223,7 +223,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         if let server {
             print(
-                "board: http://\(displayHost):\(await server.boundPort())/  (API: /api/runs, /api/standings/P; /metrics)"
+                "board: http://\(displayHost):\(try await server.boundPort())/  (API: /api/runs, /api/standings/P; /metrics)"
             )
         }
         print("database: \(db)  — try: fleet score \(runs.park) --db \(db); fleet query robots --db \(db)")

@@ -38,7 +38,7 @@ __all__ = [
     "to_json_value", "from_json_value", "body_to_json", "body_from_json",
     "frame_to_json", "read_recording", "write_recording", "RecordingWriter",
     "RECORDING_MAGIC", "RECORDING_VERSION", "RECORDING_HEADER_SIZE",
-    "ERROR_CODES", "INGESTER_ROBOT_ID", "MAX_TIMESTAMP_NS",
+    "ERROR_CODES", "INGESTER_ROBOT_ID", "MAX_TIMESTAMP_NS", "ack_settles",
 ]
 
 # The ingester's robot id: the sender of ack frames, and of nothing else.
@@ -450,6 +450,13 @@ def encode_body(message_name: str, body: Dict[str, Any], *, validate: bool = Tru
 
 
 # ---------------------------------------------------------------- JSON representation
+
+def ack_settles(ack_body: Dict[str, Any], boot_epoch: int, sequence: int) -> bool:
+    """Whether a decoded ack body settles frame (boot_epoch, sequence): the robot drops it from
+    its window and never resends it (committed, or rejected for good; see README section 3)."""
+    return (ack_body["acked_boot_epoch"] == boot_epoch
+            and ack_body["acked_from"] <= sequence <= ack_body["acked_through"])
+
 
 def to_json_value(v: Any) -> Any:
     """NaN / +Inf / -Inf -> "NaN" / "Infinity" / "-Infinity"; lists recursively; else unchanged."""

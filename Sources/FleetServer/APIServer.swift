@@ -162,6 +162,9 @@ public final class APIServer: Service, Sendable {
                 "HTTP server on \(configuration.host):\(configuration.port) failed: \(error)"
             )
             for waiter in listener.withLock({ $0.failed(failure) }) { waiter.resume(throwing: failure) }
+            // A cancellation stays one (the group decides what it means); anything else names
+            // the address.
+            if error is CancellationError { throw error }
             throw failure
         }
         let ended = APIServerError(

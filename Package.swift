@@ -125,6 +125,12 @@ let package = Package(
             exclude: ["README.md"]
         ),
         // The command-line tool: parses arguments and wires the modules together.
+        // libFuzzer target for the frame decoder and the recording reader (README, development).
+        .executableTarget(
+            name: "FleetFuzz",
+            dependencies: ["FleetProtocol"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "fleet",
             dependencies: [

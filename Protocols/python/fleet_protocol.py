@@ -38,8 +38,13 @@ __all__ = [
     "to_json_value", "from_json_value", "body_to_json", "body_from_json",
     "frame_to_json", "read_recording", "write_recording", "RecordingWriter",
     "RECORDING_MAGIC", "RECORDING_VERSION", "RECORDING_HEADER_SIZE",
-    "ERROR_CODES",
+    "ERROR_CODES", "INGESTER_ROBOT_ID", "MAX_TIMESTAMP_NS", "ack_settles",
 ]
+
+# The ingester's robot id: the sender of ack frames, and of nothing else.
+INGESTER_ROBOT_ID = 0xFFFFFFFF
+# Largest valid timestamp_ns: 2^63 - 1 (fits a signed 64-bit integer).
+MAX_TIMESTAMP_NS = 0x7FFFFFFFFFFFFFFF
 
 # Stable error codes, in the order the checks happen.
 ERROR_CODES = (
@@ -51,6 +56,8 @@ ERROR_CODES = (
     "truncated_body",
     "length_mismatch",
     "bad_checksum",
+    "invalid_robot_id",
+    "invalid_timestamp",
     "unknown_message_type",
     "bad_body_length",
     "invalid_value",
@@ -343,6 +350,10 @@ class Codec(object):
                                 "major version %d, this decoder knows %d" % (major, s.major))
         if hlen < HEADER_SIZE:
             raise ProtocolError("bad_header_length", None, None, "header_length %d < %d" % (hlen, HEADER_SIZE))
+        if minor <= s.minor and hlen != HEADER_SIZE:
+            raise ProtocolError("bad_header_length", None, None,
+                                "header_length %d with version_minor %d: only a newer minor extends the header"
+                                % (hlen, minor))
         expected = hlen + blen + TRAILER_SIZE
         if n < expected:
             raise ProtocolError("truncated_body", None, None,
@@ -354,6 +365,13 @@ class Codec(object):
         actual = zlib.crc32(memoryview(frame)[:hlen + blen]) & 0xFFFFFFFF
         if crc != actual:
             raise ProtocolError("bad_checksum", None, None, "trailer 0x%08x, computed 0x%08x" % (crc, actual))
+        if robot_id == 0:
+            raise ProtocolError("invalid_robot_id", None, None, "robot_id 0 is never a sender")
+        if robot_id == INGESTER_ROBOT_ID and type_id != s.by_name["ack"].id:
+            raise ProtocolError("invalid_robot_id", None, None,
+                                "robot_id 0xffffffff (the ingester) sends only ack frames, not type %d" % type_id)
+        if ts > MAX_TIMESTAMP_NS:
+            raise ProtocolError("invalid_timestamp", None, None, "timestamp_ns %d is above the maximum 2^63-1" % ts)
         msg = s.by_id.get(type_id)
         if msg is None:
             raise ProtocolError("unknown_message_type", None, None, "message type %d (0x%02x)" % (type_id, type_id))
@@ -432,6 +450,13 @@ def encode_body(message_name: str, body: Dict[str, Any], *, validate: bool = Tru
 
 
 # ---------------------------------------------------------------- JSON representation
+
+def ack_settles(ack_body: Dict[str, Any], boot_epoch: int, sequence: int) -> bool:
+    """Whether a decoded ack body settles frame (boot_epoch, sequence): the robot drops it from
+    its window and never resends it (committed, or rejected for good; see README section 3)."""
+    return (ack_body["acked_boot_epoch"] == boot_epoch
+            and ack_body["acked_from"] <= sequence <= ack_body["acked_through"])
+
 
 def to_json_value(v: Any) -> Any:
     """NaN / +Inf / -Inf -> "NaN" / "Infinity" / "-Infinity"; lists recursively; else unchanged."""

@@ -127,6 +127,8 @@ def build_valid(codec):
     seq = 0
     for k, msg in enumerate(s.messages):
         body = make_body(msg, k * 3)
+        if msg.name == "heartbeat":
+            body["frames_sent"] = seq  # what a sender writes: its own sequence number
         frame = codec.encode(msg.name, body, robot_id=sender_for(msg, k), boot_epoch=3, sequence=seq,
                              timestamp_ns=BASE_TS + seq * 1000000, flags=0)
         out.append(valid_entry(codec, msg.name, msg.name, body, frame,
@@ -178,6 +180,22 @@ def build_valid(codec):
     out.append(valid_entry(codec, "fault_minor1_long_header", "fault", body, frame, decode_only=True,
                            description="version_minor 1 with header_length 40: 8 unknown header bytes are skipped; "
                                        "the body starts at offset 40; the CRC covers all 44 bytes."))
+    # The ends of the ranges: the largest timestamp, the largest infrastructure id, an
+    # unnormalised heading.
+    msg = s.by_name["fault"]
+    frame = codec.encode("fault", {"code": 1, "severity": "info", "active": False}, robot_id=0xFFFFFFFE,
+                         boot_epoch=1, sequence=0, timestamp_ns=fp.MAX_TIMESTAMP_NS, flags=0)
+    out.append(valid_entry(codec, "fault_max_timestamp_max_infrastructure_id", "fault",
+                           {"code": 1, "severity": "info", "active": False}, frame,
+                           description="timestamp_ns 2^63-1 (the largest valid) from robot_id 0xfffffffe (the "
+                                       "largest sender id other than the ingester's)."))
+    msg = s.by_name["sanitation_state"]
+    body = make_body(msg, 13)
+    body["heading"] = 7.5
+    frame = codec.encode("sanitation_state", body, robot_id=1, boot_epoch=1, sequence=1, timestamp_ns=BASE_TS + 8)
+    out.append(valid_entry(codec, "sanitation_state_heading_unnormalised", "sanitation_state", body, frame,
+                           description="heading 7.5 rad: senders normalise to (-pi, pi], receivers accept any "
+                                       "finite angle."))
     # Reserved bytes that are not zero are ignored by receivers.
     msg = s.by_name["fall_observed"]
     body = make_body(msg, 4)
@@ -295,6 +313,9 @@ def build_invalid(codec):
     add("bad_header_length_16", "header_length 16 (< 32) in a 40-byte frame.", reframe(fault, header_length=16),
         "bad_header_length")
 
+    add("header_length_40_minor_0", "header_length 40 with version_minor 0: only a newer minor may extend the "
+        "header (CRC recomputed).", reframe(fault, header_length=40), "bad_header_length")
+
     # -- truncated body / trailing bytes
     add("truncated_body", "A valid sanitation_state frame without its last 5 bytes.", good[:-5], "truncated_body")
     add("truncated_body_no_trailer", "A valid fault frame without its 4-byte trailer.", fault[:-4], "truncated_body")
@@ -312,6 +333,15 @@ def build_invalid(codec):
     unk = fp.build_frame(0x7F, b"\x01\x02\x03\x04", robot_id=42, boot_epoch=3, sequence=7, timestamp_ns=BASE_TS)
     add("bad_checksum_unknown_type", "Unknown message type 0x7f AND a wrong CRC: the checksum is checked first.",
         unk[:-4] + b"\xde\xad\xbe\xef", "bad_checksum")
+
+    # -- sender and time
+    add("robot_id_0", "robot_id 0 (never a sender), CRC valid.", reframe(fault, robot_id=0), "invalid_robot_id")
+    add("ingester_id_on_state", "robot_id 0xffffffff (the ingester's, for ack frames only) on a sanitation_state.",
+        reframe(good, robot_id=0xFFFFFFFF), "invalid_robot_id")
+    add("timestamp_2_63", "timestamp_ns 2^63: one above the largest valid.",
+        reframe(fault, timestamp_ns=fp.MAX_TIMESTAMP_NS + 1), "invalid_timestamp")
+    add("timestamp_max_u64", "timestamp_ns 2^64-1.", reframe(fault, timestamp_ns=0xFFFFFFFFFFFFFFFF),
+        "invalid_timestamp")
 
     # -- unknown type
     add("unknown_message_type", "Message type 0x7f with a 4-byte body and a valid CRC: skip and count.", unk,
@@ -358,6 +388,11 @@ def build_invalid(codec):
     two = patch_body(codec, two, "status", b"\x09")
     add("first_bad_field_wins", "suction 101 (offset 56) and status 9 (offset 93): fields are checked in offset "
         "order, so suction is reported.", two, "invalid_value", "sanitation_state", "suction")
+    two = patch_body(codec, good, "mode", b"\xff")
+    two = patch_body(codec, two, "brush_down", b"\x02")
+    add("enum_before_value_wins", "mode 255 (offset 92) and brush_down 2 (offset 94): value and enum checks run "
+        "together in offset order, so the enum error is reported.", two, "unknown_enum_value", "sanitation_state",
+        "mode")
     add("array_element_nan", "humanoid_state.joint_position[5] is NaN: the error names the array field.",
         patch_body(codec, hum, "joint_position", nan32, index=5), "invalid_value", "humanoid_state", "joint_position")
     add("quaternion_out_of_range", "humanoid_state.orientation_w is 1.5 (range -1..1).",

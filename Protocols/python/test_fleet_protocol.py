@@ -116,6 +116,22 @@ class Encoding(unittest.TestCase):
         self.assertTrue(frame.startswith(b"FT\x01\x01"))
 
 
+class Acknowledgements(unittest.TestCase):
+    def test_an_ack_settles_its_run_and_nothing_else(self):
+        frame = fp.encode("ack", {"acked_boot_epoch": 4, "acked_through": 99, "credit": 10, "acked_from": 3},
+                          robot_id=fp.INGESTER_ROBOT_ID, boot_epoch=1, sequence=0, timestamp_ns=1)
+        body = fp.decode(frame).body
+        self.assertEqual([fp.ack_settles(body, 4, s) for s in (2, 3, 99, 100)], [False, True, True, False])
+        self.assertFalse(fp.ack_settles(body, 5, 50))
+
+    def test_robot_id_0_and_the_ingesters_id_on_other_types_are_rejected(self):
+        frame = fp.encode("fault", {"code": 1, "severity": "info", "active": False}, robot_id=0, boot_epoch=1,
+                          sequence=0, timestamp_ns=1)
+        with self.assertRaises(fp.ProtocolError) as caught:
+            fp.decode(frame)
+        self.assertEqual(caught.exception.code, "invalid_robot_id")
+
+
 class Recording(unittest.TestCase):
     def test_vector(self):
         r = load("recording.json")

@@ -6,8 +6,9 @@ public import FleetSimulation
 ///
 /// What the ingester must end up with follows from it: per (robot, boot epoch) every sequence
 /// number below `sequences` is stored except `dropped`, `droppedByDisconnect` and (pub mode)
-/// `corrupted`; the loss ledger's gaps are exactly `dropped` ∪ `droppedByDisconnect`, its
-/// rejected sequences exactly `corrupted`, its duplicates `duplicated`.
+/// `corrupted`; the loss ledger's gaps are exactly `dropped` ∪ `droppedByDisconnect` ∪
+/// `corrupted` below the highest valid sequence (a frame whose checksum fails moves no
+/// sequence state, protocol §7), it has no rejected sequences, its duplicates `duplicated`.
 public struct RunnerTruth: Codable, Equatable, Sendable {
     public var simulation: GroundTruth
     /// The epoch simulated time 0 is mapped to (ns since the Unix epoch).

@@ -130,8 +130,8 @@ extension Aggregator {
         var acks: [Acknowledgement] = []
         for slot in touchedLedgers {
             ledgerTouched[slot] = false
-            if let through = ledgers.ledgers[slot].contiguousThrough {
-                acks.append(Acknowledgement(stream: streamKeys[slot], through: through))
+            for run in ledgers.ledgers[slot].acknowledgedRuns {
+                acks.append(Acknowledgement(stream: streamKeys[slot], from: run.first, through: run.last))
             }
         }
         touchedLedgers.removeAll(keepingCapacity: true)

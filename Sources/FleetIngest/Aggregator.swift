@@ -160,6 +160,15 @@ public struct Aggregator {
                 return
             }
         }
+        if header.messageType == MessageType.ack.rawValue {
+            // Acks go from the ingester to robots; one sent to the ingester is skipped and
+            // counted, never stored (§7).
+            let slot = streamSlot(StreamKey(robotID: header.robotID, bootEpoch: header.bootEpoch))
+            let verdict = ledgers.ledgers[slot].accept(header.sequence, at: header.timestampNanoseconds)
+            markLedger(slot)
+            count(verdict == .duplicate ? .duplicates : .skippedAck)
+            return
+        }
         do {
             let message = try FrameDecoder.decodeMessage(of: header, in: frame.bytes)
             accept(header: header, message: message, bytes: frame.bytes, receivedAt: frame.receivedAt)
@@ -168,11 +177,13 @@ public struct Aggregator {
         }
     }
 
-    /// A type from a newer minor version: its sequence number counts, its bytes are kept,
-    /// nothing is decoded.
+    /// A type from a newer minor version: skipped (not stored, not decoded) and counted; its
+    /// sequence number counts as received, so it leaves no gap and is acknowledged.
     private mutating func skipUnknownType(_ header: FrameHeader, _ frame: RingFrame) {
-        accept(header: header, message: nil, bytes: frame.bytes, receivedAt: frame.receivedAt)
-        count(.skippedUnknownType)
+        let slot = streamSlot(StreamKey(robotID: header.robotID, bootEpoch: header.bootEpoch))
+        let verdict = ledgers.ledgers[slot].accept(header.sequence, at: header.timestampNanoseconds)
+        markLedger(slot)
+        count(verdict == .duplicate ? .duplicates : .skippedUnknownType)
     }
 
     /// Counts frames the receiver dropped for `robotID` (ring full in pub mode).
@@ -188,6 +199,12 @@ public struct Aggregator {
     public mutating func countRefusedRobotID(_ count: Int) {
         totals.refusedRobotID += count
         batchCounters.refusedRobotID += count
+    }
+
+    /// Counts messages the receiver discarded for having more than one part.
+    public mutating func countMultipart(_ count: Int) {
+        totals.rejectedMultipart += count
+        batchCounters.rejectedMultipart += count
     }
 
     /// Counts rejected frames the receiver could not queue (the ring was full).
@@ -238,17 +255,21 @@ public struct Aggregator {
     private mutating func reject(_ bytes: UnsafeRawBufferPointer, code: ProtocolError.Code) {
         totals.rejected[code, default: 0] += 1
         batchCounters.rejected[code, default: 0] += 1
-        // Charge the rejection to the stream the frame claims, but only for a robot already
-        // known here: a corrupt robot id must not invent robots.
+        // Charge the rejection to the stream the frame claims, so that a robot whose frames are
+        // all bad still shows in the loss report. Only a frame whose checksum held settles
+        // its sequence number (rejected for good, acknowledged so the robot stops resending
+        // it); an unverified header moves no sequence state.
         guard let claimed = FrameHeader.unverified(bytes) else { return }
-        guard let slot = ledgers.index[StreamKey(robotID: claimed.robotID, bootEpoch: claimed.bootEpoch)] else {
-            return
+        let slot = streamSlot(StreamKey(robotID: claimed.robotID, bootEpoch: claimed.bootEpoch))
+        if code.headerIsVerified {
+            ledgers.ledgers[slot].reject(claimed.sequence)
+        } else {
+            ledgers.ledgers[slot].rejectUnverified()
         }
-        ledgers.ledgers[slot].reject(claimed.sequence)
         markLedger(slot)
     }
 
-    private enum Counter { case accepted, duplicates, skippedUnknownType }
+    private enum Counter { case accepted, duplicates, skippedUnknownType, skippedAck }
 
     /// Counts one frame (a switch, not a key path: writing through a key path allocates).
     private mutating func count(_ counter: Counter) {
@@ -262,6 +283,9 @@ public struct Aggregator {
         case .skippedUnknownType:
             totals.skippedUnknownType += 1
             batchCounters.skippedUnknownType += 1
+        case .skippedAck:
+            totals.skippedAck += 1
+            batchCounters.skippedAck += 1
         }
     }
 
@@ -344,14 +368,17 @@ public struct PipelineBatch: Sendable {
     public var publishTimes: [UInt64]
 }
 
-/// "Every frame of this stream up to and including `through` is committed": what reliable
-/// mode sends back to a robot after its batch commits.
+/// "Every frame of this stream from `from` up to and including `through` is settled
+/// (committed, or rejected for good)": what reliable mode sends back to a robot after its
+/// batch commits.
 public struct Acknowledgement: Sendable, Equatable {
     public var stream: StreamKey
+    public var from: UInt32
     public var through: UInt32
 
-    public init(stream: StreamKey, through: UInt32) {
+    public init(stream: StreamKey, from: UInt32 = 0, through: UInt32) {
         self.stream = stream
+        self.from = from
         self.through = through
     }
 }

@@ -6,8 +6,13 @@ public struct IngestCounters: Sendable, Equatable {
     public var accepted = 0
     /// Frames that repeated a (robot, boot epoch, sequence) already stored.
     public var duplicates = 0
-    /// Frames of a message type this version does not know: stored raw, not decoded.
+    /// Frames of a message type this version does not know: skipped (not stored), their
+    /// sequence numbers counted as received.
     public var skippedUnknownType = 0
+    /// `ack` frames sent to the ingester (acks go to robots): skipped like unknown types.
+    public var skippedAck = 0
+    /// Messages of more than one part: one frame is one single-part message.
+    public var rejectedMultipart = 0
     /// Frames the receiver dropped because the ring was full (pub mode).
     public var dropped = 0
     /// Frames rejected, by reason.
@@ -18,7 +23,7 @@ public struct IngestCounters: Sendable, Equatable {
 
     public init() {}
 
-    public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+    public var rejectedTotal: Int { rejected.values.reduce(0, +) + rejectedMultipart }
 
     /// Named increments for the `ingest_stat` table, in a stable order.
     public func deltas() -> [(name: String, delta: Int64)] {
@@ -26,6 +31,8 @@ public struct IngestCounters: Sendable, Equatable {
         if accepted > 0 { out.append(("frames.accepted", Int64(accepted))) }
         if duplicates > 0 { out.append(("frames.duplicate", Int64(duplicates))) }
         if skippedUnknownType > 0 { out.append(("frames.skipped.unknown_message_type", Int64(skippedUnknownType))) }
+        if skippedAck > 0 { out.append(("frames.skipped.ack", Int64(skippedAck))) }
+        if rejectedMultipart > 0 { out.append(("frames.rejected.multipart", Int64(rejectedMultipart))) }
         if dropped > 0 { out.append(("frames.dropped.ring_full", Int64(dropped))) }
         if refusedRobotID > 0 { out.append(("frames.refused.robot_id_mismatch", Int64(refusedRobotID))) }
         for code in ProtocolError.Code.allCases {

@@ -62,8 +62,7 @@ public final class IngestService: Service, Sendable {
     private let ring: FrameRing
     private let shared = ReceiverShared()
     private let live = LiveState()
-    private let started = Mutex(false)
-    private let ready = Mutex<[CheckedContinuation<[String], any Error>]>([])
+    private let lifecycle = Mutex(StateMachine())
 
     public init(configuration: Configuration, logger: Logger) throws {
         guard configuration.listen != nil || configuration.reliable != nil else {
@@ -84,34 +83,39 @@ public final class IngestService: Service, Sendable {
     /// The latest live state the pipeline published.
     public var liveSnapshot: LiveSnapshot { live.state.withLock { $0 } }
 
-    /// Endpoints actually bound (ports resolved), once `run()` has bound them.
+    /// Endpoints actually bound (ports resolved), once `run()` has bound them; after `run()`
+    /// ended, the endpoints it had; throws at once if `run()` failed (before or after this
+    /// call).
     public func boundEndpoints() async throws -> [String] {
-        let bound = shared.boundEndpoints.withLock { $0 }
-        if !bound.isEmpty { return bound }
+        switch lifecycle.withLock({ $0.endpoints() }) {
+        case .resume(let endpoints): return endpoints
+        case .fail(let error): throw error
+        case .wait: break
+        }
         return try await withCheckedThrowingContinuation { continuation in
-            let now = shared.boundEndpoints.withLock { $0 }
-            if !now.isEmpty {
-                continuation.resume(returning: now)
-            } else {
-                ready.withLock { $0.append(continuation) }
+            switch lifecycle.withLock({ $0.endpoints(waiter: continuation) }) {
+            case .resume(let endpoints): continuation.resume(returning: endpoints)
+            case .fail(let error): continuation.resume(throwing: error)
+            case .wait: break
             }
         }
     }
 
     public func run() async throws {
-        let alreadyStarted = started.withLock { value in
-            defer { value = true }
-            return value
-        }
-        precondition(!alreadyStarted, "an IngestService runs once")
-        // One writing process per database file (SQLite 3.40 and WAL): held until run() returns.
-        let lease: WriterLease
+        precondition(lifecycle.withLock { $0.start() }, "an IngestService runs once")
         do {
-            lease = try WriterLease.acquire(forDatabase: configuration.databasePath, holder: "fleet ingest")
+            try await runBound()
+            lifecycle.withLock { $0.finished() }
         } catch {
-            failWaiters(error)
+            let failure = error as? IngestError ?? IngestError("\(error)")
+            for waiter in lifecycle.withLock({ $0.failed(failure) }) { waiter.resume(throwing: failure) }
             throw error
         }
+    }
+
+    private func runBound() async throws {
+        // One writing process per database file (SQLite 3.40 and WAL): held until run() returns.
+        let lease = try WriterLease.acquire(forDatabase: configuration.databasePath, holder: "fleet ingest")
         defer { withExtendedLifetime(lease) {} }
         let restored = try database.restoreIngestState()
         let context = try Context()
@@ -152,14 +156,10 @@ public final class IngestService: Service, Sendable {
         while bindResult.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(2)) }
         if case .failure(let error) = bindResult.withLock({ $0! }) {
             receiverThread.join()
-            failWaiters(error)
             throw IngestError("cannot listen: \(error)")
         }
         let bound = shared.boundEndpoints.withLock { $0 }
-        for waiter in ready.withLock({ w in
-            defer { w.removeAll() }
-            return w
-        }) { waiter.resume(returning: bound) }
+        for waiter in lifecycle.withLock({ $0.bound(bound) }) { waiter.resume(returning: bound) }
         logger.info(
             "ingesting",
             metadata: ["endpoints": "\(bound.joined(separator: " "))", "db": "\(configuration.databasePath)"]
@@ -230,7 +230,16 @@ public final class IngestService: Service, Sendable {
         refreshGauges()
         logger.info("stopped", metadata: ["status": "\(statusLine())"])
         if let failure = shared.failure.withLock({ $0 }) { throw IngestError(failure) }
+        let lost = metrics.snapshot.lostInCommit
+        if lost > 0 {
+            // A supervisor must see it: the process exits non-zero, naming the count.
+            throw IngestError("\(lost) frames lost: the database refused their batch while stopping (disk full?)")
+        }
     }
+
+    /// Peers in reliable mode's routing table: at most one per robot, however often robots
+    /// reconnect.
+    public var routerPeerCount: Int { shared.routerPeers.load(ordering: .relaxed) }
 
     /// The metrics with their gauges read now. The receiver's count, the ring and the live
     /// state keep those values themselves, so `metrics.snapshot` alone has them only as of
@@ -288,13 +297,6 @@ public final class IngestService: Service, Sendable {
             $0.peersRefused = shared.peersRefused.load(ordering: .relaxed)
             $0.handshakesFailed = shared.handshakesFailed.load(ordering: .relaxed)
         }
-    }
-
-    private func failWaiters(_ error: any Error) {
-        for waiter in ready.withLock({ w in
-            defer { w.removeAll() }
-            return w
-        }) { waiter.resume(throwing: error) }
     }
 
     private static func joinOffPool(_ threads: [DedicatedThread]) async {

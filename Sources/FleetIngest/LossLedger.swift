@@ -97,13 +97,43 @@ public struct LossLedger: Sendable, Equatable {
         return !Self.contains(sequence, in: record.gaps) && !Self.contains(sequence, in: record.rejectedSequences)
     }
 
-    /// Highest sequence number such that it and every one before it are stored; nil if
-    /// sequence 0 is not stored yet. What reliable mode acknowledges.
+    /// Highest sequence number such that it and every one before it are settled (stored, or
+    /// rejected for good); nil if sequence 0 is not settled yet.
     public var contiguousThrough: UInt32? {
         guard let highest = record.highestSequence else { return nil }
-        let firstMissing = min(record.gaps.first?.first ?? .max, record.rejectedSequences.first?.first ?? .max)
-        if firstMissing == .max { return highest }
-        return firstMissing == 0 ? nil : firstMissing - 1
+        guard let firstGap = record.gaps.first else { return highest }
+        return firstGap.first == 0 ? nil : firstGap.first - 1
+    }
+
+    /// What reliable mode acknowledges: runs of settled sequence numbers (stored, or rejected
+    /// for good, so the robot stops resending them), at most two. The first run from the
+    /// lowest settled number (0 unless the robot's first frames never arrived, as when it
+    /// restarted its client mid-epoch), and, when a gap still separates them, the run ending
+    /// at the highest: a robot missing one frame resends that frame, not everything after it.
+    public var acknowledgedRuns: [SequenceRange] {
+        guard let highest = record.highestSequence else { return [] }
+        let gaps = record.gaps
+        guard let firstGap = gaps.first else { return [SequenceRange(0, highest)] }
+        var runs: [SequenceRange] = []
+        if firstGap.first > 0 {
+            runs.append(SequenceRange(0, firstGap.first - 1))
+        } else {
+            // A leading gap: the first run starts after it.
+            let end = gaps.count > 1 ? gaps[1].first - 1 : highest
+            if firstGap.last < highest { runs.append(SequenceRange(firstGap.last + 1, end)) }
+        }
+        let lastGap = gaps[gaps.count - 1]
+        if lastGap.last < highest, runs.last?.last != highest {
+            runs.append(SequenceRange(lastGap.last + 1, highest))
+        }
+        return runs
+    }
+
+    /// Counts a frame that claimed this robot and epoch but failed before its checksum was
+    /// verified: its header may be corrupt, so its sequence number is not trusted and moves
+    /// nothing (no gap, no highest, no acknowledgement).
+    public mutating func rejectUnverified() {
+        record.rejected += 1
     }
 
     /// Checks the ledger's invariants; for tests and debug builds.

@@ -13,8 +13,9 @@ import ZeroMQ
 /// When the ring is full, pub mode drops the newest frame and counts it against its robot;
 /// reliable mode stops reading, so ZeroMQ's queues fill and back pressure reaches the robots.
 /// Fair share: ZeroMQ already reads connected peers round-robin; on top of that, while the
-/// ring is more than half full, a robot sending more than twice its share of the recent
-/// frames is dropped first (pub mode), so one flooding robot cannot crowd out the rest.
+/// ring is more than half full, a robot sending more than twice its share (over every robot
+/// seen) of the recent frames is dropped (pub mode): the upper half is a reserve for the
+/// others, so one flooding robot cannot crowd out the rest.
 final class Receiver {
     struct Configuration: Sendable {
         var listen: String?
@@ -50,6 +51,10 @@ final class Receiver {
     private var peerIndexByShortIdentity: [UInt64: UInt32] = [:]
     private var peerIndexByIdentity: [[UInt8]: UInt32] = [:]
     private var peerByRobot: [UInt32: UInt32] = [:]
+    /// Robots whose latest peer each peer index is; a peer at 0 is forgotten.
+    private var peerRobots: [Int] = []
+    /// Peer indexes free for reuse.
+    private var freePeers: [UInt32] = []
     private var ackSequence: UInt32 = 0
     private var ackBuffer = [UInt8](repeating: 0, count: MessageType.ack.frameSize)
 
@@ -57,6 +62,8 @@ final class Receiver {
     private var windowCounts: [UInt32: Int] = [:]
     private var windowTotal = 0
     private static let windowSize = 4096
+    /// Robots seen in pub mode since the start: who the ring is shared between.
+    private var robotsSeen: Set<UInt32> = []
 
     init(configuration: Configuration, context: Context, ring: FrameRing, shared: ReceiverShared, logger: Logger) {
         self.configuration = configuration
@@ -128,6 +135,10 @@ final class Receiver {
     func run() {
         defer {
             readMonitors(force: true)
+            // On every way out, an error included: nothing more enters the ring, so the
+            // pipeline drains and ends instead of waiting for frames forever.
+            shared.stoppedReading.store(true, ordering: .releasing)
+            shared.pipelineWakeup.signal()
             shared.finished.store(true, ordering: .releasing)
             sub?.close()
             if let router {
@@ -170,8 +181,12 @@ final class Receiver {
     private func drainSub(_ socket: Socket) throws {
         for _ in 0..<1024 {
             guard try socket.tryReceive(into: message) else { return }
+            if message.more {
+                try discardMultipart(socket)
+                continue
+            }
             guard admits(message) else { continue }
-            handle(message.bytes, peer: 0, reliable: false)
+            handle(message.bytes, reliable: false)
         }
     }
 
@@ -180,13 +195,23 @@ final class Receiver {
             guard try socket.tryReceive(into: identity) else { return }
             guard identity.more else { continue }  // a bare identity: nothing to read
             guard try socket.tryReceive(into: message) else { return }
-            if admits(message) {
-                let peer = peerIndex(identity.bytes)
-                handle(message.bytes, peer: peer, reliable: true)
+            if message.more {
+                try discardMultipart(socket)
+                continue
             }
-            // Anything after the frame is not part of the protocol: read and discard it.
-            while message.more { _ = try socket.tryReceive(into: message) }
+            if admits(message) { handle(message.bytes, reliable: true) }
         }
+    }
+
+    /// One frame is one single-part message (§3), in both modes: a message of several parts
+    /// (a topic part before the frame, a frame split in two) is read to its end and counted
+    /// once as `multipart`, none of its parts decoded.
+    private func discardMultipart(_ socket: Socket) throws {
+        while message.more {
+            guard try socket.tryReceive(into: message) else { break }
+        }
+        shared.received.add(1, ordering: .relaxed)
+        shared.losses.withLock { $0.multipart += 1 }
     }
 
     /// With authentication on, whether the frame carries the robot id its sender's key is
@@ -282,7 +307,9 @@ final class Receiver {
         return value <= UInt64(UInt32.max) ? UInt32(value) : nil
     }
 
-    private func handle(_ bytes: UnsafeRawBufferPointer, peer: UInt32, reliable: Bool) {
+    /// Validates the frame's header and queues it. In reliable mode a frame whose header is
+    /// valid makes the peer it came from (`identity`) its robot's latest peer, the one acks go to.
+    private func handle(_ bytes: UnsafeRawBufferPointer, reliable: Bool) {
         shared.received.add(1, ordering: .relaxed)
         let header: FrameHeader
         do {
@@ -290,14 +317,52 @@ final class Receiver {
         } catch {
             if error.code == .unknownMessageType, let known = error.header {
                 // Valid but of a newer type: queued like any frame, the pipeline skips it.
+                let peer = reliable ? assignPeer(to: known.robotID) : 0
                 enqueue(bytes, source: RingSource.accepted(peer: peer), header: known, reliable: reliable)
             } else {
+                if reliable, error.code.headerIsVerified, let verified = error.header {
+                    // Rejected for good: acknowledged, so the robot needs its peer known.
+                    _ = assignPeer(to: verified.robotID)
+                }
                 enqueueRejected(bytes, code: error.code)
             }
             return
         }
-        if reliable { peerByRobot[header.robotID] = peer }
+        let peer = reliable ? assignPeer(to: header.robotID) : 0
         enqueue(bytes, source: RingSource.accepted(peer: peer), header: header, reliable: reliable)
+    }
+
+    /// Makes the current message's peer `robotID`'s latest peer. A peer no robot points to
+    /// any more (the robot reconnected, so ZeroMQ gave it a new routing id) is forgotten and
+    /// its index reused: the table holds at most one peer per robot, however often robots
+    /// reconnect.
+    private func assignPeer(to robotID: UInt32) -> UInt32 {
+        let peer = peerIndex(identity.bytes)
+        let previous = peerByRobot.updateValue(peer, forKey: robotID)
+        guard previous != peer else { return peer }
+        peerRobots[Int(peer)] += 1
+        if let previous { releasePeer(previous) }
+        return peer
+    }
+
+    private func releasePeer(_ index: UInt32) {
+        peerRobots[Int(index)] -= 1
+        guard peerRobots[Int(index)] == 0 else { return }
+        let identity = peerIdentities[Int(index)]
+        if identity.count <= 7 {
+            peerIndexByShortIdentity[Self.packed(identity)] = nil
+        } else {
+            peerIndexByIdentity[identity] = nil
+        }
+        peerIdentities[Int(index)] = []
+        freePeers.append(index)
+        shared.routerPeers.store(peerIdentities.count - freePeers.count, ordering: .relaxed)
+    }
+
+    private static func packed(_ identity: some Collection<UInt8>) -> UInt64 {
+        var packed = UInt64(identity.count) << 56
+        for (i, byte) in identity.enumerated() { packed |= UInt64(byte) << (8 * UInt64(i)) }
+        return packed
     }
 
     private func enqueue(_ bytes: UnsafeRawBufferPointer, source: UInt32, header: FrameHeader, reliable: Bool) {
@@ -334,37 +399,69 @@ final class Receiver {
         }
     }
 
-    /// True when the ring is filling up and `robotID` has sent more than twice its share of
-    /// the recent frames.
+    /// True when the ring is more than half full and `robotID` has sent more than twice its
+    /// share of the recent frames, or more than three quarters full and `robotID` sent half
+    /// of them: the upper half of the ring is a reserve that only robots within their share
+    /// may fill, so a flooding robot loses its own frames, not theirs.
+    ///
+    /// The share is over every robot seen in pub mode, not only those in the current window:
+    /// one robot flooding at 300 k frames/s fills a window of 4096 frames in a few ms, while
+    /// twenty robots at 10 Hz may not appear in it at all, and judged by that window alone the
+    /// flooder looked like a robot alone (the defect issue 10 item 10 found).
     private func overFairShare(_ robotID: UInt32) -> Bool {
+        if windowCounts[robotID] == nil { robotsSeen.insert(robotID) }
         windowCounts[robotID, default: 0] += 1
         windowTotal += 1
+        let count = windowCounts[robotID]!
+        let total = windowTotal
         if windowTotal >= Self.windowSize {
-            windowCounts.removeAll(keepingCapacity: true)
+            // Decay rather than reset: every count halves, so the recent shares carry over
+            // (a reset made a flooder look new, and alone, at the start of every window).
             windowTotal = 0
-            return false
+            for (robot, count) in windowCounts {
+                let halved = count / 2
+                windowCounts[robot] = halved == 0 ? nil : halved
+                windowTotal += halved
+            }
         }
-        guard ring.producerCount() > ring.capacity / 2, windowCounts.count > 1 else { return false }
-        return windowCounts[robotID]! * windowCounts.count > 2 * windowTotal
+        let occupied = ring.producerCount()
+        guard occupied > ring.capacity / 2 else { return false }
+        // The last quarter is never for a robot sending half of the recent frames, even one
+        // alone (so the others find room when they come); above half, not for a robot over
+        // twice its share.
+        if occupied > ring.capacity - ring.capacity / 4 && count * 2 > total { return true }
+        return robotsSeen.count > 1 && count * robotsSeen.count > 2 * total
     }
 
     private func peerIndex(_ identity: UnsafeRawBufferPointer) -> UInt32 {
         // libzmq's own routing ids are 5 bytes: packed into an integer, they are looked up
         // without allocating.
         if identity.count <= 7 {
-            var packed = UInt64(identity.count) << 56
-            for (i, byte) in identity.enumerated() { packed |= UInt64(byte) << (8 * UInt64(i)) }
+            let packed = Self.packed(identity)
             if let index = peerIndexByShortIdentity[packed] { return index }
-            let index = UInt32(peerIdentities.count)
-            peerIdentities.append(Array(identity))
+            let index = newPeer(Array(identity))
             peerIndexByShortIdentity[packed] = index
             return index
         }
         let key = Array(identity)
         if let index = peerIndexByIdentity[key] { return index }
-        let index = UInt32(peerIdentities.count)
-        peerIdentities.append(key)
+        let index = newPeer(key)
         peerIndexByIdentity[key] = index
+        return index
+    }
+
+    private func newPeer(_ identity: [UInt8]) -> UInt32 {
+        let index: UInt32
+        if let free = freePeers.popLast() {
+            index = free
+            peerIdentities[Int(index)] = identity
+            peerRobots[Int(index)] = 0
+        } else {
+            index = UInt32(peerIdentities.count)
+            peerIdentities.append(identity)
+            peerRobots.append(0)
+        }
+        shared.routerPeers.store(peerIdentities.count - freePeers.count, ordering: .relaxed)
         return index
     }
 
@@ -383,7 +480,14 @@ final class Receiver {
             guard let peer = peerByRobot[ack.stream.robotID] else { continue }
             let length = ackBuffer.withUnsafeMutableBytes { buffer in
                 FrameEncoder.encode(
-                    .ack(Ack(ackedBootEpoch: ack.stream.bootEpoch, ackedThrough: ack.through, credit: credit)),
+                    .ack(
+                        Ack(
+                            ackedBootEpoch: ack.stream.bootEpoch,
+                            ackedThrough: ack.through,
+                            credit: credit,
+                            ackedFrom: ack.from
+                        )
+                    ),
                     robotID: configuration.serviceID,
                     bootEpoch: configuration.serviceBootEpoch,
                     sequence: ackSequence,

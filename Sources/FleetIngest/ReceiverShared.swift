@@ -16,6 +16,8 @@ final class ReceiverShared: Sendable {
     let writerFinished = Atomic<Bool>(false)
     /// Acknowledgements the ROUTER's queue refused (a later, cumulative one covers them).
     let acksNotSent = Atomic<Int>(0)
+    /// Peers the ROUTER's table holds (at most one per robot).
+    let routerPeers = Atomic<Int>(0)
     /// Frames taken off the sockets.
     let received = Atomic<Int>(0)
     /// What the receiver could not put in the ring, for the pipeline to account for.
@@ -47,6 +49,8 @@ struct ReceiverLosses: Sendable {
     var rejected: [ProtocolError.Code: Int] = [:]
     /// Frames refused because they claimed another robot than their sender's CURVE key.
     var refusedRobotID = 0
+    /// Messages of more than one part (one frame is one single-part message).
+    var multipart = 0
 
-    var isEmpty: Bool { dropped.isEmpty && rejected.isEmpty && refusedRobotID == 0 }
+    var isEmpty: Bool { dropped.isEmpty && rejected.isEmpty && refusedRobotID == 0 && multipart == 0 }
 }

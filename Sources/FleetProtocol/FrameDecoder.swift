@@ -48,6 +48,14 @@ public enum FrameDecoder {
                 message: "header_length \(header.headerLength) < \(FrameHeader.size)"
             )
         }
+        guard header.versionMinor > FrameHeader.currentVersionMinor || Int(header.headerLength) == FrameHeader.size
+        else {
+            throw ProtocolError(
+                code: .badHeaderLength,
+                message:
+                    "header_length \(header.headerLength) with version_minor \(header.versionMinor): only a newer minor extends the header"
+            )
+        }
         let expected = header.frameLength
         guard count >= expected else {
             throw ProtocolError(
@@ -70,6 +78,7 @@ public enum FrameDecoder {
                 message: "trailer 0x\(hex(trailer)), computed 0x\(hex(computed))"
             )
         }
+        try checkSenderAndTime(header)
         guard let type = header.knownMessageType else {
             throw ProtocolError(
                 code: .unknownMessageType,
@@ -79,6 +88,29 @@ public enum FrameDecoder {
         }
         try checkBodyLength(header, type)
         return header
+    }
+
+    /// The header checks after the checksum: who may send (robot id 0 never does; the
+    /// ingester's 0xFFFFFFFF only sends `ack`) and the timestamp range.
+    static func checkSenderAndTime(_ header: FrameHeader) throws(ProtocolError) {
+        if header.robotID == 0
+            || (header.robotID == FrameHeader.ingesterRobotID && header.messageType != MessageType.ack.rawValue)
+        {
+            throw ProtocolError(
+                code: .invalidRobotID,
+                message: header.robotID == 0
+                    ? "robot_id 0 is never a sender"
+                    : "robot_id 0xffffffff (the ingester) sends only ack frames, not type \(header.messageType)",
+                header: header
+            )
+        }
+        guard header.timestampNanoseconds <= FrameHeader.maximumTimestamp else {
+            throw ProtocolError(
+                code: .invalidTimestamp,
+                message: "timestamp_ns \(header.timestampNanoseconds) is above the maximum 2^63-1",
+                header: header
+            )
+        }
     }
 
     /// Validates and decodes a whole frame, fields included.

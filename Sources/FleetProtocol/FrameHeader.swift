@@ -15,6 +15,11 @@ public struct FrameHeader: Sendable, Equatable {
     public static let currentVersionMinor: UInt8 = 0
     /// Bit 0 of `flags`: timestamps are simulated time.
     public static let simulatedTimeFlag: UInt8 = 0x01
+    /// Robot id of the ingester, the sender of `ack` frames; no other frame carries it.
+    public static let ingesterRobotID: UInt32 = 0xFFFF_FFFF
+    /// Largest valid `timestamp_ns` (2^63 - 1, year 2262): every timestamp fits a signed
+    /// 64-bit integer, as SQLite and most languages store them.
+    public static let maximumTimestamp = UInt64(Int64.max)
 
     public var versionMajor: UInt8
     public var messageType: UInt8

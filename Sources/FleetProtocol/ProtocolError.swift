@@ -22,6 +22,12 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
         case lengthMismatch = "length_mismatch"
         /// The CRC-32 trailer does not match the header and body.
         case badChecksum = "bad_checksum"
+        /// `robot_id` is 0 (never a sender), or 0xFFFFFFFF (the ingester) on a frame other
+        /// than an `ack`.
+        case invalidRobotID = "invalid_robot_id"
+        /// `timestamp_ns` is 2^63 or more: outside the range every store and language can
+        /// order and compare as a signed 64-bit count of nanoseconds.
+        case invalidTimestamp = "invalid_timestamp"
         /// A message type this version does not know; receivers skip and count it.
         case unknownMessageType = "unknown_message_type"
         /// `body_length` does not fit the message type's body size.
@@ -62,4 +68,20 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+}
+
+extension ProtocolError.Code {
+    /// Whether a frame rejected with this code passed its checksum, so its header (robot,
+    /// boot epoch, sequence number) can be trusted for loss accounting. A frame that failed
+    /// earlier is counted against the robot it claims but never moves its sequence state.
+    public var headerIsVerified: Bool {
+        switch self {
+        case .oversized, .truncatedHeader, .badMagic, .unsupportedVersion, .badHeaderLength, .truncatedBody,
+            .lengthMismatch, .badChecksum:
+            false
+        case .invalidRobotID, .invalidTimestamp, .unknownMessageType, .badBodyLength, .invalidValue,
+            .unknownEnumValue:
+            true
+        }
+    }
 }

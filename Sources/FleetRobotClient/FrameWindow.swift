@@ -20,6 +20,9 @@ struct FrameWindow {
         var length: Int
         /// Handed to the socket at least once before.
         var sent: Bool
+        /// Settled by an ack that did not reach the front of the window (a later run): kept
+        /// until the frames before it go, never sent again.
+        var acknowledged = false
     }
 
     /// Buffer size kept when the window drains; larger buffers are released then.
@@ -36,11 +39,13 @@ struct FrameWindow {
     private var byteTail = 0
     /// Index (into `entries`) of the next frame to send.
     private var cursor = 0
+    /// Live entries marked acknowledged (behind an unacknowledged one).
+    private var acknowledgedInside = 0
 
     init() {}
 
-    /// Frames in the window.
-    var count: Int { entries.count - entryHead }
+    /// Frames in the window still waiting for their acknowledgement.
+    var count: Int { entries.count - entryHead - acknowledgedInside }
     var isEmpty: Bool { count == 0 }
     /// Bytes of the frames in the window.
     var byteCount: Int { byteTail - byteHead }
@@ -70,16 +75,52 @@ struct FrameWindow {
         byteTail += frame.count
     }
 
+    /// Settles the frames of `bootEpoch` numbered `from...through` (an ack's run): those at the
+    /// front are dropped, the others are kept, marked, until the frames before them go.
+    /// Returns how many frames the ack settled that were not settled before.
+    mutating func acknowledge(bootEpoch: UInt32, from: UInt32, through: UInt32) -> Int {
+        guard from <= through else { return 0 }
+        // The first live entry at or after (bootEpoch, from), by binary search.
+        var low = entryHead
+        var high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if (entries[mid].bootEpoch, entries[mid].sequence) < (bootEpoch, from) { low = mid + 1 } else { high = mid }
+        }
+        var settled = 0
+        var index = low
+        while index < entries.count, entries[index].bootEpoch == bootEpoch, entries[index].sequence <= through {
+            if !entries[index].acknowledged {
+                entries[index].acknowledged = true
+                acknowledgedInside += 1
+                settled += 1
+            }
+            index += 1
+        }
+        _ = releaseAcknowledged { _, _ in false }
+        return settled
+    }
+
     /// Drops acknowledged frames from the front, oldest first, while `isAcknowledged(boot epoch,
-    /// sequence)` holds; returns how many. When the window empties, a grown buffer is released.
+    /// sequence)` holds or an ack marked them; returns how many of them were not marked.
+    /// When the window empties, a grown buffer is released.
     mutating func releaseAcknowledged(_ isAcknowledged: (UInt32, UInt32) -> Bool) -> Int {
         var released = 0
-        while entryHead < entries.count, isAcknowledged(entries[entryHead].bootEpoch, entries[entryHead].sequence) {
-            byteHead = entries[entryHead].offset + entries[entryHead].length
+        var releasedAny = false
+        while entryHead < entries.count {
+            let entry = entries[entryHead]
+            if entry.acknowledged {
+                acknowledgedInside -= 1
+            } else if isAcknowledged(entry.bootEpoch, entry.sequence) {
+                released += 1
+            } else {
+                break
+            }
+            byteHead = entry.offset + entry.length
             entryHead += 1
-            released += 1
+            releasedAny = true
         }
-        guard released > 0 else { return 0 }
+        guard releasedAny else { return 0 }
         cursor = max(cursor, entryHead)
         if entryHead == entries.count {
             // Empty: start over at the beginning of the buffer, and give back what a backlog grew.
@@ -108,6 +149,7 @@ struct FrameWindow {
     /// Calls `send` with the next frame to send and whether it was sent before; if `send`
     /// returns true the cursor moves past it. Returns nil when every frame has been sent.
     mutating func sendNext(_ send: (UnsafeRawBufferPointer, _ isResend: Bool) throws -> Bool) rethrows -> Bool? {
+        while cursor < entries.count && entries[cursor].acknowledged { cursor += 1 }
         guard cursor < entries.count else { return nil }
         let entry = entries[cursor]
         let start = entry.offset - origin
@@ -182,7 +224,13 @@ struct FrameWindow {
             precondition((a.bootEpoch, a.sequence) < (b.bootEpoch, b.sequence), "frames out of order")
         }
         for entry in entries[entryHead..<cursor] {
-            precondition(entry.sent, "frame \(entry.sequence) before the cursor was never sent")
+            precondition(entry.sent || entry.acknowledged, "frame \(entry.sequence) before the cursor was never sent")
         }
+        let marked = entries[entryHead...].filter(\.acknowledged).count
+        precondition(
+            marked == acknowledgedInside,
+            "\(marked) frames marked acknowledged, counted \(acknowledgedInside)"
+        )
+        precondition(entries[entryHead...].first?.acknowledged != true, "an acknowledged frame at the front")
     }
 }

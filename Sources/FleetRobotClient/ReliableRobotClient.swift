@@ -71,8 +71,6 @@ public final class ReliableRobotClient {
     public private(set) var statistics = Statistics()
     private var numbering: FrameNumbering
     private var window = FrameWindow()
-    /// The highest sequence acknowledged per boot epoch still in the window (or current).
-    private var ackedThrough: [UInt32: UInt32] = [:]
     /// `credit` of the last ack on this connection; nil before the first.
     private var credit: UInt32?
     private let scratch = FrameScratch()
@@ -299,16 +297,13 @@ public final class ReliableRobotClient {
             return
         }
         credit = ack.credit
-        ackedThrough[epoch] = max(ackedThrough[epoch] ?? ack.ackedThrough, ack.ackedThrough)
-        let released = window.releaseAcknowledged { bootEpoch, sequence in
-            guard let through = ackedThrough[bootEpoch] else { return false }
-            return sequence <= through
-        }
+        // The ack settles the run acked_from...acked_through (frames committed, or rejected for
+        // good): none of them is resent. A run that starts past the oldest frame leaves the
+        // frames before it waiting (they may still be in flight after a reconnect).
+        let released = window.acknowledge(bootEpoch: epoch, from: ack.ackedFrom, through: ack.ackedThrough)
         guard released > 0 else { return }
         statistics.framesAcknowledged += released
         lastProgress = clock.now
-        let oldest = window.first?.bootEpoch ?? numbering.bootEpoch
-        if ackedThrough.count > 1 { ackedThrough = ackedThrough.filter { $0.key >= oldest } }
     }
 
     private func readConnectionEvents() throws {

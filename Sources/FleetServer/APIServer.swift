@@ -56,8 +56,29 @@ public final class APIServer: Service, Sendable {
     /// `PrometheusMetricsFactory` over it so other libraries' metrics land in `/metrics`.
     public let registry: PrometheusCollectorRegistry
     let logger: Logger
-    private let port = Mutex<Int?>(nil)
-    private let portWaiters = Mutex<[CheckedContinuation<Int, Never>]>([])
+    /// Where the listener is: one state behind one lock, so that a caller of `boundPort()`
+    /// is answered on every path, a failed run included.
+    private let listener = Mutex(ListenerState.waiting([]))
+
+    enum ListenerState {
+        case waiting([CheckedContinuation<Int, any Error>])
+        case listening(Int)
+        case failed(APIServerError)
+
+        /// The port is bound: the waiters to resume.
+        mutating func listening(on port: Int) -> [CheckedContinuation<Int, any Error>] {
+            guard case .waiting(let waiters) = self else { return [] }
+            self = .listening(port)
+            return waiters
+        }
+
+        /// `run()` ended without (or after) listening: the waiters to fail.
+        mutating func failed(_ error: APIServerError) -> [CheckedContinuation<Int, any Error>] {
+            guard case .waiting(let waiters) = self else { return [] }
+            self = .failed(error)
+            return waiters
+        }
+    }
 
     public init(
         configuration: Configuration,
@@ -83,15 +104,21 @@ public final class APIServer: Service, Sendable {
         await LivePublisher(server: self).publish(tick: 0)
     }
 
-    /// The port the server listens on, once it does.
-    public func boundPort() async -> Int {
-        if let port = port.withLock({ $0 }) { return port }
-        return await withCheckedContinuation { continuation in
-            let now = port.withLock { port -> Int? in
-                if port == nil { portWaiters.withLock { $0.append(continuation) } }
-                return port
+    /// The port the server listens on, once it does; throws if `run()` ended without
+    /// listening (the address in use, a shutdown first).
+    public func boundPort() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let answer = listener.withLock { state -> Result<Int, APIServerError>? in
+                switch state {
+                case .waiting(var waiters):
+                    waiters.append(continuation)
+                    state = .waiting(waiters)
+                    return nil
+                case .listening(let port): return .success(port)
+                case .failed(let error): return .failure(error)
+                }
             }
-            if let now { continuation.resume(returning: now) }
+            if let answer { continuation.resume(with: answer) }
         }
     }
 
@@ -111,14 +138,7 @@ public final class APIServer: Service, Sendable {
             services: services,
             onServerRunning: { [self] channel in
                 let bound = channel.localAddress?.port ?? configuration.port
-                let waiters = port.withLock { port in
-                    port = bound
-                    return portWaiters.withLock { w in
-                        defer { w.removeAll() }
-                        return w
-                    }
-                }
-                for waiter in waiters { waiter.resume(returning: bound) }
+                for waiter in listener.withLock({ $0.listening(on: bound) }) { waiter.resume(returning: bound) }
                 logger.info("http listening", metadata: ["http.port": "\(bound)"])
             },
             logger: logger
@@ -126,14 +146,36 @@ public final class APIServer: Service, Sendable {
     }
 
     public func run() async throws {
-        let application = try makeApplication()
-        // SSE streams never end on their own: close the feed as soon as shutdown begins so
-        // they finish and the HTTP server can drain.
-        try await withGracefulShutdownHandler {
-            try await application.run()
-        } onGracefulShutdown: { [feed] in
+        do {
+            let application = try makeApplication()
+            // SSE streams never end on their own: close the feed as soon as shutdown begins so
+            // they finish and the HTTP server can drain.
+            try await withGracefulShutdownHandler {
+                try await application.run()
+            } onGracefulShutdown: { [feed] in
+                feed.close()
+            }
             feed.close()
+        } catch {
+            feed.close()
+            let failure = APIServerError(
+                "HTTP server on \(configuration.host):\(configuration.port) failed: \(error)"
+            )
+            for waiter in listener.withLock({ $0.failed(failure) }) { waiter.resume(throwing: failure) }
+            // A cancellation stays one (the group decides what it means); anything else names
+            // the address.
+            if error is CancellationError { throw error }
+            throw failure
         }
-        feed.close()
+        let ended = APIServerError(
+            "HTTP server on \(configuration.host):\(configuration.port) stopped before listening"
+        )
+        for waiter in listener.withLock({ $0.failed(ended) }) { waiter.resume(throwing: ended) }
     }
+}
+
+/// Why the HTTP server could not serve: names the address.
+public struct APIServerError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -56,8 +56,8 @@ struct PrometheusText {
         single(
             "fleet_frames_decoded_total",
             "counter",
-            "Frames that passed validation (accepted, duplicate or of an unknown type).",
-            Double(c.accepted + c.duplicates + c.skippedUnknownType)
+            "Frames that passed validation (accepted, duplicate, of an unknown type, or an ack sent to the ingester).",
+            Double(c.accepted + c.duplicates + c.skippedUnknownType + c.skippedAck)
         )
         single("fleet_frames_accepted_total", "counter", "Distinct frames accepted for storage.", Double(c.accepted))
         single(
@@ -69,13 +69,14 @@ struct PrometheusText {
         single(
             "fleet_frames_unknown_type_total",
             "counter",
-            "Frames of a message type this version does not know (stored raw).",
+            "Frames of a message type this version does not know (skipped, not stored).",
             Double(c.skippedUnknownType)
         )
         family("fleet_frames_rejected_total", "counter", "Frames rejected by validation, by reason.")
         for code in ProtocolError.Code.allCases {
             sample("fleet_frames_rejected_total", [("reason", code.rawValue)], Double(c.rejected[code] ?? 0))
         }
+        sample("fleet_frames_rejected_total", [("reason", "multipart")], Double(c.rejectedMultipart))
         family("fleet_frames_dropped_total", "counter", "Frames dropped before the pipeline, by reason.")
         sample("fleet_frames_dropped_total", [("reason", "ring_full")], Double(c.dropped))
         family(

@@ -35,6 +35,8 @@ public final class FleetDatabase: Sendable {
         }
         self.path = path
         self.checkpointer = checkpointer
+        // Before anything writes a byte (opening the pool switches the file to WAL mode).
+        try Self.refuseForeignDatabase(at: path)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             if let checkpointer {
@@ -53,6 +55,11 @@ public final class FleetDatabase: Sendable {
         if !readOnly {
             do {
                 try Self.migrator.migrate(pool)
+                try pool.writeWithoutTransaction { db in
+                    if try Int32.fetchOne(db, sql: "PRAGMA application_id") != Self.applicationID {
+                        try db.execute(sql: "PRAGMA application_id = \(Self.applicationID)")
+                    }
+                }
             } catch let error as StorageError {
                 throw error
             } catch {
@@ -66,6 +73,58 @@ public final class FleetDatabase: Sendable {
                     "\(path) is not a fleet database this version can read (missing migrations); open it once with `fleet ingest` or `fleet demo`"
                 )
             }
+        }
+    }
+
+    /// `PRAGMA application_id` of a fleet database ("FLET"), set when it is created or first
+    /// opened by this version.
+    public static let applicationID: Int32 = 0x464C_4554
+
+    /// Throws, in one line, unless `path` is missing, empty, or a fleet database: one with
+    /// the fleet `application_id`, or (made before there was one) with fleet's migrations
+    /// table, or an SQLite file with no tables at all. Reads only, through a read-only
+    /// connection, so a foreign file is left exactly as it was.
+    static func refuseForeignDatabase(at path: String) throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size > 0 else { return }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let verdict: String?
+        do {
+            let probe = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? probe.close() }
+            verdict = try probe.read { db -> String? in
+                if try Int32.fetchOne(db, sql: "PRAGMA application_id") == applicationID { return nil }
+                let tables = try String.fetchAll(
+                    db,
+                    sql:
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+                if tables.isEmpty { return nil }
+                if tables.contains("grdb_migrations"),
+                    try Bool.fetchOne(db, sql: "SELECT 1 FROM grdb_migrations WHERE identifier = 'v1-telemetry'")
+                        == true
+                {
+                    return nil
+                }
+                let listed = tables.prefix(5).joined(separator: ", ") + (tables.count > 5 ? ", ..." : "")
+                return "it has other tables (\(listed)) and no fleet application_id"
+            }
+        } catch {
+            // Only "not a database" is a verdict; a file this probe cannot read for another
+            // reason (a WAL file without its -shm, permissions) is left to the open below.
+            guard let error = error as? DatabaseError, error.resultCode == .SQLITE_NOTADB else { return }
+            let reason = error.message ?? "file is not a database"
+            throw StorageError(
+                .incompatibleDatabase,
+                "\(path) is not a fleet database (\(reason)); refusing to open it"
+            )
+        }
+        if let verdict {
+            throw StorageError(
+                .incompatibleDatabase,
+                "\(path) is not a fleet database: \(verdict); refusing to modify it"
+            )
         }
     }
 

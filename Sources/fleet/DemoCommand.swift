@@ -126,6 +126,9 @@ struct DemoCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ingest)]
         let server = try makeServer(ingest: ingest, featured: runs.park, logger: logger)
         if let server { services.append(.init(service: server)) }
+        // Last, so a graceful shutdown reaches the fleet first and the ingester stops after it.
+        let stopper = FleetStopService()
+        services.append(.init(service: stopper))
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
@@ -144,7 +147,7 @@ struct DemoCommand: AsyncParsableCommand {
                 print("robots authenticated with CURVE: \(keys.ingest.allowlist.count) keys on the allowlist")
             }
             if let server {
-                print("live board: http://\(displayHost):\(await server.boundPort())/")
+                print("live board: http://\(displayHost):\(try await server.boundPort())/")
             }
             print("")
             flushOutput()
@@ -154,12 +157,33 @@ struct DemoCommand: AsyncParsableCommand {
             let watcher = Task { await progress.watch() }
             let report: FleetRunner.Report
             do {
+                guard stopper.attach(runner) else { throw CancellationError() }
                 // Reliable mode: the runner returns once every frame is acknowledged, i.e. committed.
                 report = try await runner.run()
+                stopper.finished()
             } catch {
+                stopper.finished()
                 watcher.cancel()
                 await group.triggerGracefulShutdown()
+                if stopper.stopWasRequested {
+                    try await tasks.waitForAll()
+                    let stored = ingest.currentMetrics().stored
+                    print("\nstopped before the fleet started: \(stored) frames stored in \(db)")
+                    return
+                }
                 throw error
+            }
+            if report.stoppedEarly || stopper.stopWasRequested {
+                // Ctrl-C: the fleet stopped after its step and flushed; the group stops the rest.
+                watcher.cancel()
+                await watcher.value
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                let simulated = String(format: "%.1f", report.simulatedSeconds)
+                let stored = ingest.currentMetrics().stored
+                print("\nstopped after \(simulated) s of simulated run: \(stored) frames stored in \(db)")
+                print("(runs left RUNNING; try: fleet query robots --db \(db))")
+                return
             }
             for run in runs.all { _ = try store.transition(run, to: .finished, at: nowNanos()) }
             // The live scorer stores each run's result once the run has stopped.
@@ -180,7 +204,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             if keepServing, let server {
                 await server.publishNow()
-                print("\nserving the board at http://\(displayHost):\(await server.boundPort())/ — Ctrl-C to stop")
+                print("\nserving the board at http://\(displayHost):\(try await server.boundPort())/ — Ctrl-C to stop")
                 flushOutput()
                 try await tasks.waitForAll()
             } else {
@@ -223,7 +247,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         if let server {
             print(
-                "board: http://\(displayHost):\(await server.boundPort())/  (API: /api/runs, /api/standings/P; /metrics)"
+                "board: http://\(displayHost):\(try await server.boundPort())/  (API: /api/runs, /api/standings/P; /metrics)"
             )
         }
         print("database: \(db)  — try: fleet score \(runs.park) --db \(db); fleet query robots --db \(db)")

@@ -93,6 +93,9 @@ struct IngestCommand: AsyncParsableCommand {
         if listen == nil && reliable == nil {
             throw ValidationError("give --listen ENDPOINT (pub mode) and/or --reliable ENDPOINT (reliable mode)")
         }
+        if let listen { try EndpointCheck.validateZeroMQ(listen, option: "--listen") }
+        if let reliable { try EndpointCheck.validateZeroMQ(reliable, option: "--reliable") }
+        if let livePub { try EndpointCheck.validateZeroMQ(livePub, option: "--live-pub") }
         if ringCapacity < 2 || ringCapacity > 1 << 24 {
             throw ValidationError("--ring-capacity must be 2...\(1 << 24), got \(ringCapacity)")
         }
@@ -130,6 +133,15 @@ struct IngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(label: "fleet.ingest", level: logLevel)
+        // Every address, before the database is created or anything starts.
+        try EndpointCheck.checkBindable(
+            [("--listen", listen), ("--reliable", reliable), ("--live-pub", livePub)].compactMap { option, endpoint in
+                endpoint.map { (option, $0) }
+            }
+        )
+        if let http, let (host, port) = APIServer.Configuration.address(http), port != 0 {
+            try EndpointCheck.checkBindable(host: host, port: port, option: "--http")
+        }
         var configuration = IngestService.Configuration(databasePath: db, listen: listen, reliable: reliable)
         configuration.ringCapacity = ringCapacity
         configuration.authentication = try authentication()

@@ -21,6 +21,7 @@ struct LossLedgerTests {
         #expect(ledger.record.gaps == [.init(0, 0), .init(5, 7), .init(20, 20), .init(99, 99)])
         #expect(ledger.record.missing == 6)
         #expect(ledger.contiguousThrough == nil)
+        #expect(ledger.acknowledgedRuns == [.init(1, 4), .init(100, 100)])
         ledger.checkInvariants()
     }
 
@@ -57,7 +58,9 @@ struct LossLedgerTests {
         #expect(ledger.record.gaps == [.init(2, 2), .init(4, 4)])
         #expect(ledger.record.rejectedSequences == [.init(1, 1), .init(5, 5)])
         #expect(ledger.record.rejected == 3)
-        #expect(ledger.contiguousThrough == 0)
+        // Rejected for good counts as settled: acknowledged, not resent.
+        #expect(ledger.contiguousThrough == 1)
+        #expect(ledger.acknowledgedRuns == [.init(0, 1), .init(5, 6)])
         ledger.checkInvariants()
 
         // A valid resend of a rejected frame is stored and leaves the rejected list.

@@ -37,4 +37,27 @@ enum TestFrames {
         copy[40] ^= 0xFF
         return copy
     }
+
+    /// `frame` with header bytes patched (offset, little-endian value of `size` bytes) and
+    /// its checksum recomputed: a frame whose checksum holds but whose header says
+    /// something else.
+    static func patched(_ frame: [UInt8], at offset: Int, size: Int, value: UInt64) -> [UInt8] {
+        var copy = frame
+        for i in 0..<size { copy[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))) }
+        let end = copy.count - 4
+        let crc = CRC32.checksum(Array(copy[..<end]))
+        for i in 0..<4 { copy[end + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
+        return copy
+    }
+
+    /// A sanitation_state frame whose battery_soc (body offset 76) is 150: its checksum
+    /// holds, its value does not (`invalid_value`).
+    static func invalidValue(robot: UInt32, boot: UInt32 = 0, seq: UInt32) -> [UInt8] {
+        patched(state(robot: robot, boot: boot, seq: seq), at: 32 + 76, size: 4, value: UInt64(Float(150).bitPattern))
+    }
+
+    /// A valid frame of message type 0x7f, which this version does not know.
+    static func unknownType(robot: UInt32, boot: UInt32 = 0, seq: UInt32) -> [UInt8] {
+        patched(state(robot: robot, boot: boot, seq: seq), at: 3, size: 1, value: 0x7F)
+    }
 }

@@ -195,8 +195,8 @@ struct FrameDecoderTests {
         #expect(
             ProtocolError.Code.allCases.map(\.rawValue) == [
                 "oversized", "truncated_header", "bad_magic", "unsupported_version", "bad_header_length",
-                "truncated_body", "length_mismatch", "bad_checksum", "unknown_message_type", "bad_body_length",
-                "invalid_value", "unknown_enum_value",
+                "truncated_body", "length_mismatch", "bad_checksum", "invalid_robot_id", "invalid_timestamp",
+                "unknown_message_type", "bad_body_length", "invalid_value", "unknown_enum_value",
             ]
         )
     }

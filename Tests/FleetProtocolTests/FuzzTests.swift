@@ -53,9 +53,14 @@ struct FuzzTests {
                 (6, [0, 16, 31, 32, 33, 40, 64, 255]),  // header_length (low byte)
                 (20, [0, 1, 3, 4, 8, 16, 28, 95, 96, 97, 200, 255]),  // body_length (low byte)
                 (0, [0x46, 0x47, 0x00]),  // magic
+                (8, [0x00, 0xFF]),  // robot_id (low byte; with the rest below: 0 or 0xFFFFFFFF)
+                (31, [0x00, 0x7F, 0x80, 0xFF]),  // timestamp_ns (high byte: 2^63 and above)
             ]
             let edit = edits.randomElement(using: &random)!
             if frame.count > edit.offset { frame[edit.offset] = edit.values.randomElement(using: &random)! }
+            if edit.offset == 8, frame.count >= 12 {
+                for i in 9..<12 { frame[i] = frame[8] }
+            }
             if Bool.random(using: &random), frame.count > 24 {
                 // Make the frame as long as the (new) header says, so later checks are reached.
                 let headerLength = Int(frame[6]) | Int(frame[7]) << 8

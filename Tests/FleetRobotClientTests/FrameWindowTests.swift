@@ -69,6 +69,25 @@ struct FrameWindowTests {
         #expect(sendAll(&window).map(\.0) == [frame(1), frame(2)])
     }
 
+    /// Issue 10 item 1: an ack for a later run (the frames after one the ingester never got)
+    /// settles them where they sit; a resend sends only the frame still missing.
+    @Test func aRunAckedBehindAMissingFrameIsNeverResent() {
+        var window = FrameWindow()
+        append(&window, 0..<10)
+        _ = sendAll(&window)
+        #expect(window.acknowledge(bootEpoch: 1, from: 0, through: 1) == 2)
+        #expect(window.acknowledge(bootEpoch: 1, from: 3, through: 9) == 7)
+        window.checkInvariants()
+        #expect(window.count == 1 && window.first?.sequence == 2)
+        window.rewind()
+        let resent = sendAll(&window)
+        #expect(resent.map(\.0) == [frame(2)] && resent.allSatisfy(\.1))
+        #expect(window.acknowledge(bootEpoch: 1, from: 3, through: 9) == 0, "settled once")
+        #expect(window.acknowledge(bootEpoch: 1, from: 2, through: 2) == 1)
+        window.checkInvariants()
+        #expect(window.isEmpty && window.byteCount == 0)
+    }
+
     @Test func releasesOnlyFromTheFrontAndNeverPastAnUnacknowledgedFrame() {
         var window = FrameWindow()
         append(&window, 0..<3, epoch: 5)

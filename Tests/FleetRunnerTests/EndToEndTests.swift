@@ -140,19 +140,13 @@ struct Expectation {
     /// (robot, epoch) only once a valid frame of it has arrived, and sees a missing number
     /// only below the highest it has seen.
     func ledger(_ robotID: UInt32, _ epoch: EpochTruth) -> (gaps: [SequenceRange], rejected: [SequenceRange]) {
-        var known = false
+        // A corrupt frame (its checksum fails) moves no sequence state: it is a gap below the
+        // highest valid frame and nothing above it (issue 10 item 3).
         var highest: UInt32 = 0
-        var rejected = Set<UInt32>()
-        for record in run.frames(of: robotID, epoch: epoch.bootEpoch) {
-            if record.isValid {
-                known = true
-            } else if known {
-                rejected.insert(record.header.sequence)
-            } else {
-                continue
-            }
+        for record in run.frames(of: robotID, epoch: epoch.bootEpoch) where record.isValid {
             highest = max(highest, record.header.sequence)
         }
+        let rejected = Set<UInt32>()
         let stored = Set(validFrames(robotID, epoch.bootEpoch).map(\.header.sequence))
         let gaps = (0..<highest).filter { !stored.contains($0) && !rejected.contains($0) }
         let missing = Set(epoch.dropped).union(epoch.droppedByDisconnect).union(epoch.corrupted)

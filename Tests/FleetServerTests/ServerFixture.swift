@@ -197,7 +197,7 @@ final class ServerFixture: Sendable {
         logger.logLevel = .warning
         let group = ServiceGroup(services: [server], logger: logger)
         let running = Task { try await group.run() }
-        let port = await server.boundPort()
+        let port = try await server.boundPort()
         do {
             try await body(port)
         } catch {

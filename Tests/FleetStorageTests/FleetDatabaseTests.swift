@@ -23,6 +23,39 @@ final class TemporaryDatabase {
 }
 
 struct FleetDatabaseTests {
+    /// Issue 10 item 15: a foreign SQLite file is refused in one line before a byte is
+    /// written (before: migrated, a `grdb_migrations` table added, switched to WAL).
+    @Test func refusesAForeignSQLiteFileWithoutTouchingIt() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-foreign-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("o.db").path
+        do {
+            let other = try DatabaseQueue(path: path)
+            try other.write { try $0.execute(sql: "CREATE TABLE robot(x)") }
+            try other.close()
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect {
+            _ = try FleetDatabase(path: path)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("not a fleet database") && text.contains("robot") && !text.contains("\n")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "the file is unchanged")
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        // A text file is refused too, and an empty file or a fleet database is not.
+        let text = folder.appendingPathComponent("notes.db").path
+        try Data("hello, this is not SQLite at all\n".utf8).write(to: URL(fileURLWithPath: text))
+        #expect(throws: StorageError.self) { _ = try FleetDatabase(path: text) }
+        #expect(try String(contentsOfFile: text, encoding: .utf8) == "hello, this is not SQLite at all\n")
+        let empty = folder.appendingPathComponent("empty.db").path
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let created = try FleetDatabase(path: empty)
+        let applicationID = try created.read { try Int32.fetchOne($0, sql: "PRAGMA application_id") }
+        #expect(applicationID == FleetDatabase.applicationID)
+    }
+
     @Test func opensInWALModeAndMigrates() throws {
         let temporary = try TemporaryDatabase()
         let mode = try temporary.database.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }

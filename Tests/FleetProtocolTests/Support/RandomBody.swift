@@ -94,16 +94,17 @@ struct RandomBody {
 }
 
 extension FrameHeader {
-    /// A v1.0 header for `type` with random sender fields.
+    /// A v1.0 header for `type` with random sender fields, in their valid ranges (robot id
+    /// 1...0xFFFFFFFE, or 0xFFFFFFFF for an ack; timestamp 0...2^63-1).
     static func random(_ type: MessageType, using random: inout SplitMix64) -> FrameHeader {
         FrameHeader(
             messageType: type.rawValue,
             flags: UInt8.random(in: 0...1, using: &random),
-            robotID: UInt32.random(in: 1...UInt32.max, using: &random),
+            robotID: type == .ack ? FrameHeader.ingesterRobotID : UInt32.random(in: 1...0xFFFF_FFFE, using: &random),
             bootEpoch: UInt32.random(in: 0...UInt32.max, using: &random),
             sequence: UInt32.random(in: 0...UInt32.max, using: &random),
             bodyLength: UInt32(type.bodySize),
-            timestampNanoseconds: UInt64.random(in: 0...UInt64.max, using: &random)
+            timestampNanoseconds: UInt64.random(in: 0...FrameHeader.maximumTimestamp, using: &random)
         )
     }
 }

@@ -29,10 +29,15 @@ final class FakeIngester {
         return try socket.receive()
     }
 
-    /// The next `count` frames (fewer if they stop coming).
-    func receive(_ count: Int) throws -> [[UInt8]] {
+    /// The next `count` frames, or fewer if they have not all come within `timeout` (on a
+    /// loaded machine a robot's queued frames can take longer than one receive's 5 s to start
+    /// arriving, so the deadline is for all of them, not for each).
+    func receive(_ count: Int, timeout: Duration = .seconds(30)) throws -> [[UInt8]] {
+        let deadline = ContinuousClock.now + timeout
         var frames: [[UInt8]] = []
-        while frames.count < count, let frame = try receive() { frames.append(frame) }
+        while frames.count < count && ContinuousClock.now < deadline {
+            if let frame = try receive() { frames.append(frame) }
+        }
         return frames
     }
 

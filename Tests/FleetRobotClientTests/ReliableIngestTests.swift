@@ -97,7 +97,7 @@ struct ReliableIngestTests {
     }
 
     /// With the monitor the reconnect starts the resend; without, the progress timeout does.
-    @Test(.timeLimit(.minutes(1)), arguments: [true, false])
+    @Test(.timeLimit(.minutes(2)), arguments: [true, false])
     func storesEveryFrameOnceWhenTheIngesterVanishesWithFramesInFlight(monitorsConnection: Bool) async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -141,7 +141,8 @@ struct ReliableIngestTests {
             return run
         }
 
-        #expect(try await vanished.waitAsync(timeout: .seconds(20)) { $0 != nil })
+        // The doomed ingester's deadline for its 200 frames is 30 s (see FakeIngester).
+        #expect(try await vanished.waitAsync(timeout: .seconds(40)) { $0 != nil })
         let endpoint = try #require(vanished.get())
         let ingester = try await RunningIngester.start(databasePath: folder.databasePath, reliable: endpoint)
         restarted.set(true)

@@ -88,6 +88,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Read side: simulated seconds of each stored run.")
     var readSideDuration = 1200
 
+    @Flag(help: "Sustained: print the ingester's status once a second during each run (rates, ring, memory).")
+    var timeline = false
+
     func validate() throws {
         guard sustained else { return }
         if !(duration > 0) { throw ValidationError("--duration must be positive, got \(duration)") }
@@ -123,7 +126,8 @@ struct BenchCommand: AsyncParsableCommand {
             startRate: startRate,
             robotCounts: try Self.parseList(robots, option: "--robots") { Int($0) },
             modes: try Self.parseList(modes, option: "--modes") { SustainedSender.Mode(rawValue: $0) },
-            kinds: try Self.parseList(kinds, option: "--kinds") { BenchKind(name: $0) }
+            kinds: try Self.parseList(kinds, option: "--kinds") { BenchKind(name: $0) },
+            timeline: timeline
         )
         let peerBench =
             noPeers

@@ -20,6 +20,8 @@ struct SustainedBench {
     var robotCounts: [Int]
     var modes: [SustainedSender.Mode]
     var kinds: [BenchKind]
+    /// Print the ingester's status once a second during each run.
+    var timeline = false
 
     /// What one run at one offered rate measured.
     struct Run {
@@ -256,9 +258,27 @@ struct SustainedBench {
         // clock when all of it was stored.
         let expected = shards * Int((rate / Double(shards) * seconds).rounded())
         var allStoredAt: UInt64?
+        let started = clock.now
+        var lastLine: (at: ContinuousClock.Instant, status: IngestStatusReporter.Status)?
         while true {
             try await Task.sleep(for: .milliseconds(50))
             guard let status = Self.status(ingester.lastLine) else { continue }
+            if timeline, clock.now - (lastLine?.at ?? started) >= .seconds(1) {
+                let seconds = (clock.now - (lastLine?.at ?? started)).seconds
+                let received = Double(status.received - (lastLine?.status.received ?? 0)) / seconds
+                let stored = Double(status.stored - (lastLine?.status.stored ?? 0)) / seconds
+                let line = String(
+                    format: "  t %5.1f s  received %7.0f/s  stored %7.0f/s  ring %3.0f%%  RSS %4d MB  dropped %d\n",
+                    (clock.now - started).seconds,
+                    received,
+                    stored,
+                    status.ringOccupancy * 100,
+                    status.residentKB / 1024,
+                    status.dropped
+                )
+                FileHandle.standardError.write(Data(line.utf8))
+                lastLine = (clock.now, status)
+            }
             if status.received > 0 && generatorsDone == nil { occupancy.append(status.ringOccupancy) }
             if allStoredAt == nil && status.stored >= expected { allStoredAt = status.unixNanos }
             if status.stored != lastStored {

@@ -25,23 +25,11 @@ extension ProcessSuites {
             }
             let recording = folder.path("fleet.ftrec")
             _ = try writeRecording(to: recording, robots: 2, framesPerRobot: 300)
-            let endpoint = "tcp://127.0.0.1:\(try freePort())"
-            let port = try freePort()
-            let ingest = try FleetProcess(
-                [
-                    "ingest", "--db", db, "--listen", endpoint, "--http", "127.0.0.1:\(port)", "--admin-token",
-                    Self.token,
-                    "--status-every", "0",
-                ],
-                in: folder.url
-            )
-            defer { ingest.signal(SIGKILL) }
-            let auth = ["Authorization": "Bearer \(Self.token)"]
+            let server = try await HTTPIngestProcess.start(db: db, in: folder)
+            defer { server.kill() }
+            let (ingest, endpoint, port) = (server.process, server.endpoint, server.port)
             func call(_ method: String, _ path: String, _ body: String? = nil) async throws -> HTTPRequest.Response {
-                try await offPool { try HTTPRequest.send(method, port: port, path, headers: auth, body: body) }
-            }
-            try await waitUntil(timeout: .seconds(30)) {
-                (try? HTTPRequest.send("GET", port: port, "/api/runs").status) == 200
+                try await server.call(method, path, body)
             }
 
             // While the ingester runs it is the database's only writer: a second one is refused.

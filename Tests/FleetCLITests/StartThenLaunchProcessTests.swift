@@ -32,29 +32,11 @@ extension ProcessSuites {
             try heat.write(toFile: folder.path("heat.json"), atomically: true, encoding: .utf8)
             let added = try await FleetProcess.run(["team", "add", "--heat", "heat.json", "--db", db], in: folder.url)
             #expect(added.status == 0, "\(added.errors)")
-            let endpoint = "tcp://127.0.0.1:\(try freePort())"
-            let port = try freePort()
-            let ingest = try FleetProcess(
-                [
-                    "ingest", "--db", db, "--listen", endpoint, "--http", "127.0.0.1:\(port)", "--admin-token",
-                    Self.token, "--status-every", "0",
-                ],
-                in: folder.url
-            )
-            defer { if ingest.process.isRunning { ingest.signal(SIGKILL) } }
+            let server = try await HTTPIngestProcess.start(db: db, in: folder)
+            defer { server.kill() }
+            let (ingest, endpoint) = (server.process, server.endpoint)
             func call(_ method: String, _ path: String, _ body: String? = nil) async throws -> HTTPRequest.Response {
-                try await offPool {
-                    try HTTPRequest.send(
-                        method,
-                        port: port,
-                        path,
-                        headers: ["Authorization": "Bearer \(Self.token)"],
-                        body: body
-                    )
-                }
-            }
-            try await waitUntil(timeout: .seconds(30)) {
-                (try? HTTPRequest.send("GET", port: port, "/api/runs").status) == 200
+                try await server.call(method, path, body)
             }
             let store = CompetitionStore(database: try FleetDatabase(path: db, readOnly: true))
             var starts: [UInt32] = []

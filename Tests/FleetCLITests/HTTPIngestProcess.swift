@@ -1,0 +1,55 @@
+import FleetTestSupport
+import Foundation
+
+/// `fleet ingest --listen … --http … --admin-token …` as an operator starts it, for the process
+/// tests that drive a run over the HTTP API: started, waited for until the API answers, and
+/// called with the admin token.
+struct HTTPIngestProcess {
+    static let token = "t0ken-for-tests"
+
+    let process: FleetProcess
+    /// The pub-mode endpoint robots connect to.
+    let endpoint: String
+    let port: Int
+
+    static func start(db: String, in folder: TemporaryFolder) async throws -> HTTPIngestProcess {
+        let endpoint = "tcp://127.0.0.1:\(try freePort())"
+        let port = try freePort()
+        let process = try FleetProcess(
+            [
+                "ingest", "--db", db, "--listen", endpoint, "--http", "127.0.0.1:\(port)", "--admin-token", token,
+                "--status-every", "0",
+            ],
+            in: folder.url
+        )
+        let started = HTTPIngestProcess(process: process, endpoint: endpoint, port: port)
+        do {
+            try await waitUntil(timeout: .seconds(30)) {
+                (try? HTTPRequest.send("GET", port: port, "/api/runs").status) == 200
+            }
+        } catch {
+            started.kill()
+            throw error
+        }
+        return started
+    }
+
+    /// A call with the admin token, off the cooperative pool.
+    func call(_ method: String, _ path: String, _ body: String? = nil) async throws -> HTTPRequest.Response {
+        let port = port
+        return try await offPool {
+            try HTTPRequest.send(
+                method,
+                port: port,
+                path,
+                headers: ["Authorization": "Bearer \(Self.token)"],
+                body: body
+            )
+        }
+    }
+
+    /// SIGKILL if it still runs (for `defer`: a failed test must not leave it behind).
+    func kill() {
+        if process.process.isRunning { process.signal(SIGKILL) }
+    }
+}

@@ -69,40 +69,7 @@ extension ProcessSuites.CompetitionProcessTests {
 
         // Items 6: an edited frame inside the signed window voids run 1 in score and standings.
         let (start, end) = (try #require(before.runningStart), try #require(before.runningEnd))
-        let (chunk, blob) = try #require(
-            try database.read { db in
-                try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT chunk_id, CAST(frames AS BLOB) FROM frame_chunk
-                        WHERE robot_id = 102 AND start_ns <= ? AND end_ns >= ? ORDER BY start_ns LIMIT 1
-                        """,
-                    arguments: [Int64(bitPattern: end), Int64(bitPattern: start)]
-                ).map { ($0[0] as Int64, [UInt8]($0[1] as Data)) }
-            }
-        )
-        var offset = 0
-        var found: (offset: Int, header: FrameHeader)?
-        while found == nil && offset + 4 <= blob.count {
-            let length =
-                Int(blob[offset]) | Int(blob[offset + 1]) << 8 | Int(blob[offset + 2]) << 16
-                | Int(blob[offset + 3]) << 24
-            if let header = Array(blob[(offset + 4)..<(offset + 4 + length)]).withUnsafeBytes({
-                FrameHeader.unverified($0)
-            }), (start...end).contains(header.timestampNanoseconds) {
-                found = (offset + 4, header)
-            }
-            offset += 4 + length
-        }
-        let (frame, header) = try #require(found)
-        var tampered = blob
-        tampered[frame + Int(header.headerLength) + 3] ^= 0xFF
-        try database.write { db in
-            try db.execute(
-                sql: "UPDATE frame_chunk SET frames = ? WHERE chunk_id = ?",
-                arguments: [Data(tampered), chunk]
-            )
-        }
+        let header = try Self.flipABodyByte(ofRobot: 102, within: start, end, in: database)
         let void = try await Self.fleet(["score", "1", "--db", "fleet.db"], in: folder)
         #expect(void.contains("VOID") && void.contains("robot 102 sequence \(header.sequence)"), "\(void)")
         let standings = try await Self.fleet(["standings", "--division", "P", "--db", "fleet.db"], in: folder)

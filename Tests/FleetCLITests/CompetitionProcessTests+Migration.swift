@@ -65,41 +65,7 @@ extension ProcessSuites.CompetitionProcessTests {
         let signed = try #require(try Self.report(try expected("score-1.json")).result)
         let (start, end) = (try #require(signed.runningStart), try #require(signed.runningEnd))
         let database = try FleetDatabase(path: folder.path("fleet.db"))
-        let (chunk, blob) = try #require(
-            try database.read { db in
-                try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT chunk_id, CAST(frames AS BLOB) FROM frame_chunk
-                        WHERE robot_id = 102 AND start_ns <= ? AND end_ns >= ? ORDER BY start_ns LIMIT 1
-                        """,
-                    arguments: [Int64(bitPattern: end), Int64(bitPattern: start)]
-                ).map { ($0[0] as Int64, [UInt8]($0[1] as Data)) }
-            }
-        )
-        // The chunk's first frame inside the signed window (frames are length-prefixed, u32 LE).
-        var offset = 0
-        var found: (offset: Int, header: FrameHeader)?
-        while found == nil && offset + 4 <= blob.count {
-            let length =
-                Int(blob[offset]) | Int(blob[offset + 1]) << 8 | Int(blob[offset + 2]) << 16
-                | Int(blob[offset + 3]) << 24
-            if let header = Array(blob[(offset + 4)..<(offset + 4 + length)]).withUnsafeBytes({
-                FrameHeader.unverified($0)
-            }), (start...end).contains(header.timestampNanoseconds) {
-                found = (offset + 4, header)
-            }
-            offset += 4 + length
-        }
-        let (frame, header) = try #require(found)
-        var edited = blob
-        edited[frame + Int(header.headerLength) + 3] ^= 0xFF
-        try database.write { db in
-            try db.execute(
-                sql: "UPDATE frame_chunk SET frames = ? WHERE chunk_id = ?",
-                arguments: [Data(edited), chunk]
-            )
-        }
+        let header = try Self.flipABodyByte(ofRobot: 102, within: start, end, in: database)
         let tampered = try await FleetProcess.run(["verify", "1", "--db", "fleet.db"], in: folder.url)
         #expect(tampered.status != 0)
         #expect(

@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // libzmq from the system (Debian: libzmq3-dev).
@@ -92,6 +93,16 @@ let package = Package(
             name: "FleetStorage",
             dependencies: ["FleetProtocol", "FleetStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The PostgreSQL backend (postgres-nio): the same storage boundary on a database
+        // server, for several ingesters and sites writing one central database.
+        .target(
+            name: "FleetPostgres",
+            dependencies: [
+                "FleetProtocol", "FleetStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The rulebook as data and the run scorer: pure, no I/O.
         .target(
             name: "FleetScoring",
@@ -134,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "fleet",
             dependencies: [
-                "FleetIngest", "FleetStorage", "FleetStore", "FleetProtocol", "ZeroMQ", "FleetRunner",
+                "FleetIngest", "FleetStorage", "FleetStore", "FleetPostgres", "FleetProtocol", "ZeroMQ", "FleetRunner",
                 "FleetSimulation",
                 "FleetCompetition", "FleetScoring", "FleetServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -157,7 +168,8 @@ let package = Package(
         .target(
             name: "FleetTestSupport",
             dependencies: [
-                "FleetProtocol", "FleetStore", "FleetIngest", .product(name: "Logging", package: "swift-log"),
+                "FleetProtocol", "FleetStore", "FleetIngest", "FleetPostgres",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/FleetTestSupport"
@@ -179,6 +191,13 @@ let package = Package(
             dependencies: ["FleetStore", "FleetProtocol", "FleetSimulation", "FleetRunner", "AllocationCounter"]
         ),
         .testTarget(
+            name: "FleetPostgresTests",
+            dependencies: [
+                "FleetPostgres", "FleetStorage", "FleetStore", "FleetProtocol", "FleetIngest", "FleetRobotClient",
+                "ZeroMQ", "FleetTestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "FleetStorageTests",
             dependencies: ["FleetStorage", "FleetStore"],
             // Databases written by earlier versions, read through #filePath.
@@ -187,9 +206,11 @@ let package = Package(
         .testTarget(
             name: "FleetCLITests",
             dependencies: [
-                "fleet", "FleetStorage", "FleetStore", "FleetProtocol", "FleetRunner", "FleetCompetition",
+                "fleet", "FleetStorage", "FleetStore", "FleetPostgres", "FleetProtocol", "FleetRunner",
+                "FleetCompetition",
                 "FleetScoring",
                 "FleetSimulation", "FleetTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -31,6 +31,11 @@ public final class IngestService: Service, Sendable {
         /// CURVE on every robot-facing socket, admitting only the allowlist's keys; nil for
         /// unencrypted, unauthenticated sockets.
         public var authentication: Authentication?
+        /// Where batches go instead of the SQLite file at `databasePath` (a PostgreSQL
+        /// server): the file is then neither opened nor leased, and `database` is nil.
+        public var store: (any IngestStore)?
+        /// How the status line and logs name the store.
+        public var storeName: String { store.map { "\($0)" } ?? databasePath }
 
         public init(databasePath: String, listen: String? = nil, reliable: String? = nil) {
             self.databasePath = databasePath
@@ -54,7 +59,9 @@ public final class IngestService: Service, Sendable {
     }
 
     public let configuration: Configuration
-    public let database: FleetDatabase
+    /// The SQLite database batches go to; nil when `Configuration.store` names another.
+    public let database: FleetDatabase?
+    private let store: any IngestStore
     /// Counters and histograms as the writer keeps them; the gauges (frames received, ring
     /// occupancy, robots online) as of the last `currentMetrics()` or status line.
     public let metrics = IngestMetrics()
@@ -70,10 +77,29 @@ public final class IngestService: Service, Sendable {
         }
         self.configuration = configuration
         self.logger = logger
-        let database = try FleetDatabase(path: configuration.databasePath)
-        self.database = database
+        if let store = configuration.store {
+            guard configuration.observer == nil else {
+                throw IngestError("the live scorer runs on a SQLite store only; not on \(store)")
+            }
+            self.database = nil
+            self.store = store
+            self.observer = nil
+        } else {
+            let database = try FleetDatabase(path: configuration.databasePath)
+            self.database = database
+            self.store = database
+            self.observer = configuration.observer.map { $0(database) }
+        }
         self.ring = FrameRing(capacity: configuration.ringCapacity, inlineBytes: MessageType.maximumFrameSize)
-        self.observer = configuration.observer.map { $0(database) }
+    }
+
+    /// The SQLite database, for the parts that run on SQLite only (the live scorer, the
+    /// HTTP API's reads); throws a clear error when the service stores elsewhere.
+    public func sqliteDatabase(for purpose: String) throws -> FleetDatabase {
+        guard let database else {
+            throw IngestError("\(purpose) needs a SQLite store (--db FILE); this ingester stores in \(store)")
+        }
+        return database
     }
 
     /// The observer built from `Configuration.observer` over this service's database (the
@@ -115,9 +141,12 @@ public final class IngestService: Service, Sendable {
 
     private func runBound() async throws {
         // One writing process per database file (SQLite 3.40 and WAL): held until run() returns.
-        let lease = try WriterLease.acquire(forDatabase: configuration.databasePath, holder: "fleet ingest")
+        // A database server takes several writers; per-robot ownership guards its rows.
+        let lease =
+            database == nil
+            ? nil : try WriterLease.acquire(forDatabase: configuration.databasePath, holder: "fleet ingest")
         defer { withExtendedLifetime(lease) {} }
-        let restored = try database.restoreIngestState()
+        let restored = try store.restoreIngestState()
         let context = try Context()
         // Two batches: one committing, one waiting. More would only lengthen the drain at
         // shutdown; the ring is the buffer.
@@ -162,7 +191,7 @@ public final class IngestService: Service, Sendable {
         for waiter in lifecycle.withLock({ $0.bound(bound) }) { waiter.resume(returning: bound) }
         logger.info(
             "ingesting",
-            metadata: ["endpoints": "\(bound.joined(separator: " "))", "db": "\(configuration.databasePath)"]
+            metadata: ["endpoints": "\(bound.joined(separator: " "))", "db": "\(configuration.storeName)"]
         )
 
         let pipelineConfiguration = Pipeline.Configuration(
@@ -187,12 +216,12 @@ public final class IngestService: Service, Sendable {
                 observer: observer
             ).run()
         }
-        let database = self.database
+        let store = self.store
         let metrics = self.metrics
         let logger = self.logger
         let writerThread = try DedicatedThread.start(name: "fleet-writer") {
             Writer(
-                store: database,
+                store: store,
                 shared: shared,
                 queue: queue,
                 metrics: metrics,
@@ -221,7 +250,7 @@ public final class IngestService: Service, Sendable {
         await Self.joinOffPool([receiverThread, pipelineThread, writerThread])
         context.terminate()
         do {
-            try database.finishIngest()
+            try store.finishIngest()
         } catch {
             logger.warning("checkpoint at shutdown failed (the WAL keeps the data)", metadata: ["error": "\(error)"])
         }

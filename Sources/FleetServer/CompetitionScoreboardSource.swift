@@ -89,7 +89,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         rulebook: Rulebook,
         rulebookBytes: [UInt8],
         logger: Logger
-    ) {
+    ) throws {
         var configuration = Configuration(
             rulebook: rulebook,
             rulebookBytes: rulebookBytes,
@@ -97,7 +97,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         )
         configuration.logger = logger
         self.init(
-            store: CompetitionStore(database: ingest.database),
+            store: CompetitionStore(database: try ingest.sqliteDatabase(for: "the scoreboard")),
             live: ingest.observer as? LiveScoring,
             configuration: configuration
         )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetIngest
+import FleetPostgres
 import FleetProtocol
 import FleetRobotClient
 import Foundation
@@ -62,6 +63,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Sustained: frame kinds, comma-separated (sanitation, humanoid).")
     var kinds = "sanitation,humanoid"
 
+    @Option(
+        help:
+            "Sustained: storage backends, comma-separated (sqlite, postgres: a throwaway PostgreSQL server, Debian's postgresql-15)."
+    )
+    var backends = "sqlite"
+
     @Option(help: "Sustained: frames fed to each peer.")
     var peerFrames = 20_000
 
@@ -118,7 +125,16 @@ struct BenchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         FileHandle.standardError.write(Data("bench: working in \(folder.path)\n".utf8))
-        let bench = SustainedBench(
+        let backendNames = try Self.parseList(backends, option: "--backends") {
+            ["sqlite", "postgres"].contains($0) ? $0 : nil
+        }
+        var postgres: ThrowawayPostgres?
+        if backendNames.contains("postgres") {
+            postgres = try ThrowawayPostgres.start()
+            FileHandle.standardError.write(Data("bench: PostgreSQL on 127.0.0.1:\(postgres!.port)\n".utf8))
+        }
+        defer { postgres?.stop() }
+        var bench = SustainedBench(
             folder: folder,
             duration: duration,
             probeSeconds: min(probeSeconds, duration),
@@ -129,6 +145,7 @@ struct BenchCommand: AsyncParsableCommand {
             kinds: try Self.parseList(kinds, option: "--kinds") { BenchKind(name: $0) },
             timeline: timeline
         )
+        bench.backends = backendNames.map { $0 == "postgres" ? .postgres(postgres!) : .sqlite }
         let peerBench =
             noPeers
             ? nil

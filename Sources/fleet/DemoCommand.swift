@@ -107,7 +107,7 @@ struct DemoCommand: AsyncParsableCommand {
         ingestConfiguration.authentication = keys?.ingest
         let ingest = try IngestService(configuration: ingestConfiguration, logger: logger)
         // The competition tables go through the ingester's own pool: one writer connection.
-        let store = CompetitionStore(database: ingest.database)
+        let store = CompetitionStore(database: try ingest.sqliteDatabase(for: "the demo"))
 
         let runs = try Self.prepareCompetition(store: store, roster: roster, db: db)
         roster.runID = runs.park
@@ -262,7 +262,7 @@ struct DemoCommand: AsyncParsableCommand {
             port = 0
         }
         let (rulebook, bytes, _) = try RulebookFile.load(nil)
-        let scoreboard = CompetitionScoreboardSource(
+        let scoreboard = try CompetitionScoreboardSource(
             serving: ingest,
             rulebook: rulebook,
             rulebookBytes: bytes,
@@ -271,7 +271,7 @@ struct DemoCommand: AsyncParsableCommand {
         scoreboard.feature(runID: featured)
         return APIServer(
             configuration: APIServer.Configuration(host: host, port: port),
-            database: ingest.database,
+            database: try ingest.sqliteDatabase(for: "the demo's board"),
             scoreboard: scoreboard,
             live: ingest,
             logger: logger

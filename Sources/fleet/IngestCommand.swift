@@ -1,6 +1,7 @@
 public import ArgumentParser
 import FleetCompetition
 import FleetIngest
+import FleetPostgres
 import FleetScoring
 import FleetServer
 import FleetStorage
@@ -40,6 +41,15 @@ struct IngestCommand: AsyncParsableCommand {
 
     @Option(help: "SQLite database file (created if missing).")
     var db = "fleet.db"
+
+    @Option(
+        help:
+            "Store in PostgreSQL instead: postgres://USER@HOST:PORT/DB (password in the URL or PGPASSWORD). Several ingesters may share one."
+    )
+    var store: String?
+
+    @Option(help: "With --store postgres://: this ingester's name, different for each ingester sharing the database.")
+    var ingesterID = "default"
 
     @Option(help: "Pub mode endpoint to bind a SUB socket on, e.g. tcp://127.0.0.1:5556.")
     var listen: String?
@@ -105,6 +115,21 @@ struct IngestCommand: AsyncParsableCommand {
         if adminToken != nil && adminTokenFile != nil {
             throw ValidationError("give --admin-token or --admin-token-file, not both")
         }
+        if let store {
+            guard PostgresLocation.isURL(store) else {
+                throw ValidationError(
+                    "--store must be postgres://USER@HOST:PORT/DB (a SQLite file goes in --db), got '\(store)'"
+                )
+            }
+            do { _ = try PostgresLocation(url: store) } catch let error as StorageError {
+                throw ValidationError("--store: \(error.message)")
+            }
+            if http != nil {
+                throw ValidationError(
+                    "--http serves a SQLite store only for now; with --store postgres:// leave it out"
+                )
+            }
+        }
         if (curveSecret == nil) != (allowlist == nil) {
             throw ValidationError(
                 "CURVE needs both --curve-secret FILE (the ingester's key) and --allowlist FILE (the robots' keys)"
@@ -143,11 +168,21 @@ struct IngestCommand: AsyncParsableCommand {
             try EndpointCheck.checkBindable(host: host, port: port, option: "--http")
         }
         var configuration = IngestService.Configuration(databasePath: db, listen: listen, reliable: reliable)
+        if let store {
+            let postgres = try await PostgresStore.connect(
+                location: try PostgresLocation(url: store),
+                ingesterID: ingesterID,
+                logger: logger
+            )
+            configuration.store = postgres
+        }
         configuration.ringCapacity = ringCapacity
         configuration.authentication = try authentication()
         let statusInterval: Duration? = statusEvery > 0 ? .milliseconds(Int(statusEvery * 1000)) : nil
         configuration.statusInterval = statusFormat == .text ? statusInterval : nil
-        if liveScoring {
+        if liveScoring && store != nil {
+            logger.notice("live scoring runs on a SQLite store only: not scoring live on \(configuration.storeName)")
+        } else if liveScoring {
             var tuning = LiveRun.Tuning()
             tuning.slack = UInt64(max(0, watermarkSlack) * 1e9)
             let settings = tuning
@@ -187,7 +222,7 @@ extension IngestCommand {
         let (rules, bytes, _) = try RulebookFile.load(rulebook)
         var configuration = APIServer.Configuration(host: host, port: port, adminToken: token)
         configuration.publishEndpoint = livePub
-        let scoreboard = CompetitionScoreboardSource(
+        let scoreboard = try CompetitionScoreboardSource(
             serving: ingest,
             rulebook: rules,
             rulebookBytes: bytes,
@@ -195,7 +230,7 @@ extension IngestCommand {
         )
         return APIServer(
             configuration: configuration,
-            database: ingest.database,
+            database: try ingest.sqliteDatabase(for: "--http"),
             scoreboard: scoreboard,
             live: ingest,
             logger: logger

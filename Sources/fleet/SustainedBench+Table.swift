@@ -21,14 +21,25 @@ extension SustainedBench {
             var bytesShown = false
             for robots in robotCounts {
                 for mode in modes {
-                    let found = try await capacity(kind: kind, robots: robots, mode: mode, recording: recording)
-                    capacities.append(found)
-                    rows += Self.rows(found, raw: raw)
-                    if let confirmed = found.confirmed, !bytesShown, confirmed.stored > 0 {
-                        rows += Self.diskRows(confirmed, samples: samples, kind: kind)
-                        bytesShown = true
+                    for backend in backends {
+                        var bench = self
+                        bench.backend = backend
+                        let found = try await bench.capacity(
+                            kind: kind,
+                            robots: robots,
+                            mode: mode,
+                            recording: recording
+                        )
+                        if case .sqlite = backend { capacities.append(found) }
+                        rows += Self.rows(found, raw: raw)
+                        if let confirmed = found.confirmed, !bytesShown, confirmed.stored > 0,
+                            !confirmed.database.isEmpty
+                        {
+                            rows += Self.diskRows(confirmed, samples: samples, kind: kind)
+                            bytesShown = true
+                        }
+                        if let confirmed = found.confirmed { DiskUsage.remove(confirmed.database) }
                     }
-                    if let confirmed = found.confirmed { DiskUsage.remove(confirmed.database) }
                 }
             }
             // Twice the capacity in pub mode with the most robots: what is kept, who loses.
@@ -95,7 +106,9 @@ extension SustainedBench {
     static func rows(_ found: Capacity, raw: Double) -> [[String]] {
         let probes = found.probes.map { "\(rate($0.offered)) \($0.held ? "✓" : "✗ (\($0.verdict))")" }
             .joined(separator: ", ")
-        let label = "sustained \(found.kind), \(found.mode.rawValue), \(count(found.robots)) robots"
+        let label =
+            "sustained \(found.kind), \(found.mode.rawValue), \(count(found.robots)) robots"
+            + (found.backend == "SQLite" ? "" : ", into \(found.backend)")
         guard let confirmed = found.confirmed else {
             return [[label, "none held", "frames/s", "probes: \(probes)"]]
         }

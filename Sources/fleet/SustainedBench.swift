@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetIngest
+import FleetPostgres
 import FleetProtocol
 import FleetStorage
 import FleetStore
@@ -22,6 +23,22 @@ struct SustainedBench {
     var kinds: [BenchKind]
     /// Print the ingester's status once a second during each run.
     var timeline = false
+    /// Where the ingester stores: its SQLite file, or a database on this PostgreSQL server.
+    var backend: Backend = .sqlite
+    /// The backends each case runs on (the table has a row for each).
+    var backends: [Backend] = [.sqlite]
+
+    enum Backend {
+        case sqlite
+        case postgres(ThrowawayPostgres)
+
+        var name: String {
+            switch self {
+            case .sqlite: "SQLite"
+            case .postgres: "PostgreSQL"
+            }
+        }
+    }
 
     /// What one run at one offered rate measured.
     struct Run {
@@ -83,6 +100,7 @@ struct SustainedBench {
         var kind: BenchKind
         var robots: Int
         var mode: SustainedSender.Mode
+        var backend = "SQLite"
         var probes: [Run] = []
         var confirmed: Run?
         var latency: Run?
@@ -101,7 +119,7 @@ struct SustainedBench {
     ) async throws
         -> Capacity
     {
-        var result = Capacity(kind: kind, robots: robots, mode: mode)
+        var result = Capacity(kind: kind, robots: robots, mode: mode, backend: backend.name)
         var best: Double?
         var failed: Double?
         var rate = startRate
@@ -206,10 +224,27 @@ struct SustainedBench {
         let name = "\(kind)-\(robots)-\(mode.rawValue)-\(Int(rate))-\(UUID().uuidString.prefix(8))"
         let db = folder.appendingPathComponent("\(name).db").path
         let clock = ContinuousClock()
-        let ingester = try BenchChild(arguments: [
-            "ingest", "--db", db, mode == .reliable ? "--reliable" : "--listen", "tcp://127.0.0.1:*",
-            "--status-every", "0.05", "--status-format", "json", "--log-level", "warning",
-        ])
+        var postgres: PostgresLocation?
+        var storeArguments = ["--db", db]
+        if case .postgres(let server) = backend {
+            let location = try server.createDatabase()
+            postgres = location
+            storeArguments = ["--store", "\(location)", "--no-live-scoring"]
+        }
+        defer {
+            if let postgres, case .postgres(let server) = backend {
+                try? server.runAsServerUser(
+                    "dropdb",
+                    ["-h", postgres.host, "-p", "\(postgres.port)", "-U", postgres.user, postgres.database]
+                )
+            }
+        }
+        let ingester = try BenchChild(
+            arguments: ["ingest"] + storeArguments + [
+                mode == .reliable ? "--reliable" : "--listen", "tcp://127.0.0.1:*",
+                "--status-every", "0.05", "--status-format", "json", "--log-level", "warning",
+            ]
+        )
         var generators: [(BenchChild, String)] = []
         func stopAll() async {
             for (generator, _) in generators { await generator.terminateAndWait() }
@@ -338,21 +373,21 @@ struct SustainedBench {
         let latency = final.publishToCommitMicros
         result.latencyMs = (Double(latency.p50) / 1000, Double(latency.p99) / 1000, Double(latency.p999) / 1000)
         if keepLedger || keepDatabase {
-            let database = try FleetDatabase(path: db, readOnly: true)
+            let database: any TelemetryReader =
+                try postgres.map { try PostgresStore.open(location: $0, logger: Logger(label: "bench")) }
+                ?? FleetDatabase(path: db, readOnly: true)
             if keepLedger {
                 var perRobot: [UInt32: Int] = [:]
-                for record in try database.lossLedger() { perRobot[record.robotID, default: 0] += record.dropped }
+                for record in try database.lossLedger(robotID: nil) {
+                    perRobot[record.robotID, default: 0] += record.dropped
+                }
                 result.dropsPerRobot = perRobot.values.sorted()
             }
             if keepDatabase {
                 // Every stored frame against every frame sent, byte for byte.
                 var stored = FrameDigest()
-                let everyone: (UInt32) -> Bool = { _ in true }
-                try CompetitionStore(database: database).forEachFrame(from: 0, to: UInt64(Int64.max), senders: everyone)
-                {
-                    _,
-                    _,
-                    frame in stored.add(frame)
+                try database.forEachStoredFrame(from: 0, to: UInt64(Int64.max), robotID: nil) { _, frame in
+                    stored.add(frame)
                 }
                 result.exact = stored == sent
                 if stored != sent {
@@ -364,7 +399,8 @@ struct SustainedBench {
                 }
             }
         }
-        result.database = db
+        // A PostgreSQL database's size is not a file's: the bytes-on-disk rows show SQLite.
+        result.database = postgres == nil ? db : ""
         let line =
             "bench: \(kind) \(robots) robots \(mode.rawValue) at \(Int(rate))/s for \(Int(seconds)) s: sent \(result.sent) "
             + "stored \(result.stored) dropped \(result.dropped), ring p99 \(Int(result.ringP99 * 100))%, "

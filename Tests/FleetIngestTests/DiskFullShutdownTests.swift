@@ -22,7 +22,7 @@ struct DiskFullShutdownTests {
         #expect(try await ingester.waitUntilStored(20))
 
         // "Disk full": the writer's connection may not grow the file by a single page.
-        try await ingester.service.database.pool.writeWithoutTransaction { db in
+        try await ingester.service.sqliteDatabase(for: "the test").pool.writeWithoutTransaction { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             try db.execute(sql: "PRAGMA max_page_count = \(pages)")
         }

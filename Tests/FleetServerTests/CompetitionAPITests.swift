@@ -90,7 +90,7 @@ extension ServerSuites {
             let settings = tuning
             configuration.observer = { LiveScoring(database: $0, tuning: settings, logger: logger) }
             let ingest = try IngestService(configuration: configuration, logger: logger)
-            let store = CompetitionStore(database: ingest.database)
+            let store = CompetitionStore(database: try ingest.sqliteDatabase(for: "the test"))
             try store.addTeam("alpha", robots: [RegisteredRobot(robotID: 1, team: "alpha", kind: "sweeper")], at: 1)
             try store.addTeam("beta", robots: [RegisteredRobot(robotID: 2, team: "beta", kind: "sweeper")], at: 1)
             let bytes = try [UInt8](Data(contentsOf: ServerFixture.rulebookURL))
@@ -105,7 +105,7 @@ extension ServerSuites {
             )
             let server = APIServer(
                 configuration: APIServer.Configuration(host: "127.0.0.1", port: 0, adminToken: ServerFixture.token),
-                database: ingest.database,
+                database: try ingest.sqliteDatabase(for: "the test"),
                 scoreboard: source,
                 live: ingest,
                 logger: logger

@@ -62,7 +62,7 @@ extension ServerSuites {
                 #expect(samples["fleet_frames_rejected_total{reason=\"bad_checksum\"}"] == 1)
                 #expect(samples["fleet_frames_rejected_total{reason=\"truncated_header\"}"] == 1)
                 #expect(samples["fleet_frames_dropped_total{reason=\"ring_full\"}"] == Double(m.counters.dropped))
-                let stats = try fixture.ingest.database.ingestStatistics()
+                let stats = try fixture.ingest.sqliteDatabase(for: "the test").ingestStatistics()
                 #expect(samples["fleet_frames_accepted_total"] == Double(stats["frames.accepted"] ?? -1))
                 #expect(samples["fleet_ring_capacity_slots"] == Double(m.ringCapacity))
                 #expect(samples["fleet_robots_online"] == Double(m.robotsOnline))

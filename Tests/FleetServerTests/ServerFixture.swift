@@ -89,11 +89,14 @@ final class ServerFixture: Sendable {
         // Rollups are written when their second closes (a quiet robot's: about a second
         // later), so the metric history catches up after the frames.
         let states = stored.values.joined().filter { $0.message.type.category == .state }.count
-        while try ingest.database.rollupObservations() < states && ContinuousClock.now < deadline {
+        while try ingest.sqliteDatabase(for: "the test").rollupObservations() < states && ContinuousClock.now < deadline
+        {
             try await Task.sleep(for: .milliseconds(20))
         }
-        guard try ingest.database.rollupObservations() == states else {
-            throw IngestError("rollups hold \(try ingest.database.rollupObservations()) of \(states) state frames")
+        guard try ingest.sqliteDatabase(for: "the test").rollupObservations() == states else {
+            throw IngestError(
+                "rollups hold \(try ingest.sqliteDatabase(for: "the test").rollupObservations()) of \(states) state frames"
+            )
         }
 
         let rulebook = try Rulebook.load(try Data(contentsOf: rulebookURL))
@@ -138,7 +141,7 @@ final class ServerFixture: Sendable {
         configure(&configuration)
         let server = APIServer(
             configuration: configuration,
-            database: ingest.database,
+            database: try ingest.sqliteDatabase(for: "the test"),
             scoreboard: scoreboard,
             live: ingest,
             logger: logger

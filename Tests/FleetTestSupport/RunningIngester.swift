@@ -1,4 +1,5 @@
 public import FleetIngest
+public import FleetStore
 import Logging
 public import ServiceLifecycle
 
@@ -22,9 +23,11 @@ public struct RunningIngester: Sendable {
         pub: String? = nil,
         reliable: String? = nil,
         ringCapacity: Int = 1 << 15,
-        authentication: IngestService.Authentication? = nil
+        authentication: IngestService.Authentication? = nil,
+        store: (any IngestStore)? = nil
     ) async throws -> RunningIngester {
         var configuration = IngestService.Configuration(databasePath: databasePath, listen: pub, reliable: reliable)
+        configuration.store = store
         configuration.authentication = authentication
         configuration.statusInterval = nil
         configuration.batchInterval = .milliseconds(20)

@@ -1,5 +1,3 @@
-public import FleetStore
-
 extension SequenceRange {
     /// The stored form of a list of ranges (`loss_ledger.gaps`, `rejected_seqs`): each range
     /// as its first and last sequence number, u32 little-endian, 8 bytes a range.

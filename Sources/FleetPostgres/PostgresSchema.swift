@@ -1,0 +1,154 @@
+import Foundation
+
+/// The PostgreSQL schema, as migrations applied in order when a store opens (append new
+/// ones; never edit one that has shipped), and the day partitions of the time-series tables.
+///
+/// Every time-series table is partitioned by event time, one partition a day (created
+/// ahead and on demand, see `PostgresStore+Partitions`), and every key starts with
+/// `robot_id`, so the tables can be distributed by robot on Citus without a change:
+/// README.md, "Several sites and a central database", has the statements.
+enum PostgresSchema {
+    /// (name, SQL) in the order they apply.
+    static let migrations: [(name: String, sql: String)] = [
+        (
+            "v1-telemetry",
+            """
+            CREATE TABLE robot (
+                robot_id bigint PRIMARY KEY,
+                kind text,
+                name text,
+                team text,
+                boot_epoch bigint NOT NULL,
+                first_seen_ns bigint NOT NULL,
+                last_seen_ns bigint NOT NULL
+            );
+
+            -- Raw frames, many of one robot and boot epoch per row, exactly as received
+            -- (encoding: 0 length-prefixed, 1 columnar; see ChunkEncoding).
+            CREATE TABLE frame_chunk (
+                robot_id bigint NOT NULL,
+                boot_epoch bigint NOT NULL,
+                first_seq bigint NOT NULL,
+                last_seq bigint NOT NULL,
+                start_ns bigint NOT NULL,
+                end_ns bigint NOT NULL,
+                frame_count integer NOT NULL,
+                encoding smallint NOT NULL,
+                frames bytea NOT NULL,
+                PRIMARY KEY (robot_id, boot_epoch, first_seq, start_ns)
+            ) PARTITION BY RANGE (start_ns);
+            CREATE INDEX frame_chunk_by_robot_time ON frame_chunk (robot_id, start_ns);
+            CREATE INDEX frame_chunk_by_time ON frame_chunk (start_ns);
+
+            -- Frames made durable before their chunk sealed, one row per batch of one
+            -- ingester (ids are the ingester's own); gone once their chunks are stored.
+            CREATE TABLE frame_segment (
+                ingester text NOT NULL,
+                segment_id bigint NOT NULL,
+                start_ns bigint NOT NULL,
+                end_ns bigint NOT NULL,
+                frame_count integer NOT NULL,
+                frames bytea NOT NULL,
+                PRIMARY KEY (ingester, segment_id)
+            );
+
+            -- 1 s statistics of every numeric field of a state message; see RollupStats.
+            CREATE TABLE rollup (
+                robot_id bigint NOT NULL,
+                message_type smallint NOT NULL,
+                bucket_s bigint NOT NULL,
+                count bigint NOT NULL,
+                last_ns bigint NOT NULL,
+                stats bytea NOT NULL,
+                PRIMARY KEY (robot_id, message_type, bucket_s)
+            ) PARTITION BY RANGE (bucket_s);
+
+            CREATE SEQUENCE event_id_seq;
+            CREATE TABLE event (
+                robot_id bigint NOT NULL,
+                sender_id bigint NOT NULL,
+                boot_epoch bigint NOT NULL,
+                seq bigint NOT NULL,
+                ts_ns bigint NOT NULL,
+                event_id bigint NOT NULL DEFAULT nextval('event_id_seq'),
+                run_id bigint,
+                message_type smallint NOT NULL,
+                frame bytea NOT NULL,
+                PRIMARY KEY (robot_id, sender_id, boot_epoch, seq, ts_ns)
+            ) PARTITION BY RANGE (ts_ns);
+            CREATE INDEX event_by_time ON event (ts_ns);
+            CREATE INDEX event_by_robot_time ON event (robot_id, ts_ns);
+
+            -- The loss ledger of one robot and boot epoch, written by the ingester the robot
+            -- sends to; through_segment is that ingester's segment id.
+            CREATE TABLE loss_ledger (
+                robot_id bigint NOT NULL,
+                boot_epoch bigint NOT NULL,
+                received bigint NOT NULL,
+                duplicates bigint NOT NULL,
+                out_of_order bigint NOT NULL,
+                rejected bigint NOT NULL,
+                dropped bigint NOT NULL,
+                highest_seq bigint,
+                first_ns bigint NOT NULL,
+                last_ns bigint NOT NULL,
+                gaps bytea NOT NULL,
+                rejected_seqs bytea NOT NULL,
+                through_segment bigint NOT NULL,
+                ingester text NOT NULL,
+                PRIMARY KEY (robot_id, boot_epoch)
+            );
+
+            -- Service-wide counters, cumulative across restarts, per ingester (summed by
+            -- readers), so two ingesters never wait on one row.
+            CREATE TABLE ingest_stat (
+                ingester text NOT NULL,
+                name text NOT NULL,
+                value bigint NOT NULL,
+                updated_ns bigint NOT NULL,
+                PRIMARY KEY (ingester, name)
+            );
+            """
+        )
+    ]
+
+    /// A migration's statements: its text split at each `;` that ends a line (the
+    /// migrations above are written that way; no statement holds one inside).
+    static func statements(_ sql: String) -> [String] {
+        sql.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .map { $0.hasSuffix(";") ? String($0.dropLast()) : $0 }
+            .filter { !$0.isEmpty }
+    }
+
+    /// The time-series tables partitioned a day at a time, and the unit of their
+    /// partition key.
+    static let partitioned: [(table: String, unitsPerDay: Int64)] = [
+        ("frame_chunk", nanosPerDay),
+        ("event", nanosPerDay),
+        ("rollup", 86_400),
+    ]
+
+    static let nanosPerDay: Int64 = 86_400_000_000_000
+
+    /// `frame_chunk_p20261205`: the partition of `table` for day `day` (days since
+    /// 1970-01-01, UTC).
+    static func partitionName(_ table: String, day: Int64) -> String {
+        let (y, m, d) = civilDate(daysSinceEpoch: day)
+        let month = m < 10 ? "0\(m)" : "\(m)"
+        let dayText = d < 10 ? "0\(d)" : "\(d)"
+        return "\(table)_p\(y)\(month)\(dayText)"
+    }
+
+    /// Howard Hinnant's days-to-civil: the proleptic Gregorian date of a day number.
+    static func civilDate(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}

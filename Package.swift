@@ -92,6 +92,11 @@ let package = Package(
             name: "FleetStorage",
             dependencies: ["FleetProtocol", "FleetStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // MCAP files (Foxglove): the writer and the telemetry mapping; pure, writes to a byte sink.
+        .target(
+            name: "FleetMCAP",
+            dependencies: ["FleetProtocol", "FleetSimulation", "CZstd"]
+        ),
         // The rulebook as data and the run scorer: pure, no I/O.
         .target(
             name: "FleetScoring",
@@ -136,7 +141,7 @@ let package = Package(
             dependencies: [
                 "FleetIngest", "FleetStorage", "FleetStore", "FleetProtocol", "ZeroMQ", "FleetRunner",
                 "FleetSimulation",
-                "FleetCompetition", "FleetScoring", "FleetServer",
+                "FleetCompetition", "FleetScoring", "FleetServer", "FleetMCAP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -218,6 +223,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
+        ),
+        .testTarget(
+            name: "FleetMCAPTests",
+            dependencies: ["FleetMCAP", "FleetProtocol"]
         ),
         .testTarget(
             name: "FleetSimulationTests",

@@ -61,13 +61,12 @@ public struct TelemetryMCAPExporter<Sink: MCAPByteSink> {
         let robot = header.robotID
         let time = header.timestampNanoseconds
         let sequence = header.sequence
-        let metadata = ["robot_id": String(robot)]
         let channel = try channel(
             ChannelKey(robot: robot, kind: UInt16(type.rawValue)),
             topic: "/robot/\(robot)/\(type.schemaName)",
             schema: TelemetryJSON.schemaName(type),
             data: TelemetryJSON.schema(type),
-            metadata: metadata
+            metadata: ["robot_id": String(robot)]
         )
         try writer.addMessage(
             channel: channel,
@@ -82,7 +81,7 @@ public struct TelemetryMCAPExporter<Sink: MCAPByteSink> {
             topic: "/robot/\(robot)/pose",
             schema: FoxgloveSchemas.poseInFrame,
             data: FoxgloveSchemas.schemas[FoxgloveSchemas.poseInFrame] ?? "",
-            metadata: metadata
+            metadata: ["robot_id": String(robot)]
         )
         let position = JSONText.vector(pose.x, pose.y, pose.z)
         let poseJSON = """
@@ -101,7 +100,7 @@ public struct TelemetryMCAPExporter<Sink: MCAPByteSink> {
             topic: "/robot/\(robot)/tf",
             schema: FoxgloveSchemas.frameTransform,
             data: FoxgloveSchemas.schemas[FoxgloveSchemas.frameTransform] ?? "",
-            metadata: metadata
+            metadata: ["robot_id": String(robot)]
         )
         let tfJSON = """
             {"timestamp": \(JSONText.time(time)), "parent_frame_id": "\(Self.arenaFrame)", \
@@ -146,20 +145,21 @@ public struct TelemetryMCAPExporter<Sink: MCAPByteSink> {
 
     private mutating func channel(
         _ key: ChannelKey,
-        topic: String,
+        topic: @autoclosure () -> String,
         schema: String,
-        data: String,
-        metadata: [String: String]
+        data: @autoclosure () -> String,
+        metadata: @autoclosure () -> [String: String]
     ) throws -> UInt16 {
         if let id = channels[key] { return id }
         let schemaID: UInt16
         if let known = schemaIDs[schema] {
             schemaID = known
         } else {
-            schemaID = try writer.addSchema(name: schema, encoding: "jsonschema", data: Array(data.utf8))
+            schemaID = try writer.addSchema(name: schema, encoding: "jsonschema", data: Array(data().utf8))
             schemaIDs[schema] = schemaID
         }
-        let id = try writer.addChannel(topic: topic, messageEncoding: "json", schemaID: schemaID, metadata: metadata)
+        let topic = topic()
+        let id = try writer.addChannel(topic: topic, messageEncoding: "json", schemaID: schemaID, metadata: metadata())
         channels[key] = id
         topics[id] = topic
         return id

@@ -12,13 +12,18 @@ extension ProcessSuites {
     struct MCAPExportProcessTests {
         /// Reads an MCAP file with the `mcap` package and prints what it found as JSON: counts
         /// per topic (messages iterated through the index, and the summary's statistics), the
-        /// schemas, and the messages at the log time and sequence asked for, decoded.
+        /// schemas (each a valid JSON Schema its channel's first message fits, checked with
+        /// `jsonschema`), and the messages at the log time and sequence asked for, decoded.
         static let reader = #"""
             import json, sys
             from mcap.reader import make_reader, NonSeekingReader
 
             path, wanted_time, wanted_seq = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-            out = {"counts": {}, "decoded": {}, "schemas": {}, "ordered": True}
+            try:
+                import jsonschema
+            except ImportError:
+                jsonschema = None
+            out = {"counts": {}, "decoded": {}, "schemas": {}, "ordered": True, "invalid": {}, "validated": 0}
             with open(path, "rb") as f:
                 reader = make_reader(f, validate_crcs=True)
                 summary = reader.get_summary()
@@ -33,6 +38,15 @@ extension ProcessSuites {
                 for schema, channel, message in reader.iter_messages():
                     topic = channel.topic
                     out["counts"][topic] = out["counts"].get(topic, 0) + 1
+                    if jsonschema and topic not in out["schemas"]:
+                        # The channel's JSON Schema is one, and its first message fits it.
+                        rules = json.loads(schema.data)
+                        jsonschema.Draft7Validator.check_schema(rules)
+                        errors = jsonschema.Draft7Validator(rules).iter_errors(json.loads(message.data))
+                        problems = [e.message for e in errors][:3]
+                        if problems:
+                            out["invalid"][topic] = problems
+                        out["validated"] += 1
                     out["schemas"][topic] = [schema.name, schema.encoding, channel.message_encoding]
                     out["ordered"] = out["ordered"] and message.log_time >= last
                     last = message.log_time
@@ -126,6 +140,10 @@ extension ProcessSuites {
             #expect(chunks >= 1 && result["chunk_count"] as? Int == chunks)
             #expect((result["message_index_channels"] as? Int ?? 0) >= expected.count - 1)
 
+            if ExternalTool.ciPythonHas(module: "jsonschema") || ExternalTool.requiredByCI {
+                #expect(result["validated"] as? Int == expected.count, "every channel's schema checked")
+                #expect((result["invalid"] as? [String: Any])?.isEmpty == true, "\(result["invalid"] ?? "")")
+            }
             let robot = frame.header.robotID
             let schemas = result["schemas"] as? [String: [String]] ?? [:]
             #expect(schemas["/robot/\(robot)/sanitation_state"] == ["fleet.sanitation_state", "jsonschema", "json"])

@@ -95,7 +95,8 @@ let package = Package(
         // MCAP files (Foxglove): the writer and the telemetry mapping; pure, writes to a byte sink.
         .target(
             name: "FleetMCAP",
-            dependencies: ["FleetProtocol", "FleetSimulation", "CZstd"]
+            dependencies: ["FleetProtocol", "FleetSimulation", "CZstd"],
+            exclude: ["README.md"]
         ),
         // The rulebook as data and the run scorer: pure, no I/O.
         .target(

@@ -103,6 +103,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // MCAP files (Foxglove): the writer and the telemetry mapping; pure, writes to a byte sink.
+        .target(
+            name: "FleetMCAP",
+            dependencies: ["FleetProtocol", "FleetSimulation", "CZstd"],
+            exclude: ["README.md"]
+        ),
         // The rulebook as data and the run scorer: pure, no I/O.
         .target(
             name: "FleetScoring",
@@ -147,7 +153,7 @@ let package = Package(
             dependencies: [
                 "FleetIngest", "FleetStorage", "FleetStore", "FleetPostgres", "FleetProtocol", "ZeroMQ", "FleetRunner",
                 "FleetSimulation",
-                "FleetCompetition", "FleetScoring", "FleetServer",
+                "FleetCompetition", "FleetScoring", "FleetServer", "FleetMCAP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -239,6 +245,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
+        ),
+        .testTarget(
+            name: "FleetMCAPTests",
+            dependencies: ["FleetMCAP", "FleetProtocol"]
         ),
         .testTarget(
             name: "FleetSimulationTests",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetMCAP
 import FleetProtocol
 import FleetStorage
 import FleetStore
@@ -10,34 +11,73 @@ struct ExportCommand: ParsableCommand {
         abstract: "Write a run's telemetry: every frame of its robots and referee, decoded, in time order.",
         discussion: """
             The run's time span is what its referee's run_state events cover (PREPARE to FINISHED),
-            or its start and stop times. JSON lines hold every message type; CSV holds one message
-            type at a time (its schema fields as columns).
+            or its start and stop times. Without a run, --from and --to pick a time span and every
+            sender in it. JSON lines hold every message type; CSV holds one message type at a time
+            (its schema fields as columns); MCAP (for Foxglove) holds every message type, one
+            channel per robot and type, robot poses on foxglove.PoseInFrame and FrameTransform and
+            the run's arena as a foxglove.SceneUpdate, zstd-compressed and indexed.
 
             Examples:
               fleet export 1 --format jsonl > run1.jsonl
               fleet export 1 --format csv --type sanitation_state --output run1-state.csv
               fleet export 1 --format csv --type contact
+              fleet export 1 --format mcap --output run1.mcap
+              fleet export --from 2027-01-15T08:00:00Z --to 2027-01-15T09:00:00Z --format mcap --output hour.mcap
             """
     )
 
     enum Format: String, ExpressibleByArgument {
         case jsonl
         case csv
+        case mcap
     }
 
-    @Argument(help: "Run id.") var id: UInt32
+    @Argument(help: "Run id (or --from and --to).") var id: UInt32?
+    @Option(help: "Without a run id: the start of the time span (every sender in it).") var from: TimeArgument?
+    @Option(help: "Without a run id: the end of the time span.") var to: TimeArgument?
     @OptionGroup var options: CompetitionOptions
-    @Option(help: "jsonl (every type) or csv (one type).") var format: Format = .jsonl
+    @Option(help: "jsonl (every type), csv (one type) or mcap (every type, needs --output).") var format: Format =
+        .jsonl
     @Option(help: "With csv: the message type (schema name).") var type = "sanitation_state"
     @Option(help: "Write here instead of standard output.") var output: String?
 
-    func run() throws {
-        let store = try options.store()
+    func validate() throws {
+        if id != nil, from != nil || to != nil {
+            throw ValidationError("give a run id or --from and --to, not both")
+        }
+        if id == nil, from == nil || to == nil {
+            throw ValidationError("give a run id, or --from and --to for a time span")
+        }
+        if let from, let to, from.nanoseconds > to.nanoseconds {
+            throw ValidationError("--from \(from.nanoseconds) is after --to \(to.nanoseconds)")
+        }
+        if format == .mcap, output == nil {
+            throw ValidationError("--format mcap needs --output FILE (MCAP is binary)")
+        }
+    }
+
+    /// The span and senders to export: the run's, or everything in --from…--to.
+    private func selection(
+        _ store: CompetitionStore
+    ) throws -> (from: UInt64, to: UInt64, includes: (UInt32) -> Bool, name: String) {
+        guard let id else {
+            let last = UInt64(Int64.max)
+            return (min(from?.nanoseconds ?? 0, last), min(to?.nanoseconds ?? last, last), { _ in true }, "the span")
+        }
         let record = try store.run(id)
         let states = try store.runStateEvents(runID: id).map(\.timestampNanos)
         let from = states.min() ?? record.startedNanos ?? record.createdNanos
         let to = states.max() ?? record.stoppedNanos ?? UInt64(Int64.max)
         let members = Set(try store.entries(runID: id).map(\.robotID))
+        return (from, to, { members.contains($0) || $0 >= 0xF000_0000 }, "run \(id)")
+    }
+
+    func run() throws {
+        let store = try options.store()
+        let (from, to, inRun, name) = try selection(store)
+        if format == .mcap, let output {
+            return try exportMCAP(store, from: from, to: to, senders: inRun, name: name, into: output)
+        }
         guard let csvType = MessageType.allCases.first(where: { $0.schemaName == type }) else {
             throw ValidationError(
                 "unknown --type \(type); known: \(MessageType.allCases.map(\.schemaName).joined(separator: ", "))"
@@ -45,7 +85,6 @@ struct ExportCommand: ParsableCommand {
         }
 
         var frames: [(header: FrameHeader, bytes: [UInt8])] = []
-        let inRun: (UInt32) -> Bool = { members.contains($0) || $0 >= 0xF000_0000 }
         try store.forEachFrame(from: from, to: to, senders: inRun) {
             _,
             header,
@@ -72,7 +111,7 @@ struct ExportCommand: ParsableCommand {
                 out +=
                     (["\(h.timestampNanoseconds)", "\(h.robotID)", "\(h.bootEpoch)", "\(h.sequence)"]
                     + fields.map(\.value.text)).joined(separator: ",") + "\n"
-            case .jsonl:
+            case .jsonl, .mcap:
                 let body = fields.map { "\(DataTable.Cell.quote($0.name)): \(jsonValue($0.value))" }.joined(
                     separator: ", "
                 )
@@ -85,9 +124,51 @@ struct ExportCommand: ParsableCommand {
             guard FileManager.default.createFile(atPath: output, contents: Data(out.utf8)) else {
                 throw ValidationError("--output: cannot write \(output)")
             }
-            FileHandle.standardError.write(Data("export: \(frames.count) frames of run \(id) to \(output)\n".utf8))
+            FileHandle.standardError.write(Data("export: \(frames.count) frames of \(name) to \(output)\n".utf8))
         } else {
             print(out, terminator: "")
         }
+    }
+
+    /// Streams the frames into an MCAP file chunk by chunk (memory: one chunk, not the run).
+    private func exportMCAP(
+        _ store: CompetitionStore,
+        from: UInt64,
+        to: UInt64,
+        senders: (UInt32) -> Bool,
+        name: String,
+        into path: String
+    ) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
+            throw ValidationError("--output: cannot write \(path)")
+        }
+        defer { try? handle.close() }
+        var exporter = try TelemetryMCAPExporter(sink: FileSink(handle: handle), library: "fleet export")
+        if let id, let record = try? store.run(id), let scene = ArenaScene(division: record.division, seed: record.seed)
+        {
+            try exporter.addArena(scene, at: from)
+        }
+        try store.forEachFrame(from: from, to: to, senders: senders) { _, header, bytes in
+            try exporter.add(header: header, frame: bytes)
+        }
+        let statistics = try exporter.finish()
+        try handle.synchronize()
+        FileHandle.standardError.write(
+            Data(
+                """
+                export: \(statistics.messageCount) messages of \(name) on \(statistics.channelCount) channels \
+                (\(statistics.chunkCount) chunks, \(statistics.fileSize) bytes) to \(path)
+
+                """.utf8
+            )
+        )
+    }
+
+    /// The export's bytes straight to the file.
+    private struct FileSink: MCAPByteSink {
+        let handle: FileHandle
+        mutating func write(_ bytes: [UInt8]) throws { try handle.write(contentsOf: bytes) }
     }
 }

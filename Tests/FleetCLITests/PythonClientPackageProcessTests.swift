@@ -23,7 +23,8 @@ extension ProcessSuites {
         func thePackageInstallsIntoAFreshEnvironmentAndItsTestsPassAgainstTheRealIngester() async throws {
             guard let python = Self.python() else { return }
             let folder = try TemporaryFolder()
-            let venv = folder.url.appendingPathComponent("venv")
+            let work = folder.url
+            let venv = work.appendingPathComponent("venv")
             let made = try await offPool { try ToolRun.run(python, ["-m", "venv", venv.path], timeout: .seconds(120)) }
             #expect(made.succeeded, "python -m venv: \(made.output)")
             guard made.succeeded else { return }
@@ -37,7 +38,7 @@ extension ProcessSuites {
                         "-m", "pip", "install", "-q", "--disable-pip-version-check", "\(Self.package.path)[test]", "-c",
                         constraints,
                     ],
-                    in: folder.url,
+                    in: work,
                     timeout: .seconds(240)
                 )
             }
@@ -51,7 +52,7 @@ extension ProcessSuites {
                 try ToolRun.run(
                     venvPython,
                     ["-m", "pytest", "-p", "no:cacheprovider", "-rA", tests],
-                    in: folder.url,
+                    in: work,
                     environment: ["FLEET_BIN": FleetBinary.url.path, "FLEET_PROTOCOL_EXPECT_INSTALLED": "1"],
                     timeout: .seconds(300)
                 )

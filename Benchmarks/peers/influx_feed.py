@@ -86,7 +86,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--recording", required=True)
     parser.add_argument("--workdir", required=True, help="temporary folder for influxd (removed after)")
-    parser.add_argument("--protocols", default="Protocols/python", help="folder of fleet_protocol.py")
+    parser.add_argument("--protocols", default="Protocols/python", help="folder holding the fleet_protocol package")
     parser.add_argument("--batch", type=int, default=5000, help="points per HTTP write")
     parser.add_argument("--influxd", default="/usr/bin/influxd")
     args = parser.parse_args()

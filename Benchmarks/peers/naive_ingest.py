@@ -33,7 +33,7 @@ def main():
     parser.add_argument("--db", required=True)
     parser.add_argument("--frames", type=int, required=True, help="stop after this many frames")
     parser.add_argument("--endpoint-file", required=True, help="where to write the bound endpoint")
-    parser.add_argument("--protocols", default="Protocols/python", help="folder of fleet_protocol.py")
+    parser.add_argument("--protocols", default="Protocols/python", help="folder holding the fleet_protocol package")
     parser.add_argument("--batch", type=int, default=5000, help="rows per transaction")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds without a frame that end the run")
     args = parser.parse_args()
@@ -47,7 +47,7 @@ def main():
     try:
         import fleet_protocol as fp
     except ImportError:
-        print(json.dumps({"error": "no fleet_protocol.py in %s" % args.protocols}))
+        print(json.dumps({"error": "no fleet_protocol package in %s" % args.protocols}))
         return 0
 
     db = sqlite3.connect(args.db)

@@ -127,7 +127,9 @@ extension APIServer {
                 example: #"{"time":1800000000000000000}"#,
                 optional: true
             )
-            return JSONBody.response(try await scoreboard.perform(.start(runID: try runID(context), time: body?.time)))
+            return JSONBody.response(
+                try await scoreboard.perform(.start(runID: try runID(context), time: try body?.validTime()))
+            )
         }
         admin.post("/:run/stop") { [self] request, context in
             let body = try await decodeBody(
@@ -136,7 +138,9 @@ extension APIServer {
                 example: #"{"time":1800000000000000000}"#,
                 optional: true
             )
-            return JSONBody.response(try await scoreboard.perform(.stop(runID: try runID(context), time: body?.time)))
+            return JSONBody.response(
+                try await scoreboard.perform(.stop(runID: try runID(context), time: try body?.validTime()))
+            )
         }
         admin.post("/:run/finalize") { [self] _, context in
             JSONBody.response(try await scoreboard.perform(.finalize(runID: try runID(context))))
@@ -182,7 +186,17 @@ extension APIServer {
                 )
             )
         }
+        // Last, so it only sees requests no handler took (see the type).
+        router.add(
+            middleware: MethodNotAllowedMiddleware(served: router.routes.map { ($0.method, $0.path.description) })
+        )
         return router
+    }
+
+    /// Every route this server answers, as `METHOD /path/{parameter}` (OpenAPI's spelling),
+    /// read from the router itself: what a description of the API must cover.
+    public var servedRoutes: [String] {
+        makeRouter().routes.map { "\($0.method.rawValue) \($0.path.description)" }.sorted()
     }
 
     var reader: RobotStateReader { RobotStateReader(database: database, live: live) }
@@ -233,6 +247,13 @@ extension APIServer {
         guard let robot = try database.robots().first(where: { $0.robotID == robotID }) else {
             throw APIError.notFound("no robot \(robotID); GET /api/robots lists the robots there are")
         }
+        // Every parameter is checked whichever form is asked for: one the form does not use is
+        // still refused when it is out of bounds, never silently ignored.
+        let types = try query.messageTypes("type")
+        let limit = try query.int("limit", default: APILimits.defaultFrames, in: 1...APILimits.maximumFrames)
+        if query.string("metric") == nil {
+            _ = try query.int("step", default: 1, in: 1...APILimits.maximumStep)
+        }
         if let metric = query.string("metric") {
             let range = try query.range(
                 defaultEnd: robot.lastSeenNanos,
@@ -270,12 +291,11 @@ extension APIServer {
             window: APILimits.defaultFrameWindow,
             maximum: APILimits.maximumFrameRange
         )
-        let limit = try query.int("limit", default: APILimits.defaultFrames, in: 1...APILimits.maximumFrames)
         let frames = try database.frames(
             robotID: robotID,
             from: range.lowerBound,
             to: range.upperBound,
-            types: try query.messageTypes("type"),
+            types: types,
             limit: limit + 1
         )
         return JSONBody.response(
@@ -349,6 +369,15 @@ extension APIServer {
 
 struct TimeBody: Decodable {
     var time: UInt64?
+
+    /// `time`, refused past 2^63 - 1 ns (the year 2262), which the store cannot hold.
+    func validTime() throws -> UInt64? {
+        guard let time else { return nil }
+        guard time <= UInt64(Int64.max) else {
+            throw APIError.badRequest("time must be ns since the Unix epoch, at most \(Int64.max); got \(time)")
+        }
+        return time
+    }
 }
 
 struct ReasonBody: Decodable {

@@ -264,8 +264,16 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         case .award(let id, let team, let fraction):
             return try mapped {
                 let maximum = try rulebook(hash: try store.run(id).rulebookHash).bonuses.refereeAwardMax
-                guard fraction >= 0, fraction <= maximum else {
+                guard fraction >= 0, fraction.isFinite else {
                     throw ScoreboardError(.badRequest, "fraction must be 0...\(maximum), got \(fraction)")
+                }
+                // Within the API's bounds but above this rulebook's: the rulebook is the
+                // server's state, so a conflict rather than a bad request.
+                guard fraction <= maximum else {
+                    throw ScoreboardError(
+                        .conflict,
+                        "fraction must be at most the rulebook's referee award, \(maximum); got \(fraction)"
+                    )
                 }
                 try requireTeam(team, runID: id)
                 try store.addAction(
@@ -287,6 +295,17 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
                     throw ScoreboardError(.badRequest, "points must be a positive number, got \(penalty.points)")
                 }
                 try requireTeam(penalty.team, runID: id)
+                if let robot = penalty.robot {
+                    // The scorer refuses a penalty on a robot of another team: stored, it would
+                    // stop the run's live scoring for good.
+                    let teamRobots = try store.entries(runID: id).filter { $0.team == penalty.team }.map(\.robotID)
+                    guard teamRobots.contains(robot) else {
+                        throw ScoreboardError(
+                            .conflict,
+                            "robot \(robot) is not on team '\(penalty.team)' in run \(id); its robots: \(teamRobots.map(String.init).joined(separator: ", "))"
+                        )
+                    }
+                }
                 try store.addAction(
                     RefereeAction(
                         runID: id,
@@ -330,7 +349,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         }
         if let duration = new.durationSeconds, abs(duration - rulebook.heats.runDuration) > 1e-9 {
             throw ScoreboardError(
-                .badRequest,
+                .conflict,
                 "durationSeconds: the run length is the rulebook's \(rulebook.heats.runDuration) s, got \(duration)"
             )
         }
@@ -356,7 +375,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         let entries = registered.filter { new.teams?.contains($0.team) ?? true }
         guard !entries.isEmpty else {
             throw ScoreboardError(
-                .badRequest,
+                .conflict,
                 "no registered robots can enter division \(new.division); register teams first (fleet team add)"
             )
         }
@@ -377,11 +396,13 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         return try summary(id)
     }
 
+    /// A team not entered in the run: a conflict with the run's entries (409), not a missing
+    /// resource; the run is there.
     private func requireTeam(_ team: String, runID: UInt32) throws {
         let teams = Set(try store.entries(runID: runID).map(\.team))
         guard teams.contains(team) else {
             throw ScoreboardError(
-                .notFound,
+                .conflict,
                 "run \(runID) has no team '\(team)'; teams: \(teams.isEmpty ? "none" : teams.sorted().joined(separator: ", "))"
             )
         }

@@ -146,13 +146,19 @@ public final class MemoryScoreboardSource: ScoreboardSource {
             case .award(let id, let team, let fraction):
                 let i = try state.index(id)
                 let maximum = rulebook.bonuses.refereeAwardMax
-                guard fraction >= 0, fraction <= maximum else {
+                guard fraction >= 0, fraction.isFinite else {
                     throw ScoreboardError(.badRequest, "fraction must be 0...\(maximum), got \(fraction)")
+                }
+                guard fraction <= maximum else {
+                    throw ScoreboardError(
+                        .conflict,
+                        "fraction must be at most the rulebook's referee award, \(maximum); got \(fraction)"
+                    )
                 }
                 let teams = state.entries[i].summary.teams
                 guard teams.contains(team) else {
                     throw ScoreboardError(
-                        .notFound,
+                        .conflict,
                         "run \(id) has no team '\(team)'; teams: \(teams.isEmpty ? "none yet" : teams.joined(separator: ", "))"
                     )
                 }
@@ -164,7 +170,7 @@ public final class MemoryScoreboardSource: ScoreboardSource {
                     throw ScoreboardError(.conflict, "run \(id) is FINAL: its result is signed and never changes")
                 }
                 guard state.entries[i].summary.teams.contains(penalty.team) else {
-                    throw ScoreboardError(.notFound, "run \(id) has no team '\(penalty.team)'")
+                    throw ScoreboardError(.conflict, "run \(id) has no team '\(penalty.team)'")
                 }
                 state.entries[i].penalties[state.nextPenaltyID] = penalty
                 state.nextPenaltyID += 1

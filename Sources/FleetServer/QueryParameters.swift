@@ -56,7 +56,9 @@ struct QueryParameters {
     /// A time range from `from` and `to`, defaulting to the `window` that ends at
     /// `defaultEnd`, refused when reversed or longer than `maximum`.
     func range(defaultEnd: UInt64, window: UInt64, maximum: UInt64) throws -> ClosedRange<UInt64> {
-        let to = try time("to") ?? (try time("from")).map { $0 &+ window } ?? defaultEnd
+        // A `from` alone ends its window at the latest time the store holds, not past it.
+        let latest = UInt64(Int64.max)
+        let to = try time("to") ?? (try time("from")).map { $0 > latest - window ? latest : $0 + window } ?? defaultEnd
         let from = try time("from") ?? (to >= window ? to - window : 0)
         guard from <= to else {
             throw APIError.badRequest("from (\(from) ns) is after to (\(to) ns): swap them")

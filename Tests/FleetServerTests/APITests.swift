@@ -284,7 +284,15 @@ extension ServerSuites {
                     headers: auth,
                     body: ByteBuffer(string: #"{"team":"alpha","fraction":0.5}"#)
                 )
-                #expect(tooMuch.status == .badRequest)
+                // Above the rulebook's maximum (0.05): a conflict with the server's rulebook.
+                #expect(tooMuch.status == .conflict)
+                let negative = try await client.execute(
+                    uri: "/api/runs/\(fixture.runID)/award",
+                    method: .post,
+                    headers: auth,
+                    body: ByteBuffer(string: #"{"team":"alpha","fraction":-0.5}"#)
+                )
+                #expect(negative.status == .badRequest)
             }
         }
 

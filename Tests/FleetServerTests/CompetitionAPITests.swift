@@ -205,7 +205,7 @@ extension ServerSuites {
                 #expect(stopped == .ok)
                 #expect(try await Self.eventually(20) { try store.storedResult(runID: 1, source: .live) != nil })
                 let (tooMuch, _) = try await Self.post(client, "/api/runs/1/award", #"{"team":"alpha","fraction":0.5}"#)
-                #expect(tooMuch == .badRequest)
+                #expect(tooMuch == .conflict)  // above the rulebook's maximum (0.05)
                 let (awarded, _) = try await Self.post(
                     client,
                     "/api/runs/1/award",

@@ -10,6 +10,8 @@ public enum HTTPRequest {
     public struct Response: Sendable {
         public var status: Int
         public var body: String
+        /// Header fields, names lowercased (the last one wins when a name repeats).
+        public var headers: [String: String] = [:]
 
         /// The body as a JSON object (empty when it is not one).
         public var json: [String: Any] {
@@ -54,7 +56,12 @@ public enum HTTPRequest {
         let head = text[..<split.lowerBound].lowercased()
         var body = String(text[split.upperBound...])
         if head.contains("transfer-encoding: chunked") { body = dechunk(body) }
-        return Response(status: status, body: body)
+        var fields: [String: String] = [:]
+        for line in text[..<split.lowerBound].split(separator: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return Response(status: status, body: body, headers: fields)
     }
 
     /// Joins the chunks of a chunked body.

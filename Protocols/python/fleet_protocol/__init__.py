@@ -21,8 +21,14 @@ except that non-finite floats are the strings "NaN", "Infinity",
 "-Infinity" (see to_json_value / from_json_value). encode() accepts those
 strings for float fields too.
 
-Works on any Python >= 3.9. No ZeroMQ here: the transport lives in
-publish.py / subscribe.py.
+Works on any Python >= 3.9. The codec needs only the standard library; the transport
+classes need pyzmq and are imported on first use:
+
+  * ``fleet_protocol.Publisher``: pub mode (fleet_protocol/publisher.py);
+  * ``fleet_protocol.ReliableClient``: reliable mode, resend window, acks, reconnects
+    (fleet_protocol/reliable.py).
+
+Installable: ``pip install ./Protocols/python`` (the package carries its copy of schema.json).
 """
 
 import json
@@ -39,7 +45,19 @@ __all__ = [
     "frame_to_json", "read_recording", "write_recording", "RecordingWriter",
     "RECORDING_MAGIC", "RECORDING_VERSION", "RECORDING_HEADER_SIZE",
     "ERROR_CODES", "INGESTER_ROBOT_ID", "MAX_TIMESTAMP_NS", "ack_settles",
+    "Publisher", "ReliableClient", "ReliableStatistics", "CurveKeys",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The transport classes, imported on first use so the codec works without pyzmq."""
+    if name == "Publisher":
+        from .publisher import Publisher
+        return Publisher
+    if name in ("ReliableClient", "ReliableStatistics", "CurveKeys"):
+        from . import reliable
+        return getattr(reliable, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 # The ingester's robot id: the sender of ack frames, and of nothing else.
 INGESTER_ROBOT_ID = 0xFFFFFFFF
@@ -146,8 +164,8 @@ class _Field(object):
         self.enum_name = spec.get("enum")
         if self.enum_name is not None:
             values = enums[self.enum_name]["values"]
-            self.enum_by_name = dict(values)
-            self.enum_by_value = {v: k for k, v in values.items()}
+            self.enum_by_name: Optional[Dict[str, int]] = dict(values)
+            self.enum_by_value: Optional[Dict[int, str]] = {v: k for k, v in values.items()}
         else:
             self.enum_by_name = self.enum_by_value = None
 
@@ -454,8 +472,8 @@ def encode_body(message_name: str, body: Dict[str, Any], *, validate: bool = Tru
 def ack_settles(ack_body: Dict[str, Any], boot_epoch: int, sequence: int) -> bool:
     """Whether a decoded ack body settles frame (boot_epoch, sequence): the robot drops it from
     its window and never resends it (committed, or rejected for good; see README section 3)."""
-    return (ack_body["acked_boot_epoch"] == boot_epoch
-            and ack_body["acked_from"] <= sequence <= ack_body["acked_through"])
+    return bool(ack_body["acked_boot_epoch"] == boot_epoch
+                and ack_body["acked_from"] <= sequence <= ack_body["acked_through"])
 
 
 def to_json_value(v: Any) -> Any:
@@ -580,7 +598,7 @@ def read_recording_header(src: BinaryIO) -> int:
         raise ValueError("not a recording: magic %r" % magic)
     if version != RECORDING_VERSION:
         raise ValueError("unsupported recording format version %d" % version)
-    return start
+    return int(start)
 
 
 def read_recording(src: Union[str, BinaryIO], strict: bool = False) -> Recording:

@@ -180,7 +180,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetStorageTests",
-            dependencies: ["FleetStorage", "FleetStore"],
+            dependencies: ["FleetStorage", "FleetStore", "FleetTestSupport"],
             // Databases written by earlier versions, read through #filePath.
             exclude: ["Fixtures"]
         ),

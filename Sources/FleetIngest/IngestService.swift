@@ -31,6 +31,9 @@ public final class IngestService: Service, Sendable {
         /// CURVE on every robot-facing socket, admitting only the allowlist's keys; nil for
         /// unencrypted, unauthenticated sockets.
         public var authentication: Authentication?
+        /// Raw frames and rollups older than its limits are pruned by the writer thread
+        /// between commits; nil keeps everything.
+        public var retention: RetentionPolicy?
 
         public init(databasePath: String, listen: String? = nil, reliable: String? = nil) {
             self.databasePath = databasePath
@@ -71,6 +74,7 @@ public final class IngestService: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         let database = try FleetDatabase(path: configuration.databasePath)
+        if let retention = configuration.retention { database.retain(retention) }
         self.database = database
         self.ring = FrameRing(capacity: configuration.ringCapacity, inlineBytes: MessageType.maximumFrameSize)
         self.observer = configuration.observer.map { $0(database) }

@@ -12,7 +12,8 @@ public protocol IngestStore: AnyObject, Sendable {
     /// may then acknowledge its frames.
     func commit(_ batch: WriteBatch, at nowNanos: UInt64) throws
 
-    /// Housekeeping between commits, on a small budget (a WAL checkpoint); never inside one.
+    /// Housekeeping between commits, on a small budget (a WAL checkpoint, one small prune
+    /// transaction under a retention policy); never inside one.
     func maintain(at nowNanos: UInt64) throws
 
     /// After the last commit: leave the store self-contained (checkpoint the WAL).

@@ -273,7 +273,18 @@ extension QueryCommand {
         var robot: UInt32?
 
         func run() throws {
-            let ledger = try options.open().lossLedger(robotID: robot)
+            let database = try options.open()
+            let ledger = try database.lossLedger(robotID: robot)
+            // The ledger counts what arrived, over the whole history: pruning raw frames does
+            // not make them lost. Say so where it matters, on stderr (the table stays data).
+            if let before = try database.retentionStatistics().rawPrunedBeforeNanos {
+                FileHandle.standardError.write(
+                    Data(
+                        "note: raw frames before \(TimeArgument.format(before)) were pruned; the ledger still counts them as received\n"
+                            .utf8
+                    )
+                )
+            }
             options.print(
                 DataTable(
                     columns: [
@@ -298,7 +309,7 @@ extension QueryCommand {
 
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Ingest counters: frames accepted, duplicates, rejected by reason, dropped.",
+            abstract: "Ingest counters (accepted, duplicates, rejected by reason, dropped) and what retention pruned.",
             discussion: """
                 Examples:
                   fleet query stats
@@ -308,13 +319,32 @@ extension QueryCommand {
         @OptionGroup var options: QueryOptions
 
         func run() throws {
-            let stats = try options.open().ingestStatistics()
-            options.print(
-                DataTable(
-                    columns: ["counter", "value"],
-                    rows: stats.keys.sorted().map { [.text($0), .integer(stats[$0]!)] }
-                )
-            )
+            let database = try options.open()
+            let stats = try database.ingestStatistics()
+            let retention = try database.retentionStatistics()
+            var rows: [[DataTable.Cell]] = stats.keys.sorted().filter { !$0.hasPrefix("pruned.") }.map {
+                [.text($0), .integer(stats[$0]!)]
+            }
+            // Retention: what was pruned and what the oldest data kept is.
+            func time(_ nanos: UInt64?) -> DataTable.Cell { nanos.map { .text(TimeArgument.format($0)) } ?? .null }
+            rows += [
+                [.text("pruned.chunks"), .integer(retention.prunedChunks)],
+                [.text("pruned.frames"), .integer(retention.prunedFrames)],
+                [.text("pruned.rollups"), .integer(retention.prunedRollups)],
+                [.text("pruned.raw_before"), time(retention.rawPrunedBeforeNanos)],
+                [
+                    .text("pruned.rollups_before"),
+                    time(retention.rollupsPrunedBeforeSecond.map { UInt64(max(0, $0)) * 1_000_000_000 }),
+                ],
+                [.text("retained.oldest_raw"), time(retention.oldestRawNanos)],
+                [
+                    .text("retained.oldest_rollup"),
+                    time(retention.oldestRollupSecond.map { UInt64(max(0, $0)) * 1_000_000_000 }),
+                ],
+                [.text("file.incremental_vacuum"), .text(retention.incrementalVacuum ? "on" : "off")],
+                [.text("file.free_pages"), .integer(Int64(retention.freePages))],
+            ]
+            options.print(DataTable(columns: ["counter", "value"], rows: rows))
         }
     }
 }

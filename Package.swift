@@ -200,7 +200,7 @@ let package = Package(
             name: "FleetCompetitionTests",
             dependencies: [
                 "FleetCompetition", "FleetScoring", "FleetStorage", "FleetStore", "FleetIngest", "FleetProtocol",
-                "FleetSimulation", "FleetTestSupport",
+                "FleetSimulation", "FleetTestSupport", "ZeroMQ",
                 "FleetRunner", .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

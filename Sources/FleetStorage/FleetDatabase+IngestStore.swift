@@ -79,14 +79,15 @@ extension FleetDatabase: IngestStore {
     /// Checkpoints the WAL (PASSIVE, on the writer connection, between commits) when the
     /// `CheckpointPolicy` says it is due, and runs one prune step when a `RetentionPolicy`
     /// is set and a pass is due or under way; cheap otherwise (two locks, a few comparisons).
-    public func maintain(at nowNanos: UInt64) throws {
+    @discardableResult
+    public func maintain(at nowNanos: UInt64) throws -> Bool {
         guard let checkpointer else {
             throw StorageError(.badQuery, "\(path) is open read-only: it has no WAL of its own to maintain")
         }
         if checkpointer.state.withLock({ $0.isDue(at: nowNanos, policy: checkpointer.policy) }) {
             _ = try pool.writeWithoutTransaction { db in try checkpointer.maintain(db, at: nowNanos) }
         }
-        try retentionStep(at: nowNanos)
+        return try retentionStep(at: nowNanos)
     }
 
     /// Copies the WAL into the database file and truncates it, so the file alone holds

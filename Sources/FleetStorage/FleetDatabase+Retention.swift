@@ -63,9 +63,10 @@ extension FleetDatabase {
         retention.withLock { $0.totals }
     }
 
-    /// One prune step if a pass is due or under way (called by `maintain(at:)`).
-    func retentionStep(at nowNanos: UInt64) throws {
-        guard let (taken, policy) = retention.withLock({ $0.takePass(at: nowNanos) }) else { return }
+    /// One prune step if a pass is due or under way (called by `maintain(at:)`); whether the
+    /// pass has more to do.
+    func retentionStep(at nowNanos: UInt64) throws -> Bool {
+        guard let (taken, policy) = retention.withLock({ $0.takePass(at: nowNanos) }) else { return false }
         var pass = taken
         var removed = PruneCounts()
         defer { retention.withLock { $0.stepped(pass, removed: removed) } }
@@ -73,6 +74,7 @@ extension FleetDatabase {
         removed = try pool.writeWithoutTransaction { db in
             try pass.step(db, keep: keep, budget: policy.budget)
         }
+        return !pass.isDone
     }
 
     /// Prunes to `limits` now, in transactions of `budget` each (`fleet prune`): the caller

@@ -42,8 +42,16 @@ public struct StoredHistory: Sendable {
                     // Values that vary (a battery that drains with a little noise), so chunks
                     // are not all alike and pruning frees real pages.
                     let battery = Float(100 - (step % 1000) / 10) - Float((step &* 2_654_435_761) % 97) / 100
+                    let noise = Double((UInt64(step) &* 2_654_435_761 &+ UInt64(robot)) % 100_003) / 1e5
                     let frame = FrameEncoder.encode(
-                        .sanitationState(DrivingRobot.state(step: step, y: Double(robot), battery: battery)),
+                        .sanitationState(
+                            DrivingRobot.state(
+                                step: step,
+                                x: Double(step) * 0.1 + noise,
+                                y: Double(robot),
+                                battery: battery
+                            )
+                        ),
                         robotID: robot,
                         bootEpoch: bootEpoch,
                         sequence: UInt32(step),

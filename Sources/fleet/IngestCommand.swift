@@ -26,7 +26,8 @@ struct IngestCommand: AsyncParsableCommand {
               fleet ingest --listen tcp://127.0.0.1:5556 --http 127.0.0.1:8080 --admin-token-file token.txt
               fleet ingest --listen tcp://0.0.0.0:5556 \\
                 --curve-secret ingester.key --allowlist robots.allow
-              fleet ingest --listen tcp://127.0.0.1:5556 --retain-raw 30d --retain-rollups 400d
+              fleet ingest --listen tcp://127.0.0.1:5556 \\
+                --retain-raw 30d --retain-rollups 400d
 
             With --curve-secret and --allowlist, every connection is encrypted (CURVE),
             only robots whose public key is on the allowlist are admitted, and each
@@ -38,8 +39,8 @@ struct IngestCommand: AsyncParsableCommand {
             twice a second, and the live result when the run stops (fleet score ID).
 
             With --retain-raw / --retain-rollups the writer thread prunes older chunks and
-            rollups between commits, one small transaction at a time, never the frames of a
-            run's window, and hands the space back (fleet prune does the same offline).
+            rollups between commits, one small transaction at a time, never the frames of
+            a run's window, and hands the space back (fleet prune does the same offline).
             """
     )
 

@@ -9,13 +9,13 @@ struct PruneCommand: ParsableCommand {
         commandName: "prune",
         abstract: "Drop raw frames and rollups older than a time, and give the space back.",
         discussion: """
-            Deletes whole sealed chunks whose frames are all older than the cutoff, and 1 s
-            rollups of earlier seconds, in small transactions; the frames inside the window of
-            any run that has one (FINAL ones back signed results; RUNNING, FINISHED or under
-            review ones will be finalized from them) are kept whatever their age. Events, the
-            loss ledger, robots and competition results are kept. Free pages are then handed
-            back to the file system (incremental vacuum; databases made before this version
-            need one VACUUM first, see README).
+            Deletes whole sealed chunks whose frames are all older than the cutoff, and
+            1-second rollups of earlier seconds, in small transactions; the frames inside
+            the window of any run that has one (FINAL ones back signed results; RUNNING,
+            FINISHED or under review ones will be finalized from them) are kept whatever
+            their age. Events, the loss ledger, robots and competition results are kept.
+            Free pages are then handed back to the file system (incremental vacuum;
+            databases made before this version need one VACUUM first, see README).
 
             Refused while `fleet ingest` writes the file: give the ingester --retain-raw /
             --retain-rollups instead; it prunes on its own writer thread.

@@ -9,9 +9,8 @@ struct BackupCommand: ParsableCommand {
         discussion: """
             Uses SQLite's online backup API from a read-only connection: the copy is one
             consistent snapshot, the ingester goes on writing. The copy is written to a
-            temporary file next to the target and renamed over it once complete. Restore
-            by stopping the ingester and putting the copy in place of the database
-            (README).
+            temporary file next to the target and renamed over it once complete. Restore by
+            stopping the ingester and putting the copy in place of the database (README).
 
             Examples:
               fleet backup --db fleet.db --to /backups/fleet-$(date +%F).db

@@ -20,10 +20,10 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "The whole thing in one process: a simulated competition fleet into the ingester and SQLite.",
         discussion: """
-            Starts the ingester on a free local port, runs 4 teams × 3 sanitation robots in division P
-            and 2 humanoids in division H through a 20-minute run at 20× speed (about a minute), shows
-            progress and the leading robots live, then prints the results and leaves the database for
-            `fleet query`.
+            Starts the ingester on a free local port, runs 4 teams × 3 sanitation robots in
+            division P and 2 humanoids in division H through a 20-minute run at 20× speed
+            (about a minute), shows progress and the leading robots live, then prints the
+            results and leaves the database for `fleet query`.
 
             The HTTP API and the live board run in the same process (--http, default
             127.0.0.1:8080, a free port if that one is taken; `--http off` for none). With

@@ -9,9 +9,9 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write a run's telemetry: every frame of its robots and referee, decoded, in time order.",
         discussion: """
-            The run's time span is what its referee's run_state events cover (PREPARE to FINISHED),
-            or its start and stop times. JSON lines hold every message type; CSV holds one message
-            type at a time (its schema fields as columns).
+            The run's time span is what its referee's run_state events cover (PREPARE to
+            FINISHED), or its start and stop times. JSON lines hold every message type; CSV
+            holds one message type at a time (its schema fields as columns).
 
             Examples:
               fleet export 1 --format jsonl > run1.jsonl

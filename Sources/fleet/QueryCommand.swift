@@ -11,7 +11,8 @@ struct QueryCommand: ParsableCommand {
         discussion: """
             Examples:
               fleet query robots
-              fleet query frames --robot 3 --from 2027-01-15T08:00:00Z --to 2027-01-15T08:00:10Z
+              fleet query frames --robot 3 --from 2027-01-15T08:00:00Z \\
+                  --to 2027-01-15T08:00:10Z
               fleet query frames --robot 3 --raw --format csv
               fleet query metric --robot 3 --name battery_soc --step 10 --format json
               fleet query events --type contact
@@ -104,8 +105,10 @@ extension QueryCommand {
             abstract: "A robot's frames in a time range, decoded (or the raw bytes with --raw).",
             discussion: """
                 Examples:
-                  fleet query frames --robot 101 --from 2027-01-15T08:00:00Z --to 2027-01-15T08:00:10Z
-                  fleet query frames --robot 101 --from 1799971200s --to 1799971210s --raw --format json
+                  fleet query frames --robot 101 --from 2027-01-15T08:00:00Z \\
+                      --to 2027-01-15T08:00:10Z
+                  fleet query frames --robot 101 --from 1799971200s --to 1799971210s --raw \\
+                      --format json
                 """
         )
         @OptionGroup var options: QueryOptions

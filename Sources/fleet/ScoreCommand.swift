@@ -11,10 +11,11 @@ struct ScoreCommand: ParsableCommand {
         abstract:
             "A run's result and its breakdown: per team Q, C, E, A, S, penalties, bonuses; per robot completeness.",
         discussion: """
-            Without --recompute: the signed result of a FINAL run, the live result of a FINISHED
-            one, the newest provisional board row of a RUNNING one (falling back to a recompute
-            when there is none). --recompute rebuilds the result from the database alone; it
-            equals the live result to the last digit when every frame arrived in time.
+            Without --recompute: the signed result of a FINAL run, the live result of a
+            FINISHED one, the newest provisional board row of a RUNNING one (falling back
+            to a recompute when there is none). --recompute rebuilds the result from the
+            database alone; it equals the live result to the last digit when every frame
+            arrived in time.
 
             Examples:
               fleet score 1
@@ -166,8 +167,8 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check a FINAL run: signature, hash chains over the stored frames, recompute.",
         discussion: """
-            Exits 1 and names the first robot and sequence number whose stored frame no longer
-            matches the signed chain when anything fails.
+            Exits 1 and names the first robot and sequence number whose stored frame no
+            longer matches the signed chain when anything fails.
 
             Examples:
               fleet verify 1
@@ -212,9 +213,10 @@ struct StandingsCommand: ParsableCommand {
         commandName: "standings",
         abstract: "A division's standings: mean of each team's best runs, tie-breaks in rulebook order.",
         discussion: """
-            Counts FINISHED and FINAL runs (FINAL: the signed result; FINISHED: the live result, or
-            a recompute). Ties are broken by: higher S, fewer interventions, higher R_o, earlier
-            last scoring event, lower Wh per m² (as the run's rulebook orders them).
+            Counts FINISHED and FINAL runs (FINAL: the signed result; FINISHED: the live
+            result, or a recompute). Ties are broken by: higher S, fewer interventions,
+            higher R_o, earlier last scoring event, lower Wh per m² (as the run's rulebook
+            orders them).
 
             Examples:
               fleet standings --division P

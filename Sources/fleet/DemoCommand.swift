@@ -204,7 +204,10 @@ struct DemoCommand: AsyncParsableCommand {
             }
             if keepServing, let server {
                 await server.publishNow()
-                print("\nserving the board at http://\(displayHost):\(try await server.boundPort())/ — Ctrl-C to stop")
+                let port = try await server.boundPort()
+                print(
+                    "\nserving the board at http://\(displayHost):\(port)/ (API: /api/runs, /api/standings/P; /metrics) — Ctrl-C to stop"
+                )
                 flushOutput()
                 try await tasks.waitForAll()
             } else {
@@ -245,9 +248,10 @@ struct DemoCommand: AsyncParsableCommand {
         if !disagreements.isEmpty {
             print("note: the live result of run(s) \(disagreements) differed from the recompute (flagged for review)")
         }
-        if let server {
+        if server != nil && !keepServing {
+            // The board stops with this process: do not point at it.
             print(
-                "board: http://\(displayHost):\(try await server.boundPort())/  (API: /api/runs, /api/standings/P; /metrics)"
+                "the board stopped with the demo; to see it again: fleet demo --keep-serving, or serve this database with fleet ingest --db \(db) --listen tcp://127.0.0.1:5556 --http \(displayHost):8080"
             )
         }
         print("database: \(db)  — try: fleet score \(runs.park) --db \(db); fleet query robots --db \(db)")

@@ -388,8 +388,7 @@ struct DemoProgress: Sendable {
                 metrics.ringOccupancy * 100
             )
             if interactive {
-                var lines = [status, "", "  robot  team        status     area m²  battery  hopper"]
-                for leader in leaders.prefix(6) { lines.append(leader) }
+                let lines = [status, ""] + leaders
                 if drawnLines > 0 { Swift.print("\u{1B}[\(drawnLines)A", terminator: "") }
                 for line in lines { Swift.print("\u{1B}[2K" + line) }
                 drawnLines = lines.count
@@ -402,28 +401,29 @@ struct DemoProgress: Sendable {
         }
     }
 
-    /// Sanitation robots by area cleaned, as table lines.
-    static func leaders(_ snapshot: LiveSnapshot) -> [String] {
-        var rows: [(area: Double, line: String)] = []
+    /// The `limit` sanitation robots that cleaned most, as table lines under a header; the
+    /// team column is as wide as the longest name shown, so long names keep the columns aligned.
+    static func leaders(_ snapshot: LiveSnapshot, limit: Int = 6) -> [String] {
+        var rows: [(area: Double, robot: UInt32, team: String, state: SanitationState)] = []
         for robot in snapshot.robots {
             guard case .sanitationState(let state) = robot.state else { continue }
             let team = FleetRoster.teamName(max(1, Int(robot.robotID / 100)))
-            rows.append(
-                (
-                    state.areaCleaned,
-                    String(
-                        format: "  %5d  %-10@  %-9@  %7.0f  %6.0f%%  %5.0f%%",
-                        robot.robotID,
-                        team as NSString,
-                        state.status.schemaName as NSString,
-                        state.areaCleaned,
-                        state.batterySOC,
-                        state.hopperFill
-                    )
-                )
-            )
+            rows.append((state.areaCleaned, robot.robotID, team, state))
         }
-        return rows.sorted { $0.area > $1.area }.map(\.line)
+        let shown = rows.sorted { $0.area > $1.area }.prefix(limit)
+        let width = max(4, shown.map(\.team.count).max() ?? 0)
+        func pad(_ text: String) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+        return ["  robot  \(pad("team"))  status     area m²  battery  hopper"]
+            + shown.map { row in
+                String(format: "  %5d  ", row.robot) + pad(row.team)
+                    + String(
+                        format: "  %-9@  %7.0f  %6.0f%%  %5.0f%%",
+                        row.state.status.schemaName as NSString,
+                        row.area,
+                        row.state.batterySOC,
+                        row.state.hopperFill
+                    )
+            }
     }
 }
 

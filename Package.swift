@@ -205,7 +205,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetStorageTests",
-            dependencies: ["FleetStorage", "FleetStore"],
+            dependencies: ["FleetStorage", "FleetStore", "FleetTestSupport"],
             // Databases written by earlier versions, read through #filePath.
             exclude: ["Fixtures"]
         ),
@@ -227,7 +227,7 @@ let package = Package(
             name: "FleetCompetitionTests",
             dependencies: [
                 "FleetCompetition", "FleetScoring", "FleetStorage", "FleetStore", "FleetIngest", "FleetProtocol",
-                "FleetSimulation", "FleetTestSupport",
+                "FleetSimulation", "FleetTestSupport", "ZeroMQ",
                 "FleetRunner", .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -39,6 +39,29 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         return item
     }
 
+    /// What `take(waitingAtMost:)` found.
+    enum Taken {
+        case item(Element)
+        /// Nothing arrived in time; the queue is open.
+        case timedOut
+        /// Closed and empty.
+        case closed
+    }
+
+    /// Takes the oldest item, waiting at most `seconds` while empty (0: not at all).
+    func take(waitingAtMost seconds: Double) -> Taken {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while items.isEmpty && !closed {
+            if seconds <= 0 || !condition.wait(until: deadline) { break }
+        }
+        guard !items.isEmpty else { return closed ? .closed : .timedOut }
+        let item = items.removeFirst()
+        condition.broadcast()
+        return .item(item)
+    }
+
     /// No more puts; `take` returns what is left, then nil.
     func close() {
         condition.lock()

@@ -36,6 +36,9 @@ public final class IngestService: Service, Sendable {
         public var store: (any IngestStore)?
         /// How the status line and logs name the store.
         public var storeName: String { store.map { "\($0)" } ?? databasePath }
+        /// Raw frames and rollups older than its limits are pruned by the writer thread
+        /// between commits; nil keeps everything.
+        public var retention: RetentionPolicy?
 
         public init(databasePath: String, listen: String? = nil, reliable: String? = nil) {
             self.databasePath = databasePath
@@ -81,11 +84,15 @@ public final class IngestService: Service, Sendable {
             guard configuration.observer == nil else {
                 throw IngestError("the live scorer runs on a SQLite store only; not on \(store)")
             }
+            guard configuration.retention == nil else {
+                throw IngestError("retention prunes a SQLite store only; not \(store) (use PostgreSQL's partitions)")
+            }
             self.database = nil
             self.store = store
             self.observer = nil
         } else {
             let database = try FleetDatabase(path: configuration.databasePath)
+            if let retention = configuration.retention { database.retain(retention) }
             self.database = database
             self.store = database
             self.observer = configuration.observer.map { $0(database) }

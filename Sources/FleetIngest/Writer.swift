@@ -6,8 +6,9 @@ import Synchronization
 
 /// The writer thread's loop: commits each batch in one transaction on the only write
 /// connection, then releases its acknowledgements and records latencies. Between batches,
-/// when nothing waits, it lets the store do its housekeeping (a WAL checkpoint), so that
-/// never happens inside a commit.
+/// when nothing waits (and at least once a second when idle), it lets the store do its
+/// housekeeping (a WAL checkpoint, a small prune transaction), so that never happens inside
+/// a commit.
 ///
 /// A failed commit is retried (the database may be locked by another process or the disk
 /// momentarily full); the queue behind it stops, which is back pressure, not loss. Only
@@ -41,19 +42,29 @@ final class Writer {
         self.onCommit = onCommit
     }
 
+    /// How long the writer waits for a batch before it does housekeeping anyway: an idle
+    /// ingester still checkpoints and starts its retention passes.
+    static let idleHousekeepingSeconds = 1.0
+
     func run() {
-        while let item = queue.take() {
+        // A prune pass under way: step it whenever no batch waits, back to back.
+        var housekeepingPending = false
+        while true {
+            let item: PipelineBatch
+            switch queue.take(waitingAtMost: housekeepingPending ? 0 : Self.idleHousekeepingSeconds) {
+            case .closed: return
+            case .timedOut:
+                housekeepingPending = housekeep()
+                continue
+            case .item(let next): item = next
+            }
             shared.writerBusy.store(true, ordering: .releasing)
             let committed = commit(item)
             shared.writerBusy.store(false, ordering: .releasing)
             // The pipeline closes its next batch when the writer goes idle.
             shared.pipelineWakeup.signal()
             if committed && queue.count == 0 {
-                do {
-                    try store.maintain(at: Receiver.wallClockNanos())
-                } catch {
-                    logger.warning("store housekeeping failed", metadata: ["error": "\(error)"])
-                }
+                housekeepingPending = housekeep()
             }
             guard committed else {
                 // Nothing after a lost batch may commit: later batches carry ledger rows
@@ -68,6 +79,16 @@ final class Writer {
                 metrics.update { $0.lostInCommit += lost }
                 return
             }
+        }
+    }
+
+    /// The store's housekeeping between commits; whether more is waiting.
+    private func housekeep() -> Bool {
+        do {
+            return try store.maintain(at: Receiver.wallClockNanos())
+        } catch {
+            logger.warning("store housekeeping failed", metadata: ["error": "\(error)"])
+            return false
         }
     }
 

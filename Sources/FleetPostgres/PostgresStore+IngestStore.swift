@@ -123,8 +123,9 @@ extension PostgresStore: IngestStore {
 
     /// Creates the partitions of the days ahead (at most once a minute); nothing else is
     /// due: PostgreSQL checkpoints and vacuums by itself.
-    public func maintain(at nowNanos: UInt64) throws {
+    public func maintain(at nowNanos: UInt64) throws -> Bool {
         try ensurePartitionsAhead(at: nowNanos)
+        return false
     }
 
     /// Nothing to leave behind: every commit is complete on the server.

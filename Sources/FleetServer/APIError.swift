@@ -50,7 +50,8 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
             case .badQuery: return APIError(.badRequest, code: error.code.rawValue, error.message)
             case .notFound: return APIError(.notFound, code: error.code.rawValue, error.message)
             case .writerBusy: return APIError(.conflict, code: error.code.rawValue, error.message)
-            case .incompatibleDatabase, .corruptRow:
+            case .targetExists: return APIError(.conflict, code: error.code.rawValue, error.message)
+            case .incompatibleDatabase, .corruptRow, .fileSystem:
                 return APIError(.internalServerError, code: error.code.rawValue, error.message)
             }
         case let error as ScoreboardError:

@@ -77,13 +77,17 @@ extension FleetDatabase: IngestStore {
     }
 
     /// Checkpoints the WAL (PASSIVE, on the writer connection, between commits) when the
-    /// `CheckpointPolicy` says it is due; cheap otherwise (one lock, two comparisons).
-    public func maintain(at nowNanos: UInt64) throws {
+    /// `CheckpointPolicy` says it is due, and runs one prune step when a `RetentionPolicy`
+    /// is set and a pass is due or under way; cheap otherwise (two locks, a few comparisons).
+    @discardableResult
+    public func maintain(at nowNanos: UInt64) throws -> Bool {
         guard let checkpointer else {
             throw StorageError(.badQuery, "\(path) is open read-only: it has no WAL of its own to maintain")
         }
-        guard checkpointer.state.withLock({ $0.isDue(at: nowNanos, policy: checkpointer.policy) }) else { return }
-        _ = try pool.writeWithoutTransaction { db in try checkpointer.maintain(db, at: nowNanos) }
+        if checkpointer.state.withLock({ $0.isDue(at: nowNanos, policy: checkpointer.policy) }) {
+            _ = try pool.writeWithoutTransaction { db in try checkpointer.maintain(db, at: nowNanos) }
+        }
+        return try retentionStep(at: nowNanos)
     }
 
     /// Copies the WAL into the database file and truncates it, so the file alone holds

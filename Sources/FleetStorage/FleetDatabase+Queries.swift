@@ -301,12 +301,24 @@ extension FleetDatabase {
     /// Every robot that has sent anything, by id.
     public func robots() throws -> [RobotSummary] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM robot ORDER BY robot_id").map { row in
+            // The team (and name) a robot is registered under (`fleet team add`); the ingester
+            // only learns ids and kinds from the wire.
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT robot.*, coalesce(team.name, robot.team) AS team_name,
+                           coalesce(robot.name, team_robot.name) AS robot_name
+                    FROM robot
+                    LEFT JOIN team_robot ON team_robot.robot_id = robot.robot_id
+                    LEFT JOIN team ON team.team_id = team_robot.team_id
+                    ORDER BY robot.robot_id
+                    """
+            ).map { row in
                 RobotSummary(
                     robotID: UInt32(row["robot_id"] as Int64),
                     kind: row["kind"],
-                    name: row["name"],
-                    team: row["team"],
+                    name: row["robot_name"],
+                    team: row["team_name"],
                     bootEpoch: UInt32(row["boot_epoch"] as Int64),
                     firstSeenNanos: UInt64(bitPattern: row["first_seen_ns"]),
                     lastSeenNanos: UInt64(bitPattern: row["last_seen_ns"])

@@ -16,6 +16,8 @@ public final class FleetDatabase: Sendable {
     public let path: String
     /// Counts the writer's WAL pages and runs the checkpoints; nil when opened read-only.
     let checkpointer: WALCheckpointer?
+    /// The ingester's retention policy and the prune pass in progress (`maintain(at:)`).
+    let retention = Mutex(RetentionState())
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     ///
@@ -32,6 +34,13 @@ public final class FleetDatabase: Sendable {
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
             db.add(function: RollupStats.mergeFunction)
+            // Before GRDB switches the writer to WAL mode: a new file is created with
+            // incremental auto-vacuum, so pruning can hand pages back to the file system
+            // (`PrunePass`). On a file that has tables already this changes nothing; a
+            // database made before needs one VACUUM to convert (README, "Retention and backup").
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            }
         }
         self.path = path
         self.checkpointer = checkpointer

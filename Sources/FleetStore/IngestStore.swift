@@ -12,8 +12,10 @@ public protocol IngestStore: AnyObject, Sendable {
     /// may then acknowledge its frames.
     func commit(_ batch: WriteBatch, at nowNanos: UInt64) throws
 
-    /// Housekeeping between commits, on a small budget (a WAL checkpoint); never inside one.
-    func maintain(at nowNanos: UInt64) throws
+    /// Housekeeping between commits, on a small budget (a WAL checkpoint, one small prune
+    /// transaction under a retention policy); never inside one. Returns whether more is
+    /// waiting (a prune pass under way): the writer calls again as soon as no batch waits.
+    func maintain(at nowNanos: UInt64) throws -> Bool
 
     /// After the last commit: leave the store self-contained (checkpoint the WAL).
     func finishIngest() throws

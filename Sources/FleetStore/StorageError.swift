@@ -12,6 +12,10 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         case corruptRow = "corrupt_row"
         /// Another process holds the database's writer lease (`WriterLease`).
         case writerBusy = "writer_busy"
+        /// A file the operation would replace exists (a backup's target without `--force`).
+        case targetExists = "target_exists"
+        /// Reading or writing a file failed (a backup's copy, its rename).
+        case fileSystem = "file_system"
     }
 
     public let code: Code

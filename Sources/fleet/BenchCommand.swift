@@ -14,15 +14,16 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure ingestion against the limits of this machine and print a table.",
         discussion: """
-            Measures, in one run: raw ZeroMQ throughput for the frame sizes the fleet sends, plain and
-            with CURVE (what authenticating robots costs); end-to-end
-            frames/s from `fleet replay --rate max` into SQLite for sanitation and humanoid frames, and
-            their ratio to raw ZeroMQ; publish→commit latency p50/p99 at half that rate; bytes on disk
-            per frame. Build in release mode first: swift build -c release --product fleet
+            Measures, in one run: raw ZeroMQ throughput for the frame sizes the fleet
+            sends, plain and with CURVE (what authenticating robots costs); end-to-end
+            frames/s from `fleet replay --rate max` into SQLite for sanitation and humanoid
+            frames, and their ratio to raw ZeroMQ; publish→commit latency p50/p99 at half
+            that rate; bytes on disk per frame. Build in release mode first: swift build -c
+            release --product fleet
 
-            With --sustained, instead: the highest rate held for --duration with nothing lost and the
-            ring flat, for every robot count and mode, with latency, memory, disk and the peers
-            (BENCHMARKS.md, "Sustained load").
+            With --sustained, instead: the highest rate held for --duration with nothing
+            lost and the ring flat, for every robot count and mode, with latency, memory,
+            disk and the peers (BENCHMARKS.md, "Sustained load").
 
             Examples:
               .build/release/fleet bench --frames 300000 --markdown BENCHMARKS-table.md

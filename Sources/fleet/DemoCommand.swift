@@ -20,10 +20,10 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "The whole thing in one process: a simulated competition fleet into the ingester and SQLite.",
         discussion: """
-            Starts the ingester on a free local port, runs 4 teams × 3 sanitation robots in division P
-            and 2 humanoids in division H through a 20-minute run at 20× speed (about a minute), shows
-            progress and the leading robots live, then prints the results and leaves the database for
-            `fleet query`.
+            Starts the ingester on a free local port, runs 4 teams × 3 sanitation robots in
+            division P and 2 humanoids in division H through a 20-minute run at 20× speed
+            (about a minute), shows progress and the leading robots live, then prints the
+            results and leaves the database for `fleet query`.
 
             The HTTP API and the live board run in the same process (--http, default
             127.0.0.1:8080, a free port if that one is taken; `--http off` for none). With
@@ -204,7 +204,10 @@ struct DemoCommand: AsyncParsableCommand {
             }
             if keepServing, let server {
                 await server.publishNow()
-                print("\nserving the board at http://\(displayHost):\(try await server.boundPort())/ — Ctrl-C to stop")
+                let port = try await server.boundPort()
+                print(
+                    "\nserving the board at http://\(displayHost):\(port)/ (API: /api/runs, /api/standings/P; /metrics) — Ctrl-C to stop"
+                )
                 flushOutput()
                 try await tasks.waitForAll()
             } else {
@@ -245,9 +248,10 @@ struct DemoCommand: AsyncParsableCommand {
         if !disagreements.isEmpty {
             print("note: the live result of run(s) \(disagreements) differed from the recompute (flagged for review)")
         }
-        if let server {
+        if server != nil && !keepServing {
+            // The board stops with this process: do not point at it.
             print(
-                "board: http://\(displayHost):\(try await server.boundPort())/  (API: /api/runs, /api/standings/P; /metrics)"
+                "the board stopped with the demo; to see it again: fleet demo --keep-serving, or serve this database with fleet ingest --db \(db) --listen tcp://127.0.0.1:5556 --http \(displayHost):8080"
             )
         }
         print("database: \(db)  — try: fleet score \(runs.park) --db \(db); fleet query robots --db \(db)")
@@ -384,8 +388,7 @@ struct DemoProgress: Sendable {
                 metrics.ringOccupancy * 100
             )
             if interactive {
-                var lines = [status, "", "  robot  team        status     area m²  battery  hopper"]
-                for leader in leaders.prefix(6) { lines.append(leader) }
+                let lines = [status, ""] + leaders
                 if drawnLines > 0 { Swift.print("\u{1B}[\(drawnLines)A", terminator: "") }
                 for line in lines { Swift.print("\u{1B}[2K" + line) }
                 drawnLines = lines.count
@@ -398,28 +401,29 @@ struct DemoProgress: Sendable {
         }
     }
 
-    /// Sanitation robots by area cleaned, as table lines.
-    static func leaders(_ snapshot: LiveSnapshot) -> [String] {
-        var rows: [(area: Double, line: String)] = []
+    /// The `limit` sanitation robots that cleaned most, as table lines under a header; the
+    /// team column is as wide as the longest name shown, so long names keep the columns aligned.
+    static func leaders(_ snapshot: LiveSnapshot, limit: Int = 6) -> [String] {
+        var rows: [(area: Double, robot: UInt32, team: String, state: SanitationState)] = []
         for robot in snapshot.robots {
             guard case .sanitationState(let state) = robot.state else { continue }
             let team = FleetRoster.teamName(max(1, Int(robot.robotID / 100)))
-            rows.append(
-                (
-                    state.areaCleaned,
-                    String(
-                        format: "  %5d  %-10@  %-9@  %7.0f  %6.0f%%  %5.0f%%",
-                        robot.robotID,
-                        team as NSString,
-                        state.status.schemaName as NSString,
-                        state.areaCleaned,
-                        state.batterySOC,
-                        state.hopperFill
-                    )
-                )
-            )
+            rows.append((state.areaCleaned, robot.robotID, team, state))
         }
-        return rows.sorted { $0.area > $1.area }.map(\.line)
+        let shown = rows.sorted { $0.area > $1.area }.prefix(limit)
+        let width = max(4, shown.map(\.team.count).max() ?? 0)
+        func pad(_ text: String) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+        return ["  robot  \(pad("team"))  status     area m²  battery  hopper"]
+            + shown.map { row in
+                String(format: "  %5d  ", row.robot) + pad(row.team)
+                    + String(
+                        format: "  %-9@  %7.0f  %6.0f%%  %5.0f%%",
+                        row.state.status.schemaName as NSString,
+                        row.area,
+                        row.state.batterySOC,
+                        row.state.hopperFill
+                    )
+            }
     }
 }
 

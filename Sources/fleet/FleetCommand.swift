@@ -18,7 +18,8 @@ struct FleetCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, IngestCommand.self, SimCommand.self, ReplayCommand.self, QueryCommand.self,
             BenchCommand.self, TeamCommand.self, RunCommand.self, ScoreCommand.self, VerifyCommand.self,
-            StandingsCommand.self, RulesCommand.self, ExportCommand.self, KeysCommand.self,
+            StandingsCommand.self, RulesCommand.self, ExportCommand.self, KeysCommand.self, PruneCommand.self,
+            BackupCommand.self,
         ]
     )
 }

@@ -17,25 +17,32 @@ struct IngestCommand: AsyncParsableCommand {
         commandName: "ingest",
         abstract: "Receive telemetry over ZeroMQ and store it in SQLite until SIGINT/SIGTERM.",
         discussion: """
-            Pub mode: robots' PUB sockets connect to --listen (a SUB that binds).
-            Reliable mode: robots' DEALER sockets connect to --reliable (a ROUTER); frames are
+            Pub mode: robots' PUB sockets connect to --listen (a SUB that binds). Reliable
+            mode: robots' DEALER sockets connect to --reliable (a ROUTER); frames are
             acknowledged only after they are committed.
 
             Examples:
               fleet ingest --db fleet.db --listen tcp://0.0.0.0:5556
               fleet ingest --listen tcp://127.0.0.1:5556 --reliable tcp://127.0.0.1:5557
-              fleet ingest --listen tcp://127.0.0.1:5556 --http 127.0.0.1:8080 --admin-token-file token.txt
+              fleet ingest --listen tcp://127.0.0.1:5556 --http 127.0.0.1:8080 \\
+                  --admin-token-file token.txt
               fleet ingest --listen tcp://0.0.0.0:5556 \\
                 --curve-secret ingester.key --allowlist robots.allow
+              fleet ingest --listen tcp://127.0.0.1:5556 \\
+                --retain-raw 30d --retain-rollups 400d
 
             With --curve-secret and --allowlist, every connection is encrypted (CURVE),
-            only robots whose public key is on the allowlist are admitted, and each
-            robot's id is taken from its key: frames claiming another id are refused
-            and counted (fleet keys makes the files).
+            only robots whose public key is on the allowlist are admitted, and each robot's
+            id is taken from its key: frames claiming another id are refused and counted
+            (fleet keys makes the files).
 
             Runs in PREPARE or RUNNING (fleet run create/start) are scored live: frames are
             fed in event-time order behind a watermark, provisional scores are stored about
             twice a second, and the live result when the run stops (fleet score ID).
+
+            With --retain-raw / --retain-rollups the writer thread prunes older chunks and
+            rollups between commits, one small transaction at a time, never the frames of a
+            run's window, and hands the space back (fleet prune does the same offline).
             """
     )
 
@@ -95,6 +102,12 @@ struct IngestCommand: AsyncParsableCommand {
 
     @Option(help: "Rulebook file for runs created over HTTP (default: the repository's Rulebooks/rulebook-v1.json).")
     var rulebook: String?
+
+    @Option(help: "Drop raw frames older than this (30d, 12h, 90m), except inside runs' windows; checked every minute.")
+    var retainRaw: DurationArgument?
+
+    @Option(help: "Drop 1 s rollups older than this (e.g. 400d).")
+    var retainRollups: DurationArgument?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
@@ -178,6 +191,13 @@ struct IngestCommand: AsyncParsableCommand {
         }
         configuration.ringCapacity = ringCapacity
         configuration.authentication = try authentication()
+        if retainRaw != nil || retainRollups != nil {
+            configuration.retention = RetentionPolicy(
+                rawNanos: retainRaw?.nanoseconds,
+                rollupNanos: retainRollups?.nanoseconds,
+                keep: { try RetainedWindows.windows(in: $0) }
+            )
+        }
         let statusInterval: Duration? = statusEvery > 0 ? .milliseconds(Int(statusEvery * 1000)) : nil
         configuration.statusInterval = statusFormat == .text ? statusInterval : nil
         if liveScoring && store != nil {

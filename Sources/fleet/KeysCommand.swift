@@ -11,12 +11,12 @@ struct KeysCommand: ParsableCommand {
         abstract: "Make the CURVE keys that let an ingester authenticate its robots.",
         discussion: """
             With keys, the ingester admits only robots whose public key is on its
-            allowlist, encrypts every connection, and takes each robot's id from its
-            key: a frame claiming another id is refused and counted.
+            allowlist, encrypts every connection, and takes each robot's id from its key: a
+            frame claiming another id is refused and counted.
 
-            The organizers make the ingester's key and hand its public half to the
-            teams; each team makes its robots' keys and hands the organizers the
-            allowlist (public keys only). Secret keys never leave their owner.
+            The organizers make the ingester's key and hand its public half to the teams;
+            each team makes its robots' keys and hands the organizers the allowlist (public
+            keys only). Secret keys never leave their owner.
 
             Examples:
               fleet keys server ingester.key      # ingester.key, ingester.key.pub
@@ -75,8 +75,10 @@ struct RobotKeysCommand: ParsableCommand {
         abstract: "Make a key pair per robot: the allowlist (public keys) and the robots' secret keys.",
         discussion: """
             Examples:
-              fleet keys robots --ids 101-103,0xF0000001 --allowlist robots.allow --secrets robots.secret
-              fleet keys robots --teams 4 --humanoids 2 --allowlist robots.allow --secrets robots.secret
+              fleet keys robots --ids 101-103,0xF0000001 --allowlist robots.allow \\
+                  --secrets robots.secret
+              fleet keys robots --teams 4 --humanoids 2 --allowlist robots.allow \\
+                  --secrets robots.secret
             """
     )
 

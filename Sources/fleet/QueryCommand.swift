@@ -11,7 +11,8 @@ struct QueryCommand: ParsableCommand {
         discussion: """
             Examples:
               fleet query robots
-              fleet query frames --robot 3 --from 2027-01-15T08:00:00Z --to 2027-01-15T08:00:10Z
+              fleet query frames --robot 3 --from 2027-01-15T08:00:00Z \\
+                  --to 2027-01-15T08:00:10Z
               fleet query frames --robot 3 --raw --format csv
               fleet query metric --robot 3 --name battery_soc --step 10 --format json
               fleet query events --type contact
@@ -104,8 +105,10 @@ extension QueryCommand {
             abstract: "A robot's frames in a time range, decoded (or the raw bytes with --raw).",
             discussion: """
                 Examples:
-                  fleet query frames --robot 101 --from 2027-01-15T08:00:00Z --to 2027-01-15T08:00:10Z
-                  fleet query frames --robot 101 --from 1799971200s --to 1799971210s --raw --format json
+                  fleet query frames --robot 101 --from 2027-01-15T08:00:00Z \\
+                      --to 2027-01-15T08:00:10Z
+                  fleet query frames --robot 101 --from 1799971200s --to 1799971210s --raw \\
+                      --format json
                 """
         )
         @OptionGroup var options: QueryOptions
@@ -273,7 +276,18 @@ extension QueryCommand {
         var robot: UInt32?
 
         func run() throws {
-            let ledger = try options.open().lossLedger(robotID: robot)
+            let database = try options.open()
+            let ledger = try database.lossLedger(robotID: robot)
+            // The ledger counts what arrived, over the whole history: pruning raw frames does
+            // not make them lost. Say so where it matters, on stderr (the table stays data).
+            if let before = try database.retentionStatistics().rawPrunedBeforeNanos {
+                FileHandle.standardError.write(
+                    Data(
+                        "note: raw frames before \(TimeArgument.format(before)) were pruned; the ledger still counts them as received\n"
+                            .utf8
+                    )
+                )
+            }
             options.print(
                 DataTable(
                     columns: [
@@ -298,7 +312,7 @@ extension QueryCommand {
 
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Ingest counters: frames accepted, duplicates, rejected by reason, dropped.",
+            abstract: "Ingest counters (accepted, duplicates, rejected by reason, dropped) and what retention pruned.",
             discussion: """
                 Examples:
                   fleet query stats
@@ -308,13 +322,32 @@ extension QueryCommand {
         @OptionGroup var options: QueryOptions
 
         func run() throws {
-            let stats = try options.open().ingestStatistics()
-            options.print(
-                DataTable(
-                    columns: ["counter", "value"],
-                    rows: stats.keys.sorted().map { [.text($0), .integer(stats[$0]!)] }
-                )
-            )
+            let database = try options.open()
+            let stats = try database.ingestStatistics()
+            let retention = try database.retentionStatistics()
+            var rows: [[DataTable.Cell]] = stats.keys.sorted().filter { !$0.hasPrefix("pruned.") }.map {
+                [.text($0), .integer(stats[$0]!)]
+            }
+            // Retention: what was pruned and what the oldest data kept is.
+            func time(_ nanos: UInt64?) -> DataTable.Cell { nanos.map { .text(TimeArgument.format($0)) } ?? .null }
+            rows += [
+                [.text("pruned.chunks"), .integer(retention.prunedChunks)],
+                [.text("pruned.frames"), .integer(retention.prunedFrames)],
+                [.text("pruned.rollups"), .integer(retention.prunedRollups)],
+                [.text("pruned.raw_before"), time(retention.rawPrunedBeforeNanos)],
+                [
+                    .text("pruned.rollups_before"),
+                    time(retention.rollupsPrunedBeforeSecond.map { UInt64(max(0, $0)) * 1_000_000_000 }),
+                ],
+                [.text("retained.oldest_raw"), time(retention.oldestRawNanos)],
+                [
+                    .text("retained.oldest_rollup"),
+                    time(retention.oldestRollupSecond.map { UInt64(max(0, $0)) * 1_000_000_000 }),
+                ],
+                [.text("file.incremental_vacuum"), .text(retention.incrementalVacuum ? "on" : "off")],
+                [.text("file.free_pages"), .integer(Int64(retention.freePages))],
+            ]
+            options.print(DataTable(columns: ["counter", "value"], rows: rows))
         }
     }
 }

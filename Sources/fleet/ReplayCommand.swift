@@ -12,10 +12,11 @@ struct ReplayCommand: ParsableCommand {
         discussion: """
             Examples:
               fleet replay run.ftrec --connect tcp://127.0.0.1:5556
-              fleet replay run.ftrec --connect tcp://127.0.0.1:5556 --rate max --robots 1000 --restamp
-              # sustained load: 20,000 frames/s for 60 s, a reliable client (DEALER) per robot:
-              fleet replay run.ftrec --connect tcp://127.0.0.1:5557 --robots 1000 --pace 20000 \\
-                --duration 60 --reliable --restamp --summary sent.json
+              fleet replay run.ftrec --connect tcp://127.0.0.1:5556 --rate max \\
+                --robots 1000 --restamp
+              # sustained load: 20,000 frames/s for 60 s, a reliable client per robot:
+              fleet replay run.ftrec --connect tcp://127.0.0.1:5557 --robots 1000 \\
+                --pace 20000 --duration 60 --reliable --restamp --summary sent.json
               # a CURVE socket per robot, each with its key:
               fleet replay run.ftrec --connect tcp://127.0.0.1:5556 \\
                 --server-key ingester.key.pub --robot-secrets robots.secret

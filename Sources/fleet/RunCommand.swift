@@ -11,12 +11,14 @@ struct RunCommand: ParsableCommand {
         abstract: "Create runs and move them through PREPARE → RUNNING → FINISHED → FINAL; referee actions.",
         discussion: """
             Examples:
-              fleet run create --division P --seed 7 --name heat-1-run-1      prints the run id
+              fleet run create --division P --seed 7 --name heat-1-run-1    # its id
               fleet run start 1
               fleet run stop 1
-              fleet run penalty add 1 --team team-2 --points 5 --by referee-a --reason "pushed a bench"
-              fleet run award 1 --team team-1 --fraction 0.05 --by jury --reason "elegant dump"
-              fleet run finalize 1                                          recompute, sign, FINAL
+              fleet run penalty add 1 --team team-2 --points 5 --by referee-a --reason \\
+                  "pushed a bench"
+              fleet run award 1 --team team-1 --fraction 0.05 --by jury --reason \\
+                  "elegant dump"
+              fleet run finalize 1                            # recompute, sign: FINAL
               fleet run list --division P
             """,
         subcommands: [
@@ -30,13 +32,15 @@ struct RunCommand: ParsableCommand {
             discussion: """
                 The rulebook's bytes are stored with the run under their hash; the arena comes
                 from the division and the seed (every team of a heat gets the same seed). With
-                --window referee (default) the RUNNING window in event time comes from the arena
-                referee's run_state frames for this run id (fleet sim --run-id ID sends them);
-                with --window wall it is the wall-clock time of `run start` … `run stop`.
+                --window referee (default) the RUNNING window in event time comes from the
+                arena referee's run_state frames for this run id (fleet sim --run-id ID sends
+                them); with --window wall it is the wall-clock time of `run start` … `run
+                stop`.
 
                 Examples:
                   fleet run create --division P --seed 7 --name heat-1-run-1
-                  fleet run create --division N --seed 3 --name demo --rulebook my-rulebook.json --team team-1 --team team-2
+                  fleet run create --division N --seed 3 --name demo --rulebook \\
+                      my-rulebook.json --team team-1 --team team-2
                 """
         )
 
@@ -156,9 +160,9 @@ struct RunCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "FINISHED → FINAL: recompute from the database, sign with the service key, store.",
             discussion: """
-                The key (Ed25519) is created on first use: fleet-service.key next to the database
-                unless --key says otherwise. The live result, if there is one, must equal the
-                recompute; if not, the run is flagged for review.
+                The key (Ed25519) is created on first use: fleet-service.key next to the
+                database unless --key says otherwise. The live result, if there is one, must
+                equal the recompute; if not, the run is flagged for review.
 
                 Examples:
                   fleet run finalize 1
@@ -219,8 +223,11 @@ struct RunCommand: ParsableCommand {
             abstract: "Add or remove a referee penalty (points off a team's run score).",
             discussion: """
                 Examples:
-                  fleet run penalty add 1 --team team-2 --robot 201 --points 5 --by referee-a --reason "pushed a bench"
-                  fleet run penalty remove 1 --penalty 4 --by head-referee --reason "video review"
+                  fleet run penalty add 1 --team team-2 --robot 201 --points 5 --by \\
+                      referee-a \\
+                      --reason "pushed a bench"
+                  fleet run penalty remove 1 --penalty 4 --by head-referee --reason \\
+                      "video review"
                 """,
             subcommands: [Add.self, Remove.self]
         )
@@ -229,7 +236,7 @@ struct RunCommand: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Add a penalty; prints its id.",
                 discussion:
-                    "Example:\n  fleet run penalty add 1 --team team-2 --points 5 --by referee-a --reason \"pushed a bench\""
+                    "Example:\n  fleet run penalty add 1 --team team-2 --points 5 --by referee-a \\\n      --reason \"pushed a bench\""
             )
             @OptionGroup var options: CompetitionOptions
             @Argument(help: "Run id.") var id: UInt32
@@ -270,7 +277,7 @@ struct RunCommand: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Take a penalty back.",
                 discussion:
-                    "Example:\n  fleet run penalty remove 1 --penalty 4 --by head-referee --reason \"video review\""
+                    "Example:\n  fleet run penalty remove 1 --penalty 4 --by head-referee \\\n      --reason \"video review\""
             )
             @OptionGroup var options: CompetitionOptions
             @Argument(help: "Run id.") var id: UInt32
@@ -302,11 +309,12 @@ struct RunCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Award a team a bonus for outstanding performance (a fraction of its points); counts once FINAL.",
             discussion: """
-                Only on a FINISHED run, before finalize (a FINAL result never changes). A later award
-                to the same team replaces the earlier one.
+                Only on a FINISHED run, before finalize (a FINAL result never changes). A later
+                award to the same team replaces the earlier one.
 
                 Example:
-                  fleet run award 1 --team team-1 --fraction 0.05 --by jury --reason "elegant dump"
+                  fleet run award 1 --team team-1 --fraction 0.05 --by jury --reason \\
+                      "elegant dump"
                 """
         )
         @OptionGroup var options: CompetitionOptions

@@ -11,10 +11,11 @@ struct ScoreCommand: ParsableCommand {
         abstract:
             "A run's result and its breakdown: per team Q, C, E, A, S, penalties, bonuses; per robot completeness.",
         discussion: """
-            Without --recompute: the signed result of a FINAL run, the live result of a FINISHED
-            one, the newest provisional board row of a RUNNING one (falling back to a recompute
-            when there is none). --recompute rebuilds the result from the database alone; it
-            equals the live result to the last digit when every frame arrived in time.
+            Without --recompute: the signed result of a FINAL run, the live result of a
+            FINISHED one, the newest provisional board row of a RUNNING one (falling back
+            to a recompute when there is none). --recompute rebuilds the result from the
+            database alone; it equals the live result to the last digit when every frame
+            arrived in time.
 
             Examples:
               fleet score 1
@@ -25,12 +26,9 @@ struct ScoreCommand: ParsableCommand {
     @OptionGroup var options: CompetitionOptions
     @Argument(help: "Run id.") var id: UInt32
     @Flag(help: "Rebuild the result from the stored frames, rulebook and referee actions.") var recompute = false
-    @Option(help: "Output: table or json.") var format: OutputFormat = .table
-    @Flag(help: "With --format table: list every score event too.") var events = false
-
-    func validate() throws {
-        if format == .csv { throw ValidationError("--format must be table or json for a score") }
-    }
+    @Option(help: "Output: table, json (the whole report) or csv (the teams, or with --events the events).")
+    var format: OutputFormat = .table
+    @Flag(help: "With --format table: list every score event too; with csv: only the events.") var events = false
 
     @Option(
         help:
@@ -46,9 +44,12 @@ struct ScoreCommand: ParsableCommand {
             recompute: recompute,
             anchor: try options.anchor(publicKey: publicKey)
         )
-        if format == .json {
+        switch format {
+        case .json:
             print(try CanonicalJSON.string(report))
-        } else {
+        case .csv:
+            print((events ? Self.eventTable(report) : Self.teamTable(report)).render(.csv), terminator: "")
+        case .table:
             print(Self.render(report, events: events), terminator: "")
         }
     }
@@ -97,34 +98,11 @@ struct ScoreCommand: ParsableCommand {
         if let integrity = report.integrity, integrity.verdict != .verified {
             out += "\(integrity.verdict == .void ? "VOID" : "UNVERIFIED"): \(integrity.detail)\n"
         }
-        var teamRows: [[DataTable.Cell]] = []
-        var flags: [ReviewFlag] = []
-        if let result = report.result {
-            for t in result.teams.sorted(by: { ($0.runScore, $1.team) > ($1.runScore, $0.team) }) {
-                teamRows.append([
-                    .text(t.team), .text(decimal(t.runScore, 6)), .text(decimal(t.quality.Q, 4)),
-                    .text(decimal(t.coverage.C, 4)), .text(decimal(t.coverage.c, 4)), .text(decimal(t.efficiency.E, 4)),
-                    .text(decimal(t.autonomy.A, 4)), .text(decimal(t.safety.S, 4)),
-                    .text(decimal(t.penalties.points, 3)),
-                    .text(decimal(t.bonuses.points, 3)), .text(t.zeroedByContact ? "contact: 0" : ""),
-                ])
-            }
-            flags = result.flags
-        } else if let board = report.board {
-            for t in board.teams.sorted(by: { ($0.runScore, $1.team) > ($1.runScore, $0.team) }) {
-                teamRows.append([
-                    .text(t.team), .text(decimal(t.runScore, 6)), .text(decimal(t.Q, 4)), .text(decimal(t.C, 4)),
-                    .text(""), .text(decimal(t.E, 4)), .text(decimal(t.A, 4)), .text(decimal(t.S, 4)),
-                    .text(decimal(t.penalties, 3)), .text(decimal(t.bonuses, 3)), .text(""),
-                ])
-            }
-            flags = board.flags
-            if board.lateFrames > 0 { out += "late frames (not scored live): \(board.lateFrames)\n" }
+        if let board = report.board, report.result == nil, board.lateFrames > 0 {
+            out += "late frames (not scored live): \(board.lateFrames)\n"
         }
-        out += DataTable(
-            columns: ["team", "score", "Q", "C", "c", "E", "A", "S", "penalties", "bonuses", "note"],
-            rows: teamRows
-        ).render(.table)
+        out += teamTable(report).render(.table)
+        let flags = report.result?.flags ?? report.board?.flags ?? []
         let frames = Dictionary(uniqueKeysWithValues: (report.result?.robots ?? []).map { ($0.robot, $0) })
         out += "\n"
         out += DataTable(
@@ -144,20 +122,53 @@ struct ScoreCommand: ParsableCommand {
                     "  \(flag.kind.rawValue) robot \(flag.robot): \(decimal(Double(flag.to - flag.from) / 1e9, 3)) s\n"
             }
         }
-        if events, let result = report.result {
+        if events, report.result != nil {
             out += "\n"
-            out += DataTable(
-                columns: ["time_ns", "team", "robot", "criterion", "delta", "total", "score", "evidence"],
-                rows: result.events.map { e in
-                    [
-                        .text(String(e.time)), .text(e.team), .integer(Int64(e.robot)), .text(e.criterion.rawValue),
-                        .text(decimal(e.delta, 6)), .text(decimal(e.total, 6)), .text(decimal(e.score, 6)),
-                        .text("\(e.evidence.sender)/\(e.evidence.bootEpoch)/\(e.evidence.sequence)"),
-                    ]
-                }
-            ).render(.table)
+            out += eventTable(report).render(.table)
         }
         return out
+    }
+
+    /// The ranking: a row per team with its score and components.
+    static func teamTable(_ report: ScoreReport) -> DataTable {
+        var teamRows: [[DataTable.Cell]] = []
+        if let result = report.result {
+            for t in result.teams.sorted(by: { ($0.runScore, $1.team) > ($1.runScore, $0.team) }) {
+                teamRows.append([
+                    .text(t.team), .text(decimal(t.runScore, 6)), .text(decimal(t.quality.Q, 4)),
+                    .text(decimal(t.coverage.C, 4)), .text(decimal(t.coverage.c, 4)), .text(decimal(t.efficiency.E, 4)),
+                    .text(decimal(t.autonomy.A, 4)), .text(decimal(t.safety.S, 4)),
+                    .text(decimal(t.penalties.points, 3)),
+                    .text(decimal(t.bonuses.points, 3)), .text(t.zeroedByContact ? "contact: 0" : ""),
+                ])
+            }
+        } else if let board = report.board {
+            for t in board.teams.sorted(by: { ($0.runScore, $1.team) > ($1.runScore, $0.team) }) {
+                teamRows.append([
+                    .text(t.team), .text(decimal(t.runScore, 6)), .text(decimal(t.Q, 4)), .text(decimal(t.C, 4)),
+                    .text(""), .text(decimal(t.E, 4)), .text(decimal(t.A, 4)), .text(decimal(t.S, 4)),
+                    .text(decimal(t.penalties, 3)), .text(decimal(t.bonuses, 3)), .text(""),
+                ])
+            }
+        }
+        return DataTable(
+            columns: ["team", "score", "Q", "C", "c", "E", "A", "S", "penalties", "bonuses", "note"],
+            rows: teamRows
+        )
+    }
+
+    /// Every score event of the result, in order.
+    static func eventTable(_ report: ScoreReport) -> DataTable {
+        DataTable(
+            columns: ["time_ns", "team", "robot", "criterion", "delta", "total", "score", "evidence"],
+            rows: (report.result?.events ?? []).map { e in
+                [
+                    .text(String(e.time)), .text(e.team), .integer(Int64(e.robot)), .text(e.criterion.rawValue),
+                    .text(decimal(e.delta, 6)), .text(decimal(e.total, 6)), .text(decimal(e.score, 6)),
+                    .text("\(e.evidence.sender)/\(e.evidence.bootEpoch)/\(e.evidence.sequence)"),
+                ]
+            }
+        )
     }
 }
 
@@ -166,8 +177,8 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check a FINAL run: signature, hash chains over the stored frames, recompute.",
         discussion: """
-            Exits 1 and names the first robot and sequence number whose stored frame no longer
-            matches the signed chain when anything fails.
+            Exits 1 and names the first robot and sequence number whose stored frame no
+            longer matches the signed chain when anything fails.
 
             Examples:
               fleet verify 1
@@ -184,6 +195,8 @@ struct VerifyCommand: ParsableCommand {
             "The organizers' published public key (64 hex digits, or a file holding them); default: the key file's .pub, else the key file."
     )
     var publicKey: String?
+    @Option(help: "Output: table (a line per check), json or csv (a row per check).")
+    var format: OutputFormat = .table
 
     func run() throws {
         let store = try options.store()
@@ -193,7 +206,21 @@ struct VerifyCommand: ParsableCommand {
             keyPath: key ?? ServiceKey.defaultPath(forDatabase: options.db),
             publicKey: publicKey
         )
-        for check in report.checks { print("\(check.ok ? "ok  " : "FAIL") \(check.name): \(check.detail)") }
+        if format == .table {
+            for check in report.checks { print("\(check.ok ? "ok  " : "FAIL") \(check.name): \(check.detail)") }
+        } else {
+            // The checks as data; the verdict is the exit status (and the message on stderr).
+            let table = DataTable(
+                columns: ["run", "check", "ok", "detail"],
+                rows: report.checks.map {
+                    [
+                        .integer(Int64(id)), .text($0.name),
+                        .json($0.ok ? "true" : "false", text: $0.ok ? "ok" : "FAIL"), .text($0.detail),
+                    ]
+                }
+            )
+            print(table.render(format), terminator: "")
+        }
         if report.unverified && !report.void {
             throw CompetitionError(
                 .integrity,
@@ -203,7 +230,7 @@ struct VerifyCommand: ParsableCommand {
         guard report.ok else {
             throw CompetitionError(.integrity, "run \(id) fails verification: \(report.firstFailure ?? "?")")
         }
-        print("run \(id) verifies")
+        if format == .table { print("run \(id) verifies") }
     }
 }
 
@@ -212,9 +239,10 @@ struct StandingsCommand: ParsableCommand {
         commandName: "standings",
         abstract: "A division's standings: mean of each team's best runs, tie-breaks in rulebook order.",
         discussion: """
-            Counts FINISHED and FINAL runs (FINAL: the signed result; FINISHED: the live result, or
-            a recompute). Ties are broken by: higher S, fewer interventions, higher R_o, earlier
-            last scoring event, lower Wh per m² (as the run's rulebook orders them).
+            Counts FINISHED and FINAL runs (FINAL: the signed result; FINISHED: the live
+            result, or a recompute). Ties are broken by: higher S, fewer interventions,
+            higher R_o, earlier last scoring event, lower Wh per m² (as the run's rulebook
+            orders them).
 
             Examples:
               fleet standings --division P

@@ -12,19 +12,17 @@ struct SimCommand: AsyncParsableCommand {
         commandName: "sim",
         abstract: "Simulate a competition fleet and publish its telemetry over ZeroMQ, a socket per robot.",
         discussion: """
-            Team i enters robots i*100+1, i*100+2, ... (sweeper, litter picker,
-            washer in turn); teams cycle through the skill presets expert, solid,
-            novice, reckless. Humanoids run in a division H run of their own
-            (run id + 1) unless --division is H. The arena's referee sends its
-            events as sender 0xF0000001. Frames carry --start + simulated time,
-            with the simulated-time flag set.
+            Team i enters robots i*100+1, i*100+2, ... (sweeper, litter picker, washer in
+            turn); teams cycle through the skill presets expert, solid, novice, reckless.
+            Humanoids run in a division H run of their own (run id + 1) unless --division
+            is H. The arena's referee sends its events as sender 0xF0000001. Frames carry
+            --start + simulated time, with the simulated-time flag set.
 
-            Faults (--faults, comma-separated; drawn from streams of their own,
-            so the simulation is unchanged): drop=P, dup=P, reorder=P, corrupt=P
-            (per robot frame, at most one each), reboot=N, disconnect=N (robots,
-            at seeded times), disconnect-seconds=S (default 2). Reliable mode
-            takes dup, corrupt, reboot and disconnect. --truth lists exactly
-            which frames each fault touched.
+            Faults (--faults, comma-separated; drawn from streams of their own, so the
+            simulation is unchanged): drop=P, dup=P, reorder=P, corrupt=P (per robot frame,
+            at most one each), reboot=N, disconnect=N (robots, at seeded times),
+            disconnect-seconds=S (default 2). Reliable mode takes dup, corrupt, reboot and
+            disconnect. --truth lists exactly which frames each fault touched.
 
             Examples:
               fleet ingest --db fleet.db --listen tcp://127.0.0.1:5556 &

@@ -10,12 +10,13 @@ struct TeamCommand: ParsableCommand {
         abstract: "Register teams and their robots.",
         discussion: """
             Examples:
-              fleet team add team-1 --robot 101:sweeper --robot 102:litterPicker --robot 103:washer:0.9
+              fleet team add team-1 --robot 101:sweeper --robot 102:litterPicker \\
+                  --robot 103:washer:0.9
               fleet team add --heat heat.json
               fleet team list --format json
 
-            A heat file: {"teams": [{"name": "team-1", "robots": [{"id": 101, "kind": "sweeper"}]}]}
-            (optional per robot: "name", "brushWidth" in m).
+            A heat file: {"teams": [{"name": "team-1", "robots": [{"id": 101, "kind":
+            "sweeper"}]}]} (optional per robot: "name", "brushWidth" in m).
             """,
         subcommands: [Add.self, List.self]
     )
@@ -26,11 +27,12 @@ struct TeamCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a team with its robots (ID[:kind[:brush width m]]), or every team of a heat file.",
             discussion: """
-                Kinds: sweeper (default), litterPicker, washer, humanoid. Without a brush width the
-                rulebook's width for the kind applies.
+                Kinds: sweeper (default), litterPicker, washer, humanoid. Without a brush width
+                the rulebook's width for the kind applies.
 
                 Examples:
-                  fleet team add team-1 --robot 101:sweeper --robot 102:litterPicker --robot 103:washer
+                  fleet team add team-1 --robot 101:sweeper --robot 102:litterPicker \\
+                      --robot 103:washer
                   fleet team add --heat heat.json --db fleet.db
                 """
         )

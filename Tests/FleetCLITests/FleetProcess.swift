@@ -25,9 +25,13 @@ final class FleetProcess: @unchecked Sendable {
     private var errors = Data()
     private var openPipes = 2
 
-    init(_ arguments: [String], in folder: URL) throws {
+    /// `environment`: variables set for the child on top of this process's.
+    init(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws {
         process.executableURL = FleetBinary.url
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = folder
         let out = Pipe()
         let err = Pipe()
@@ -98,9 +102,10 @@ final class FleetProcess: @unchecked Sendable {
     static func run(
         _ arguments: [String],
         in folder: URL,
-        timeout: Duration = .seconds(60)
+        timeout: Duration = .seconds(60),
+        environment: [String: String] = [:]
     ) async throws -> (status: Int32, output: String, errors: String) {
-        let process = try FleetProcess(arguments, in: folder)
+        let process = try FleetProcess(arguments, in: folder, environment: environment)
         guard await process.wait(timeout: timeout) else {
             process.signal(SIGKILL)
             throw CLITestError("fleet \(arguments.joined(separator: " ")) did not finish in \(timeout)")

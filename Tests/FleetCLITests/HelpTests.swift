@@ -38,9 +38,51 @@ extension ProcessSuites {
                 pending += Self.subcommands(result.output).map { command + [$0] }
             }
             // The tree was walked, down to the leaves.
-            for expected in ["fleet keys robots", "fleet query stats", "fleet run penalty add", "fleet demo"] {
+            for expected in [
+                "fleet keys robots", "fleet query stats", "fleet run penalty add", "fleet demo", "fleet prune",
+                "fleet backup",
+            ] {
                 #expect(seen.contains(expected), "\(expected) was not reached: \(seen)")
             }
+        }
+
+        /// The text above USAGE reads as written: ArgumentParser wraps every line longer
+        /// than the terminal (80 columns when not a terminal), so a discussion line of 80
+        /// characters or more would break mid-sentence ("…in division P" / "and 2
+        /// humanoids…"). Each help is rendered at 80 and at 1,000 columns: below the
+        /// overview they must be the same.
+        @Test(.timeLimit(.minutes(2)))
+        func noHelpTextBreaksALineMidSentenceAtEightyColumns() async throws {
+            let folder = try TemporaryFolder()
+            var pending: [[String]] = [[]]
+            var checked = 0
+            func discussion(_ help: String) -> String {
+                let aboveUsage = help.components(separatedBy: "\nUSAGE:").first ?? help
+                // Skip the overview paragraph (the abstract, wrapped as one paragraph).
+                return aboveUsage.components(separatedBy: "\n\n").dropFirst().joined(separator: "\n\n")
+            }
+            while let command = pending.popLast(), command.count <= 3 {
+                let narrow = try await FleetProcess.run(
+                    command + ["--help"],
+                    in: folder.url,
+                    timeout: .seconds(30),
+                    environment: ["COLUMNS": "80"]
+                )
+                let wide = try await FleetProcess.run(
+                    command + ["--help"],
+                    in: folder.url,
+                    timeout: .seconds(30),
+                    environment: ["COLUMNS": "1000"]
+                )
+                let name = (["fleet"] + command).joined(separator: " ")
+                #expect(
+                    discussion(narrow.output) == discussion(wide.output),
+                    "\(name) --help has a line of 80 characters or more:\n\(discussion(wide.output))"
+                )
+                checked += 1
+                pending += Self.subcommands(wide.output).map { command + [$0] }
+            }
+            #expect(checked > 30, "every command's help was checked: \(checked)")
         }
     }
 }

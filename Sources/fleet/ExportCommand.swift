@@ -10,12 +10,13 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write a run's telemetry: every frame of its robots and referee, decoded, in time order.",
         discussion: """
-            The run's time span is what its referee's run_state events cover (PREPARE to
-            FINISHED), or its start and stop times. Without a run, --from and --to pick a
-            time span and every sender in it. JSON lines hold every message type; CSV
-            holds one message type at a time (its schema fields as columns); MCAP (for
-            Foxglove) holds every message type, one channel per robot and type, robot
-            poses on foxglove.PoseInFrame and FrameTransform and the run's arena as a
+            The run's time span is what its referee's run_state events cover
+            (PREPARE to FINISHED), or its start and stop times. Without a run,
+            --from and --to pick a time span and every sender in it. JSON lines
+            hold every message type; CSV holds one message type at a time (its
+            schema fields as columns); MCAP (for Foxglove) holds every message
+            type, one channel per robot and type, robot poses on
+            foxglove.PoseInFrame and FrameTransform and the run's arena as a
             foxglove.SceneUpdate, zstd-compressed and indexed.
 
             Examples:
@@ -23,7 +24,8 @@ struct ExportCommand: ParsableCommand {
               fleet export 1 --format csv --type sanitation_state --output run1-state.csv
               fleet export 1 --format csv --type contact
               fleet export 1 --format mcap --output run1.mcap
-              fleet export --from 2027-01-15T08:00:00Z --to 2027-01-15T09:00:00Z --format mcap --output hour.mcap
+              fleet export --from 2027-01-15T08:00:00Z --to 2027-01-15T09:00:00Z \\
+                --format mcap --output hour.mcap
             """
     )
 

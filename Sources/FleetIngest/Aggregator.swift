@@ -201,6 +201,12 @@ public struct Aggregator {
         batchCounters.refusedRobotID += count
     }
 
+    /// Counts frames the receiver refused because their connection's key was revoked.
+    public mutating func countRefusedKeyRevoked(_ count: Int) {
+        totals.refusedKeyRevoked += count
+        batchCounters.refusedKeyRevoked += count
+    }
+
     /// Counts messages the receiver discarded for having more than one part.
     public mutating func countMultipart(_ count: Int) {
         totals.rejectedMultipart += count

@@ -20,6 +20,9 @@ public struct IngestCounters: Sendable, Equatable {
     /// Frames refused because they claimed another robot id than their sender's CURVE key is
     /// listed under (authenticated ingest only). Charged to no robot's ledger.
     public var refusedRobotID = 0
+    /// Frames refused because their connection was admitted under a key that an allowlist
+    /// reload has since removed or replaced (authenticated ingest only). Charged to no ledger.
+    public var refusedKeyRevoked = 0
 
     public init() {}
 
@@ -35,6 +38,7 @@ public struct IngestCounters: Sendable, Equatable {
         if rejectedMultipart > 0 { out.append(("frames.rejected.multipart", Int64(rejectedMultipart))) }
         if dropped > 0 { out.append(("frames.dropped.ring_full", Int64(dropped))) }
         if refusedRobotID > 0 { out.append(("frames.refused.robot_id_mismatch", Int64(refusedRobotID))) }
+        if refusedKeyRevoked > 0 { out.append(("frames.refused.key_revoked", Int64(refusedKeyRevoked))) }
         for code in ProtocolError.Code.allCases {
             if let n = rejected[code], n > 0 { out.append(("frames.rejected.\(code.rawValue)", Int64(n))) }
         }

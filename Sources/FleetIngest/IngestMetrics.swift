@@ -21,6 +21,11 @@ public final class IngestMetrics: Sendable {
         public var peersRefused: Int = 0
         /// Connections whose CURVE handshake failed (no CURVE, or the wrong server key).
         public var handshakesFailed: Int = 0
+        /// Keys on the CURVE allowlist now (0 without authentication).
+        public var allowlistKeys: Int = 0
+        /// Allowlist reloads applied, and refused (the file could not be read or parsed).
+        public var allowlistReloads: Int = 0
+        public var allowlistReloadsFailed: Int = 0
         /// Commit duration of a batch, µs.
         public var commitLatency = Histogram<UInt64>(
             highestTrackableValue: 60_000_000,

@@ -53,11 +53,12 @@ public final class IngestService: Service, Sendable {
     /// payload's claim is checked against it.
     public struct Authentication: Sendable {
         public var serverKeys: CurveKeyPair
-        public var allowlist: RobotKeyring
+        /// The robots' keys; `IngestService.reloadAllowlist` replaces them while it runs.
+        public let allowlist: CurveAllowlist
 
         public init(serverKeys: CurveKeyPair, allowlist: RobotKeyring) {
             self.serverKeys = serverKeys
-            self.allowlist = allowlist
+            self.allowlist = CurveAllowlist(allowlist)
         }
     }
 
@@ -107,6 +108,26 @@ public final class IngestService: Service, Sendable {
             throw IngestError("\(purpose) needs a SQLite store (--db FILE); this ingester stores in \(store)")
         }
         return database
+    }
+
+    /// Puts a new robot allowlist in force while the service runs (`fleet ingest` calls it on
+    /// SIGHUP): new handshakes are decided on it at once, and connections opened under a key
+    /// it removes or replaces are refused from their next frame. `read` loads the keys; when
+    /// it throws, the keys in force stay and the failure is counted and rethrown.
+    @discardableResult
+    public func reloadAllowlist(_ read: () throws -> RobotKeyring) throws -> CurveAllowlist.Change {
+        guard let allowlist = configuration.authentication?.allowlist else {
+            throw IngestError("no allowlist to reload: this ingester runs without CURVE (--curve-secret, --allowlist)")
+        }
+        let keyring: RobotKeyring
+        do { keyring = try read() } catch {
+            metrics.update { $0.allowlistReloadsFailed += 1 }
+            throw error
+        }
+        let change = allowlist.replace(with: keyring)
+        metrics.update { $0.allowlistReloads += 1 }
+        logger.debug("allowlist replaced", metadata: ["allowlist.change": "\(change)"])
+        return change
     }
 
     /// The observer built from `Configuration.observer` over this service's database (the
@@ -332,6 +353,7 @@ public final class IngestService: Service, Sendable {
             $0.peersAdmitted = shared.peersAdmitted.load(ordering: .relaxed)
             $0.peersRefused = shared.peersRefused.load(ordering: .relaxed)
             $0.handshakesFailed = shared.handshakesFailed.load(ordering: .relaxed)
+            $0.allowlistKeys = configuration.authentication?.allowlist.count ?? 0
         }
     }
 

@@ -170,6 +170,7 @@ final class Pipeline {
         }
         for (code, count) in losses.rejected { aggregator.countRejectedUnqueued(code, count: count) }
         if losses.refusedRobotID > 0 { aggregator.countRefusedRobotID(losses.refusedRobotID) }
+        if losses.refusedKeyRevoked > 0 { aggregator.countRefusedKeyRevoked(losses.refusedKeyRevoked) }
         if losses.multipart > 0 { aggregator.countMultipart(losses.multipart) }
         return true
     }

@@ -72,6 +72,11 @@ final class Receiver {
     /// Robots seen in pub mode since the start: who the ring is shared between.
     private var robotsSeen: Set<UInt32> = []
 
+    // Authentication: the allowlist generation last seen, and per sender whose key a reload
+    // removed or replaced, the first generation whose connections still count.
+    private var allowlistGeneration = 0
+    private var validFrom: [UInt32: Int] = [:]
+
     init(configuration: Configuration, context: Context, ring: FrameRing, shared: ReceiverShared, logger: Logger) {
         self.configuration = configuration
         self.context = context
@@ -229,11 +234,16 @@ final class Receiver {
     /// sender, and never reaches the claimed robot's ledger. Frames too short to claim a
     /// robot go on, to be rejected and counted by reason.
     private func admits(_ message: ZeroMQ.Message) -> Bool {
-        guard configuration.authentication != nil else { return true }
+        guard let authentication = configuration.authentication else { return true }
         let bytes = message.bytes
         guard let claimed = FrameHeader.unverified(bytes)?.robotID else { return true }
-        let sender = message.withUserID { Self.parseDecimal($0) }
-        if sender == claimed { return true }
+        let admission = message.withUserID { CurveAllowlist.parseUserID($0) }
+        let sender = admission?.id
+        if let admission, admission.id == claimed {
+            guard isRevoked(admission, in: authentication.allowlist) else { return true }
+            refuseRevoked(admission)
+            return false
+        }
         shared.received.add(1, ordering: .relaxed)
         shared.losses.withLock { $0.refusedRobotID += 1 }
         let count = shared.refusedBySender.withLock { counts in
@@ -250,6 +260,35 @@ final class Receiver {
             )
         }
         return false
+    }
+
+    /// Whether the connection was admitted under a key a reload has since removed or
+    /// replaced. The allowlist's generation is one atomic load per frame; the per-sender
+    /// bounds are copied only when it moved.
+    private func isRevoked(_ admission: (id: UInt32, generation: Int), in allowlist: CurveAllowlist) -> Bool {
+        if allowlist.generation != allowlistGeneration {
+            (allowlistGeneration, validFrom) = allowlist.revocations()
+        }
+        guard let from = validFrom[admission.id] else { return false }
+        return admission.generation < from
+    }
+
+    private func refuseRevoked(_ admission: (id: UInt32, generation: Int)) {
+        shared.received.add(1, ordering: .relaxed)
+        shared.losses.withLock { $0.refusedKeyRevoked += 1 }
+        let count = shared.refusedBySender.withLock { counts in
+            counts[admission.id, default: 0] += 1
+            return counts[admission.id]!
+        }
+        if count == 1 || count % 1000 == 0 {
+            logger.warning(
+                "refused a frame from a connection whose key the allowlist no longer holds",
+                metadata: [
+                    "robot.id": "\(admission.id)", "admitted in generation": "\(admission.generation)",
+                    "refused from this sender": "\(count)",
+                ]
+            )
+        }
     }
 
     /// Counts and logs peers whose CURVE handshake failed before the ZAP handler saw them: a
@@ -292,7 +331,7 @@ final class Receiver {
                 )
                 return .deny(.authenticationFailure, reason: "CURVE required")
             }
-            guard let id = allowlist.id(of: key) else {
+            guard let (id, userID) = allowlist.admit(key) else {
                 shared.peersRefused.add(1, ordering: .relaxed)
                 logger.warning(
                     "refused a peer whose public key is not on the allowlist",
@@ -302,19 +341,8 @@ final class Receiver {
             }
             shared.peersAdmitted.add(1, ordering: .relaxed)
             logger.debug("admitted", metadata: ["sender": "\(id)", "address": "\(request.address)"])
-            return .allow(userID: String(id))
+            return .allow(userID: userID)
         }
-    }
-
-    /// The decimal sender id the ZAP handler named, read without allocating.
-    private static func parseDecimal(_ bytes: UnsafeRawBufferPointer?) -> UInt32? {
-        guard let bytes, !bytes.isEmpty, bytes.count <= 10 else { return nil }
-        var value: UInt64 = 0
-        for byte in bytes {
-            guard byte >= 0x30 && byte <= 0x39 else { return nil }
-            value = value * 10 + UInt64(byte - 0x30)
-        }
-        return value <= UInt64(UInt32.max) ? UInt32(value) : nil
     }
 
     /// Validates the frame's header and queues it. In reliable mode a frame whose header is

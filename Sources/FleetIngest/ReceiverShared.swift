@@ -49,8 +49,12 @@ struct ReceiverLosses: Sendable {
     var rejected: [ProtocolError.Code: Int] = [:]
     /// Frames refused because they claimed another robot than their sender's CURVE key.
     var refusedRobotID = 0
+    /// Frames refused because their connection's key was removed or replaced by a reload.
+    var refusedKeyRevoked = 0
     /// Messages of more than one part (one frame is one single-part message).
     var multipart = 0
 
-    var isEmpty: Bool { dropped.isEmpty && rejected.isEmpty && refusedRobotID == 0 && multipart == 0 }
+    var isEmpty: Bool {
+        dropped.isEmpty && rejected.isEmpty && refusedRobotID == 0 && refusedKeyRevoked == 0 && multipart == 0
+    }
 }

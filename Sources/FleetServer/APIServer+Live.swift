@@ -99,6 +99,12 @@ struct StatisticsJSON: Encodable {
         var rejected: [String: Int]
         /// Frames refused for claiming another robot than their sender's CURVE key.
         var refusedRobotID: Int
+        /// Frames refused because an allowlist reload removed or replaced their sender's key.
+        var refusedKeyRevoked: Int
+        /// Keys on the allowlist now, and its reloads (SIGHUP) applied and failed.
+        var allowlistKeys: Int
+        var allowlistReloads: Int
+        var allowlistReloadsFailed: Int
         /// CURVE connections admitted and refused by the allowlist.
         var peersAdmitted: Int
         var peersRefused: Int

@@ -82,9 +82,19 @@ struct PrometheusText {
         family(
             "fleet_frames_refused_total",
             "counter",
-            "Frames refused for claiming another robot than their sender's CURVE key, by reason."
+            "Frames refused by CURVE authentication, by reason (another robot's id, a revoked key)."
         )
         sample("fleet_frames_refused_total", [("reason", "robot_id_mismatch")], Double(c.refusedRobotID))
+        sample("fleet_frames_refused_total", [("reason", "key_revoked")], Double(c.refusedKeyRevoked))
+        single(
+            "fleet_allowlist_keys",
+            "gauge",
+            "Robot public keys on the CURVE allowlist now.",
+            Double(m.allowlistKeys)
+        )
+        family("fleet_allowlist_reloads_total", "counter", "Allowlist reloads (SIGHUP), by outcome.")
+        sample("fleet_allowlist_reloads_total", [("outcome", "applied")], Double(m.allowlistReloads))
+        sample("fleet_allowlist_reloads_total", [("outcome", "failed")], Double(m.allowlistReloadsFailed))
         family("fleet_peers_total", "counter", "CURVE connections the allowlist decided on, by outcome.")
         sample("fleet_peers_total", [("outcome", "admitted")], Double(m.peersAdmitted))
         sample("fleet_peers_total", [("outcome", "refused")], Double(m.peersRefused))

@@ -34,7 +34,9 @@ struct IngestCommand: AsyncParsableCommand {
             With --curve-secret and --allowlist, every connection is encrypted (CURVE),
             only robots whose public key is on the allowlist are admitted, and each robot's
             id is taken from its key: frames claiming another id are refused and counted
-            (fleet keys makes the files).
+            (fleet keys makes the files). SIGHUP reloads the allowlist: added robots
+            connect at once; a robot whose key was removed or replaced is refused from its
+            next frame; a file with an error changes nothing (kill -HUP PID).
 
             Runs in PREPARE or RUNNING (fleet run create/start) are scored live: frames are
             fed in event-time order behind a watermark, provisional scores are stored about
@@ -210,6 +212,8 @@ struct IngestCommand: AsyncParsableCommand {
                 LiveScoring(database: database, tuning: settings, logger: logger)
             }
         }
+        // Trapped before anything starts, so a SIGHUP never meets the default (ending the process).
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let service = try IngestService(configuration: configuration, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if statusFormat == .json, let statusInterval {
@@ -217,6 +221,9 @@ struct IngestCommand: AsyncParsableCommand {
             services.append(.init(service: IngestStatusReporter(ingest: service, interval: statusInterval)))
         }
         services.append(.init(service: service))
+        services.append(
+            .init(service: AllowlistReloader(hangups: hangups, ingest: service, path: allowlist, logger: logger))
+        )
         if let http, let (host, port) = APIServer.Configuration.address(http) {
             services.append(.init(service: try makeServer(host: host, port: port, ingest: service, logger: logger)))
         }

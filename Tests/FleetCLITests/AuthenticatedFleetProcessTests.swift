@@ -104,6 +104,78 @@ extension ProcessSuites {
             #expect(ingest.standardError.contains("its CURVE handshake failed"), "\(ingest.standardError)")
         }
 
+        /// A competition day adds a team: the organizers add its keys to the allowlist file and
+        /// send the running ingester SIGHUP; the team's robots are admitted without a restart.
+        /// A file with a mistake changes nothing and says which line.
+        @Test(.timeLimit(.minutes(3)))
+        func sighupReloadsTheAllowlistAndABrokenFileChangesNothing() async throws {
+            let folder = try TemporaryFolder()
+            func fleet(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
+                try await FleetProcess.run(arguments, in: folder.url, timeout: .seconds(90))
+            }
+            #expect(try await fleet(["keys", "server", "ingester.key"]).status == 0)
+            let keys = try await fleet([
+                "keys", "robots", "--teams", "2", "--robots-per-team", "2",
+                "--allowlist", "all.allow", "--secrets", "robots.secret",
+            ])
+            #expect(keys.status == 0, "\(keys.errors)")
+            // The day starts with team 1 and the referee; team 2 (201, 202) is not listed yet.
+            let all = try String(contentsOfFile: folder.path("all.allow"), encoding: .utf8)
+            let morning = all.split(separator: "\n").filter { !$0.hasPrefix("20") }.joined(separator: "\n")
+            try morning.write(toFile: folder.path("robots.allow"), atomically: true, encoding: .utf8)
+
+            let endpoint = "tcp://127.0.0.1:\(try freePort())"
+            let db = folder.path("fleet.db")
+            let ingest = try FleetProcess(
+                [
+                    "ingest", "--db", db, "--listen", endpoint, "--status-every", "0", "--no-live-scoring",
+                    "--curve-secret", "ingester.key", "--allowlist", "robots.allow",
+                ],
+                in: folder.url
+            )
+            let sim = [
+                "sim", "--connect", endpoint, "--teams", "2", "--robots-per-team", "2", "--duration", "10",
+                "--time-scale", "40", "--server-key", "ingester.key.pub", "--robot-secrets", "robots.secret",
+                "--wait-timeout", "3",
+            ]
+            let refused = try await fleet(sim)
+            #expect(refused.status != 0, "team 2 is not on the allowlist yet")
+            #expect(refused.errors.contains("no ingester subscribed"), "\(refused.errors)")
+
+            // A broken file: one line says what is wrong, and the keys in force stay.
+            let brokenLine = all.split(separator: "\n", omittingEmptySubsequences: false).count
+            try (all + "201 not-a-key\n").write(toFile: folder.path("robots.allow"), atomically: true, encoding: .utf8)
+            ingest.signal(SIGHUP)
+            try await waitUntil(timeout: .seconds(20)) { ingest.standardError.contains("allowlist not reloaded") }
+            #expect(
+                ingest.standardError.contains(
+                    "robots.allow line \(brokenLine): 'not-a-key' is not a 40-character Z85 CURVE key"
+                ),
+                "\(ingest.standardError)"
+            )
+            #expect(ingest.process.isRunning, "a failed reload does not stop the ingester")
+
+            // The whole day's file: team 2 joins without a restart.
+            try all.write(toFile: folder.path("robots.allow"), atomically: true, encoding: .utf8)
+            ingest.signal(SIGHUP)
+            try await waitUntil(timeout: .seconds(20)) { ingest.standardError.contains("allowlist reloaded") }
+            #expect(
+                ingest.standardError.contains("allowlist reloaded from robots.allow: 5 keys; added 201, 202"),
+                "\(ingest.standardError)"
+            )
+            let admitted = try await fleet(sim + ["--seed", "2"])
+            #expect(admitted.status == 0, "\(admitted.errors)")
+            let sent = try #require(Self.framesSent(admitted.errors), "\(admitted.errors)")
+            try await waitUntil(timeout: .seconds(30)) {
+                (try FleetDatabase(path: db, readOnly: true).ingestStatistics()["frames.accepted"] ?? 0) >= sent
+            }
+            ingest.signal(SIGINT)
+            #expect(await ingest.wait(timeout: .seconds(20)))
+            #expect(ingest.process.terminationStatus == 0, "\(ingest.standardError)")
+            let robots = try FleetDatabase(path: db, readOnly: true).robots().map(\.robotID).sorted()
+            #expect(robots.contains(201) && robots.contains(202), "\(robots)")
+        }
+
         /// "…; 1234 frames numbered, 1234 sent" → 1234.
         static func framesSent(_ errors: String) -> Int? {
             guard let range = errors.range(of: #"(\d+) sent"#, options: .regularExpression) else { return nil }

@@ -33,10 +33,14 @@ extension ProcessSuites {
         }
 
         @Test(
-            .enabled(if: Chromium.path != nil, "chromium is not installed (apt-get install -y chromium)"),
+            .enabled(
+                if: Chromium.path != nil || ExternalTool.requiredByCI,
+                "chromium is not installed (apt-get install -y chromium)"
+            ),
             .timeLimit(.minutes(4))
         )
         func theDemoBoardChangesLiveAndKeepsServingTheFinalResult() async throws {
+            _ = try #require(Chromium.path, "chromium is required under .ci/run (apt-get install -y chromium)")
             let folder = try TemporaryFolder()
             let demo = try FleetProcess(
                 [

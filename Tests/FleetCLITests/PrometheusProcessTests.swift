@@ -144,7 +144,7 @@ extension ProcessSuites {
             }
             let folder = try TemporaryFolder()
             let recording = folder.path("fleet.ftrec")
-            _ = try writeRecording(to: recording, robots: 3, framesPerRobot: 200)
+            let sent = try writeRecording(to: recording, robots: 3, framesPerRobot: 200).count
             let server = try await HTTPIngestProcess.start(db: folder.path("fleet.db"), in: folder)
             defer { server.kill() }
             let replay = try await FleetProcess.run(
@@ -152,7 +152,8 @@ extension ProcessSuites {
                 in: folder.url
             )
             #expect(replay.status == 0, "\(replay.errors)")
-            // Every accepted frame committed: the counters stand still from here on.
+            // Every frame sent arrived and was committed: the counters stand still from here on
+            // (the replay ends when it has sent, not when the ingester has received).
             var scrape: [Sample] = []
             func value(_ name: String, _ labels: [String: String] = [:]) -> String? {
                 scrape.first { $0.name == name && $0.labels == labels }?.value
@@ -160,7 +161,7 @@ extension ProcessSuites {
             try await waitUntil(timeout: .seconds(30)) {
                 scrape = Self.samples(try HTTPRequest.send("GET", port: server.port, "/metrics").body)
                 let stored = Int(value("fleet_frames_stored_total") ?? "") ?? 0
-                return stored > 0 && value("fleet_frames_accepted_total") == String(stored)
+                return stored == sent && value("fleet_frames_accepted_total") == String(stored)
             }
             let stored = try #require(value("fleet_frames_stored_total"))
             #expect(value("fleet_publish_to_commit_seconds_count") == stored, "restamped: every frame has a latency")

@@ -11,10 +11,14 @@ extension ServerSuites {
     @Suite
     struct BoardBrowserTests {
         @Test(
-            .enabled(if: Chromium.path != nil, "chromium is not installed (apt-get install -y chromium)"),
+            .enabled(
+                if: Chromium.path != nil || ExternalTool.requiredByCI,
+                "chromium is not installed (apt-get install -y chromium)"
+            ),
             .timeLimit(.minutes(3))
         )
         func theBoardShowsTheRankingAndRobotsThatMove() async throws {
+            _ = try #require(Chromium.path, "chromium is required under .ci/run (apt-get install -y chromium)")
             let fixture = try await ServerFixture.make()
             try await fixture.serve { port in
                 let url = "http://127.0.0.1:\(port)/"

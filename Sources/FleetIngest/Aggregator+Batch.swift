@@ -53,6 +53,7 @@ extension Aggregator {
             robotID: state.robotID,
             kind: Self.kindColumn(state.kind),
             bootEpoch: state.bootEpoch,
+            firstSeenNanos: min(state.firstTimestamp, state.lastTimestamp),
             lastSeenNanos: state.lastTimestamp
         )
     }

@@ -28,6 +28,8 @@ public struct RobotLiveState: Sendable, Equatable {
     public var bootEpoch: UInt32
     /// Event time of the newest frame, ns.
     public var lastTimestamp: UInt64
+    /// Event time of the oldest frame since the service started, ns (`UInt64.max` before any).
+    public var firstTimestamp: UInt64
     /// When the newest frame was received, ns on the receiver's clock.
     public var lastReceivedAt: UInt64
     /// The newest state frame's message (sanitation or humanoid): the latest value of
@@ -44,6 +46,7 @@ public struct RobotLiveState: Sendable, Equatable {
         self.kind = kind
         self.bootEpoch = bootEpoch
         lastTimestamp = 0
+        firstTimestamp = .max
         lastReceivedAt = 0
         state = nil
         stateTimestamp = 0
@@ -55,6 +58,7 @@ public struct RobotLiveState: Sendable, Equatable {
     mutating func update(header: FrameHeader, message: borrowing Message, receivedAt: UInt64) {
         framesAccepted += 1
         lastReceivedAt = max(lastReceivedAt, receivedAt)
+        firstTimestamp = min(firstTimestamp, header.timestampNanoseconds)
         if header.timestampNanoseconds >= lastTimestamp {
             lastTimestamp = header.timestampNanoseconds
             bootEpoch = header.bootEpoch

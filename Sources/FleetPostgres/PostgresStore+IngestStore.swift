@@ -205,13 +205,15 @@ extension PostgresStore: IngestStore {
             try await connection.query(
                 """
                 INSERT INTO robot (robot_id, kind, boot_epoch, first_seen_ns, last_seen_ns)
-                SELECT id, NULLIF(k, ''), b, t, t FROM unnest(
+                SELECT id, NULLIF(k, ''), b, f, t FROM unnest(
                     \(r.map { Int64($0.robotID) })::int8[], \(r.map { $0.kind ?? "" })::text[],
-                    \(r.map { Int64($0.bootEpoch) })::int8[], \(r.map { Int64(bitPattern: $0.lastSeenNanos) })::int8[]
-                ) AS x(id, k, b, t)
+                    \(r.map { Int64($0.bootEpoch) })::int8[], \(r.map { Int64(bitPattern: $0.firstSeenNanos) })::int8[],
+                    \(r.map { Int64(bitPattern: $0.lastSeenNanos) })::int8[]
+                ) AS x(id, k, b, f, t)
                 ON CONFLICT (robot_id) DO UPDATE SET
                     kind = coalesce(excluded.kind, robot.kind),
                     boot_epoch = excluded.boot_epoch,
+                    first_seen_ns = least(robot.first_seen_ns, excluded.first_seen_ns),
                     last_seen_ns = greatest(robot.last_seen_ns, excluded.last_seen_ns)
                 """,
                 logger: logger

@@ -134,28 +134,6 @@ extension PostgresStore {
         }
     }
 
-    /// Every robot's row, by id.
-    public func robots() throws -> [RobotRecord] {
-        try run("reading robots") { [self] in
-            var out: [RobotRecord] = []
-            let rows = try await client.query(
-                "SELECT robot_id, kind, boot_epoch, last_seen_ns FROM robot ORDER BY robot_id",
-                logger: logger
-            )
-            for try await (id, kind, epoch, last) in rows.decode((Int64, String?, Int64, Int64).self) {
-                out.append(
-                    RobotRecord(
-                        robotID: UInt32(truncatingIfNeeded: id),
-                        kind: kind,
-                        bootEpoch: UInt32(truncatingIfNeeded: epoch),
-                        lastSeenNanos: UInt64(bitPattern: last)
-                    )
-                )
-            }
-            return out
-        }
-    }
-
     /// Calls `body` with every stored frame (sealed chunks and live segments of every
     /// ingester) whose event time is in [from, to], each once, byte for byte as received;
     /// chunk by chunk in start time order, then the segments' frames not in a chunk.

@@ -33,9 +33,14 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
     /// Connects, waits until the server answers, and applies the migrations that are missing
     /// (under an advisory lock, so ingesters starting at once apply each exactly once). For
     /// async callers: nothing blocks.
+    ///
+    /// `readOnly` opens for reading (queries, the API; a streaming-replication standby
+    /// included): nothing is created or written, and a database without the fleet schema,
+    /// or with migrations this program does not know, is refused in one line.
     public static func connect(
         location: PostgresLocation,
         ingesterID: String = "default",
+        readOnly: Bool = false,
         connectTimeout: Duration = .seconds(15),
         logger: Logger
     ) async throws -> PostgresStore {
@@ -47,6 +52,10 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
             // The client retries a refused connection forever; a store that cannot open says so.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
+                    if readOnly {
+                        try await store.checkSchema()
+                        return
+                    }
                     try await store.migrate()
                     try await store.createPartitions(
                         days: store.daysAhead(at: UInt64(Date().timeIntervalSince1970 * 1e9))
@@ -75,9 +84,12 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
     public static func open(
         location: PostgresLocation,
         ingesterID: String = "default",
+        readOnly: Bool = false,
         logger: Logger
     ) throws -> PostgresStore {
-        try blockingAwait { try await connect(location: location, ingesterID: ingesterID, logger: logger) }
+        try blockingAwait {
+            try await connect(location: location, ingesterID: ingesterID, readOnly: readOnly, logger: logger)
+        }
     }
 
     private init(location: PostgresLocation, ingesterID: String, logger: Logger) {
@@ -136,6 +148,30 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
             let rows = try await client.query("SELECT name FROM fleet_migration ORDER BY applied_order", logger: logger)
             for try await name in rows.decode(String.self) { names.append(name) }
             return names
+        }
+    }
+
+    /// For a reader: the fleet schema is there, and written by this version or an older one.
+    private func checkSchema() async throws {
+        let rows = try await client.query(
+            "SELECT to_regclass('fleet_migration') IS NOT NULL",
+            logger: logger
+        )
+        var present = false
+        for try await exists in rows.decode(Bool.self) { present = exists }
+        guard present else {
+            throw StorageError(
+                .notFound,
+                "\(location) holds no fleet data (no fleet schema): point --store at the database `fleet ingest --store` writes"
+            )
+        }
+        let known = Set(PostgresSchema.migrations.map(\.name))
+        let applied = try await client.query("SELECT name FROM fleet_migration", logger: logger)
+        for try await name in applied.decode(String.self) where !known.contains(name) {
+            throw StorageError(
+                .badQuery,
+                "the database has migration '\(name)' this program does not know: it was written by a newer version"
+            )
         }
     }
 

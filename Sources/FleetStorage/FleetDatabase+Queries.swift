@@ -3,56 +3,6 @@ public import FleetStore
 import Foundation
 import GRDB
 
-/// A frame as stored: its exact bytes and the header read from them.
-public struct StoredFrame: Sendable, Equatable {
-    public var header: FrameHeader
-    public var bytes: [UInt8]
-
-    /// The frame decoded (it was valid when stored; a nil result means the row was
-    /// damaged after the fact).
-    public var frame: Frame? { try? FrameDecoder.decode(bytes) }
-}
-
-/// One point of a metric series: the statistics of one step-long bucket.
-public struct MetricPoint: Sendable, Equatable, Codable {
-    /// Bucket start, seconds since the Unix epoch.
-    public var second: Int64
-    public var count: Int
-    public var min: Double
-    public var max: Double
-    public var mean: Double
-    public var last: Double
-}
-
-public struct StoredEvent: Sendable, Equatable {
-    public var eventID: Int64
-    public var robotID: UInt32
-    public var senderID: UInt32
-    public var runID: UInt32?
-    public var timestampNanos: UInt64
-    public var messageType: UInt8
-    public var bytes: [UInt8]
-
-    public var frame: Frame? { try? FrameDecoder.decode(bytes) }
-}
-
-public struct RobotSummary: Sendable, Equatable {
-    public var robotID: UInt32
-    public var kind: String?
-    public var name: String?
-    public var team: String?
-    public var bootEpoch: UInt32
-    public var firstSeenNanos: UInt64
-    public var lastSeenNanos: UInt64
-}
-
-/// Limits that keep one query from reading the whole database into memory.
-public enum QueryLimits {
-    public static let maximumFrames = 200_000
-    public static let maximumPoints = 100_000
-    public static let maximumEvents = 100_000
-}
-
 extension FleetDatabase {
     /// The frames of one robot with event time in [from, to], ordered by time, boot epoch and
     /// sequence number; byte for byte as received. Sealed chunks (any encoding) and live
@@ -128,37 +78,23 @@ extension FleetDatabase {
         step: Int64 = 1
     ) throws -> [MetricPoint] {
         try checkRange(from, to)
-        guard step >= 1 else { throw StorageError(.badQuery, "step must be at least 1 second, got \(step)") }
         return try read { db in
             let types = try Int.fetchAll(
                 db,
                 sql: "SELECT DISTINCT message_type FROM rollup WHERE robot_id = ?",
                 arguments: [Int64(robotID)]
             ).compactMap { MessageType(rawValue: UInt8($0)) }
-            guard !types.isEmpty else {
-                throw StorageError(.notFound, "robot \(robotID) has no rolled-up telemetry")
-            }
-            guard let (type, index) = RollupCatalog.shared.find(name, among: types) else {
-                let known = types.flatMap { RollupCatalog.shared.metrics(of: $0).map(\.name) }
-                throw StorageError(
-                    .notFound,
-                    "robot \(robotID) has no metric '\(name)'; it has: \(known.joined(separator: ", "))"
-                )
-            }
-            // Clamp an open range to the data, so "everything" means what is stored.
+            let (type, index) = try MetricSeries.locate(name, robotID: robotID, among: types)
             let stored = try Row.fetchOne(
                 db,
                 sql: "SELECT min(bucket_s), max(bucket_s) FROM rollup WHERE robot_id = ? AND message_type = ?",
                 arguments: [Int64(robotID), Int64(type.rawValue)]
-            )
-            let firstSecond = max(Int64(from / 1_000_000_000), stored?[0] ?? 0)
-            let lastSecond = min(Int64(to / 1_000_000_000), stored?[1] ?? 0)
-            guard firstSecond <= lastSecond else { return [] }
-            guard (lastSecond - firstSecond) / step < Int64(QueryLimits.maximumPoints) else {
-                throw StorageError(
-                    .badQuery,
-                    "\((lastSecond - firstSecond) / step) points requested; at most \(QueryLimits.maximumPoints): use a larger step or a shorter range"
-                )
+            ).flatMap { row -> (Int64, Int64)? in
+                guard let first = row[0] as Int64?, let last = row[1] as Int64? else { return nil }
+                return (first, last)
+            }
+            guard let seconds = try MetricSeries.seconds(from: from, to: to, stored: stored, step: step) else {
+                return []
             }
             let rows = try Row.fetchCursor(
                 db,
@@ -167,46 +103,18 @@ extension FleetDatabase {
                     WHERE robot_id = ? AND message_type = ? AND bucket_s BETWEEN ? AND ?
                     ORDER BY bucket_s
                     """,
-                arguments: [Int64(robotID), Int64(type.rawValue), firstSecond, lastSecond]
+                arguments: [Int64(robotID), Int64(type.rawValue), seconds.lowerBound, seconds.upperBound]
             )
-            var points: [MetricPoint] = []
-            var sums: [Double] = []
+            var series = MetricSeries(robotID: robotID, index: index, firstSecond: seconds.lowerBound, step: step)
             while let row = try rows.next() {
-                let second: Int64 = row[0]
-                let count: Int = row[1]
                 let blob: Data = row[2]
-                let stats = try blob.withUnsafeBytes { try RollupStats(bytes: $0) }
-                guard index < stats.metricCount else {
-                    throw StorageError(
-                        .corruptRow,
-                        "rollup of robot \(robotID) at \(second) has \(stats.metricCount) metrics"
-                    )
-                }
-                let bucket = second - ((second - firstSecond) % step)
-                if let lastPoint = points.last, lastPoint.second == bucket {
-                    var point = lastPoint
-                    point.count += count
-                    point.min = Swift.min(point.min, stats.min(index))
-                    point.max = Swift.max(point.max, stats.max(index))
-                    point.last = stats.last(index)
-                    points[points.count - 1] = point
-                    sums[sums.count - 1] += stats.sum(index)
-                } else {
-                    points.append(
-                        MetricPoint(
-                            second: bucket,
-                            count: count,
-                            min: stats.min(index),
-                            max: stats.max(index),
-                            mean: 0,
-                            last: stats.last(index)
-                        )
-                    )
-                    sums.append(stats.sum(index))
-                }
+                try series.add(
+                    second: row[0],
+                    count: row[1],
+                    stats: try blob.withUnsafeBytes { try RollupStats(bytes: $0) }
+                )
             }
-            for i in points.indices { points[i].mean = sums[i] / Double(points[i].count) }
-            return points
+            return series.result
         }
     }
 
@@ -370,12 +278,5 @@ extension FleetDatabase {
         }
     }
 
-    private func checkRange(_ from: UInt64, _ to: UInt64) throws {
-        guard from <= to else {
-            throw StorageError(.badQuery, "the range starts (\(from) ns) after it ends (\(to) ns)")
-        }
-        guard to <= UInt64(Int64.max) else {
-            throw StorageError(.badQuery, "time \(to) ns is beyond what the store can hold")
-        }
-    }
+    private func checkRange(_ from: UInt64, _ to: UInt64) throws { try QueryLimits.checkRange(from, to) }
 }

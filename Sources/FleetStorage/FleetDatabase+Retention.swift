@@ -32,25 +32,6 @@ struct RetentionState: Sendable {
     }
 }
 
-/// What `fleet query stats` says about retention: what was pruned, what the oldest kept data is.
-public struct RetentionStatistics: Sendable, Equatable {
-    public var prunedChunks: Int64
-    public var prunedFrames: Int64
-    public var prunedRollups: Int64
-    /// Raw frames before this (ns) were pruned, except in kept run windows; nil: never pruned.
-    public var rawPrunedBeforeNanos: UInt64?
-    /// Rollups of seconds before this were pruned; nil: never pruned.
-    public var rollupsPrunedBeforeSecond: Int64?
-    /// The first event time of the oldest stored chunk or segment; nil when there is none.
-    public var oldestRawNanos: UInt64?
-    /// The oldest stored rollup second; nil when there is none.
-    public var oldestRollupSecond: Int64?
-    /// `PRAGMA auto_vacuum` is INCREMENTAL: pruning can shrink the file.
-    public var incrementalVacuum: Bool
-    /// Pages free inside the file (reused by later writes, or handed back by vacuum).
-    public var freePages: Int
-}
-
 extension FleetDatabase {
     /// Prunes from now on in `maintain(at:)`, on the writer thread between commits: a pass
     /// every `policy.intervalNanos`, one small transaction per call.

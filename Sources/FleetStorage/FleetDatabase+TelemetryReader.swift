@@ -44,3 +44,4 @@ extension FleetDatabase: TelemetryReader {
         }
     }
 }
+extension FleetDatabase: TelemetryQueries {}

@@ -95,13 +95,14 @@ extension FleetDatabase {
                     ON CONFLICT (robot_id) DO UPDATE SET
                         kind = coalesce(excluded.kind, kind),
                         boot_epoch = excluded.boot_epoch,
+                        first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),
                         last_seen_ns = max(last_seen_ns, excluded.last_seen_ns)
                     """
             )
             for robot in batch.robots {
                 try statement.execute(arguments: [
                     Int64(robot.robotID), robot.kind, Int64(robot.bootEpoch),
-                    Int64(bitPattern: robot.lastSeenNanos), Int64(bitPattern: robot.lastSeenNanos),
+                    Int64(bitPattern: robot.firstSeenNanos), Int64(bitPattern: robot.lastSeenNanos),
                 ])
             }
         }

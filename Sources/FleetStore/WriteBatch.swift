@@ -272,12 +272,17 @@ public struct RobotRecord: Sendable, Equatable {
     /// `sanitation`, `humanoid` or `referee`, from the frames it sends; nil if not known yet.
     public var kind: String?
     public var bootEpoch: UInt32
+    /// Event time of the oldest frame this writer has seen from the robot (the store keeps
+    /// the oldest of all it was given).
+    public var firstSeenNanos: UInt64
     public var lastSeenNanos: UInt64
 
-    public init(robotID: UInt32, kind: String?, bootEpoch: UInt32, lastSeenNanos: UInt64) {
+    public init(robotID: UInt32, kind: String?, bootEpoch: UInt32, firstSeenNanos: UInt64? = nil, lastSeenNanos: UInt64)
+    {
         self.robotID = robotID
         self.kind = kind
         self.bootEpoch = bootEpoch
+        self.firstSeenNanos = firstSeenNanos ?? lastSeenNanos
         self.lastSeenNanos = lastSeenNanos
     }
 }

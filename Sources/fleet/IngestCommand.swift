@@ -131,14 +131,7 @@ struct IngestCommand: AsyncParsableCommand {
             throw ValidationError("give --admin-token or --admin-token-file, not both")
         }
         if let store {
-            guard PostgresLocation.isURL(store) else {
-                throw ValidationError(
-                    "--store must be postgres://USER@HOST:PORT/DB (a SQLite file goes in --db), got '\(store)'"
-                )
-            }
-            do { _ = try PostgresLocation(url: store) } catch let error as StorageError {
-                throw ValidationError("--store: \(error.message)")
-            }
+            _ = try StoreOption.location(store)
             if http != nil {
                 throw ValidationError(
                     "--http serves a SQLite store only for now; with --store postgres:// leave it out"

@@ -1,8 +1,10 @@
 import ArgumentParser
+import FleetPostgres
 import FleetProtocol
 import FleetStorage
 import FleetStore
 import Foundation
+import Logging
 
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,10 +29,28 @@ struct QueryOptions: ParsableArguments {
     @Option(help: "SQLite database file.")
     var db = "fleet.db"
 
+    @Option(
+        help: "Read a central PostgreSQL instead of --db: postgres://USER@HOST:PORT/DB (a standby works too)."
+    )
+    var store: String?
+
     @Option(help: "Output: table, json or csv.")
     var format: OutputFormat = .table
 
-    func open() throws -> FleetDatabase {
+    func validate() throws {
+        if let store { _ = try StoreOption.location(store) }
+    }
+
+    /// The store to read: the SQLite file, or the PostgreSQL database --store names (opened
+    /// read-only: nothing is created or migrated).
+    func open() throws -> any TelemetryQueries {
+        if let store {
+            return try PostgresStore.open(
+                location: try StoreOption.location(store),
+                readOnly: true,
+                logger: makeLogger(label: "fleet.query", level: .error)
+            )
+        }
         guard FileManager.default.fileExists(atPath: db) else {
             throw ValidationError("no database at \(db): run `fleet ingest` or `fleet demo` first, or pass --db")
         }

@@ -103,6 +103,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Store-and-forward: a site's SQLite file copied to the central PostgreSQL.
+        .target(
+            name: "FleetForward",
+            dependencies: [
+                "FleetPostgres", "FleetStorage", "FleetStore", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // MCAP files (Foxglove): the writer and the telemetry mapping; pure, writes to a byte sink.
         .target(
             name: "FleetMCAP",
@@ -151,7 +160,8 @@ let package = Package(
         .executableTarget(
             name: "fleet",
             dependencies: [
-                "FleetIngest", "FleetStorage", "FleetStore", "FleetPostgres", "FleetProtocol", "ZeroMQ", "FleetRunner",
+                "FleetIngest", "FleetStorage", "FleetStore", "FleetPostgres", "FleetForward", "FleetProtocol", "ZeroMQ",
+                "FleetRunner",
                 "FleetSimulation",
                 "FleetCompetition", "FleetScoring", "FleetServer", "FleetMCAP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

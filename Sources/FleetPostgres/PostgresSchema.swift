@@ -109,7 +109,23 @@ enum PostgresSchema {
                 PRIMARY KEY (ingester, name)
             );
             """
-        )
+        ),
+        (
+            "v2-forward",
+            """
+            -- Where each site's forwarder (fleet forward) is in its SQLite file's tables: the
+            -- last chunk and event ids copied, updated in the transaction that copies them.
+            CREATE TABLE forward_cursor (
+                site text PRIMARY KEY,
+                chunk_id bigint NOT NULL,
+                event_id bigint NOT NULL,
+                chunks bigint NOT NULL,
+                frames bigint NOT NULL,
+                events bigint NOT NULL,
+                updated_ns bigint NOT NULL
+            );
+            """
+        ),
     ]
 
     /// A migration's statements: its text split at each `;` that ends a line (the

@@ -260,7 +260,7 @@ extension PostgresStore: IngestStore {
     /// A bucket may already hold observations from an earlier batch (a late frame, or
     /// before a restart): the stored stats are read and merged here, then written back, in
     /// the batch's transaction (rows locked), so the bucket stays exact.
-    private func upsertRollups(_ rollups: [RollupRecord], on connection: PostgresConnection) async throws {
+    func upsertRollups(_ rollups: [RollupRecord], on connection: PostgresConnection) async throws {
         // One row a bucket (a statement may not update a row twice): a bucket that appears
         // twice in the batch is merged first.
         var merged: [RollupRecord] = []

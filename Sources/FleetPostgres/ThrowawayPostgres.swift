@@ -62,14 +62,7 @@ public final class ThrowawayPostgres: Sendable {
         let data = folder.appendingPathComponent("data").path
         do {
             try runAsServerUser("initdb", ["-D", data, "-U", user, "-A", "trust", "-E", "UTF8", "--no-sync"])
-            try runAsServerUser(
-                "pg_ctl",
-                [
-                    "-D", data, "-l", folder.appendingPathComponent("server.log").path, "-w", "-t", "60",
-                    "-o", "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c max_connections=200",
-                    "start",
-                ]
-            )
+            try startServer()
         } catch {
             let log = (try? String(contentsOf: folder.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
             try? FileManager.default.removeItem(at: folder)
@@ -99,6 +92,28 @@ public final class ThrowawayPostgres: Sendable {
             try Self.run(path, arguments)
         }
     }
+
+    private func startServer() throws {
+        try runAsServerUser(
+            "pg_ctl",
+            [
+                "-D", folder.appendingPathComponent("data").path, "-l",
+                folder.appendingPathComponent("server.log").path,
+                "-w", "-t", "60",
+                "-o", "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c max_connections=200",
+                "start",
+            ]
+        )
+    }
+
+    /// Stops the server and keeps its data (an outage); `resume()` starts it again on the
+    /// same port.
+    public func pause() throws {
+        try runAsServerUser("pg_ctl", ["-D", folder.appendingPathComponent("data").path, "-m", "fast", "-w", "stop"])
+    }
+
+    /// Starts a paused server again, its data as it was.
+    public func resume() throws { try startServer() }
 
     /// Stops the server (fast: open sessions are ended) and removes its folder.
     public func stop() {

@@ -1,0 +1,272 @@
+import Dispatch
+public import FleetPostgres
+import FleetStorage
+public import FleetStore
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+import ZeroMQ
+
+/// Store-and-forward from a site: copies what a site's SQLite file holds (sealed chunks,
+/// events, ledgers, robots, counters) to the central PostgreSQL, a batch a transaction,
+/// with its cursor in the same transaction, so a crash or an outage resumes where it left
+/// off and nothing is copied twice. While the central database is unreachable the site's
+/// data waits in its file; the forwarder retries with a growing pause and catches up alone.
+public final class Forwarder: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// The site's SQLite file (the one its `fleet ingest --db` writes).
+        public var sitePath: String
+        /// The site's name in the central database (its cursor, its ledgers and counters).
+        public var site: String
+        public var central: PostgresLocation
+        /// Chunks and events read per transaction.
+        public var chunksPerBatch = 512
+        public var eventsPerBatch = 4096
+        /// How often the site's file is looked at when everything has been copied.
+        public var pollInterval: Duration = .milliseconds(500)
+        /// The longest pause between retries while the central database is unreachable.
+        public var maximumRetryInterval: Duration = .seconds(30)
+        /// Stop once everything the file holds has been copied (instead of following it).
+        public var once = false
+
+        public init(sitePath: String, site: String, central: PostgresLocation) {
+            self.sitePath = sitePath
+            self.site = site
+            self.central = central
+        }
+    }
+
+    /// What the forwarder has done and how far behind it is.
+    public struct Status: Sendable, Equatable {
+        public var cursor = ForwardCursor()
+        /// Sealed chunks, their frames and events in the site's file not copied yet.
+        public var pendingChunks = 0
+        public var pendingFrames = 0
+        public var pendingEvents = 0
+        /// Event time of the oldest frame not copied yet (nil: none pending).
+        public var oldestPendingNanos: UInt64?
+        /// Whether the last attempt reached the central database.
+        public var connected = false
+        /// The last failure to reach or write the central database, if the last attempt failed.
+        public var lastError: String?
+        /// Transactions committed, and attempts that failed, since the start.
+        public var batches = 0
+        public var failures = 0
+        /// Whether everything the file held at the last look has been copied.
+        public var caughtUp = false
+
+        /// Seconds of event time the oldest pending frame is behind `nowNanos` (0 when none).
+        public func lagSeconds(at nowNanos: UInt64) -> Double {
+            guard let oldest = oldestPendingNanos, nowNanos > oldest else { return 0 }
+            return Double(nowNanos - oldest) / 1e9
+        }
+    }
+
+    public let configuration: Configuration
+    private let logger: Logger
+    private let state = Mutex(Status())
+    private let stopRequested = Atomic<Bool>(false)
+    /// Wakes the forwarder's waits when a stop is requested.
+    private let wakeup = DispatchSemaphore(value: 0)
+
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public var status: Status { state.withLock { $0 } }
+
+    /// One line for operators.
+    public func statusLine() -> String {
+        let s = status
+        let now = UInt64(Date().timeIntervalSince1970 * 1e9)
+        let link = s.connected ? "connected" : "central database unreachable (\(s.lastError ?? "not tried yet"))"
+        return
+            "forwarded \(s.cursor.chunks) chunks \(s.cursor.frames) frames \(s.cursor.events) events | pending \(s.pendingChunks) chunks \(s.pendingFrames) frames \(s.pendingEvents) events | lag \(String(format: "%.1f", s.lagSeconds(at: now))) s | \(link)"
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await DedicatedThread.run(name: "forwarder") { [self] in try loop() }
+        } onGracefulShutdown: { [self] in
+            stop()
+        }
+    }
+
+    /// Asks the loop to stop after the transaction in progress.
+    public func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+        wakeup.signal()
+    }
+
+    private var stopping: Bool { stopRequested.load(ordering: .relaxed) }
+
+    /// Waits `duration` or until a stop is requested.
+    private func pause(_ duration: Duration) {
+        let nanos = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        _ = wakeup.wait(timeout: .now() + .nanoseconds(Int(nanos)))
+    }
+
+    /// What was last copied of the rows that are replaced rather than appended, so each is
+    /// sent again only when it changed (everything once after a (re)connection).
+    private struct Sent {
+        var ledgers: [StreamKey: LedgerRecord] = [:]
+        var robots: [UInt32: RobotRecord] = [:]
+        var counters: [String: Int64] = [:]
+    }
+
+    private func loop() throws {
+        let site = try FleetDatabase(path: configuration.sitePath, readOnly: true)
+        var central: PostgresStore?
+        var cursor = ForwardCursor()
+        var sent = Sent()
+        var retry: Duration = .seconds(1)
+        defer { central?.close() }
+        /// A failure of the central database: logged, retried after a growing pause (with
+        /// `once`, the end: a one-shot copy reports it instead of waiting).
+        func unreachable(_ error: any Error) throws {
+            if configuration.once { throw error }
+            central?.close()
+            central = nil
+            let message = "\(error)".replacingOccurrences(of: "\n", with: " ")
+            let failures = state.withLock {
+                $0.connected = false
+                $0.lastError = message
+                $0.failures += 1
+                return $0.failures
+            }
+            if failures <= 3 || failures % 20 == 0 {
+                logger.warning(
+                    "central database unreachable; the site's data waits in its file, retrying in \(retry)",
+                    metadata: ["error": "\(message)", "failures": "\(failures)"]
+                )
+            }
+            pause(retry)
+            retry = min(retry * 2, configuration.maximumRetryInterval)
+        }
+        while !stopping {
+            let store: PostgresStore
+            if let central {
+                store = central
+            } else {
+                do {
+                    store = try PostgresStore.open(
+                        location: configuration.central,
+                        ingesterID: PostgresStore.siteIngesterName(configuration.site),
+                        logger: logger
+                    )
+                    cursor = try store.forwardCursor(site: configuration.site)
+                } catch {
+                    try unreachable(error)
+                    continue
+                }
+                central = store
+                sent = Sent()
+                logger.info(
+                    "forwarding",
+                    metadata: [
+                        "site": "\(configuration.site)", "to": "\(configuration.central)",
+                        "from chunk": "\(cursor.chunkID)", "from event": "\(cursor.eventID)",
+                    ]
+                )
+            }
+            // Reading the site's file throws out of the loop: a damaged or foreign file is
+            // not something a retry fixes.
+            var pending = try readBatch(site, after: cursor, sent: sent)
+            if pending.isEmpty {
+                try recordBacklog(site, cursor: cursor, caughtUp: true)
+                if configuration.once { break }
+                pause(configuration.pollInterval)
+                continue
+            }
+            pending.batch.cursor = pending.cursor
+            do {
+                try store.commitForwarded(pending.batch, site: configuration.site, at: Self.nowNanos())
+            } catch {
+                try unreachable(error)
+                continue
+            }
+            cursor = pending.cursor
+            sent = pending.sent
+            retry = .seconds(1)
+            state.withLock {
+                $0.batches += 1
+                $0.connected = true
+                $0.lastError = nil
+            }
+            try recordBacklog(site, cursor: cursor, caughtUp: !pending.full)
+        }
+    }
+
+    private struct PendingBatch {
+        var batch = ForwardBatch()
+        var cursor: ForwardCursor
+        var sent: Sent
+        /// A read hit its limit: more is waiting.
+        var full = false
+
+        var isEmpty: Bool {
+            batch.chunks.isEmpty && batch.events.isEmpty && batch.ledgers.isEmpty && batch.robots.isEmpty
+                && batch.counters.isEmpty
+        }
+    }
+
+    private func readBatch(_ site: FleetDatabase, after cursor: ForwardCursor, sent: Sent) throws -> PendingBatch {
+        var pending = PendingBatch(cursor: cursor, sent: sent)
+        let chunks = try site.chunks(after: cursor.chunkID, limit: configuration.chunksPerBatch)
+        let events = try site.events(after: cursor.eventID, limit: configuration.eventsPerBatch)
+        pending.full = chunks.count == configuration.chunksPerBatch || events.count == configuration.eventsPerBatch
+        pending.batch.chunks = chunks.map(\.chunk)
+        pending.batch.events = events.map(\.event)
+        if let last = chunks.last {
+            pending.cursor.chunkID = last.chunkID
+            pending.cursor.chunks += Int64(chunks.count)
+            pending.cursor.frames += Int64(chunks.reduce(0) { $0 + $1.chunk.frameCount })
+        }
+        if let last = events.last {
+            pending.cursor.eventID = last.eventID
+            pending.cursor.events += Int64(events.count)
+        }
+        // Ledgers, robots and counters as they are now, where they changed since last sent.
+        for ledger in try site.lossLedger(robotID: nil) {
+            let key = StreamKey(robotID: ledger.robotID, bootEpoch: ledger.bootEpoch)
+            guard pending.sent.ledgers[key] != ledger else { continue }
+            pending.batch.ledgers.append(ledger)
+            pending.sent.ledgers[key] = ledger
+        }
+        for robot in try site.robots() {
+            let record = RobotRecord(
+                robotID: robot.robotID,
+                kind: robot.kind,
+                bootEpoch: robot.bootEpoch,
+                firstSeenNanos: robot.firstSeenNanos,
+                lastSeenNanos: robot.lastSeenNanos
+            )
+            guard pending.sent.robots[robot.robotID] != record else { continue }
+            pending.batch.robots.append(record)
+            pending.sent.robots[robot.robotID] = record
+        }
+        let counters = try site.ingestStatistics()
+        if counters != pending.sent.counters {
+            pending.batch.counters = counters
+            pending.sent.counters = counters
+        }
+        return pending
+    }
+
+    private func recordBacklog(_ site: FleetDatabase, cursor: ForwardCursor, caughtUp: Bool) throws {
+        let backlog = try site.forwardBacklog(afterChunk: cursor.chunkID, afterEvent: cursor.eventID)
+        state.withLock {
+            $0.cursor = cursor
+            $0.pendingChunks = backlog.chunks
+            $0.pendingFrames = backlog.frames
+            $0.pendingEvents = backlog.events
+            $0.oldestPendingNanos = backlog.oldestPendingNanos
+            $0.connected = true
+            $0.caughtUp = caughtUp && backlog.chunks == 0 && backlog.events == 0
+        }
+    }
+
+    private static func nowNanos() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1e9) }
+}

@@ -96,15 +96,16 @@ extension FleetDatabase {
     }
 
     static func readOnlyRefusal(_ path: String, problem: String, command: String) -> StorageError {
-        StorageError(
+        let verb = FileManager.default.fileExists(atPath: path) ? "write" : "create"
+        return StorageError(
             .readOnly,
-            "\(path) is read-only for this user: \(problem); \(command) cannot write it (the reading commands fleet query, score, verify, standings, export and backup work on a read-only database)"
+            "\(problem): \(command) cannot \(verb) it (the reading commands fleet query, score, verify, standings, export and backup work on a read-only database)"
         )
     }
 
-    /// Why this process cannot write the database at `path`, or nil when it can: the file
-    /// must be writable, and its folder too, where SQLite keeps the `-wal` and `-shm` files
-    /// (unless both are there already and writable).
+    /// Why this process cannot write the database at `path`, naming it, or nil when it can:
+    /// the file must be writable, and its folder too, where SQLite keeps the `-wal` and
+    /// `-shm` files (unless both are there already and writable).
     static func writeProblem(_ path: String) -> String? {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         func denied(_ path: String) -> String? {
@@ -112,12 +113,14 @@ extension FleetDatabase {
         }
         let name = URL(fileURLWithPath: path).lastPathComponent
         guard FileManager.default.fileExists(atPath: path) else {
-            return denied(folder).map { "it does not exist and its folder \(folder) is not writable (\($0))" }
+            return denied(folder).map {
+                "\(path) does not exist and its folder \(folder) is read-only for this user (\($0))"
+            }
         }
-        if let reason = denied(path) { return "the file is not writable (\(reason))" }
+        if let reason = denied(path) { return "\(path) is read-only for this user (\(reason))" }
         if let reason = denied(folder), denied(path + "-wal") != nil || denied(path + "-shm") != nil {
             return
-                "its folder \(folder) is not writable (\(reason)), and SQLite keeps \(name)-wal and \(name)-shm there"
+                "\(path) is in a folder that is read-only for this user (\(folder): \(reason)), where SQLite keeps \(name)-wal and \(name)-shm"
         }
         return nil
     }

@@ -142,7 +142,8 @@ extension ProcessSuites {
                 let result = try await FleetProcess.run(write + ["--db", db], in: copy.url, unprivileged: true)
                 #expect(result.status != 0)
                 #expect(
-                    Self.oneLine(result.errors) && result.errors.contains("\(db) is read-only for this user"),
+                    Self.oneLine(result.errors) && result.errors.contains("\(db) is read-only for this user (")
+                        && result.errors.contains("cannot write it"),
                     "fleet \(write.joined(separator: " ")): \(result.errors)"
                 )
             }

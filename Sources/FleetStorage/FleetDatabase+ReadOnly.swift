@@ -17,6 +17,15 @@ import Glibc
 /// `-wal`. Ignoring the WAL is right only when it commits nothing the file lacks, so the
 /// WAL is read first (`WriteAheadLog`); when it holds committed changes, opening is
 /// refused in one line that says how to read them.
+///
+/// `immutable` is safe only on a file nobody writes. It is chosen only when SQLite cannot
+/// open the file normally: the `-shm` is missing and cannot be created (a writer in WAL
+/// mode always has one, so none is writing), or this user may not open it (a writer's
+/// `-shm` takes the database file's permissions, so that is a copy made with other ones).
+/// GRDB opens paths without `SQLITE_OPEN_URI`; the URI is understood because the SQLite
+/// builds this runs on are compiled with `SQLITE_USE_URI` (Debian's: `PRAGMA
+/// compile_options`). Where one is not, the URI fails to open ("unable to open database
+/// file") rather than reading anything else.
 extension FleetDatabase {
     /// Opens an existing database for a command that only reads: read-only, so it works on a
     /// file this user cannot write. A database an older version wrote (migrations missing)

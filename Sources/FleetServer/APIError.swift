@@ -51,7 +51,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
             case .notFound: return APIError(.notFound, code: error.code.rawValue, error.message)
             case .writerBusy: return APIError(.conflict, code: error.code.rawValue, error.message)
             case .targetExists: return APIError(.conflict, code: error.code.rawValue, error.message)
-            case .incompatibleDatabase, .corruptRow, .fileSystem:
+            case .incompatibleDatabase, .corruptRow, .fileSystem, .readOnly:
                 return APIError(.internalServerError, code: error.code.rawValue, error.message)
             }
         case let error as ScoreboardError:

@@ -22,7 +22,8 @@ public final class FleetDatabase: Sendable {
     /// Opens (creating if needed) the database at `path` and migrates it.
     ///
     /// - Parameters:
-    ///   - readOnly: open for queries only (another process may be writing).
+    ///   - readOnly: open for queries only (another process may be writing). Works on a file
+    ///     this user cannot write, in a folder it cannot write (`readOnlyLocation(for:)`).
     ///   - checkpointPolicy: when `maintain(at:)` checkpoints the WAL.
     public init(path: String, readOnly: Bool = false, checkpointPolicy: CheckpointPolicy = CheckpointPolicy()) throws {
         let checkpointer = readOnly ? nil : WALCheckpointer(policy: checkpointPolicy)
@@ -45,9 +46,13 @@ public final class FleetDatabase: Sendable {
         self.path = path
         self.checkpointer = checkpointer
         // Before anything writes a byte (opening the pool switches the file to WAL mode).
-        try Self.refuseForeignDatabase(at: path)
+        if !readOnly {
+            try Self.refuseReadOnly(path, command: "this command")
+        }
+        let location = readOnly ? try Self.readOnlyLocation(for: path) : path
+        try Self.refuseForeignDatabase(at: path, location: location)
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try DatabasePool(path: location, configuration: configuration)
             if let checkpointer {
                 // On the pool's one writer connection, once it is in WAL mode (GRDB sets
                 // synchronous = NORMAL then, after prepareDatabase). A commit returns only
@@ -79,7 +84,7 @@ public final class FleetDatabase: Sendable {
             if !known {
                 throw StorageError(
                     .incompatibleDatabase,
-                    "\(path) is not a fleet database this version can read (missing migrations); open it once with `fleet ingest` or `fleet demo`"
+                    "\(path) is not a fleet database this version can read (missing migrations); open it once with `fleet ingest` or `fleet demo`, or any `fleet` command as a user who can write it"
                 )
             }
         }
@@ -92,15 +97,16 @@ public final class FleetDatabase: Sendable {
     /// Throws, in one line, unless `path` is missing, empty, or a fleet database: one with
     /// the fleet `application_id`, or (made before there was one) with fleet's migrations
     /// table, or an SQLite file with no tables at all. Reads only, through a read-only
-    /// connection, so a foreign file is left exactly as it was.
-    static func refuseForeignDatabase(at path: String) throws {
+    /// connection to `location` (the path, or its immutable URI on a read-only copy), so a
+    /// foreign file is left exactly as it was.
+    static func refuseForeignDatabase(at path: String, location: String? = nil) throws {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size > 0 else { return }
         var configuration = Configuration()
         configuration.readonly = true
         let verdict: String?
         do {
-            let probe = try DatabaseQueue(path: path, configuration: configuration)
+            let probe = try DatabaseQueue(path: location ?? path, configuration: configuration)
             defer { try? probe.close() }
             verdict = try probe.read { db -> String? in
                 if try Int32.fetchOne(db, sql: "PRAGMA application_id") == applicationID { return nil }

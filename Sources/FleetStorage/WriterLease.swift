@@ -27,6 +27,10 @@ public final class WriterLease: Sendable {
     /// Takes the lease for the database at `databasePath`, or throws `writerBusy` naming who
     /// holds it. `holder` says who asks (e.g. "fleet ingest").
     public static func acquire(forDatabase databasePath: String, holder: String) throws(StorageError) -> WriterLease {
+        // A read-only file or folder: one line naming the file, not "cannot open fleet.db-writer".
+        if let problem = FleetDatabase.writeProblem(databasePath) {
+            throw FleetDatabase.readOnlyRefusal(databasePath, problem: problem, command: holder)
+        }
         let path = databasePath + "-writer"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {

@@ -16,6 +16,9 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         case targetExists = "target_exists"
         /// Reading or writing a file failed (a backup's copy, its rename).
         case fileSystem = "file_system"
+        /// This process cannot write the database (a read-only file, folder or mount): a
+        /// command that writes is refused, or a read-only copy holds changes it cannot read.
+        case readOnly = "read_only"
     }
 
     public let code: Code

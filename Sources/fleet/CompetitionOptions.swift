@@ -10,9 +10,10 @@ struct CompetitionOptions: ParsableArguments {
     @Option(help: "SQLite database file.")
     var db = "fleet.db"
 
-    /// Opens the database (creating and migrating it if needed). `writing`: the command
-    /// writes, so it takes the database's writer lease for the rest of the process and is
-    /// refused while `fleet ingest` (or another writer) runs on the same file.
+    /// Opens the database. `writing`: the command writes, so it creates and migrates the
+    /// database if needed, takes its writer lease for the rest of the process and is
+    /// refused while `fleet ingest` (or another writer) runs on the same file. Otherwise it
+    /// opens read-only (`FleetDatabase.forReading`), so it reads a copy this user cannot write.
     func store(mustExist: Bool = true, writing: Bool = false) throws -> CompetitionStore {
         if mustExist && !FileManager.default.fileExists(atPath: db) {
             throw ValidationError("no database at \(db): run `fleet ingest` or `fleet team add` first, or pass --db")
@@ -23,8 +24,9 @@ struct CompetitionOptions: ParsableArguments {
                 holder: "fleet \(CommandLine.arguments.dropFirst().prefix(2).joined(separator: " "))"
             )
             .holdUntilExit()
+            return CompetitionStore(database: try FleetDatabase(path: db))
         }
-        return CompetitionStore(database: try FleetDatabase(path: db))
+        return CompetitionStore(database: try FleetDatabase.forReading(path: db))
     }
 
     /// The key FINAL results must be signed with: `--public-key`, else the service key's

@@ -54,7 +54,7 @@ struct QueryOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: db) else {
             throw ValidationError("no database at \(db): run `fleet ingest` or `fleet demo` first, or pass --db")
         }
-        return try FleetDatabase(path: db, readOnly: true)
+        return try FleetDatabase.forReading(path: db)
     }
 
     func print(_ table: DataTable) {

@@ -151,7 +151,8 @@ struct RunCommand: ParsableCommand {
     static func transition(_ options: CompetitionOptions, _ id: UInt32, _ target: RunPhase) throws -> RunRecord {
         do {
             return try options.store(writing: true).transition(id, to: target, at: nowNanos())
-        } catch let error as StorageError {
+        } catch let error as StorageError where error.code != .readOnly {
+            // A transition the run's state refuses; a read-only database is no usage error.
             throw ValidationError(error.message)
         }
     }

@@ -15,6 +15,51 @@ enum FleetBinary {
     }()
 }
 
+/// Runs `fleet` as a user that cannot write what a test made read-only. Root ignores file
+/// permissions, so a test running as root starts the child as `nobody` (`setpriv`); any other
+/// user runs it directly, the permissions applying to it already.
+enum UnprivilegedFleet {
+    static var needsAnotherUser: Bool { getuid() == 0 }
+
+    /// The executable and the arguments that start `fleet arguments` without privileges.
+    static func command(_ arguments: [String]) -> (URL, [String]) {
+        guard needsAnotherUser else { return (FleetBinary.url, arguments) }
+        return (
+            URL(fileURLWithPath: "/usr/bin/setpriv"),
+            ["--reuid=nobody", "--regid=nogroup", "--clear-groups", binary.path] + arguments
+        )
+    }
+
+    /// The `fleet` binary where `nobody` may run it: the built one when every folder above
+    /// it lets others in, else a copy (mode 755) in a temporary folder removed at exit.
+    static let binary: URL = {
+        let built = FleetBinary.url.resolvingSymlinksInPath()
+        func othersMay(_ path: String, _ bits: Int) -> Bool {
+            let mode = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? 0
+            return mode & bits == bits
+        }
+        var folder = built.deletingLastPathComponent()
+        var reachable = othersMay(built.path, 0o005)
+        while reachable && folder.path != "/" {
+            reachable = othersMay(folder.path, 0o001)
+            folder = folder.deletingLastPathComponent()
+        }
+        if reachable { return built }
+        let copyFolder = "/tmp/fleet-unprivileged-\(getpid())"
+        try? FileManager.default.createDirectory(
+            atPath: copyFolder,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o755]
+        )
+        let copy = URL(fileURLWithPath: copyFolder).appendingPathComponent("fleet")
+        try? FileManager.default.removeItem(at: copy)
+        try? FileManager.default.copyItem(at: built, to: copy)
+        try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.path)
+        atexit { try? FileManager.default.removeItem(atPath: "/tmp/fleet-unprivileged-\(getpid())") }
+        return copy
+    }()
+}
+
 /// A running `fleet` process with its output collected.
 final class FleetProcess: @unchecked Sendable {
     // @unchecked Sendable: `output`, `errors` and `openPipes` are written by the pipes'
@@ -25,10 +70,22 @@ final class FleetProcess: @unchecked Sendable {
     private var errors = Data()
     private var openPipes = 2
 
-    /// `environment`: variables set for the child on top of this process's.
-    init(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws {
-        process.executableURL = FleetBinary.url
-        process.arguments = arguments
+    /// `environment`: variables set for the child on top of this process's. `unprivileged`:
+    /// run it as a user that file permissions apply to (`UnprivilegedFleet`).
+    init(
+        _ arguments: [String],
+        in folder: URL,
+        environment: [String: String] = [:],
+        unprivileged: Bool = false
+    ) throws {
+        if unprivileged {
+            let (executable, wrapped) = UnprivilegedFleet.command(arguments)
+            process.executableURL = executable
+            process.arguments = wrapped
+        } else {
+            process.executableURL = FleetBinary.url
+            process.arguments = arguments
+        }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
@@ -103,9 +160,10 @@ final class FleetProcess: @unchecked Sendable {
         _ arguments: [String],
         in folder: URL,
         timeout: Duration = .seconds(60),
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        unprivileged: Bool = false
     ) async throws -> (status: Int32, output: String, errors: String) {
-        let process = try FleetProcess(arguments, in: folder, environment: environment)
+        let process = try FleetProcess(arguments, in: folder, environment: environment, unprivileged: unprivileged)
         guard await process.wait(timeout: timeout) else {
             process.signal(SIGKILL)
             throw CLITestError("fleet \(arguments.joined(separator: " ")) did not finish in \(timeout)")

@@ -157,68 +157,14 @@ extension PostgresStore: IngestStore {
         if !batch.rollups.isEmpty {
             try await upsertRollups(batch.rollups, on: connection)
         }
-        if !batch.events.isEmpty {
-            let e = batch.events
-            try await connection.query(
-                """
-                INSERT INTO event (robot_id, sender_id, boot_epoch, seq, run_id, ts_ns, message_type, frame)
-                SELECT r, s, b, q, NULLIF(run, -1), t, m, f FROM unnest(
-                    \(e.map { Int64($0.robotID) })::int8[], \(e.map { Int64($0.senderID) })::int8[],
-                    \(e.map { Int64($0.bootEpoch) })::int8[], \(e.map { Int64($0.sequence) })::int8[],
-                    \(e.map { $0.runID.map { Int64($0) } ?? -1 })::int8[],
-                    \(e.map { Int64(bitPattern: $0.timestampNanos) })::int8[],
-                    \(e.map { Int16($0.messageType) })::int2[], \(e.map { ByteBuffer(bytes: $0.frame) })::bytea[]
-                ) AS x(r, s, b, q, run, t, m, f)
-                """,
-                logger: logger
-            )
-        }
-        if !batch.ledger.isEmpty {
-            let l = batch.ledger
-            try await connection.query(
-                """
-                INSERT INTO loss_ledger (robot_id, boot_epoch, received, duplicates, out_of_order, rejected, dropped,
-                    highest_seq, first_ns, last_ns, gaps, rejected_seqs, through_segment, ingester)
-                SELECT r, b, rc, du, oo, rj, dr, NULLIF(hs, -1), fn, ln, g, rs, \(batch.ledgerThroughSegment),
-                       \(ingesterID)
-                FROM unnest(
-                    \(l.map { Int64($0.robotID) })::int8[], \(l.map { Int64($0.bootEpoch) })::int8[],
-                    \(l.map { Int64($0.received) })::int8[], \(l.map { Int64($0.duplicates) })::int8[],
-                    \(l.map { Int64($0.outOfOrder) })::int8[], \(l.map { Int64($0.rejected) })::int8[],
-                    \(l.map { Int64($0.dropped) })::int8[], \(l.map { $0.highestSequence.map { Int64($0) } ?? -1 })::int8[],
-                    \(l.map { Int64(bitPattern: $0.firstNanos) })::int8[], \(l.map { Int64(bitPattern: $0.lastNanos) })::int8[],
-                    \(l.map { ByteBuffer(bytes: SequenceRange.blob($0.gaps)) })::bytea[],
-                    \(l.map { ByteBuffer(bytes: SequenceRange.blob($0.rejectedSequences)) })::bytea[]
-                ) AS x(r, b, rc, du, oo, rj, dr, hs, fn, ln, g, rs)
-                ON CONFLICT (robot_id, boot_epoch) DO UPDATE SET
-                    received = excluded.received, duplicates = excluded.duplicates,
-                    out_of_order = excluded.out_of_order, rejected = excluded.rejected, dropped = excluded.dropped,
-                    highest_seq = excluded.highest_seq, first_ns = excluded.first_ns, last_ns = excluded.last_ns,
-                    gaps = excluded.gaps, rejected_seqs = excluded.rejected_seqs,
-                    through_segment = excluded.through_segment, ingester = excluded.ingester
-                """,
-                logger: logger
-            )
-        }
-        if !batch.robots.isEmpty {
-            let r = batch.robots
-            try await connection.query(
-                """
-                INSERT INTO robot (robot_id, kind, boot_epoch, first_seen_ns, last_seen_ns)
-                SELECT id, NULLIF(k, ''), b, f, t FROM unnest(
-                    \(r.map { Int64($0.robotID) })::int8[], \(r.map { $0.kind ?? "" })::text[],
-                    \(r.map { Int64($0.bootEpoch) })::int8[], \(r.map { Int64(bitPattern: $0.firstSeenNanos) })::int8[],
-                    \(r.map { Int64(bitPattern: $0.lastSeenNanos) })::int8[]
-                ) AS x(id, k, b, f, t)
-                ON CONFLICT (robot_id) DO UPDATE SET
-                    kind = coalesce(excluded.kind, robot.kind),
-                    boot_epoch = excluded.boot_epoch,
-                    first_seen_ns = least(robot.first_seen_ns, excluded.first_seen_ns),
-                    last_seen_ns = greatest(robot.last_seen_ns, excluded.last_seen_ns)
-                """,
-                logger: logger
-            )
-        }
+        try await insertEvents(batch.events, on: connection)
+        try await upsertLedgers(
+            batch.ledger,
+            throughSegment: batch.ledgerThroughSegment,
+            ingester: ingesterID,
+            on: connection
+        )
+        try await upsertRobots(batch.robots, on: connection)
         if !batch.counterDeltas.isEmpty {
             let c = batch.counterDeltas
             try await connection.query(
@@ -342,4 +288,83 @@ struct RollupKey: Hashable {
     var robotID: UInt32
     var messageType: UInt8
     var bucketSecond: Int64
+}
+
+extension PostgresStore {
+    /// Inserts events; one already stored (same robot, sender, boot epoch, sequence and
+    /// time: a forwarded copy, a resend) is skipped.
+    func insertEvents(_ e: [EventRecord], on connection: PostgresConnection) async throws {
+        guard !e.isEmpty else { return }
+        try await connection.query(
+            """
+            INSERT INTO event (robot_id, sender_id, boot_epoch, seq, run_id, ts_ns, message_type, frame)
+            SELECT r, s, b, q, NULLIF(run, -1), t, m, f FROM unnest(
+                \(e.map { Int64($0.robotID) })::int8[], \(e.map { Int64($0.senderID) })::int8[],
+                \(e.map { Int64($0.bootEpoch) })::int8[], \(e.map { Int64($0.sequence) })::int8[],
+                \(e.map { $0.runID.map { Int64($0) } ?? -1 })::int8[],
+                \(e.map { Int64(bitPattern: $0.timestampNanos) })::int8[],
+                \(e.map { Int16($0.messageType) })::int2[], \(e.map { ByteBuffer(bytes: $0.frame) })::bytea[]
+            ) AS x(r, s, b, q, run, t, m, f)
+            ON CONFLICT DO NOTHING
+            """,
+            logger: logger
+        )
+    }
+
+    /// Replaces ledger rows with `ingester`'s (the ingester or forwarded site that counts them).
+    func upsertLedgers(
+        _ l: [LedgerRecord],
+        throughSegment: Int64,
+        ingester: String,
+        on connection: PostgresConnection
+    ) async throws {
+        guard !l.isEmpty else { return }
+        try await connection.query(
+            """
+            INSERT INTO loss_ledger (robot_id, boot_epoch, received, duplicates, out_of_order, rejected, dropped,
+                highest_seq, first_ns, last_ns, gaps, rejected_seqs, through_segment, ingester)
+            SELECT r, b, rc, du, oo, rj, dr, NULLIF(hs, -1), fn, ln, g, rs, \(throughSegment),
+                   \(ingester)
+            FROM unnest(
+                \(l.map { Int64($0.robotID) })::int8[], \(l.map { Int64($0.bootEpoch) })::int8[],
+                \(l.map { Int64($0.received) })::int8[], \(l.map { Int64($0.duplicates) })::int8[],
+                \(l.map { Int64($0.outOfOrder) })::int8[], \(l.map { Int64($0.rejected) })::int8[],
+                \(l.map { Int64($0.dropped) })::int8[], \(l.map { $0.highestSequence.map { Int64($0) } ?? -1 })::int8[],
+                \(l.map { Int64(bitPattern: $0.firstNanos) })::int8[], \(l.map { Int64(bitPattern: $0.lastNanos) })::int8[],
+                \(l.map { ByteBuffer(bytes: SequenceRange.blob($0.gaps)) })::bytea[],
+                \(l.map { ByteBuffer(bytes: SequenceRange.blob($0.rejectedSequences)) })::bytea[]
+            ) AS x(r, b, rc, du, oo, rj, dr, hs, fn, ln, g, rs)
+            ON CONFLICT (robot_id, boot_epoch) DO UPDATE SET
+                received = excluded.received, duplicates = excluded.duplicates,
+                out_of_order = excluded.out_of_order, rejected = excluded.rejected, dropped = excluded.dropped,
+                highest_seq = excluded.highest_seq, first_ns = excluded.first_ns, last_ns = excluded.last_ns,
+                gaps = excluded.gaps, rejected_seqs = excluded.rejected_seqs,
+                through_segment = excluded.through_segment, ingester = excluded.ingester
+            """,
+            logger: logger
+        )
+    }
+
+    /// Inserts or merges robot rows: the newest boot epoch and kind win, first and last seen
+    /// widen (several ingesters or sites may know one robot).
+    func upsertRobots(_ r: [RobotRecord], on connection: PostgresConnection) async throws {
+        guard !r.isEmpty else { return }
+        try await connection.query(
+            """
+            INSERT INTO robot (robot_id, kind, boot_epoch, first_seen_ns, last_seen_ns)
+            SELECT id, NULLIF(k, ''), b, f, t FROM unnest(
+                \(r.map { Int64($0.robotID) })::int8[], \(r.map { $0.kind ?? "" })::text[],
+                \(r.map { Int64($0.bootEpoch) })::int8[], \(r.map { Int64(bitPattern: $0.firstSeenNanos) })::int8[],
+                \(r.map { Int64(bitPattern: $0.lastSeenNanos) })::int8[]
+            ) AS x(id, k, b, f, t)
+            ON CONFLICT (robot_id) DO UPDATE SET
+                kind = coalesce(excluded.kind, robot.kind),
+                boot_epoch = CASE WHEN excluded.last_seen_ns >= robot.last_seen_ns
+                                  THEN excluded.boot_epoch ELSE robot.boot_epoch END,
+                first_seen_ns = least(robot.first_seen_ns, excluded.first_seen_ns),
+                last_seen_ns = greatest(robot.last_seen_ns, excluded.last_seen_ns)
+            """,
+            logger: logger
+        )
+    }
 }

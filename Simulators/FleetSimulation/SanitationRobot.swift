@@ -28,6 +28,9 @@ struct SanitationRobot {
     let planner: CoveragePlanner
     let samplePeriod: Int
     var rng: SeededGenerator
+    /// Seeds the robot's per-pass draws of whether it notices a vehicle or bike in time
+    /// (see `noticesInTime`); kept apart from `rng` so traffic does not shift its other draws.
+    let trafficSeed: UInt64
 
     // Pose and motion.
     var position: Vec2
@@ -145,8 +148,10 @@ struct SanitationRobot {
         self.samplePeriod = samplePeriod
         stateRate = setup.stateRate ?? 10
         var rng = SeededGenerator(seed: setup.seed)
+        var trafficStream = rng.derived(0x74_7261_6666)
         initialSOC = setup.initialSOC ?? rng.uniform(0.75...1.0)
         self.rng = rng
+        trafficSeed = trafficStream.next()
         position = start
         heading = .pi / 2
         legStart = start

@@ -193,8 +193,11 @@ private struct Builder {
         setSize(80, 7)
         layout.zone = [Rect(minX: 0, minY: 0, maxX: 80, maxY: 7)]
         layout.kerbs = [Segment(Vec2(0, 0), Vec2(80, 0)), Segment(Vec2(0, 7), Vec2(80, 7))]
-        layout.dock = Vec2(1.0, 6.0)
-        layout.transferPoint = Vec2(1.0, 3.0)
+        // Dock and transfer point at the kerbs, out of the traffic lane: a robot docked or
+        // dumping in the lane held drivers up for as long as it stood there, and they in turn
+        // held up every robot going to the dock.
+        layout.dock = Vec2(1.0, 6.35)
+        layout.transferPoint = Vec2(1.0, 0.9)
         var x = obstacleRNG.uniform(4...10)
         while x < 74 {
             if obstacleRNG.chance(0.7) {

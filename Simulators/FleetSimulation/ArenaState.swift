@@ -15,12 +15,17 @@ struct ArenaState: Sendable {
     /// Per agent: pace as a fraction of the route speed (people and bikes slow down or stop
     /// when a robot stands in their way too close to step round).
     var agentPace: [Double]
+    /// Per agent: how long (s) a vehicle has stood still.
+    var agentStill: [Double]
     /// Robots in the run as of the last step: position, footprint radius and velocity.
     var robotDiscs: [(position: Vec2, radius: Double, velocity: Vec2)] = []
     /// Scratch space of `giveWay`: sideways bands (m, left of the route) robots block.
     var blocked: [(lo: Double, hi: Double)] = []
     /// The same bands at squeezing-past distance.
     var squeezed: [(lo: Double, hi: Double)] = []
+
+    /// Seconds a driver waits, standing, before turning off.
+    static let vehiclePatience = 30.0
 
     init(arena: Arena) {
         litterRemaining = arena.litterEntryMass
@@ -30,6 +35,7 @@ struct ArenaState: Sendable {
         agentDelay = [Double](repeating: 0, count: arena.layout.routes.count)
         agentShift = [Vec2](repeating: .zero, count: arena.layout.routes.count)
         agentPace = [Double](repeating: 1, count: arena.layout.routes.count)
+        agentStill = [Double](repeating: 0, count: arena.layout.routes.count)
     }
 
     /// Moves every agent to time `t`. Agents follow their routes but give way to robots:
@@ -52,6 +58,22 @@ struct ArenaState: Sendable {
                 agentPace[k] = 1
                 agents[k] = s
                 continue
+            }
+            // A driver held up for long turns off into a side street: the car leaves the road
+            // until its route's next pass. (Robots that wait for it and it for them would
+            // otherwise stand there for the rest of the run.)
+            if route.agentClass == .vehicle {
+                agentStill[k] = agents[k].velocity.lengthSquared < 0.01 ? agentStill[k] + dt : 0
+                if agentStill[k] > Self.vehiclePatience {
+                    agentStill[k] = 0
+                    let u = (t - agentDelay[k] + route.phase).truncatingRemainder(dividingBy: route.period)
+                    let off = route.length / route.speed + 0.01
+                    agentDelay[k] += (u < 0 ? u + route.period : u) - off
+                    agentShift[k] = .zero
+                    agentPace[k] = 1
+                    agents[k] = route.state(at: t - agentDelay[k])
+                    continue
+                }
             }
             let dir = s.velocity * (1 / route.speed)
             let before = agents[k]

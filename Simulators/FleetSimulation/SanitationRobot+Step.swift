@@ -165,7 +165,7 @@ extension SanitationRobot {
                 sprayZone = -1
             }
             checkAgents(ctx, state: state, sink: &sink)
-            checkGeofence(ctx, sink: &sink)
+            checkGeofence(ctx, state: state, sink: &sink)
             checkRamp(ctx, sink: &sink)
             if abs(speed) > ctx.speedLimit { truth.overSpeedSeconds += dt }
             if activity != .docked { truth.operatingSeconds += dt }
@@ -661,7 +661,7 @@ extension SanitationRobot {
 
     // MARK: Referee checks
 
-    mutating func checkGeofence<S: SimulationSink>(_ ctx: StepContext, sink: inout S) {
+    mutating func checkGeofence<S: SimulationSink>(_ ctx: StepContext, state: ArenaState, sink: inout S) {
         let fence = ctx.arena.layout.geofence
         if fence.contains(position) {
             outsideSince = -1
@@ -676,6 +676,8 @@ extension SanitationRobot {
         if ctx.t1 - outsideSince > 5 || out > 1.0 {
             var p = fence.insetBy(params.radius + 0.3).clamp(position)
             if ctx.arena.nearestObstacle(to: p, radius: params.radius).clearance <= 0 { p = legStart }
+            // The referee waits for the car or bike there to pass before putting it back.
+            guard isClearOfAgents(p, state: state, routes: ctx.arena.layout.routes) else { return }
             teleport(to: p, ctx)
             outsideSince = -1
             recordIntervention(.reposition, duration: 0, ctx, &sink)

@@ -56,6 +56,10 @@ extension SanitationRobot {
         var yielding = false
         var pullOut: Vec2?
         var soonest = Double.infinity
+        // The nearest standing agent the robot faces too close, and the way out of its lane.
+        var standoff: (gap: Double, exit: Vec2?)?
+        // Directions to the traffic close by: the robot does not pull out towards any of it.
+        var close: [Vec2] = []
         for k in agents.indices where agents[k].active && Self.isTraffic(routes[k].agentClass) {
             let a = agents[k]
             let route = routes[k]
@@ -66,23 +70,33 @@ extension SanitationRobot {
             guard dist < range, dist > 1e-9 else { continue }
             let rr = params.radius + route.radius
             let gap = dist - rr
-            // Never drive at it, moving or standing: stop while it is closer than the braking
-            // distance plus the clearance in the direction the robot is heading. (One that
-            // stands waits for a robot in its lane; the robot goes on with its work, round it
-            // or away, and the driver goes on once the lane is clear.)
-            if heading.dot(rel * (1 / dist)) > 0.2 && gap < stopping + clearance + 0.1 { stop = true }
             let agentSpeed = a.velocity.length
-            guard agentSpeed > 0.3 else { continue }
-            let lane = a.velocity * (1 / agentSpeed)
+            let moving = agentSpeed > 0.3
+            let lane = moving ? a.velocity * (1 / agentSpeed) : route.direction
             let normal = Vec2(-lane.y, lane.x)
             // Where the robot is relative to the agent: ahead of it along its lane, and aside.
             let ahead = -rel.dot(lane)
             let aside = -rel.dot(normal)
+            // Never drive at it, moving or standing: stop while it is closer than the braking
+            // distance plus the clearance in the direction the robot is heading. One that
+            // stands mostly waits for a robot in its lane (this one, often): after a moment the
+            // robot gets out of its lane, so that neither waits for the other for ever.
+            if gap < clearance + 0.5 { close.append(rel * (1 / dist)) }
+            if heading.dot(rel * (1 / dist)) > 0.2 && gap < stopping + clearance + 0.1 {
+                stop = true
+                if !moving && (standoff == nil || gap < standoff!.gap) {
+                    standoff = (gap, laneExit(ctx, from: a.position, lane, ahead: ahead, aside: aside, rr: rr))
+                }
+            }
+            guard moving else { continue }
             // Traffic that has passed the robot no longer matters.
             guard ahead > -(rr + 0.5) else { continue }
             let arrival = max(0, ahead - rr) / agentSpeed
+            // Out of its lane far enough to be passed, the robot keeps its clearance from the
+            // lane; closer, it pulls out (to `laneExit`'s spot) when the agent comes.
+            let passed = rr + 0.25
             let half = rr + clearance
-            if abs(aside) >= half - 0.05 {
+            if abs(aside) >= passed {
                 // Beside its lane: do not pull in unless across well before it comes.
                 let lateral = heading.dot(normal) * (aside >= 0 ? -1 : 1)
                 let horizon = v / params.maxAcceleration + 0.4
@@ -98,19 +112,30 @@ extension SanitationRobot {
                 // fits clear of the agent's path, the nearer one first. Where it fits nowhere
                 // it stays, and the driver or rider stops for it.
                 soonest = arrival
-                pullOut = nil
-                let nearer = aside >= 0 ? 1.0 : -1.0
-                for side in [nearer, -nearer] {
-                    let spot = a.position + lane * ahead + normal * (side * (rr + 0.2))
-                    if ctx.arena.layout.geofence.insetBy(params.radius).contains(spot)
-                        && ctx.arena.nearestObstacle(to: spot, radius: params.radius).clearance > 0.02
-                    {
-                        pullOut = normal * side
-                        yielding = true
-                        break
-                    }
+                pullOut = laneExit(ctx, from: a.position, lane, ahead: ahead, aside: aside, rr: rr)
+                if pullOut != nil { yielding = true }
+            }
+        }
+        // Not out towards traffic close by.
+        func isOpen(_ dir: Vec2) -> Bool { !close.contains { dir.dot($0) > 0.2 } }
+        if let dir = pullOut, !isOpen(dir) {
+            pullOut = nil
+            stop = true
+        }
+        if let (_, exit) = standoff, pullOut == nil {
+            if standoffSince < 0 { standoffSince = ctx.t1 }
+            if ctx.t1 - standoffSince > 2 {
+                if let exit, isOpen(exit) {
+                    pullOut = exit
+                } else if isOpen(heading * -1) && evadeIsSafe(ctx, heading * -1) {
+                    // No way out sideways: back away to give the driver room.
+                    vCmd = -0.3
+                    wCmd = 0
+                    return
                 }
             }
+        } else {
+            standoffSince = -1
         }
         if let dir = pullOut {
             // Pulling out goes across the lane, never at the agent: it comes before stopping.
@@ -126,6 +151,29 @@ extension SanitationRobot {
             vCmd = min(vCmd, 0)
         }
         if yielding { progressTime = ctx.t1 }
+    }
+
+    /// The way (a unit vector across the lane) out of the lane of an agent at `agent` going
+    /// along `lane`, to the side where the robot fits clear of its path: the robot's side
+    /// first; across the lane only when the agent is not beside the robot. Nil where it fits
+    /// on neither side (parked cars, a kerb).
+    func laneExit(_ ctx: StepContext, from agent: Vec2, _ lane: Vec2, ahead: Double, aside: Double, rr: Double) -> Vec2?
+    {
+        let normal = Vec2(-lane.y, lane.x)
+        let nearer = aside >= 0 ? 1.0 : -1.0
+        for side in [nearer, -nearer] {
+            if side != nearer && abs(ahead) < rr + 0.1 { continue }
+            // Room to get there and turn there: not into a narrow gap between parked cars.
+            let spot = agent + lane * ahead + normal * (side * (rr + 0.3))
+            let midway = (position + spot) * 0.5
+            if ctx.arena.layout.geofence.insetBy(params.radius).contains(spot)
+                && ctx.arena.nearestObstacle(to: spot, radius: params.radius).clearance > 0.3
+                && ctx.arena.nearestObstacle(to: midway, radius: params.radius).clearance > 0.1
+            {
+                return normal * side
+            }
+        }
+        return nil
     }
 
     /// Whether a robot put down at `p` is at least half a metre from every moving agent.

@@ -81,6 +81,8 @@ struct SanitationRobot {
     var bumpsHere = 0
     /// When the robot began waiting for a person standing in its way (-1: not waiting).
     var waitingSince = -1.0
+    /// When the robot began facing a standing vehicle or bike too close to go on (-1: not).
+    var standoffSince = -1.0
     var progressAnchor: Vec2
     var progressTime = 0.0
     var hintsGiven = 0

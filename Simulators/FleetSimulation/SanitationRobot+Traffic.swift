@@ -13,7 +13,8 @@ import Darwin
 /// near it (its lane, as wide as the agent plus the robot plus a clearance) and gives way the
 /// way a careful driver would: it does not pull into that lane in front of a vehicle or bike
 /// that will be there before it is across, it pulls out of it when one comes, it never drives
-/// at one, and it goes round one that stands (waiting for robots) at a distance.
+/// at one, and when one stands in front of it (a driver waiting for it) it gets out of that
+/// lane, or backs away, instead of both waiting for each other.
 ///
 /// How well it does this is the team's `avoidance` skill: how far it perceives traffic, the
 /// clearance it keeps, and whether it notices each pass of a vehicle or bike in time. An

@@ -263,7 +263,8 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetSimulationTests",
-            dependencies: ["FleetSimulation"]
+            // The scorer and the fleet runner's framing: plausibility tests score simulated heats.
+            dependencies: ["FleetSimulation", "FleetScoring", "FleetProtocol", "FleetRunner"]
         ),
         .testTarget(
             name: "FleetRunnerTests",

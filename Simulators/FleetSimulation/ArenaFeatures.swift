@@ -91,6 +91,14 @@ public struct AgentRoute: Codable, Equatable, Sendable {
 
     public var length: Double { cumulative[cumulative.count - 1] }
 
+    /// Unit vector from the route's start to its end: the way a vehicle or a bike goes
+    /// (their routes are straight).
+    public var direction: Vec2 {
+        let d = points[points.count - 1] - points[0]
+        let l = d.length
+        return l > 0 ? d * (1 / l) : .zero
+    }
+
     /// Where the agent is at simulated time `t` seconds.
     @inline(__always) public func state(at t: Double) -> AgentState {
         var u = (t + phase).truncatingRemainder(dividingBy: period)

@@ -1,6 +1,14 @@
 /// Arena generators, one per division. Each draws from its own derived streams so that a
 /// change to, say, litter placement leaves obstacles where they were.
 extension ArenaLayout {
+    /// How far outside the arena vehicles and cyclists start their way through it (m).
+    ///
+    /// Traffic used to appear a metre or five from the zone, or anywhere along its route at
+    /// the start, so it could appear on top of a robot (at the dock, say) or closer than any
+    /// robot or rider could stop: contacts nobody could avoid. From 15 m out a rider or driver
+    /// sees the robots and brakes or steps round, and a robot sees them coming.
+    static let trafficRunUp = 15.0
+
     public static func generate(division: Division, seed: UInt64) -> ArenaLayout {
         var b = Builder(division: division, seed: seed)
         switch division {
@@ -91,9 +99,10 @@ private struct Builder {
             let mid = Vec2(agentRNG.uniform(4...28), agentRNG.uniform(4...26))
             addRoute(.pedestrian, radius: 0.3, speed: agentRNG.uniform(1.0...1.6), points: [a, mid, entrances[bIndex]])
         }
+        let (west, east) = (-ArenaLayout.trafficRunUp, 40 + ArenaLayout.trafficRunUp)
         for k in 0..<2 {
-            let pts = k == 0 ? [Vec2(-1, 15.5), Vec2(41, 15.5)] : [Vec2(41, 14.5), Vec2(-1, 14.5)]
-            addRoute(.cyclist, radius: 0.5, speed: agentRNG.uniform(3...4.5), points: pts)
+            let pts = k == 0 ? [Vec2(west, 15.5), Vec2(east, 15.5)] : [Vec2(east, 14.5), Vec2(west, 14.5)]
+            addRoute(.cyclist, radius: 0.5, speed: agentRNG.uniform(3...4.5), points: pts, traffic: true)
         }
         scatterLitter(
             dust: 6...9,
@@ -159,11 +168,13 @@ private struct Builder {
         for _ in 0..<(2 + agentRNG.below(3)) {
             let y = agentRNG.uniform(1.2...1.8)
             let east = agentRNG.chance(0.5)
+            let (w, e) = (Vec2(-ArenaLayout.trafficRunUp, y), Vec2(60 + ArenaLayout.trafficRunUp, y))
             addRoute(
                 .cyclist,
                 radius: 0.5,
                 speed: agentRNG.uniform(3...5),
-                points: east ? [Vec2(-1, y), Vec2(61, y)] : [Vec2(61, y), Vec2(-1, y)]
+                points: east ? [w, e] : [e, w],
+                traffic: true
             )
         }
         scatterLitter(
@@ -182,8 +193,11 @@ private struct Builder {
         setSize(80, 7)
         layout.zone = [Rect(minX: 0, minY: 0, maxX: 80, maxY: 7)]
         layout.kerbs = [Segment(Vec2(0, 0), Vec2(80, 0)), Segment(Vec2(0, 7), Vec2(80, 7))]
-        layout.dock = Vec2(1.0, 6.0)
-        layout.transferPoint = Vec2(1.0, 3.0)
+        // Dock and transfer point at the kerbs, out of the traffic lane: a robot docked or
+        // dumping in the lane held drivers up for as long as it stood there, and they in turn
+        // held up every robot going to the dock.
+        layout.dock = Vec2(1.0, 6.35)
+        layout.transferPoint = Vec2(1.0, 0.9)
         var x = obstacleRNG.uniform(4...10)
         while x < 74 {
             if obstacleRNG.chance(0.7) {
@@ -199,17 +213,25 @@ private struct Builder {
         for _ in 0..<(4 + agentRNG.below(4)) {
             let y = agentRNG.uniform(3.8...4.8)
             let east = agentRNG.chance(0.5)
+            let (w, e) = (Vec2(-ArenaLayout.trafficRunUp, y), Vec2(80 + ArenaLayout.trafficRunUp, y))
             addRoute(
                 .vehicle,
                 radius: 1.0,
                 speed: agentRNG.uniform(4...8),
-                points: east ? [Vec2(-5, y), Vec2(85, y)] : [Vec2(85, y), Vec2(-5, y)],
-                period: agentRNG.uniform(40...120)
+                points: east ? [w, e] : [e, w],
+                period: agentRNG.uniform(40...120),
+                traffic: true
             )
         }
         for _ in 0..<(2 + agentRNG.below(3)) {
             let y = agentRNG.uniform(5.8...6.3)
-            addRoute(.cyclist, radius: 0.5, speed: agentRNG.uniform(3...5), points: [Vec2(-1, y), Vec2(81, y)])
+            addRoute(
+                .cyclist,
+                radius: 0.5,
+                speed: agentRNG.uniform(3...5),
+                points: [Vec2(-ArenaLayout.trafficRunUp, y), Vec2(80 + ArenaLayout.trafficRunUp, y)],
+                traffic: true
+            )
         }
         for _ in 0..<(3 + agentRNG.below(3)) {
             let cx = agentRNG.uniform(10...70)
@@ -374,12 +396,25 @@ private struct Builder {
         )
     }
 
-    mutating func addRoute(_ cls: AgentClass, radius: Double, speed: Double, points: [Vec2], period: Double? = nil) {
+    /// Adds a route walked or driven again and again. `traffic` routes (vehicles, cyclists)
+    /// are off the arena when the simulation starts and first come in from the route's start
+    /// some time later, instead of starting part way along.
+    mutating func addRoute(
+        _ cls: AgentClass,
+        radius: Double,
+        speed: Double,
+        points: [Vec2],
+        period: Double? = nil,
+        traffic: Bool = false
+    ) {
         var length = 0.0
         for k in 1..<points.count { length += points[k - 1].distance(to: points[k]) }
         let travel = length / speed
-        let p = period ?? (travel + agentRNG.uniform(5...60))
-        let phase = agentRNG.uniform(0...p)
+        let p0 = period ?? (travel + agentRNG.uniform(5...60))
+        let p = traffic ? max(p0, travel + 1) : p0
+        // At time 0 the agent is `phase` seconds into its period: past `travel`, it is off the
+        // arena and enters `p - phase` seconds later.
+        let phase = agentRNG.uniform(traffic ? travel...p : 0...p)
         layout.routes.append(
             AgentRoute(
                 id: UInt32(layout.routes.count + 1),

@@ -15,12 +15,17 @@ struct ArenaState: Sendable {
     /// Per agent: pace as a fraction of the route speed (people and bikes slow down or stop
     /// when a robot stands in their way too close to step round).
     var agentPace: [Double]
+    /// Per agent: how long (s) a vehicle has stood still.
+    var agentStill: [Double]
     /// Robots in the run as of the last step: position, footprint radius and velocity.
     var robotDiscs: [(position: Vec2, radius: Double, velocity: Vec2)] = []
     /// Scratch space of `giveWay`: sideways bands (m, left of the route) robots block.
     var blocked: [(lo: Double, hi: Double)] = []
     /// The same bands at squeezing-past distance.
     var squeezed: [(lo: Double, hi: Double)] = []
+
+    /// Seconds a driver waits, standing, before turning off.
+    static let vehiclePatience = 30.0
 
     init(arena: Arena) {
         litterRemaining = arena.litterEntryMass
@@ -30,13 +35,19 @@ struct ArenaState: Sendable {
         agentDelay = [Double](repeating: 0, count: arena.layout.routes.count)
         agentShift = [Vec2](repeating: .zero, count: arena.layout.routes.count)
         agentPace = [Double](repeating: 1, count: arena.layout.routes.count)
+        agentStill = [Double](repeating: 0, count: arena.layout.routes.count)
     }
 
     /// Moves every agent to time `t`. Agents follow their routes but give way to robots:
-    /// vehicles brake for a robot ahead in their lane; people and cyclists step aside at a
-    /// limited sideways speed, keep out of the way until they are past, slow down or stop
-    /// when a robot stands too close ahead to step round, and step back from a robot that
-    /// closes in on them. A robot that drives at someone fast can still come too close.
+    /// people, cyclists and drivers move aside at a limited sideways speed, keep out of the
+    /// way until they are past, slow down or stop when a robot stands too close ahead to go
+    /// round, and move away from a robot that closes in on them. A robot that drives at
+    /// someone fast can still come too close.
+    ///
+    /// Drivers used to brake for any robot within 0.6 m of their lane and wait until it had
+    /// gone, while on an auxiliary road the robots work in that lane: queues of waiting cars
+    /// stood in the robots' way for minutes, and robots that went round them touched them.
+    /// A driver now passes a robot the way a rider does, as far aside as the road allows.
     mutating func moveAgents(arena: Arena, to t: Double, dt: Double) {
         let routes = arena.layout.routes
         for k in routes.indices {
@@ -48,25 +59,23 @@ struct ArenaState: Sendable {
                 agents[k] = s
                 continue
             }
-            let dir = s.velocity * (1 / route.speed)
+            // A driver held up for long turns off into a side street: the car leaves the road
+            // until its route's next pass. (Robots that wait for it and it for them would
+            // otherwise stand there for the rest of the run.)
             if route.agentClass == .vehicle {
-                let normal = Vec2(-dir.y, dir.x)
-                var brake = false
-                for robot in robotDiscs {
-                    let rel = robot.position - s.position
-                    let along = rel.dot(dir)
-                    if along > 0 && along < 8 && abs(rel.dot(normal)) < route.radius + robot.radius + 0.6 {
-                        brake = true
-                    }
+                agentStill[k] = agents[k].velocity.lengthSquared < 0.01 ? agentStill[k] + dt : 0
+                if agentStill[k] > Self.vehiclePatience {
+                    agentStill[k] = 0
+                    let u = (t - agentDelay[k] + route.phase).truncatingRemainder(dividingBy: route.period)
+                    let off = route.length / route.speed + 0.01
+                    agentDelay[k] += (u < 0 ? u + route.period : u) - off
+                    agentShift[k] = .zero
+                    agentPace[k] = 1
+                    agents[k] = route.state(at: t - agentDelay[k])
+                    continue
                 }
-                if brake {
-                    agentDelay[k] += dt
-                    s = route.state(at: t - agentDelay[k])
-                    s.velocity = .zero
-                }
-                agents[k] = s
-                continue
             }
+            let dir = s.velocity * (1 / route.speed)
             let before = agents[k]
             let oldShift = agentShift[k]
             let oldDelay = agentDelay[k]
@@ -78,10 +87,13 @@ struct ArenaState: Sendable {
                 s = route.state(at: t - agentDelay[k])
             }
             s.velocity = s.velocity * pace
+            if route.agentClass == .vehicle {
+                keepOnRoad(k, arena: arena, at: s.position, dir: dir, radius: route.radius)
+            }
             s.position = s.position + agentShift[k]
-            // Nobody walks into a robot they can see: they stop instead. (A cyclist cannot stop
-            // dead, so one who brakes too late still hits.)
-            if route.agentClass == .pedestrian && before.active && s.active
+            // Nobody walks or drives into a robot they can see: they stop instead. (A cyclist
+            // cannot stop dead, so one who brakes too late still hits.)
+            if route.agentClass != .cyclist && before.active && s.active
                 && closesIn(from: before.position, to: s.position, radius: route.radius)
             {
                 agentDelay[k] = oldDelay + dt
@@ -118,17 +130,19 @@ struct ArenaState: Sendable {
     /// at most `maxShift` aside; a robot too close ahead to step round makes them slow down
     /// and stop short of it.
     mutating func giveWay(_ k: Int, route: AgentRoute, on s: AgentState, dir: Vec2, dt: Double) {
-        let cyclist = route.agentClass == .cyclist
+        let cls = route.agentClass
+        let cyclist = cls == .cyclist
         let normal = Vec2(-dir.y, dir.x)
         let shift = agentShift[k]
         let offset = shift.dot(normal)
         let here = s.position + shift
-        let margin = cyclist ? 0.8 : 0.6
+        // Sideways clearance they want (m), how far they look ahead (m) and go aside (m).
+        let margin = cls == .vehicle ? 0.5 : cyclist ? 0.8 : 0.6
         let look = 2 + 4 * route.speed
-        let maxShift = 3.0
+        let maxShift = cls == .vehicle ? 2.0 : 3.0
         // How hard they brake (m/s²) and how far from a robot they come to a stop (m).
-        let braking = cyclist ? 3.0 : 2.5
-        let standOff = cyclist ? 0.8 : 0.5
+        let braking = cls == .vehicle ? 4.0 : cyclist ? 3.0 : 2.5
+        let standOff = cls == .vehicle ? 1.0 : cyclist ? 0.8 : 0.5
         var paceTarget = 1.0
         var dodge = Vec2.zero
         blocked.removeAll(keepingCapacity: true)
@@ -176,7 +190,7 @@ struct ArenaState: Sendable {
         }
         var want = normal * target + dir * shift.dot(dir) * 0.98
         if dodge.lengthSquared > 1e-12 { want = shift + dodge * (1 / max(1, dodge.length)) * 2 }
-        let rate = (cyclist ? 1.0 : 0.8) * dt
+        let rate = (cls == .pedestrian ? 0.8 : 1.0) * dt
         let step = want - shift
         let len = step.length
         var next = len > rate ? shift + step * (rate / len) : want
@@ -185,6 +199,16 @@ struct ArenaState: Sendable {
         // Braking harder than planned when it has to, up to a hard stop.
         let paceRate = (paceTarget < agentPace[k] ? braking + 2 : braking) / route.speed * dt
         agentPace[k] += min(max(paceTarget - agentPace[k], -paceRate), paceRate)
+    }
+
+    /// Keeps a vehicle's sideways step on the road: its disc stays inside the geofence across
+    /// its lane (along the lane it comes in from outside and leaves).
+    mutating func keepOnRoad(_ k: Int, arena: Arena, at p: Vec2, dir: Vec2, radius: Double) {
+        let normal = Vec2(-dir.y, dir.x)
+        let q = p + agentShift[k]
+        let inside = arena.layout.geofence.insetBy(radius).clamp(q)
+        let across = (inside - q).dot(normal)
+        if abs(across) > 1e-12 { agentShift[k] = agentShift[k] + normal * across }
     }
 
     /// Whether a sideways position lies outside every band.

@@ -40,6 +40,8 @@ extension SanitationRobot {
             (vCmd, wCmd, wantBrush) = follow(ctx, purpose: p, sink: &sink)
             if case .following = activity {
                 if p != .teleop { avoid(ctx, state: state, vCmd: &vCmd, wCmd: &wCmd) }
+                // An operator driving the robot gives way to traffic too.
+                giveWayToTraffic(ctx, state: state, vCmd: &vCmd, wCmd: &wCmd)
                 status = p == .clean ? .cleaning : .transit
                 mode = p == .teleop ? .teleop : .auto
                 checkProgress(ctx, purpose: p)
@@ -56,7 +58,7 @@ extension SanitationRobot {
             if t >= until - 1e-9 { afterBump(resume) }
         case let .stuck(since):
             status = .stuck
-            handleStuck(ctx, since: since, sink: &sink)
+            handleStuck(ctx, since: since, state: state, sink: &sink)
         }
 
         // Move.
@@ -163,7 +165,7 @@ extension SanitationRobot {
                 sprayZone = -1
             }
             checkAgents(ctx, state: state, sink: &sink)
-            checkGeofence(ctx, sink: &sink)
+            checkGeofence(ctx, state: state, sink: &sink)
             checkRamp(ctx, sink: &sink)
             if abs(speed) > ctx.speedLimit { truth.overSpeedSeconds += dt }
             if activity != .docked { truth.operatingSeconds += dt }
@@ -387,7 +389,8 @@ extension SanitationRobot {
         return (v, w, brush)
     }
 
-    /// Waits for or steps out of the way of people and vehicles.
+    /// Waits for or steps out of the way of people; vehicles and cyclists only slow it down
+    /// here (`giveWayToTraffic` gives way to them).
     mutating func avoid(_ ctx: StepContext, state: ArenaState, vCmd: inout Double, wCmd: inout Double) {
         let agents = state.agents
         let routes = ctx.arena.layout.routes
@@ -405,6 +408,7 @@ extension SanitationRobot {
             let relV = a.velocity - myV
             // Only agents we are closing on call for caution.
             if rel.dot(relV) < 0 { closest = min(closest, rel.length - rr) }
+            if Self.isTraffic(routes[k].agentClass) { continue }
             let rv2 = relV.lengthSquared
             let tca = rv2 > 1e-9 ? min(max(-rel.dot(relV) / rv2, 0), horizon) : 0
             let dmin = (rel + relV * tca).length - rr
@@ -539,7 +543,12 @@ extension SanitationRobot {
         if resume == .clean { plan = route }
     }
 
-    mutating func handleStuck<S: SimulationSink>(_ ctx: StepContext, since: Double, sink: inout S) {
+    mutating func handleStuck<S: SimulationSink>(
+        _ ctx: StepContext,
+        since: Double,
+        state: ArenaState,
+        sink: inout S
+    ) {
         let wait = 3 + 12 * (1 - skill.planner)
         guard ctx.t1 - since >= wait else { return }
         progressAnchor = position
@@ -547,7 +556,12 @@ extension SanitationRobot {
         if stuckPurpose == .teleop {
             // The operator could not get it out either: the referee carries it.
             let target = routeIndex < route.count ? route[routeIndex].position : position
-            if ctx.arena.nearestObstacle(to: target, radius: params.radius).clearance > 0 { teleport(to: target, ctx) }
+            // Not on top of an obstacle, nor of a car or person standing there.
+            if ctx.arena.nearestObstacle(to: target, radius: params.radius).clearance > 0
+                && isClearOfAgents(target, state: state, routes: ctx.arena.layout.routes)
+            {
+                teleport(to: target, ctx)
+            }
             recordIntervention(.rescue, duration: 0, ctx, &sink)
             endTeleop(ctx, sink: &sink)
             if missionEnding { endMission(ctx) } else { returnToPlan() }
@@ -647,7 +661,7 @@ extension SanitationRobot {
 
     // MARK: Referee checks
 
-    mutating func checkGeofence<S: SimulationSink>(_ ctx: StepContext, sink: inout S) {
+    mutating func checkGeofence<S: SimulationSink>(_ ctx: StepContext, state: ArenaState, sink: inout S) {
         let fence = ctx.arena.layout.geofence
         if fence.contains(position) {
             outsideSince = -1
@@ -662,6 +676,8 @@ extension SanitationRobot {
         if ctx.t1 - outsideSince > 5 || out > 1.0 {
             var p = fence.insetBy(params.radius + 0.3).clamp(position)
             if ctx.arena.nearestObstacle(to: p, radius: params.radius).clearance <= 0 { p = legStart }
+            // The referee waits for the car or bike there to pass before putting it back.
+            guard isClearOfAgents(p, state: state, routes: ctx.arena.layout.routes) else { return }
             teleport(to: p, ctx)
             outsideSince = -1
             recordIntervention(.reposition, duration: 0, ctx, &sink)

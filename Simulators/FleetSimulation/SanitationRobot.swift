@@ -28,6 +28,9 @@ struct SanitationRobot {
     let planner: CoveragePlanner
     let samplePeriod: Int
     var rng: SeededGenerator
+    /// Seeds the robot's per-pass draws of whether it notices a vehicle or bike in time
+    /// (see `noticesInTime`); kept apart from `rng` so traffic does not shift its other draws.
+    let trafficSeed: UInt64
 
     // Pose and motion.
     var position: Vec2
@@ -78,6 +81,8 @@ struct SanitationRobot {
     var bumpsHere = 0
     /// When the robot began waiting for a person standing in its way (-1: not waiting).
     var waitingSince = -1.0
+    /// When the robot began facing a standing vehicle or bike too close to go on (-1: not).
+    var standoffSince = -1.0
     var progressAnchor: Vec2
     var progressTime = 0.0
     var hintsGiven = 0
@@ -145,8 +150,10 @@ struct SanitationRobot {
         self.samplePeriod = samplePeriod
         stateRate = setup.stateRate ?? 10
         var rng = SeededGenerator(seed: setup.seed)
+        var trafficStream = rng.derived(0x74_7261_6666)
         initialSOC = setup.initialSOC ?? rng.uniform(0.75...1.0)
         self.rng = rng
+        trafficSeed = trafficStream.next()
         position = start
         heading = .pi / 2
         legStart = start

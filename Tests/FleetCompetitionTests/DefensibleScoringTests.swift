@@ -93,6 +93,25 @@ extension CompetitionSuites {
             return last
         }
 
+        /// Item 12: a five-minute heat of `fleet sim`'s line-up with faults, scored live and
+        /// finalized: the scores spread in every division, and in none does every team score 0
+        /// (in A every robot used to touch a car, so every team scored 0).
+        @Test(arguments: [Division.park, .sidewalk, .auxiliaryRoad, .humanoid])
+        func aHeatWithFaultsSpreadsTheScoresInEveryDivision(_ division: Division) throws {
+            let heat = try Self.heat(
+                division,
+                seed: 3,
+                faults: ["drop=0.01,dup=0.01,reorder=0.02,corrupt=0.002,reboot=1"],
+                duration: 300
+            )
+            let final = try #require(try heat.temporary.store.runResult(runID: 1, source: .final))
+            let scores = final.teams.map(\.runScore)
+            let table = final.teams.map { "\($0.team) \(($0.runScore * 10).rounded() / 10)" }
+            #expect(final.teams.count == 4, "\(division): \(table)")
+            #expect(scores.contains { $0 > 0 }, "\(division): \(table)")
+            #expect(scores.max()! - scores.min()! > 5, "\(division): \(table)")
+        }
+
         /// Item 4: every score change is an event, the final adjustments too, so each team's
         /// last event carries its run score exactly: live, final and recompute, in every division.
         @Test(arguments: [Division.park, .sidewalk, .auxiliaryRoad, .humanoid])

@@ -226,7 +226,7 @@ let package = Package(
                 "fleet", "FleetStorage", "FleetStore", "FleetPostgres", "FleetProtocol", "FleetRunner",
                 "FleetCompetition",
                 "FleetScoring",
-                "FleetSimulation", "FleetTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "FleetSimulation", "FleetTestSupport", "ZeroMQ", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

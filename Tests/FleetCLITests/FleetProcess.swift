@@ -71,14 +71,20 @@ final class FleetProcess: @unchecked Sendable {
     private var openPipes = 2
 
     /// `environment`: variables set for the child on top of this process's. `unprivileged`:
-    /// run it as a user that file permissions apply to (`UnprivilegedFleet`).
+    /// run it as a user that file permissions apply to (`UnprivilegedFleet`). `launcher`: a
+    /// command that execs `fleet` (its path and `arguments` follow the launcher's own), e.g.
+    /// one that mounts a small file system first.
     init(
         _ arguments: [String],
         in folder: URL,
         environment: [String: String] = [:],
-        unprivileged: Bool = false
+        unprivileged: Bool = false,
+        launcher: [String] = []
     ) throws {
-        if unprivileged {
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: first)
+            process.arguments = Array(launcher.dropFirst()) + [FleetBinary.url.path] + arguments
+        } else if unprivileged {
             let (executable, wrapped) = UnprivilegedFleet.command(arguments)
             process.executableURL = executable
             process.arguments = wrapped

@@ -215,6 +215,10 @@ struct IngestCommand: AsyncParsableCommand {
                 ingesterID: ingesterID ?? defaultIngesterID,
                 logger: logger
             )
+            do { try await postgres.holdIngesterName() } catch {
+                postgres.close()
+                throw error
+            }
             configuration.store = postgres
             if let robotLease { configuration.robotLease = .milliseconds(Int64(robotLease * 1000)) }
         }

@@ -49,6 +49,28 @@ struct RobotOwnershipTests {
         #expect(try store.robotOwners().isEmpty)
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func aSecondIngesterUnderANameInUseIsRefusedUntilTheFirstCloses() async throws {
+        let location = try PostgresFixture.database()
+        let first = try await PostgresStore.connect(location: location, ingesterID: "east", logger: Self.logger)
+        try await first.holdIngesterName()
+        let second = try await PostgresStore.connect(location: location, ingesterID: "east", logger: Self.logger)
+        defer { second.close() }
+        await #expect {
+            try await second.holdIngesterName(timeout: .milliseconds(300))
+        } throws: { error in
+            "\(error)".contains("another ingester named 'east' is writing to")
+        }
+        let west = try await PostgresStore.connect(location: location, ingesterID: "west", logger: Self.logger)
+        defer { west.close() }
+        try await west.holdIngesterName(timeout: .zero)
+        // Once the first has gone, the name is free (waiting for the server to notice).
+        first.close()
+        let third = try await PostgresStore.connect(location: location, ingesterID: "east", logger: Self.logger)
+        defer { third.close() }
+        try await third.holdIngesterName(timeout: .seconds(30))
+    }
+
     @Test(.timeLimit(.minutes(3)))
     func aRobotSendingToTwoIngestersAtOnceIsStoredByOneAndCountedByTheOther() async throws {
         let location = try PostgresFixture.database()

@@ -95,5 +95,55 @@ extension ProcessSuites {
             #expect(query.status == 0, "\(query.errors)")
             #expect(query.output.contains("frames.accepted,\(sent.count)"), "\(query.output)")
         }
+
+        @Test(.enabled(if: PostgresFixture.enabled), .timeLimit(.minutes(2)))
+        func aSecondIngesterUnderANameInUseIsRefusedInOneLine() async throws {
+            let folder = try TemporaryFolder()
+            let postgres = try PostgresFixture.database()
+            let first = try FleetProcess(
+                [
+                    "ingest", "--store", "\(postgres)", "--ingester-id", "arena-1", "--listen",
+                    "tcp://127.0.0.1:\(try freePort())", "--status-every", "0", "--no-live-scoring",
+                ],
+                in: folder.url
+            )
+            defer { if first.process.isRunning { first.signal(SIGKILL) } }
+            try await waitUntil(timeout: .seconds(60)) { first.standardError.contains("ingesting") }
+            let second = try await FleetProcess.run(
+                [
+                    "ingest", "--store", "\(postgres)", "--ingester-id", "arena-1", "--listen",
+                    "tcp://127.0.0.1:\(try freePort())", "--status-every", "0", "--no-live-scoring",
+                ],
+                in: folder.url,
+                timeout: .seconds(60)
+            )
+            #expect(second.status != 0)
+            #expect(
+                second.errors.contains("another ingester named 'arena-1' is writing to"),
+                "\(second.errors)"
+            )
+            first.signal(SIGTERM)
+            #expect(await first.wait(timeout: .seconds(30)))
+            #expect(first.process.terminationStatus == 0, "\(first.standardError)")
+        }
+
+        @Test(arguments: [
+            (["--robot-lease", "0"], "--robot-lease must be 0.1...86400 seconds, got 0.0"),
+            (["--robot-lease", "5", "--no-store"], "--robot-lease applies to --store postgres://"),
+            (["--ingester-id", "a", "--no-store"], "--ingester-id names an ingester sharing --store postgres://"),
+        ])
+        func ownershipOptionsAreCheckedInOneLine(arguments: [String], message: String) async throws {
+            let folder = try TemporaryFolder()
+            let withStore = !arguments.contains("--no-store")
+            let store = withStore ? ["--store", "postgres://fleet@127.0.0.1:1/fleet"] : []
+            let result = try await FleetProcess.run(
+                ["ingest", "--listen", "tcp://127.0.0.1:\(try freePort())"] + store
+                    + arguments.filter { $0 != "--no-store" },
+                in: folder.url,
+                timeout: .seconds(30)
+            )
+            #expect(result.status != 0)
+            #expect(result.errors.split(separator: "\n").filter { $0.contains(message) }.count == 1, "\(result.errors)")
+        }
     }
 }

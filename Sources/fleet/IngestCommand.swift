@@ -272,10 +272,15 @@ struct IngestCommand: AsyncParsableCommand {
 extension IngestCommand {
     /// This host and the endpoints bound: different for every ingester running at once
     /// (two cannot bind one endpoint on one host), the same after a restart, so a restarted
-    /// ingester continues its own segments and robots at once.
+    /// ingester continues its own segments and robots at once. An endpoint with a port
+    /// chosen at bind time (`*`) names no ingester: the process id is added.
     var defaultIngesterID: String {
-        let host = ProcessInfo.processInfo.hostName
-        return ([host] + [listen, reliable].compactMap { $0 }).joined(separator: ":")
+        let endpoints = [listen, reliable].compactMap { $0 }
+        var parts = [ProcessInfo.processInfo.hostName] + endpoints
+        if endpoints.contains(where: { $0.hasSuffix(":*") }) {
+            parts.append("pid\(ProcessInfo.processInfo.processIdentifier)")
+        }
+        return parts.joined(separator: ":")
     }
 
     func makeServer(host: String, port: Int, ingest: IngestService, logger: Logger) throws -> APIServer {

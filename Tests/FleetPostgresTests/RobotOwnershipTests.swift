@@ -50,6 +50,77 @@ struct RobotOwnershipTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func claimsAreDecidedInTheCommitAndALostRobotsRowsAreLeftOut() async throws {
+        let location = try PostgresFixture.database()
+        let east = try PostgresStore.open(location: location, ingesterID: "east", logger: Self.logger)
+        let west = try PostgresStore.open(location: location, ingesterID: "west", logger: Self.logger)
+        defer {
+            east.close()
+            west.close()
+        }
+        // East claims robots 7 and 8 for a moment, writing 7's ledger with the claim.
+        var first = WriteBatch()
+        let eastLedger = LedgerRecord(
+            robotID: 7,
+            bootEpoch: 1,
+            received: 5,
+            highestSequence: 4,
+            firstNanos: 1,
+            lastNanos: 5
+        )
+        first.ledger = [eastLedger]
+        var claims = RobotClaims(leaseNanos: 200_000_000)
+        claims.claim = [7, 8]
+        let claimed = try east.commit(first, claims: claims, at: 1)
+        #expect(Set(claimed.owned) == [7, 8] && claimed.elsewhere.isEmpty && claimed.ledgers.isEmpty)
+
+        // While east's lease holds, west is refused and told whose robot it is.
+        var westClaims = RobotClaims(leaseNanos: 10_000_000_000)
+        westClaims.claim = [7]
+        let refused = try west.commit(WriteBatch(), claims: westClaims, at: 1)
+        #expect(refused.owned.isEmpty && refused.elsewhere.map(\.ingester) == ["east"])
+
+        // Once it has run out, west takes robot 7 over and continues east's ledger.
+        try await waitUntil(timeout: .seconds(30)) { try east.robotOwners().allSatisfy { $0.remainingNanos == 0 } }
+        let takeover = try west.commit(WriteBatch(), claims: westClaims, at: 1)
+        #expect(takeover.owned == [7] && takeover.ledgers == [eastLedger])
+
+        // East, behind, renews both with frames of both: 8 is still its own, 7 is west's now,
+        // and its frames and rows are left out of the batch.
+        var late = WriteBatch()
+        var blob: [UInt8] = []
+        for robot: UInt32 in [7, 8] {
+            for seq: UInt32 in 5..<8 {
+                Self.frame(robot: robot, seq: seq).withUnsafeBytes { FrameChunk.append($0, to: &blob) }
+            }
+        }
+        late.segment = SegmentRecord(
+            segmentID: 1,
+            startNanos: Self.start,
+            endNanos: Self.start + 1_000_000_000,
+            frameCount: 6,
+            frames: blob
+        )
+        late.frameCount = 6
+        late.ledger = [
+            LedgerRecord(robotID: 7, bootEpoch: 1, received: 8, highestSequence: 7, firstNanos: 1, lastNanos: 8),
+            LedgerRecord(robotID: 8, bootEpoch: 1, received: 3, highestSequence: 7, firstNanos: 1, lastNanos: 8),
+        ]
+        var renew = RobotClaims(leaseNanos: 10_000_000_000)
+        renew.renew = [7, 8]
+        let outcome = try east.commit(late, claims: renew, at: 1)
+        #expect(outcome.owned == [8])
+        #expect(outcome.lost.map(\.robotID) == [7] && outcome.lost.map(\.ingester) == ["west"])
+        #expect(outcome.removedFrames == 3)
+
+        let stored = try Self.storedFrames(east)
+        #expect(stored.keys.map(\.stream.robotID).sorted() == [8, 8, 8])
+        #expect(try east.lossLedger(robotID: 7) == [eastLedger], "west's to write now")
+        #expect(try east.lossLedger(robotID: 8).map(\.received) == [3])
+        #expect(try east.robotOwners().map(\.ingester) == ["west", "east"])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func aSecondIngesterUnderANameInUseIsRefusedUntilTheFirstCloses() async throws {
         let location = try PostgresFixture.database()
         let first = try await PostgresStore.connect(location: location, ingesterID: "east", logger: Self.logger)

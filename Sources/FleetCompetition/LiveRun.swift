@@ -14,13 +14,22 @@ public import FleetStore
 /// Watermark: each sender's frames arrive almost in order, so the run's watermark is the
 /// lowest "newest event time" among the senders heard from within `idleTimeout` (wall
 /// clock), less `slack` (event time) for the reordering within a sender and between their
-/// sockets. A sender that goes quiet (the referee between events, a robot that lost its
+/// sockets; or, when it is later, the newest event time of any sender as it was `wallSlack`
+/// ago (wall clock). Senders stamp frames from one clock (the arena's, or the simulator's)
+/// and a frame arrives within `wallSlack` of being sent, so whatever arrives from now on
+/// is no older than that. The first rule alone kept the board a second or more behind
+/// whenever a robot went quiet (a lost link holds it back for `idleTimeout`) and, at 1×, 2 s
+/// behind always; with the second the board trails the robots by `wallSlack` plus one tick.
+/// A sender whose clock is behind the others by more than that has late frames. A sender that goes quiet (the referee between events, a robot that lost its
 /// link) stops holding the others back. A frame older than what was already fed is late:
 /// it is counted, not scored live, and the run goes to review (the recompute has it).
 public struct LiveRun: Sendable {
     public struct Tuning: Sendable {
         /// Event time a sender's frames may trail its newest one.
         public var slack: UInt64 = 2_000_000_000
+        /// Wall time within which a frame arrives after it was sent (the bound on reordering
+        /// between senders, and on their clocks' skew, that the second watermark rule takes).
+        public var wallSlack: UInt64 = 250_000_000
         /// Wall time after which a silent sender no longer holds the watermark back.
         public var idleTimeout: UInt64 = 1_000_000_000
         /// Wall time between provisional rows while RUNNING (the board wants at least one a
@@ -53,6 +62,12 @@ public struct LiveRun: Sendable {
     /// Event time of the newest frame fed to the scorer.
     public private(set) var fedThrough: UInt64?
     public private(set) var watermark: UInt64?
+    /// The newest event time of any sender at recent `advance`s (wall, event time), oldest
+    /// first, one per `checkpointSpacing` at most: the wall rule's memory.
+    var newestAt: [(wall: UInt64, newest: UInt64)] = []
+    /// The newest event time of any sender at least `wallSlack` ago.
+    var settled: UInt64 = 0
+    static let checkpointSpacing: UInt64 = 25_000_000
     public private(set) var lateFrames = 0
     public private(set) var fedFrames = 0
     var actions: [RefereeAction] = []
@@ -121,11 +136,22 @@ public struct LiveRun: Sendable {
             high = max(high, clock.newest)
             if now &- clock.lastHeard <= tuning.idleTimeout { low = min(low ?? .max, clock.newest) }
         }
+        if let last = newestAt.last, now &- last.wall < Self.checkpointSpacing {
+            newestAt[newestAt.count - 1].newest = high
+        } else {
+            newestAt.append((now, high))
+        }
+        var passed = 0
+        while passed < newestAt.count && now &- newestAt[passed].wall >= tuning.wallSlack {
+            settled = max(settled, newestAt[passed].newest)
+            passed += 1
+        }
+        newestAt.removeFirst(passed)
         let candidate: UInt64
         if everything || low == nil {
             candidate = high
         } else {
-            candidate = low! >= tuning.slack ? low! - tuning.slack : 0
+            candidate = max(low! >= tuning.slack ? low! - tuning.slack : 0, settled)
         }
         guard !senders.isEmpty else { return }
         watermark = max(watermark ?? 0, candidate)

@@ -67,6 +67,16 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         store = CompetitionStore(database: database)
         self.tuning = tuning
         self.logger = logger
+        // Known before the first frame: the first background tick comes a quarter of a
+        // second after the service starts, and a fleet launched at once (the demo, a
+        // heat started from a script) sent its first seconds before it.
+        do {
+            let robots = Set(try store.registeredRobots().map(\.robotID))
+            registered = robots
+            shared.withLock { $0.registered = robots }
+        } catch {
+            logger.warning("live scoring cannot read the registered robots", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The newest live board of a run scored in this process: provisional while the run
@@ -144,6 +154,21 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
             } else if now &- run.lastSnapshot >= tuning.snapshotInterval * (running.contains(id) ? 1 : 10) {
                 runs[id]!.lastSnapshot = now
                 snapshot(run, into: &batch, ledgers: ledgers, now: now)
+            }
+        }
+    }
+
+    /// The writer is behind and no batch closes: the boards readers see keep moving (the
+    /// provisional rows are written with the next batch).
+    public func tick(now: UInt64) {
+        batchNow = now
+        for id in Array(runs.keys).sorted() {
+            runs[id]!.advance(now: now)
+            guard runs[id]!.stopSeen == nil else { continue }
+            do {
+                publish(runs[id]!, result: try runs[id]!.provisional(), now: now)
+            } catch {
+                logger.warning("live score failed", metadata: ["run.id": "\(id)", "error": "\(error)"])
             }
         }
     }
@@ -240,6 +265,12 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
 
     public func backgroundTick(now: UInt64) {
         do {
+            // First, before building any scorer (an arena takes a while): the frames of
+            // robots registered since the last tick are kept for runs about to start. When
+            // this came last, the first tick after a run was created (before the fleet
+            // launched) left the first seconds of the robots' frames out of the live result.
+            let registered = Set(try store.registeredRobots().map(\.robotID))
+            shared.withLock { $0.registered = registered }
             let active = try store.runs(states: [.prepare, .running, .finished])
             let known = shared.withLock { $0.known }
             var built: [LiveRun] = []
@@ -270,9 +301,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
                 }
                 for (id, _) in inactive.dropFirst(Self.keptBoards) { boards[id] = nil }
             }
-            let registered = Set(try store.registeredRobots().map(\.robotID))
             shared.withLock { state in
-                state.registered = registered
                 for run in built { state.known.insert(run.context.run.id) }
                 state.newRuns += built
                 state.stopped = stopped

@@ -14,8 +14,15 @@ public protocol FrameObserver: AnyObject, Sendable {
     /// The pipeline is closing a batch (at least every `tickInterval` while running, even
     /// without frames): add rows to commit with it. `ledgers` are the live loss ledgers.
     func closingBatch(_ batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64)
+    /// The pipeline cannot close a batch (the writer is behind) but `tickInterval` passed:
+    /// bring what readers see in this process up to date; rows wait for `closingBatch`.
+    func tick(now: UInt64)
     /// Off the pipeline thread, about four times a second.
     func backgroundTick(now: UInt64)
+}
+
+extension FrameObserver {
+    public func tick(now: UInt64) {}
 }
 
 /// Builds the service's observer when the service starts, over the service's own database

@@ -11,8 +11,9 @@ import Synchronization
 /// latency stays at one commit at light load, and batches grow by themselves while the
 /// writer is busy; at most `maximumBatchFrames` frames or `batchInterval` old. The thread
 /// sleeps on a `Wakeup` (no polling) until the receiver queues frames, the writer goes idle
-/// or a deadline passes. When the writer falls behind, `put` blocks, the ring fills, and
-/// the receiver's overflow policy applies: memory stays bounded whatever the database does.
+/// or a deadline passes. When the writer falls behind, the open batch keeps filling (and the
+/// observer keeps ticking) up to `maximumBatchFrames`; then `put` blocks, the ring fills,
+/// and the receiver's overflow policy applies: memory stays bounded whatever the database does.
 final class Pipeline {
     struct Configuration: Sendable {
         /// The longest a frame waits in an open batch.
@@ -75,6 +76,9 @@ final class Pipeline {
         !receiver.writerBusy.load(ordering: .acquiring) && queue.count == 0
     }
 
+    /// A batch closed now is handed to the writer without waiting.
+    private var writerHasRoom: Bool { queue.count < queue.capacity }
+
     /// Runs until the receiver has finished and the ring is empty; then hands over the
     /// last batch (every chunk sealed) and closes the queue.
     func run() {
@@ -95,17 +99,23 @@ final class Pipeline {
                 let full = aggregator.pendingFrames >= configuration.maximumBatchFrames
                 let old = now - opened >= configuration.batchInterval
                 // Still draining a burst: keep filling the batch unless it is full or old.
-                if full || old || (drained < configuration.drainChunk && writerIdle) {
+                // An old batch waits while the writer's queue is full (handing it over
+                // would only block this thread); a full one blocks: that is backpressure.
+                if full || (old && writerHasRoom) || (drained < configuration.drainChunk && writerIdle) {
                     flush()
                     batchOpened = nil
                 }
             }
-            if batchOpened == nil {
-                if observer != nil && now - lastObserverTick >= configuration.observerInterval {
-                    flush()
-                } else if now - lastHousekeeping >= configuration.housekeepingInterval {
+            let observerDue = observer != nil && now - lastObserverTick >= configuration.observerInterval
+            if batchOpened == nil && writerHasRoom {
+                if observerDue || now - lastHousekeeping >= configuration.housekeepingInterval {
                     flush()
                 }
+            } else if observerDue, let observer {
+                // The writer is behind (a slow fsync, a checkpoint): the batch stays open,
+                // but what the observer shows (the live board) keeps moving.
+                lastObserverTick = now
+                observer.tick(now: Receiver.wallClockNanos())
             }
             if drained == configuration.drainChunk { continue }
             // Order matters: read `stoppedReading` before checking the ring, so a frame
@@ -122,14 +132,19 @@ final class Pipeline {
             if unpublished { publishLiveState() }
             // Sleep until frames arrive, the writer goes idle with a batch waiting, or the
             // next deadline (batch age, observer tick, housekeeping).
+            // A batch that waits for room in the writer's queue has no deadline of its own:
+            // the writer signals when it takes a batch.
+            let waitingForRoom = !writerHasRoom
             var timeout = configuration.housekeepingInterval
-            if let opened = batchOpened { timeout = min(timeout, configuration.batchInterval - (now - opened)) }
+            if let opened = batchOpened, !waitingForRoom {
+                timeout = min(timeout, configuration.batchInterval - (now - opened))
+            }
             if observer != nil { timeout = min(timeout, configuration.observerInterval - (now - lastObserverTick)) }
             let pending = batchOpened != nil
             let awaiting = aggregator.awaitingClaims
             receiver.pipelineWakeup.wait(timeout: max(timeout, .microseconds(100))) {
                 (ring.count > 0 && !blocked) || (receiver.stoppedReading.load(ordering: .acquiring) && !awaiting)
-                    || (pending && writerIdle)
+                    || (pending && writerIdle) || (waitingForRoom && writerHasRoom)
                     || receiver.claimAnswersWaiting.load(ordering: .acquiring)
             }
         }

@@ -58,6 +58,8 @@ final class Writer {
                 continue
             case .item(let next): item = next
             }
+            // Room in the queue: a batch the pipeline holds back can be handed over.
+            shared.pipelineWakeup.signal()
             shared.writerBusy.store(true, ordering: .releasing)
             let committed = commit(item)
             shared.writerBusy.store(false, ordering: .releasing)

@@ -52,16 +52,11 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
         let store = PostgresStore(location: location, ingesterID: ingesterID, logger: logger)
         do {
             // The client retries a refused connection forever; a store that cannot open says so.
+            // The deadline is for the server's first answer only: migrations wait for another
+            // ingester's (an advisory lock) as long as they take.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    if readOnly {
-                        try await store.checkSchema()
-                        return
-                    }
-                    try await store.migrate()
-                    try await store.createPartitions(
-                        days: store.daysAhead(at: UInt64(Date().timeIntervalSince1970 * 1e9))
-                    )
+                    _ = try await store.client.query("SELECT 1", logger: store.logger).collect()
                 }
                 group.addTask {
                     try await Task.sleep(for: connectTimeout)
@@ -72,6 +67,12 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
                 }
                 try await group.next()
                 group.cancelAll()
+            }
+            if readOnly {
+                try await store.checkSchema()
+            } else {
+                try await store.migrate()
+                try await store.createPartitions(days: store.daysAhead(at: UInt64(Date().timeIntervalSince1970 * 1e9)))
             }
         } catch {
             store.close()

@@ -183,6 +183,11 @@ public struct Scoreboard: Encodable, Sendable {
     public var integrity: Integrity?
     /// The run's data failed integrity: the rulebook voids it (the scores do not count).
     public var void: Bool
+    /// Before FINAL, from the live scorer of the serving process: every frame up to this
+    /// event time (ns) is scored (nil: no live scorer here, or nothing scored yet).
+    public var scoredThrough: UInt64?
+    /// Wall clock (ns) of the live board shown.
+    public var computedAt: UInt64?
     public var result: RunResult?
 
     static func make(
@@ -190,7 +195,8 @@ public struct Scoreboard: Encodable, Sendable {
         result: RunResult?,
         ledgers: [LedgerRecord],
         completeness perRun: [RobotCompleteness]? = nil,
-        integrity: Integrity? = nil
+        integrity: Integrity? = nil,
+        progress: LiveProgress? = nil
     ) -> Scoreboard {
         var byRobot = Completeness.byRobot(ledgers)
         if let perRun {
@@ -262,6 +268,8 @@ public struct Scoreboard: Encodable, Sendable {
             eventCount: result?.events.count ?? 0,
             integrity: integrity,
             void: integrity?.verdict == .void,
+            scoredThrough: run.state == .final ? nil : progress?.scoredThrough,
+            computedAt: run.state == .final ? nil : progress?.computedAt,
             result: result.map { full in
                 var trimmed = full
                 trimmed.events = Array(full.events.suffix(recentEvents))

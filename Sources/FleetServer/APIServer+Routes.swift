@@ -82,7 +82,8 @@ extension APIServer {
                     result: result,
                     ledgers: try reader.ledgers(),
                     completeness: try await scoreboard.completeness(runID: run.id),
-                    integrity: try await scoreboard.integrity(runID: run.id)
+                    integrity: try await scoreboard.integrity(runID: run.id),
+                    progress: try await scoreboard.liveProgress(runID: run.id)
                 )
             )
         }

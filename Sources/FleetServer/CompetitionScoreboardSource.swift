@@ -121,6 +121,10 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         }
     }
 
+    public func liveProgress(runID: UInt32) async throws -> LiveProgress? {
+        live?.board(runID: runID).map { LiveProgress(scoredThrough: $0.watermark, computedAt: $0.atNanos) }
+    }
+
     public func completeness(runID: UInt32) async throws -> [RobotCompleteness]? {
         if let board = live?.board(runID: runID), !board.completeness.isEmpty { return board.completeness }
         if let cached = caches.withLock({ $0.completeness[runID] }) { return cached }

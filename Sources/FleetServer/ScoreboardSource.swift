@@ -28,6 +28,21 @@ public protocol ScoreboardSource: Sendable {
     func currentRun() async throws -> RunSummary?
     func completeness(runID: UInt32) async throws -> [RobotCompleteness]?
     func integrity(runID: UInt32) async throws -> Integrity?
+    /// How far the live scorer of this process has scored the run; nil when no live scorer
+    /// here follows it.
+    func liveProgress(runID: UInt32) async throws -> LiveProgress?
+}
+
+/// How far a live scorer has got: every frame with an event time up to `scoredThrough`
+/// is in the board computed at `computedAt` (wall clock).
+public struct LiveProgress: Sendable, Encodable {
+    public var scoredThrough: UInt64?
+    public var computedAt: UInt64
+
+    public init(scoredThrough: UInt64?, computedAt: UInt64) {
+        self.scoredThrough = scoredThrough
+        self.computedAt = computedAt
+    }
 }
 
 extension ScoreboardSource {
@@ -63,6 +78,8 @@ extension ScoreboardSource {
 
     /// A FINAL run's signed result as checked now (void when a check fails); nil otherwise.
     public func integrity(runID: UInt32) async throws -> Integrity? { nil }
+
+    public func liveProgress(runID: UInt32) async throws -> LiveProgress? { nil }
 }
 
 /// A run's lifecycle state (the rulebook's PREPARE → RUNNING → FINISHED → FINAL).

@@ -90,6 +90,12 @@ extension Aggregator {
     /// every changed one when `all`. Writing a row lets go of the segment it pinned.
     private mutating func takeLedgerRows(now: UInt64, all: Bool) -> [LedgerRecord] {
         var out: [LedgerRecord] = []
+        for slot in forcedLedgerSlots where ledgerQueued[slot] {
+            ledgerQueued[slot] = false
+            unpin(ledgerPin[slot])
+            out.append(ledgers.ledgers[slot].record)
+        }
+        forcedLedgerSlots.removeAll(keepingCapacity: true)
         while let entry = ledgerRowQueue.first, all || now >= entry.due {
             ledgerRowQueue.popFirst()
             let slot = entry.slot
@@ -111,6 +117,9 @@ extension Aggregator {
     ///     the store then holds no segment.
     public mutating func takeBatch(now: UInt64? = nil, final: Bool = false) -> PipelineBatch {
         let now = now ?? latestReceive
+        // Robots quiet for their lease are let go first: their last rows go with this batch.
+        if ownership != nil { releaseQuietRobots(now: now) }
+        let claims = takeClaims()
         var batch = WriteBatch()
         batch.frameCount = batchFrames
         if final {
@@ -148,6 +157,12 @@ extension Aggregator {
             batchReceiveTimes.removeAll(keepingCapacity: true)
             batchPublishTimes.removeAll(keepingCapacity: true)
         }
-        return PipelineBatch(batch: batch, acks: acks, receiveTimes: batchReceiveTimes, publishTimes: batchPublishTimes)
+        return PipelineBatch(
+            batch: batch,
+            acks: acks,
+            receiveTimes: batchReceiveTimes,
+            publishTimes: batchPublishTimes,
+            claims: claims
+        )
     }
 }

@@ -15,7 +15,7 @@ public import FleetStore
 /// one segment row, released once every frame in it is in a sealed chunk.
 public struct Aggregator {
     /// Totals since the service started (not per batch).
-    public private(set) var totals = IngestCounters()
+    public internal(set) var totals = IngestCounters()
     /// Called with every accepted, decoded frame, in arrival order: the live scorer's feed.
     public var onFrame: ((borrowing Frame, UnsafeRawBufferPointer) -> Void)?
     /// Whether `ingest` checks each frame's header, lengths and checksum itself. The
@@ -95,6 +95,22 @@ public struct Aggregator {
     /// for publish→commit latency.
     var batchPublishTimes: [UInt64] = []
 
+    // Robot ownership (a store several ingesters write): nil when every robot is ours.
+    public internal(set) var ownership: RobotOwnershipPolicy?
+    var gateIndex: [UInt32: Int] = [:]
+    var gates: [RobotGate] = []
+    var cachedGate: (robotID: UInt32, gate: Int)?
+    var claimingCount = 0
+    var heldBytes = 0
+    var pendingClaims: [UInt32] = []
+    var pendingRenewals: [UInt32] = []
+    var pendingReleases: [UInt32] = []
+    /// Owned robots by the end of their accepting time, to release the quiet ones.
+    var leaseQueue = FIFO<(gate: Int, due: UInt64)>()
+    /// Ledger rows of released robots, written with the batch that releases them.
+    var forcedLedgerSlots: [Int] = []
+    var refusalNotices: [RefusalNotice] = []
+
     struct RollupKey: Hashable {
         var robotID: UInt32
         var type: UInt8
@@ -142,12 +158,13 @@ public struct Aggregator {
                 header = try FrameDecoder.decodeHeader(frame.bytes)
             } catch {
                 if error.code == .unknownMessageType, let known = error.header {
-                    skipUnknownType(known, frame)
+                    if admit(known, frame) { skipUnknownType(known, frame) }
                 } else {
                     reject(frame.bytes, code: error.code)
                 }
                 return
             }
+            guard admit(header, frame) else { return }
         } else {
             // The receiver checked lengths, checksum and type before queueing the frame.
             guard let checked = FrameHeader.unverified(frame.bytes) else {
@@ -155,6 +172,7 @@ public struct Aggregator {
                 return
             }
             header = checked
+            guard admit(header, frame) else { return }
             if header.knownMessageType == nil {
                 skipUnknownType(header, frame)
                 return
@@ -188,11 +206,13 @@ public struct Aggregator {
 
     /// Counts frames the receiver dropped for `robotID` (ring full in pub mode).
     public mutating func countDropped(robotID: UInt32, bootEpoch: UInt32, count: Int) {
+        totals.dropped += count
+        batchCounters.dropped += count
+        // Another ingester's robot (or one not claimed yet): its ledger is not ours to charge.
+        guard ownsLedger(of: robotID) else { return }
         let slot = streamSlot(StreamKey(robotID: robotID, bootEpoch: bootEpoch))
         ledgers.ledgers[slot].countDropped(count)
         markLedger(slot)
-        totals.dropped += count
-        batchCounters.dropped += count
     }
 
     /// Counts frames the receiver refused for claiming another robot than their sender's key.
@@ -265,7 +285,7 @@ public struct Aggregator {
         // all bad still shows in the loss report. Only a frame whose checksum held settles
         // its sequence number (rejected for good, acknowledged so the robot stops resending
         // it); an unverified header moves no sequence state.
-        guard let claimed = FrameHeader.unverified(bytes) else { return }
+        guard let claimed = FrameHeader.unverified(bytes), ownsLedger(of: claimed.robotID) else { return }
         let slot = streamSlot(StreamKey(robotID: claimed.robotID, bootEpoch: claimed.bootEpoch))
         if code.headerIsVerified {
             ledgers.ledgers[slot].reject(claimed.sequence)
@@ -312,6 +332,7 @@ public struct Aggregator {
             ledgerTouched.append(false)
             ledgerQueued.append(false)
             ledgerPin.append(0)
+            if ownership != nil { attachGate(slot) }
         }
         cachedStream = (key, slot)
         return slot
@@ -372,6 +393,8 @@ public struct PipelineBatch: Sendable {
     public var acks: [Acknowledgement]
     public var receiveTimes: [UInt64]
     public var publishTimes: [UInt64]
+    /// Robot ownership decided in the batch's transaction (a store several ingesters write).
+    public var claims: RobotClaims
 }
 
 /// "Every frame of this stream from `from` up to and including `through` is settled

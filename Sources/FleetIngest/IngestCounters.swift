@@ -23,6 +23,9 @@ public struct IngestCounters: Sendable, Equatable {
     /// Frames refused because their connection was admitted under a key that an allowlist
     /// reload has since removed or replaced (authenticated ingest only). Charged to no ledger.
     public var refusedKeyRevoked = 0
+    /// Frames refused because another ingester sharing the store holds their robot's lease
+    /// (`--store postgres://`): not stored, not acknowledged, charged to no ledger.
+    public var refusedOwnedElsewhere = 0
 
     public init() {}
 
@@ -39,6 +42,9 @@ public struct IngestCounters: Sendable, Equatable {
         if dropped > 0 { out.append(("frames.dropped.ring_full", Int64(dropped))) }
         if refusedRobotID > 0 { out.append(("frames.refused.robot_id_mismatch", Int64(refusedRobotID))) }
         if refusedKeyRevoked > 0 { out.append(("frames.refused.key_revoked", Int64(refusedKeyRevoked))) }
+        if refusedOwnedElsewhere > 0 {
+            out.append(("frames.refused.owned_elsewhere", Int64(refusedOwnedElsewhere)))
+        }
         for code in ProtocolError.Code.allCases {
             if let n = rejected[code], n > 0 { out.append(("frames.rejected.\(code.rawValue)", Int64(n))) }
         }

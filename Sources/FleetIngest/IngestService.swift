@@ -39,6 +39,10 @@ public final class IngestService: Service, Sendable {
         /// Raw frames and rollups older than its limits are pruned by the writer thread
         /// between commits; nil keeps everything.
         public var retention: RetentionPolicy?
+        /// With a store several ingesters write (PostgreSQL): how long a claim on a robot
+        /// holds without a frame renewing it, and so how soon another ingester may take a
+        /// robot over from one that stopped.
+        public var robotLease: Duration = .seconds(10)
 
         public init(databasePath: String, listen: String? = nil, reliable: String? = nil) {
             self.databasePath = databasePath
@@ -230,9 +234,18 @@ public final class IngestService: Service, Sendable {
         let aggregator = {
             var aggregator = Aggregator(restoring: restored.ledgers, verifiesFrames: false)
             aggregator.restore(restored)
+            if self.store.sharesRobotsBetweenIngesters {
+                let lease = configuration.robotLease.components
+                aggregator.shareRobots(
+                    RobotOwnershipPolicy(
+                        leaseNanos: UInt64(lease.seconds) * 1_000_000_000 + UInt64(lease.attoseconds / 1_000_000_000)
+                    )
+                )
+            }
             return aggregator
         }()
         let observer = self.observer
+        let pipelineLogger = logger
         let pipelineThread = try DedicatedThread.start(name: "fleet-pipeline") {
             Pipeline(
                 configuration: pipelineConfiguration,
@@ -241,7 +254,8 @@ public final class IngestService: Service, Sendable {
                 queue: queue,
                 live: live,
                 aggregator: aggregator,
-                observer: observer
+                observer: observer,
+                logger: pipelineLogger
             ).run()
         }
         let store = self.store
@@ -314,8 +328,10 @@ public final class IngestService: Service, Sendable {
         let refused =
             configuration.authentication == nil
             ? "" : " refused \(snapshot.counters.refusedRobotID) peers refused \(m.peersRefused + m.handshakesFailed)"
+        let elsewhere =
+            store.sharesRobotsBetweenIngesters ? " owned elsewhere \(snapshot.counters.refusedOwnedElsewhere)" : ""
         return
-            "received \(m.received) stored \(m.stored) dup \(snapshot.counters.duplicates) rejected \(snapshot.counters.rejectedTotal) dropped \(snapshot.counters.dropped)\(refused) missing \(lost) robots \(m.robotsOnline) ring \(String(format: "%.1f", m.ringOccupancy * 100))%"
+            "received \(m.received) stored \(m.stored) dup \(snapshot.counters.duplicates) rejected \(snapshot.counters.rejectedTotal) dropped \(snapshot.counters.dropped)\(refused)\(elsewhere) missing \(lost) robots \(m.robotsOnline) ring \(String(format: "%.1f", m.ringOccupancy * 100))%"
     }
 
     private let lastStatus = Mutex<(ContinuousClock.Instant, Int)?>(nil)

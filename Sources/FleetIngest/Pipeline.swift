@@ -1,6 +1,7 @@
 public import FleetStorage
 public import FleetStore
 import Foundation
+import Logging
 import Synchronization
 
 /// The pipeline thread's loop: drains the ring in batches into the `Aggregator` and hands
@@ -35,6 +36,7 @@ final class Pipeline {
     private let live: LiveState
     private var aggregator: Aggregator
     private let observer: (any FrameObserver)?
+    private let logger: Logger
     private var lastObserverTick: ContinuousClock.Instant
     private let clock = ContinuousClock()
     private var lastPublished: ContinuousClock.Instant
@@ -51,8 +53,10 @@ final class Pipeline {
         queue: BoundedQueue<PipelineBatch>,
         live: LiveState,
         aggregator: Aggregator,
-        observer: (any FrameObserver)? = nil
+        observer: (any FrameObserver)? = nil,
+        logger: Logger
     ) {
+        self.logger = logger
         self.configuration = configuration
         self.ring = ring
         self.receiver = receiver
@@ -81,10 +85,16 @@ final class Pipeline {
         publishLiveState()
         var batchOpened: ContinuousClock.Instant?
         while true {
-            let drained = ring.drain(limit: configuration.drainChunk) { aggregator.ingest($0) }
+            let answered = applyClaimAnswers()
+            // Holding too many frames of robots not claimed yet: wait for the answers.
+            let blocked = aggregator.mustWaitForClaims
+            let drained = blocked ? 0 : ring.drain(limit: configuration.drainChunk) { aggregator.ingest($0) }
             let hadLosses = collectReceiverLosses()
+            logRefusals()
             let now = clock.now
-            if (drained > 0 || hadLosses) && batchOpened == nil { batchOpened = now }
+            if (drained > 0 || hadLosses || answered || aggregator.hasClaimRequests) && batchOpened == nil {
+                batchOpened = now
+            }
             if let opened = batchOpened {
                 let full = aggregator.pendingFrames >= configuration.maximumBatchFrames
                 let old = now - opened >= configuration.batchInterval
@@ -110,7 +120,10 @@ final class Pipeline {
             if drained == configuration.drainChunk { continue }
             // Order matters: read `stoppedReading` before checking the ring, so a frame
             // pushed just before the receiver stopped is still seen.
-            if receiver.stoppedReading.load(ordering: .acquiring) && ring.count == 0 {
+            // Claims on their way are answered first: their robots' held frames go in.
+            if receiver.stoppedReading.load(ordering: .acquiring) && ring.count == 0
+                && (!aggregator.awaitingClaims || receiver.writerFinished.load(ordering: .acquiring))
+            {
                 _ = collectReceiverLosses()
                 flush(final: true)
                 break
@@ -128,9 +141,11 @@ final class Pipeline {
             }
             if observer != nil { timeout = min(timeout, configuration.observerInterval - (now - lastObserverTick)) }
             let pending = batchOpened != nil
+            let awaiting = aggregator.awaitingClaims
             receiver.pipelineWakeup.wait(timeout: max(timeout, .microseconds(100))) {
-                ring.count > 0 || receiver.stoppedReading.load(ordering: .acquiring)
+                (ring.count > 0 && !blocked) || (receiver.stoppedReading.load(ordering: .acquiring) && !awaiting)
                     || (pending && writerIdle) || (waitingForRoom && writerHasRoom)
+                    || receiver.claimAnswersWaiting.load(ordering: .acquiring)
             }
         }
         queue.close()
@@ -152,7 +167,34 @@ final class Pipeline {
         } else if batch.batch.frameCount > 0 || !batch.batch.counterDeltas.isEmpty {
             unpublished = true
         }
-        if !batch.batch.isEmpty { queue.put(batch) }
+        if !batch.batch.isEmpty || !batch.claims.isEmpty { queue.put(batch) }
+    }
+
+    /// Applies the store's answers to claims, in commit order; whether there were any.
+    private func applyClaimAnswers() -> Bool {
+        guard receiver.claimAnswersWaiting.load(ordering: .acquiring) else { return false }
+        let answers = receiver.claimAnswers.withLock { answers in
+            defer { answers.removeAll() }
+            receiver.claimAnswersWaiting.store(false, ordering: .releasing)
+            return answers
+        }
+        for answer in answers { aggregator.applyClaims(answer.outcome, startedAt: answer.startedAt) }
+        return !answers.isEmpty
+    }
+
+    /// Logs a robot another ingester holds at its first refused frame, then every 1000th.
+    private func logRefusals() {
+        for notice in aggregator.takeRefusalNotices() {
+            logger.warning(
+                "frames refused: another ingester holds this robot",
+                metadata: [
+                    "robot.id": "\(notice.robotID)",
+                    "robot.owner": "\(notice.owner)",
+                    "frames.refused": "\(notice.refused)",
+                    "lease.left_s": "\(String(format: "%.1f", Double(notice.remainingNanos) / 1e9))",
+                ]
+            )
+        }
     }
 
     private func publishLiveState() {

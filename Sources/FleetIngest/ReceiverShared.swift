@@ -37,6 +37,10 @@ final class ReceiverShared: Sendable {
     let pipelineWakeup = Wakeup()
     /// True while the writer commits a batch (the pipeline closes its batch when it is not).
     let writerBusy = Atomic<Bool>(false)
+    /// The store's answers to robot claims, committed by the writer, for the pipeline to
+    /// apply in commit order; `claimAnswersWaiting` says that some are there.
+    let claimAnswers = Mutex<[(outcome: RobotClaimOutcome, startedAt: UInt64)]>([])
+    let claimAnswersWaiting = Atomic<Bool>(false)
     /// An error that stopped the receiver, if any.
     let failure = Mutex<String?>(nil)
 }

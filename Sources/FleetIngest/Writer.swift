@@ -100,7 +100,16 @@ final class Writer {
         while true {
             let started = clock.now
             do {
-                try store.commit(item.batch, at: Receiver.wallClockNanos())
+                var item = item
+                let startedAt = Receiver.wallClockNanos()
+                if item.claims.isEmpty {
+                    try store.commit(item.batch, at: startedAt)
+                } else {
+                    let outcome = try store.commit(item.batch, claims: item.claims, at: startedAt)
+                    settle(&item, outcome)
+                    shared.claimAnswers.withLock { $0.append((outcome, startedAt)) }
+                    shared.claimAnswersWaiting.store(true, ordering: .releasing)
+                }
                 record(item, commitDuration: clock.now - started)
                 onCommit(item)
                 return true
@@ -110,6 +119,22 @@ final class Writer {
                 logger.warning("commit failed, retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
                 usleep(UInt32(min(1_000_000, 10_000 * attempt)))
             }
+        }
+    }
+
+    /// What the store's ownership answer changes in a committed batch: the frames of robots
+    /// another ingester took over were left out, so they are neither counted stored nor
+    /// acknowledged.
+    private func settle(_ item: inout PipelineBatch, _ outcome: RobotClaimOutcome) {
+        guard !outcome.lost.isEmpty else { return }
+        let lost = Set(outcome.lost.map(\.robotID))
+        item.acks.removeAll { lost.contains($0.stream.robotID) }
+        item.batch.frameCount -= outcome.removedFrames
+        for owner in outcome.lost {
+            logger.warning(
+                "robot taken over by another ingester while its frames waited to commit; they were left out",
+                metadata: ["robot.id": "\(owner.robotID)", "robot.owner": "\(owner.ingester)"]
+            )
         }
     }
 

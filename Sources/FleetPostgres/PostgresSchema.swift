@@ -126,6 +126,22 @@ enum PostgresSchema {
             );
             """
         ),
+        (
+            "v2-robot-owner",
+            """
+            -- Which ingester writes each robot's frames, ledgers and rows, and until when: claimed
+            -- in the transaction of a group commit, renewed as it writes, released when the robot
+            -- goes quiet; a lease that has run out may be taken over by another ingester, which
+            -- continues the robot's ledger. Keyed by robot_id alone, like every fleet table.
+            CREATE TABLE robot_owner (
+                robot_id bigint PRIMARY KEY,
+                ingester text NOT NULL,
+                lease_until timestamptz NOT NULL,
+                claimed_at timestamptz NOT NULL,
+                takeovers bigint NOT NULL DEFAULT 0
+            );
+            """
+        ),
     ]
 
     /// A migration's statements: its text split at each `;` that ends a line (the

@@ -103,12 +103,7 @@ extension PostgresStore: IngestStore {
     /// PostgreSQL has confirmed the commit.
     public func commit(_ batch: WriteBatch, at nowNanos: UInt64) throws {
         guard !batch.isEmpty else { return }
-        guard batch.provisionalScores.isEmpty, batch.runResults.isEmpty else {
-            throw StorageError(
-                .badQuery,
-                "live scoring results cannot be stored on PostgreSQL yet: run the live scorer on a SQLite ingester"
-            )
-        }
+        try checkWritable(batch)
         try ensurePartitions(days: Self.days(of: batch))
         do {
             try blockingAwait { [self] in
@@ -118,6 +113,16 @@ extension PostgresStore: IngestStore {
             }
         } catch {
             throw Self.describe(error, doing: "committing a batch of \(batch.frameCount) frames to \(location)")
+        }
+    }
+
+    /// What this backend cannot store yet, refused before the transaction.
+    func checkWritable(_ batch: WriteBatch) throws {
+        guard batch.provisionalScores.isEmpty, batch.runResults.isEmpty else {
+            throw StorageError(
+                .badQuery,
+                "live scoring results cannot be stored on PostgreSQL yet: run the live scorer on a SQLite ingester"
+            )
         }
     }
 
@@ -133,7 +138,7 @@ extension PostgresStore: IngestStore {
 
     // MARK: Writing
 
-    private func write(_ batch: WriteBatch, on connection: PostgresConnection, nowNanos: UInt64) async throws {
+    func write(_ batch: WriteBatch, on connection: PostgresConnection, nowNanos: UInt64) async throws {
         if !batch.chunks.isEmpty {
             try await insertChunks(batch.chunks, on: connection)
         }

@@ -29,6 +29,8 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
     let partitions = Mutex<Set<String>>([])
     /// When the partitions ahead were last checked (ns).
     let partitionsCheckedNanos = Atomic<UInt64>(0)
+    /// Holds this ingester's name on a connection of its own (`holdIngesterName`).
+    let nameHolder = Mutex<Task<Void, Never>?>(nil)
 
     /// Connects, waits until the server answers, and applies the migrations that are missing
     /// (under an advisory lock, so ingesters starting at once apply each exactly once). For
@@ -131,6 +133,7 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
     }
 
     deinit {
+        nameHolder.withLock { $0?.cancel() }
         running.cancel()
     }
 
@@ -139,6 +142,7 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
 
     /// Closes the connections (the store cannot be used after).
     public func close() {
+        nameHolder.withLock { $0?.cancel() }
         running.cancel()
     }
 
@@ -220,6 +224,8 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
     /// Advisory lock keys (any 64-bit numbers no other program on the server uses).
     static let migrationLock: Int64 = 0x466C_6565_744D_6967  // "FleetMig"
     static let partitionLock: Int64 = 0x466C_6565_7450_6172  // "FleetPar"
+    /// With `hashtext(ingester)`: the two-key lock an ingester holds on its name.
+    static let ingesterNameLock: Int32 = 0x466C_6E6D  // "Flnm"
 
     /// A storage error that says what the store was doing and what PostgreSQL answered
     /// (postgres-nio's errors hide the server's message from `description`).

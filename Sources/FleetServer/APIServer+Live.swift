@@ -101,6 +101,8 @@ struct StatisticsJSON: Encodable {
         var refusedRobotID: Int
         /// Frames refused because an allowlist reload removed or replaced their sender's key.
         var refusedKeyRevoked: Int
+        /// Frames refused because another ingester sharing the store holds their robot.
+        var refusedOwnedElsewhere: Int
         /// Keys on the allowlist now, and its reloads (SIGHUP) applied and failed.
         var allowlistKeys: Int
         var allowlistReloads: Int

@@ -354,6 +354,7 @@ extension APIServer {
                 rejected: rejected,
                 refusedRobotID: m.counters.refusedRobotID,
                 refusedKeyRevoked: m.counters.refusedKeyRevoked,
+                refusedOwnedElsewhere: m.counters.refusedOwnedElsewhere,
                 allowlistKeys: m.allowlistKeys,
                 allowlistReloads: m.allowlistReloads,
                 allowlistReloadsFailed: m.allowlistReloadsFailed,

@@ -82,10 +82,11 @@ struct PrometheusText {
         family(
             "fleet_frames_refused_total",
             "counter",
-            "Frames refused by CURVE authentication, by reason (another robot's id, a revoked key)."
+            "Frames refused, by reason (another robot's id, a revoked key, a robot another ingester holds)."
         )
         sample("fleet_frames_refused_total", [("reason", "robot_id_mismatch")], Double(c.refusedRobotID))
         sample("fleet_frames_refused_total", [("reason", "key_revoked")], Double(c.refusedKeyRevoked))
+        sample("fleet_frames_refused_total", [("reason", "owned_elsewhere")], Double(c.refusedOwnedElsewhere))
         single(
             "fleet_allowlist_keys",
             "gauge",

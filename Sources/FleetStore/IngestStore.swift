@@ -19,6 +19,26 @@ public protocol IngestStore: AnyObject, Sendable {
 
     /// After the last commit: leave the store self-contained (checkpoint the WAL).
     func finishIngest() throws
+
+    /// Whether several ingesters may write this store at once, so that each must claim a
+    /// robot before writing its rows (`commit(_:claims:at:)`). False for a store that has
+    /// one writer (a SQLite file under its writer lease): every robot is its writer's.
+    var sharesRobotsBetweenIngesters: Bool { get }
+
+    /// `commit(_:at:)` with robot ownership decided in the same transaction: `claims` first,
+    /// then the batch without the rows of robots the ingester turns out to have lost.
+    func commit(_ batch: WriteBatch, claims: RobotClaims, at nowNanos: UInt64) throws -> RobotClaimOutcome
+}
+
+extension IngestStore {
+    /// One writer: nothing to share.
+    public var sharesRobotsBetweenIngesters: Bool { false }
+
+    /// One writer owns every robot: commits the batch and grants every claim.
+    public func commit(_ batch: WriteBatch, claims: RobotClaims, at nowNanos: UInt64) throws -> RobotClaimOutcome {
+        try commit(batch, at: nowNanos)
+        return RobotClaimOutcome(owned: claims.claim + claims.renew)
+    }
 }
 
 /// What an ingester restores on start.

@@ -66,7 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Sustained: storage backends, comma-separated (sqlite, postgres: a throwaway PostgreSQL server, Debian's postgresql-15)."
+            "Sustained: storage backends, comma-separated (sqlite; postgres: a throwaway PostgreSQL server, Debian's postgresql-15; postgres2: two ingesters into it, the robots split between them)."
     )
     var backends = "sqlite"
 
@@ -127,10 +127,10 @@ struct BenchCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: folder) }
         FileHandle.standardError.write(Data("bench: working in \(folder.path)\n".utf8))
         let backendNames = try Self.parseList(backends, option: "--backends") {
-            ["sqlite", "postgres"].contains($0) ? $0 : nil
+            ["sqlite", "postgres", "postgres2"].contains($0) ? $0 : nil
         }
         var postgres: ThrowawayPostgres?
-        if backendNames.contains("postgres") {
+        if backendNames.contains(where: { $0.hasPrefix("postgres") }) {
             postgres = try ThrowawayPostgres.start()
             FileHandle.standardError.write(Data("bench: PostgreSQL on 127.0.0.1:\(postgres!.port)\n".utf8))
         }
@@ -146,7 +146,13 @@ struct BenchCommand: AsyncParsableCommand {
             kinds: try Self.parseList(kinds, option: "--kinds") { BenchKind(name: $0) },
             timeline: timeline
         )
-        bench.backends = backendNames.map { $0 == "postgres" ? .postgres(postgres!) : .sqlite }
+        bench.backends = backendNames.map { name in
+            switch name {
+            case "postgres": .postgres(postgres!, ingesters: 1)
+            case "postgres2": .postgres(postgres!, ingesters: 2)
+            default: .sqlite
+            }
+        }
         let peerBench =
             noPeers
             ? nil

@@ -30,6 +30,8 @@ struct IngestCommand: AsyncParsableCommand {
                 --curve-secret ingester.key --allowlist robots.allow
               fleet ingest --listen tcp://127.0.0.1:5556 \\
                 --retain-raw 30d --retain-rollups 400d
+              fleet ingest --store postgres://fleet@db:5432/central \\
+                --ingester-id arena-1 --reliable tcp://0.0.0.0:5557
 
             With --curve-secret and --allowlist, every connection is encrypted (CURVE),
             only robots whose public key is on the allowlist are admitted, and each robot's
@@ -45,6 +47,12 @@ struct IngestCommand: AsyncParsableCommand {
             With --retain-raw / --retain-rollups the writer thread prunes older chunks and
             rollups between commits, one small transaction at a time, never the frames of a
             run's window, and hands the space back (fleet prune does the same offline).
+
+            With --store postgres://, several ingesters share one database, each robot
+            written by the ingester holding its lease (--robot-lease, renewed as its frames
+            come): frames of a robot another ingester holds are refused, not acknowledged,
+            and counted (owned elsewhere); once the lease runs out the robot moves, and its
+            new ingester continues its ledger.
             """
     )
 
@@ -57,8 +65,17 @@ struct IngestCommand: AsyncParsableCommand {
     )
     var store: String?
 
-    @Option(help: "With --store postgres://: this ingester's name, different for each ingester sharing the database.")
-    var ingesterID = "default"
+    @Option(
+        help:
+            "With --store postgres://: this ingester's name, unique among the ingesters sharing the database and kept across restarts (default: HOST:ENDPOINTS)."
+    )
+    var ingesterID: String?
+
+    @Option(
+        help:
+            "With --store postgres://: seconds a claim on a robot holds without its frames renewing it; another ingester may take the robot over after that."
+    )
+    var robotLease: Double?
 
     @Option(help: "Pub mode endpoint to bind a SUB socket on, e.g. tcp://127.0.0.1:5556.")
     var listen: String?
@@ -130,6 +147,22 @@ struct IngestCommand: AsyncParsableCommand {
         if adminToken != nil && adminTokenFile != nil {
             throw ValidationError("give --admin-token or --admin-token-file, not both")
         }
+        if store == nil {
+            if ingesterID != nil {
+                throw ValidationError("--ingester-id names an ingester sharing --store postgres://; give --store")
+            }
+            if robotLease != nil {
+                throw ValidationError(
+                    "--robot-lease applies to --store postgres:// (a SQLite file has one writer); give --store"
+                )
+            }
+        }
+        if let ingesterID, ingesterID.isEmpty || ingesterID.utf8.count > 200 {
+            throw ValidationError("--ingester-id must be 1...200 bytes, got '\(ingesterID)'")
+        }
+        if let robotLease, !(robotLease >= 0.1 && robotLease <= 86_400) {
+            throw ValidationError("--robot-lease must be 0.1...86400 seconds, got \(robotLease)")
+        }
         if let store {
             _ = try StoreOption.location(store)
             if http != nil {
@@ -179,10 +212,15 @@ struct IngestCommand: AsyncParsableCommand {
         if let store {
             let postgres = try await PostgresStore.connect(
                 location: try PostgresLocation(url: store),
-                ingesterID: ingesterID,
+                ingesterID: ingesterID ?? defaultIngesterID,
                 logger: logger
             )
+            do { try await postgres.holdIngesterName() } catch {
+                postgres.close()
+                throw error
+            }
             configuration.store = postgres
+            if let robotLease { configuration.robotLease = .milliseconds(Int64(robotLease * 1000)) }
         }
         configuration.ringCapacity = ringCapacity
         configuration.authentication = try authentication()
@@ -232,6 +270,19 @@ struct IngestCommand: AsyncParsableCommand {
 }
 
 extension IngestCommand {
+    /// This host and the endpoints bound: different for every ingester running at once
+    /// (two cannot bind one endpoint on one host), the same after a restart, so a restarted
+    /// ingester continues its own segments and robots at once. An endpoint with a port
+    /// chosen at bind time (`*`) names no ingester: the process id is added.
+    var defaultIngesterID: String {
+        let endpoints = [listen, reliable].compactMap { $0 }
+        var parts = [ProcessInfo.processInfo.hostName] + endpoints
+        if endpoints.contains(where: { $0.hasSuffix(":*") }) {
+            parts.append("pid\(ProcessInfo.processInfo.processIdentifier)")
+        }
+        return parts.joined(separator: ":")
+    }
+
     func makeServer(host: String, port: Int, ingest: IngestService, logger: Logger) throws -> APIServer {
         var token = adminToken
         if let adminTokenFile {

@@ -25,6 +25,8 @@ final class IngestStatusReporter: Service {
         var duplicates: Int
         var rejected: Int
         var dropped: Int
+        /// Frames refused because another ingester sharing the store holds their robot.
+        var ownedElsewhere: Int
         var lostInCommit: Int
         var ringOccupancy: Double
         var robotsOnline: Int
@@ -82,6 +84,7 @@ final class IngestStatusReporter: Service {
             duplicates: m.counters.duplicates,
             rejected: m.counters.rejectedTotal,
             dropped: m.counters.dropped,
+            ownedElsewhere: m.counters.refusedOwnedElsewhere,
             lostInCommit: m.lostInCommit,
             ringOccupancy: m.ringOccupancy,
             robotsOnline: m.robotsOnline,

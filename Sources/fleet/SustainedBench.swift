@@ -30,13 +30,21 @@ struct SustainedBench {
 
     enum Backend {
         case sqlite
-        case postgres(ThrowawayPostgres)
+        /// `ingesters` ingester processes writing one database, the robots split between
+        /// them (each generator sends to one).
+        case postgres(ThrowawayPostgres, ingesters: Int)
 
         var name: String {
             switch self {
             case .sqlite: "SQLite"
-            case .postgres: "PostgreSQL"
+            case .postgres(_, 1): "PostgreSQL"
+            case .postgres(_, let n): "PostgreSQL, \(n) ingesters"
             }
+        }
+
+        var ingesters: Int {
+            if case .postgres(_, let n) = self { return n }
+            return 1
         }
     }
 
@@ -226,45 +234,60 @@ struct SustainedBench {
         let clock = ContinuousClock()
         var postgres: PostgresLocation?
         var storeArguments = ["--db", db]
-        if case .postgres(let server) = backend {
+        if case .postgres(let server, _) = backend {
             let location = try server.createDatabase()
             postgres = location
             storeArguments = ["--store", "\(location)", "--no-live-scoring"]
         }
         defer {
-            if let postgres, case .postgres(let server) = backend {
+            if let postgres, case .postgres(let server, _) = backend {
                 try? server.runAsServerUser(
                     "dropdb",
                     ["-h", postgres.host, "-p", "\(postgres.port)", "-U", postgres.user, postgres.database]
                 )
             }
         }
-        let ingester = try BenchChild(
-            arguments: ["ingest"] + storeArguments + [
-                mode == .reliable ? "--reliable" : "--listen", "tcp://127.0.0.1:*",
-                "--status-every", "0.05", "--status-format", "json", "--log-level", "warning",
-            ]
-        )
+        let ingesters = try (0..<backend.ingesters).map { index in
+            try BenchChild(
+                arguments: ["ingest"] + storeArguments + [
+                    mode == .reliable ? "--reliable" : "--listen", "tcp://127.0.0.1:*",
+                    "--status-every", "0.05", "--status-format", "json", "--log-level", "warning",
+                ] + (backend.ingesters > 1 ? ["--ingester-id", "bench-\(index)"] : [])
+            )
+        }
         var generators: [(BenchChild, String)] = []
         func stopAll() async {
             for (generator, _) in generators { await generator.terminateAndWait() }
-            await ingester.terminateAndWait()
+            for ingester in ingesters { await ingester.terminateAndWait() }
         }
-        guard await ingester.wait(until: clock.now + .seconds(60), for: { $0.contains { $0.hasPrefix("{") } }),
-            let endpoint = Self.status(ingester.lastLine)?.endpoints.first
-        else {
-            await stopAll()
-            throw ValidationError("bench \(name): fleet ingest did not start (its error is above)")
+        var endpoints: [String] = []
+        for ingester in ingesters {
+            guard await ingester.wait(until: clock.now + .seconds(60), for: { $0.contains { $0.hasPrefix("{") } }),
+                let endpoint = Self.status(ingester.lastLine)?.endpoints.first
+            else {
+                await stopAll()
+                throw ValidationError("bench \(name): fleet ingest did not start (its error is above)")
+            }
+            endpoints.append(endpoint)
+        }
+        // The ingesters' statuses as one (counts added up, the worst latency and ring).
+        func combinedStatus() -> IngestStatusReporter.Status? {
+            let statuses = ingesters.compactMap { Self.status($0.lastLine) }
+            guard statuses.count == ingesters.count else { return nil }
+            return Self.combine(statuses)
         }
 
-        let shards = Self.processes(for: robots, mode: mode)
+        // Each generator sends its share of the robots to one ingester.
+        let needed = Self.processes(for: robots, mode: mode)
+        let shards = (needed + ingesters.count - 1) / ingesters.count * ingesters.count
         let connectTimeout = max(120, Double(robots) / 25)
         for shard in 0..<shards {
             let summary = folder.appendingPathComponent("\(name)-\(shard).json").path
             generators.append(
                 (
                     try BenchChild(arguments: [
-                        "replay", recording, "--connect", endpoint, "--robots", String(robots),
+                        "replay", recording, "--connect", endpoints[shard % endpoints.count], "--robots",
+                        String(robots),
                         "--pace", String(rate / Double(shards)), "--duration", String(seconds), "--restamp",
                         "--summary", summary, "--shard", "\(shard)/\(shards)",
                         "--wait-timeout", String(Int(connectTimeout)), "--start-on-stdin",
@@ -297,7 +320,7 @@ struct SustainedBench {
         var lastLine: (at: ContinuousClock.Instant, status: IngestStatusReporter.Status)?
         while true {
             try await Task.sleep(for: .milliseconds(50))
-            guard let status = Self.status(ingester.lastLine) else { continue }
+            guard let status = combinedStatus() else { continue }
             if timeline, clock.now - (lastLine?.at ?? started) >= .seconds(1) {
                 let seconds = (clock.now - (lastLine?.at ?? started)).seconds
                 let received = Double(status.received - (lastLine?.status.received ?? 0)) / seconds
@@ -327,13 +350,12 @@ struct SustainedBench {
                 break
             }
             if let done = generatorsDone, clock.now - done > .seconds(60) { break }
-            if ingester.closed { break }
+            if ingesters.contains(where: \.closed) { break }
         }
-        await ingester.terminateAndWait()
-        guard let final = Self.status(ingester.lastLine), final.stopped else {
-            throw ValidationError(
-                "bench \(name): fleet ingest exited \(ingester.process.terminationStatus) without its last status"
-            )
+        for ingester in ingesters { await ingester.terminateAndWait() }
+        guard let final = combinedStatus(), final.stopped else {
+            let codes = ingesters.map { "\($0.process.terminationStatus)" }.joined(separator: ", ")
+            throw ValidationError("bench \(name): fleet ingest exited \(codes) without its last status")
         }
         var result = Run(offered: rate)
         result.ingesterPeakKB = final.peakResidentKB
@@ -416,6 +438,40 @@ struct SustainedBench {
         FileHandle.standardError.write(Data(line.utf8))
         if !keepDatabase { DiskUsage.remove(db) }
         return result
+    }
+
+    /// Several ingesters' statuses as one: counts and CPU added up; memory, ring and
+    /// latency the worst of them (percentiles cannot be merged; the worst bounds them);
+    /// stopped when all have.
+    static func combine(_ statuses: [IngestStatusReporter.Status]) -> IngestStatusReporter.Status {
+        var all = statuses[0]
+        for other in statuses.dropFirst() {
+            all.unixNanos = max(all.unixNanos, other.unixNanos)
+            all.endpoints += other.endpoints
+            all.received += other.received
+            all.stored += other.stored
+            all.accepted += other.accepted
+            all.duplicates += other.duplicates
+            all.rejected += other.rejected
+            all.dropped += other.dropped
+            all.ownedElsewhere += other.ownedElsewhere
+            all.lostInCommit += other.lostInCommit
+            all.ringOccupancy = max(all.ringOccupancy, other.ringOccupancy)
+            all.robotsOnline += other.robotsOnline
+            let (a, b) = (all.publishToCommitMicros, other.publishToCommitMicros)
+            all.publishToCommitMicros = .init(
+                count: a.count + b.count,
+                p50: max(a.p50, b.p50),
+                p99: max(a.p99, b.p99),
+                p999: max(a.p999, b.p999),
+                max: max(a.max, b.max)
+            )
+            all.residentKB = max(all.residentKB, other.residentKB)
+            all.peakResidentKB = max(all.peakResidentKB, other.peakResidentKB)
+            all.cpuSeconds += other.cpuSeconds
+            all.stopped = all.stopped && other.stopped
+        }
+        return all
     }
 
     static func status(_ line: String?) -> IngestStatusReporter.Status? {

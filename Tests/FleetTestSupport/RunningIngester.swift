@@ -24,7 +24,8 @@ public struct RunningIngester: Sendable {
         reliable: String? = nil,
         ringCapacity: Int = 1 << 15,
         authentication: IngestService.Authentication? = nil,
-        store: (any IngestStore)? = nil
+        store: (any IngestStore)? = nil,
+        robotLease: Duration? = nil
     ) async throws -> RunningIngester {
         var configuration = IngestService.Configuration(databasePath: databasePath, listen: pub, reliable: reliable)
         configuration.store = store
@@ -32,6 +33,7 @@ public struct RunningIngester: Sendable {
         configuration.statusInterval = nil
         configuration.batchInterval = .milliseconds(20)
         configuration.ringCapacity = ringCapacity
+        if let robotLease { configuration.robotLease = robotLease }
         let logger = Logger(label: "test")
         let service = try IngestService(configuration: configuration, logger: logger)
         let group = ServiceGroup(services: [service], logger: logger)

@@ -1,0 +1,46 @@
+import FleetProtocol
+
+extension WriteBatch {
+    /// The batch without what it writes for `robots` (their segment frames, events,
+    /// rollups, ledger and robot rows), and how many frames that left out: for an ingester
+    /// that lost those robots to another while the batch waited. Sealed chunks stay: their
+    /// frames were made durable in earlier segments while the robot was this ingester's.
+    public func removingRobots(_ robots: Set<UInt32>) throws -> (batch: WriteBatch, removedFrames: Int) {
+        guard !robots.isEmpty else { return (self, 0) }
+        var out = self
+        var removed = 0
+        if let segment {
+            var kept: [UInt8] = []
+            var count = 0
+            var start = UInt64.max
+            var end: UInt64 = 0
+            try segment.frames.withUnsafeBytes { blob in
+                try FrameChunk.forEachFrame(in: blob) { frame in
+                    guard let header = FrameHeader.unverified(frame) else { return }
+                    if robots.contains(header.robotID) {
+                        removed += 1
+                        return
+                    }
+                    FrameChunk.append(frame, to: &kept)
+                    count += 1
+                    start = min(start, header.timestampNanoseconds)
+                    end = max(end, header.timestampNanoseconds)
+                }
+            }
+            // An emptied segment keeps its id (ids only grow), holding no frame.
+            out.segment = SegmentRecord(
+                segmentID: segment.segmentID,
+                startNanos: count == 0 ? segment.startNanos : start,
+                endNanos: count == 0 ? segment.startNanos : end,
+                frameCount: count,
+                frames: kept
+            )
+        }
+        out.events.removeAll { robots.contains($0.senderID) }
+        out.rollups.removeAll { robots.contains($0.robotID) }
+        out.ledger.removeAll { robots.contains($0.robotID) }
+        out.robots.removeAll { robots.contains($0.robotID) }
+        out.frameCount -= removed
+        return (out, removed)
+    }
+}

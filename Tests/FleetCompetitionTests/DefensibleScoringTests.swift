@@ -110,6 +110,42 @@ extension CompetitionSuites {
             #expect(final.teams.count == 4, "\(division): \(table)")
             #expect(scores.contains { $0 > 0 }, "\(division): \(table)")
             #expect(scores.max()! - scores.min()! > 5, "\(division): \(table)")
+
+            // The rest of the acceptance on the same heat: live == FINAL == recompute == a
+            // second recompute, no review without a cause, each team's last score event is
+            // its run score, and per-run completeness is what the robots delivered.
+            let store = heat.temporary.store
+            let live = try #require(try store.runResult(runID: 1, source: .live))
+            let recomputed = try Recompute.result(store: store, runID: 1)
+            #expect(try CanonicalJSON.string(final) == CanonicalJSON.string(recomputed), "\(division): FINAL == recompute")
+            #expect(
+                try CanonicalJSON.string(recomputed) == CanonicalJSON.string(Recompute.result(store: store, runID: 1)),
+                "\(division): a second recompute"
+            )
+            #expect(live.teams.map(\.runScore) == final.teams.map(\.runScore), "\(division): live == FINAL")
+            let document = try CanonicalJSON.decode(
+                FinalDocument.self,
+                from: try #require(try store.finalRecord(runID: 1)).document
+            )
+            #expect(document.liveAgrees == true, "\(division)")
+            #expect(try store.run(1).review == !final.flags.isEmpty, "\(division): review only with a cause: \(final.flags)")
+            for result in [live, final] {
+                let last = Self.lastScores(result)
+                for team in result.teams {
+                    #expect(last[team.team]?.bitPattern == team.runScore.bitPattern, "\(division) \(team.team)")
+                }
+            }
+            let context = try RunContext(store: store, runID: 1)
+            let window = try #require(try Recompute.readWindow(store: store, run: context.run))
+            for row in try RunCompleteness.stored(store: store, context: context) {
+                var received = 0
+                try store.forEachFrame(from: window.from, to: window.to, senders: { $0 == row.robot }) { _, h, _ in
+                    if h != nil { received += 1 }
+                }
+                let sender = try #require(heat.truths[0].senders.first { $0.robotID == row.robot })
+                let numbered = sender.bootEpochs.reduce(0) { $0 + Int($1.sequences) }
+                #expect(row.received == received && row.expected <= numbered, "\(division) robot \(row.robot): \(row)")
+            }
         }
 
         /// Item 4: every score change is an event, the final adjustments too, so each team's

@@ -117,7 +117,10 @@ extension CompetitionSuites {
             let store = heat.temporary.store
             let live = try #require(try store.runResult(runID: 1, source: .live))
             let recomputed = try Recompute.result(store: store, runID: 1)
-            #expect(try CanonicalJSON.string(final) == CanonicalJSON.string(recomputed), "\(division): FINAL == recompute")
+            #expect(
+                try CanonicalJSON.string(final) == CanonicalJSON.string(recomputed),
+                "\(division): FINAL == recompute"
+            )
             #expect(
                 try CanonicalJSON.string(recomputed) == CanonicalJSON.string(Recompute.result(store: store, runID: 1)),
                 "\(division): a second recompute"
@@ -128,7 +131,10 @@ extension CompetitionSuites {
                 from: try #require(try store.finalRecord(runID: 1)).document
             )
             #expect(document.liveAgrees == true, "\(division)")
-            #expect(try store.run(1).review == !final.flags.isEmpty, "\(division): review only with a cause: \(final.flags)")
+            #expect(
+                try store.run(1).review == !final.flags.isEmpty,
+                "\(division): review only with a cause: \(final.flags)"
+            )
             for result in [live, final] {
                 let last = Self.lastScores(result)
                 for team in result.teams {
@@ -139,7 +145,9 @@ extension CompetitionSuites {
             let window = try #require(try Recompute.readWindow(store: store, run: context.run))
             for row in try RunCompleteness.stored(store: store, context: context) {
                 var received = 0
-                try store.forEachFrame(from: window.from, to: window.to, senders: { $0 == row.robot }) { _, h, _ in
+                let robot = row.robot
+                let isRobot: (UInt32) -> Bool = { $0 == robot }
+                try store.forEachFrame(from: window.from, to: window.to, senders: isRobot) { _, h, _ in
                     if h != nil { received += 1 }
                 }
                 let sender = try #require(heat.truths[0].senders.first { $0.robotID == row.robot })

@@ -116,11 +116,19 @@ extension PostgresStore {
     private func owners(of robots: [UInt32], on connection: PostgresConnection) async throws -> [RobotOwner] {
         let rows = try await connection.query(
             """
-            SELECT robot_id, ingester, greatest(0, extract(epoch FROM lease_until - now()))::float8
+            SELECT \(unescaped: Self.ownerColumns)
             FROM robot_owner WHERE robot_id = ANY(\(Self.sorted(robots))::int8[]) ORDER BY robot_id
             """,
             logger: logger
         )
+        return try await Self.owners(rows)
+    }
+
+    /// A `robot_owner` row as `owners(_:)` reads it: robot, holder, seconds of lease left.
+    private static let ownerColumns =
+        "robot_id, ingester, greatest(0, extract(epoch FROM lease_until - now()))::float8"
+
+    private static func owners(_ rows: PostgresRowSequence) async throws -> [RobotOwner] {
         var out: [RobotOwner] = []
         for try await (robot, ingester, seconds) in rows.decode((Int64, String, Double).self) {
             out.append(
@@ -138,23 +146,10 @@ extension PostgresStore {
     public func robotOwners() throws -> [RobotOwner] {
         try blockingAwait { [self] in
             let rows = try await client.query(
-                """
-                SELECT robot_id, ingester, greatest(0, extract(epoch FROM lease_until - now()))::float8
-                FROM robot_owner ORDER BY robot_id
-                """,
+                "SELECT \(unescaped: Self.ownerColumns) FROM robot_owner ORDER BY robot_id",
                 logger: logger
             )
-            var out: [RobotOwner] = []
-            for try await (robot, ingester, seconds) in rows.decode((Int64, String, Double).self) {
-                out.append(
-                    RobotOwner(
-                        robotID: UInt32(truncatingIfNeeded: robot),
-                        ingester: ingester,
-                        remainingNanos: UInt64(max(0, seconds) * 1e9)
-                    )
-                )
-            }
-            return out
+            return try await Self.owners(rows)
         }
     }
 

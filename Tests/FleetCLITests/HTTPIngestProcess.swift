@@ -1,3 +1,4 @@
+import FleetRunner
 import FleetTestSupport
 import Foundation
 
@@ -47,6 +48,24 @@ struct HTTPIngestProcess {
             )
         }
     }
+
+    /// Registers `teams` teams (FleetRoster's names) of robots of `kinds` with `fleet team add
+    /// --heat`: team N's robots are N01, N02, ….
+    static func registerTeams(_ teams: Int, kinds: [String], db: String, in folder: TemporaryFolder) async throws {
+        let heat = """
+            {"teams": [\((1...teams).map { team in
+                "{\"name\": \"\(FleetRoster.teamName(team))\", \"robots\": ["
+                    + kinds.enumerated().map { i, kind in
+                        "{\"id\": \(team * 100 + i + 1), \"kind\": \"\(kind)\"}"
+                    }.joined(separator: ", ") + "]}"
+            }.joined(separator: ", "))]}
+            """
+        try heat.write(toFile: folder.path("heat.json"), atomically: true, encoding: .utf8)
+        let added = try await FleetProcess.run(["team", "add", "--heat", "heat.json", "--db", db], in: folder.url)
+        guard added.status == 0 else { throw TeamsNotAdded(errors: added.errors) }
+    }
+
+    struct TeamsNotAdded: Error { let errors: String }
 
     /// SIGKILL if it still runs (for `defer`: a failed test must not leave it behind).
     func kill() {

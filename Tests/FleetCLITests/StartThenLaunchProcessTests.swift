@@ -21,17 +21,7 @@ extension ProcessSuites {
         func aRunStartedAndLaunchedAtOnceIsScoredLiveFromEveryFrameTwice() async throws {
             let folder = try TemporaryFolder()
             let db = folder.path("fleet.db")
-            let heat = """
-                {"teams": [\((1...2).map { team in
-                    "{\"name\": \"\(FleetRoster.teamName(team))\", \"robots\": ["
-                        + ["sweeper", "litterPicker"].enumerated().map { i, kind in
-                            "{\"id\": \(team * 100 + i + 1), \"kind\": \"\(kind)\"}"
-                        }.joined(separator: ", ") + "]}"
-                }.joined(separator: ", "))]}
-                """
-            try heat.write(toFile: folder.path("heat.json"), atomically: true, encoding: .utf8)
-            let added = try await FleetProcess.run(["team", "add", "--heat", "heat.json", "--db", db], in: folder.url)
-            #expect(added.status == 0, "\(added.errors)")
+            try await HTTPIngestProcess.registerTeams(2, kinds: ["sweeper", "litterPicker"], db: db, in: folder)
             let server = try await HTTPIngestProcess.start(db: db, in: folder)
             defer { server.kill() }
             let (ingest, endpoint) = (server.process, server.endpoint)

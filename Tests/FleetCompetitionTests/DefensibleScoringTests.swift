@@ -17,11 +17,29 @@ extension CompetitionSuites {
     /// and signed, then checked as an auditor would.
     @Suite(.serialized)
     struct DefensibleScoringTests {
-        struct Heat {
+        /// @unchecked Sendable: built on a thread of its own (`offHeat`) and handed over once;
+        /// only the test reads it afterwards.
+        struct Heat: @unchecked Sendable {
             let temporary: TemporaryStore
             let runIDs: [UInt32]
             let truths: [RunnerTruth]
             let keyPath: String
+        }
+
+        /// `heat(...)` on a thread of its own: a heat is seconds to minutes of simulation and
+        /// scoring, and a test that did it on the two-thread cooperative pool held one of the
+        /// threads that every async test of the suite waits on (a reliable-client test timed
+        /// out at 40 s beside it on a loaded machine).
+        static func offHeat(
+            _ division: Division,
+            seed: UInt64,
+            faults: [String],
+            duration: Double = 40,
+            actions: @escaping @Sendable (UInt32) -> [RefereeAction] = { _ in [] }
+        ) async throws -> Heat {
+            try await offPool {
+                try Self.heat(division, seed: seed, faults: faults, duration: duration, actions: actions)
+            }
         }
 
         /// Registers the simulated teams (from the truth), then for each start a run of
@@ -97,8 +115,8 @@ extension CompetitionSuites {
         /// finalized: the scores spread in every division, and in none does every team score 0
         /// (in A every robot used to touch a car, so every team scored 0).
         @Test(arguments: [Division.park, .sidewalk, .auxiliaryRoad, .humanoid])
-        func aHeatWithFaultsSpreadsTheScoresInEveryDivision(_ division: Division) throws {
-            let heat = try Self.heat(
+        func aHeatWithFaultsSpreadsTheScoresInEveryDivision(_ division: Division) async throws {
+            let heat = try await Self.offHeat(
                 division,
                 seed: 3,
                 faults: ["drop=0.01,dup=0.01,reorder=0.02,corrupt=0.002,reboot=1"],
@@ -159,8 +177,8 @@ extension CompetitionSuites {
         /// Item 4: every score change is an event, the final adjustments too, so each team's
         /// last event carries its run score exactly: live, final and recompute, in every division.
         @Test(arguments: [Division.park, .sidewalk, .auxiliaryRoad, .humanoid])
-        func eachTeamsLastScoreEventIsItsRunScoreExactly(_ division: Division) throws {
-            let heat = try Self.heat(
+        func eachTeamsLastScoreEventIsItsRunScoreExactly(_ division: Division) async throws {
+            let heat = try await Self.offHeat(
                 division,
                 seed: 11,
                 faults: ["drop=0.01,dup=0.01,reorder=0.02,corrupt=0.002,reboot=1"],
@@ -196,8 +214,8 @@ extension CompetitionSuites {
         /// Item 5: completeness is per run, from sequence numbers within the run's window. Run 1
         /// loses frames, run 2 loses none: run 2 shows 100% for every robot although each
         /// robot's ledger over the database (both runs) is below 100%, and it equals the truth.
-        @Test func completenessIsPerRunFromSequenceNumbers() throws {
-            let heat = try Self.heat(.park, seed: 12, faults: ["drop=0.03", "none"])
+        @Test func completenessIsPerRunFromSequenceNumbers() async throws {
+            let heat = try await Self.offHeat(.park, seed: 12, faults: ["drop=0.03", "none"])
             let store = heat.temporary.store
             for (k, runID) in heat.runIDs.enumerated() {
                 let context = try RunContext(store: store, runID: runID)

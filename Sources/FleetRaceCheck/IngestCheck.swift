@@ -136,17 +136,17 @@ struct IngestCheck {
         context.terminate()
 
         let database = try FleetDatabase(path: path, readOnly: true)
-        var stored = 0
+        var storedTotal = 0
         for robot in robots {
-            let storedFrames = try database.frames(robotID: robot, from: 0, to: UInt64(Int64.max)).map(\.bytes)
-            stored += storedFrames.count
+            let stored = try database.frames(robotID: robot, from: 0, to: UInt64(Int64.max)).map(\.bytes)
+            storedTotal += stored.count
             let sent = (0..<frames).map { Self.frame(robot: robot, sequence: UInt32($0)) }
             if pubMayLose && pubRobots.contains(robot) {
                 // Dropped by policy: what is stored must be sent frames, in order, once each,
                 // and the ledger must count every other one as dropped (nothing else loses
                 // frames on loopback: each publisher's queue holds all its frames).
                 var next = sent.startIndex
-                for frame in storedFrames {
+                for frame in stored {
                     guard let found = sent[next...].firstIndex(of: frame) else {
                         findings.fail(
                             "ingest: robot \(robot): a stored frame was not sent, or is out of order or twice"
@@ -157,12 +157,11 @@ struct IngestCheck {
                 }
                 let dropped = try database.lossLedger(robotID: robot).reduce(0) { $0 + $1.dropped }
                 findings.expect(
-                    storedFrames.count + dropped == sent.count,
-                    "ingest: robot \(robot): \(storedFrames.count) stored + \(dropped) dropped of \(sent.count) sent"
+                    stored.count + dropped == sent.count,
+                    "ingest: robot \(robot): \(stored.count) stored + \(dropped) dropped of \(sent.count) sent"
                 )
                 continue
             }
-            let stored = storedFrames
             if stored != sent {
                 let storedSet = Set(stored)
                 let missing = sent.filter { !storedSet.contains($0) }.count
@@ -177,9 +176,12 @@ struct IngestCheck {
             findings.fail("ingest: robot \(record.robotID) has gaps \(record.gaps)")
         }
         let accepted = try database.ingestStatistics()["frames.accepted"] ?? 0
-        findings.expect(accepted == Int64(stored), "ingest: frames.accepted is \(accepted), \(stored) are stored")
+        findings.expect(
+            accepted == Int64(storedTotal),
+            "ingest: frames.accepted is \(accepted), \(storedTotal) are stored"
+        )
         findings.expect(try database.integrityCheck() == "ok", "ingest: the database fails its integrity check")
-        return Sent(robots: robots.count, frames: total, stored: stored)
+        return Sent(robots: robots.count, frames: total, stored: storedTotal)
     }
 
     /// Pub mode: one XPUB per robot, round robin over the thread's robots, after the

@@ -150,13 +150,27 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
-        // The command-line tool: parses arguments and wires the modules together.
         // libFuzzer target for the frame decoder and the recording reader (README, development).
         .executableTarget(
             name: "FleetFuzz",
             dependencies: ["FleetProtocol"],
             swiftSettings: swiftSettings
         ),
+        // Tells ThreadSanitizer about Synchronization.Mutex's contended path (in a library built
+        // without TSan); active only in a --sanitize=thread build (FleetRaceCheck, the tests).
+        .target(name: "CTSanMutex"),
+        // ThreadSanitizer check of the ring, the queues and a whole ingest service (README,
+        // development; scripts/tsan.sh).
+        .executableTarget(
+            name: "FleetRaceCheck",
+            dependencies: [
+                "CTSanMutex", "FleetIngest", "FleetProtocol", "FleetRobotClient", "FleetStorage", "FleetStore",
+                "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The command-line tool: parses arguments and wires the modules together.
         .executableTarget(
             name: "fleet",
             dependencies: [
@@ -181,11 +195,12 @@ let package = Package(
             name: "AllocationCounter",
             path: "Tests/AllocationCounter"
         ),
-        // Test support shared by test targets: headless Chromium for the board.
+        // Test support shared by test targets: headless Chromium for the board. CTSanMutex
+        // makes Mutex visible to ThreadSanitizer when the tests run under it (inert otherwise).
         .target(
             name: "FleetTestSupport",
             dependencies: [
-                "FleetProtocol", "FleetStore", "FleetIngest", "FleetPostgres",
+                "CTSanMutex", "FleetProtocol", "FleetStore", "FleetIngest", "FleetPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -2,23 +2,25 @@ import Foundation
 
 /// A blocking FIFO of at most `capacity` items between two threads (pipeline → writer).
 ///
+/// Package-visible for FleetRaceCheck, which runs it between threads under ThreadSanitizer.
+///
 /// Bounded on purpose: when the writer stalls, `put` blocks the pipeline, the pipeline stops
 /// draining the ring, and the receiver applies its overflow policy, so memory never grows.
-final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
+package final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     // @unchecked Sendable: every access to `items` and `closed` holds `condition`'s lock.
     private let condition = NSCondition()
     private var items: [Element] = []
     private var closed = false
-    let capacity: Int
+    package let capacity: Int
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         precondition(capacity > 0)
         self.capacity = capacity
     }
 
     /// Appends `item`, waiting while the queue is full. Returns false if the queue closed.
     @discardableResult
-    func put(_ item: Element) -> Bool {
+    package func put(_ item: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while items.count >= capacity && !closed { condition.wait() }
@@ -29,7 +31,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Takes the oldest item, waiting while empty; nil once closed and empty.
-    func take() -> Element? {
+    package func take() -> Element? {
         condition.lock()
         defer { condition.unlock() }
         while items.isEmpty && !closed { condition.wait() }
@@ -40,7 +42,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// What `take(waitingAtMost:)` found.
-    enum Taken {
+    package enum Taken {
         case item(Element)
         /// Nothing arrived in time; the queue is open.
         case timedOut
@@ -49,7 +51,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Takes the oldest item, waiting at most `seconds` while empty (0: not at all).
-    func take(waitingAtMost seconds: Double) -> Taken {
+    package func take(waitingAtMost seconds: Double) -> Taken {
         condition.lock()
         defer { condition.unlock() }
         let deadline = Date(timeIntervalSinceNow: seconds)
@@ -63,14 +65,14 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// No more puts; `take` returns what is left, then nil.
-    func close() {
+    package func close() {
         condition.lock()
         closed = true
         condition.broadcast()
         condition.unlock()
     }
 
-    var count: Int {
+    package var count: Int {
         condition.lock()
         defer { condition.unlock() }
         return items.count

@@ -172,19 +172,25 @@ public final class FrameRing: @unchecked Sendable {
 
     // MARK: Any thread
 
-    /// Frames waiting, as seen from any thread at some recent moment.
+    /// Frames waiting, as seen from any thread at some recent moment; at most `capacity`.
     public var count: Int {
         // Load `head` first: the result can then only be an over-estimate between two
-        // moments, never negative.
+        // moments, never negative. Clamped: between the two loads the consumer may free
+        // slots and the producer fill them again, so from a third thread `t - h` can exceed
+        // what the ring ever held at once (FleetRaceCheck's observer saw 83 in a ring of
+        // 64), and `occupancy`, which `/metrics` shows, went above 1.
         let h = head.load(ordering: .acquiring)
         let t = tail.load(ordering: .acquiring)
-        return t &- h
+        return min(t &- h, capacity)
     }
 
     /// Fraction of slots in use, 0...1.
     public var occupancy: Double { Double(count) / Double(capacity) }
 
-    /// Checks the ring's invariants; for tests and debug builds.
+    /// Checks the ring's invariants; for tests and debug builds. Call it on the producer's
+    /// or the consumer's thread (or while neither runs): each of them owns one of the two
+    /// indices, so its view of `tail - head` is exact; a third thread reads them at two
+    /// moments and can see more than `capacity` frames that were never there at once.
     public func checkInvariants() {
         let h = head.load(ordering: .acquiring)
         let t = tail.load(ordering: .acquiring)

@@ -9,12 +9,15 @@ import Synchronization
 /// order "write mine, read theirs" with sequentially consistent operations, so at least
 /// one of them sees the other: work is never left behind a sleeping thread (the Dekker
 /// pattern). A signal may wake the sleeper for nothing; it checks again and sleeps again.
-final class Wakeup: Sendable {
+/// Package-visible for FleetRaceCheck, which runs it between threads under ThreadSanitizer.
+package final class Wakeup: Sendable {
     private let sleeping = Atomic<Bool>(false)
     private let semaphore = DispatchSemaphore(value: 0)
 
+    package init() {}
+
     /// Wakes the sleeper if it sleeps. Call after making the work visible.
-    func signal() {
+    package func signal() {
         // Sequentially consistent: this load may not be ordered before the caller's
         // publishing store (a ring's releasing `tail` store), which plain acquire allows.
         atomicMemoryFence(ordering: .sequentiallyConsistent)
@@ -24,7 +27,7 @@ final class Wakeup: Sendable {
     }
 
     /// Sleeps until `signal()` or `timeout`, unless `hasWork` is already true.
-    func wait(timeout: Duration, hasWork: () -> Bool) {
+    package func wait(timeout: Duration, hasWork: () -> Bool) {
         sleeping.store(true, ordering: .sequentiallyConsistent)
         if hasWork() {
             // Take the flag back; if a signaller took it first, its signal is owed: consume it.

@@ -3,7 +3,18 @@
 #include <errno.h>  // also defines __GLIBC__ (through features.h) on glibc
 #include <stddef.h>
 
-#if defined(__linux__) && defined(__GLIBC__)
+// Under ThreadSanitizer (or AddressSanitizer, MemorySanitizer) the sanitizer's runtime owns
+// malloc and free. Interposing malloc alone then hands glibc's blocks to the sanitizer's
+// free, and the test binary died with SIGSEGV before its first test (`swift build
+// --sanitize=thread --build-tests`; a C program that mallocs and frees once does the same).
+// There the counter is unavailable and the allocation tests are skipped.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define FLEET_SANITIZER_OWNS_MALLOC 1
+#endif
+#endif
+
+#if defined(__linux__) && defined(__GLIBC__) && !defined(FLEET_SANITIZER_OWNS_MALLOC)
 
 // glibc's allocator under its internal names: forwarding to these (rather than looking
 // up the next `malloc` with dlsym, which itself allocates) keeps the interposer free of

@@ -8,7 +8,7 @@
 // stop, and only on the thread that called start, so tests running in parallel on other
 // threads are neither counted nor affected.
 
-/// 1 where allocations can be counted (Linux with glibc), 0 elsewhere.
+/// 1 where allocations can be counted (Linux with glibc, no sanitizer), 0 elsewhere.
 int fleet_allocation_counter_available(void);
 
 /// Starts counting the calling thread's allocations from zero.

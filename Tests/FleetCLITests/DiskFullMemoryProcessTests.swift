@@ -169,11 +169,16 @@ extension ProcessSuites {
             #expect(peakKB <= Self.residentLimitKB, "resident \(peakKB / 1024) MB at most")
             let counts = signals.acknowledged.withLock { $0 }
             #expect(counts.values.allSatisfy { $0 == Self.framesPerRobot }, "acknowledged per robot: \(counts)")
-            // (received, missing) per robot's ledger.
-            let ledger = try await offPool {
+            // (received, missing) per robot's ledger; the ledgers are published after the acks
+            // (at most a second later), so this waits for them.
+            func ledger() throws -> [[Int]] {
                 let rows = try HTTPRequest.send("GET", port: port, "/api/loss").json["ledger"] as? [[String: Any]] ?? []
                 return rows.map { [$0["received"] as? Int ?? -1, $0["missing"] as? Int ?? -1] }
             }
+            try? await waitUntil(timeout: .seconds(30)) {
+                try ledger().filter { $0 == [Self.framesPerRobot, 0] }.count == Self.robots
+            }
+            let ledger = try ledger()
             #expect(ledger.count == Self.robots)
             #expect(ledger.allSatisfy { $0 == [Self.framesPerRobot, 0] }, "received, missing: \(ledger)")
             ingest.signal(SIGTERM)

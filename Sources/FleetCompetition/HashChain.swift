@@ -22,7 +22,7 @@ public enum HashChain {
 
     /// Stored frames per sender, in chain order.
     static func frames(
-        store: CompetitionStore,
+        store: any CompetitionStore,
         context: RunContext,
         window: FinalDocument.Window
     ) throws -> [UInt32: [Item]] {
@@ -65,7 +65,7 @@ public enum HashChain {
 
     /// The chains of every sender with frames in the window, by sender id.
     public static func compute(
-        store: CompetitionStore,
+        store: any CompetitionStore,
         context: RunContext,
         window: FinalDocument.Window,
         format: IndexFormat
@@ -108,7 +108,7 @@ public enum HashChain {
 
     /// Compares the stored frames with the signed chains; the first break per sender.
     public static func verify(
-        store: CompetitionStore,
+        store: any CompetitionStore,
         context: RunContext,
         window: FinalDocument.Window,
         signed: [FinalDocument.Chain],

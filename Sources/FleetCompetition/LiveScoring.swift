@@ -35,7 +35,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         var registered: Set<UInt32> = []
     }
 
-    private let store: CompetitionStore
+    private let store: any CompetitionStore
     private let tuning: LiveRun.Tuning
     private let logger: Logger
     private let shared = Mutex(Shared())
@@ -63,8 +63,14 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     static let recentWindow: UInt64 = 10_000_000_000
     static let recentLimit = 200_000
 
-    public init(database: FleetDatabase, tuning: LiveRun.Tuning = LiveRun.Tuning(), logger: Logger) {
-        store = CompetitionStore(database: database)
+    public convenience init(database: FleetDatabase, tuning: LiveRun.Tuning = LiveRun.Tuning(), logger: Logger) {
+        self.init(store: SQLiteCompetitionStore(database: database), tuning: tuning, logger: logger)
+    }
+
+    /// A live scorer over `store`, the ingest service's own (`IngestStore.competition`): its
+    /// rows travel in the service's batches.
+    public init(store: any CompetitionStore, tuning: LiveRun.Tuning = LiveRun.Tuning(), logger: Logger) {
+        self.store = store
         self.tuning = tuning
         self.logger = logger
         // Known before the first frame: the first background tick comes a quarter of a

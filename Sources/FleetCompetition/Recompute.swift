@@ -9,7 +9,7 @@ public import FleetStore
 public enum Recompute {
     /// The RUNNING window to read, from the stored run_state events (referee mode) or the
     /// run's start/stop times (wall mode); nil when the run has not started.
-    public static func readWindow(store: CompetitionStore, run: RunRecord) throws -> (from: UInt64, to: UInt64)? {
+    public static func readWindow(store: any CompetitionStore, run: RunRecord) throws -> (from: UInt64, to: UInt64)? {
         switch run.window {
         case .wall:
             guard let start = run.startedNanos else { return nil }
@@ -32,7 +32,7 @@ public enum Recompute {
     }
 
     /// The run's input frames in canonical order (before the window tracker).
-    public static func inputFrames(store: CompetitionStore, context: RunContext) throws -> [Frame] {
+    public static func inputFrames(store: any CompetitionStore, context: RunContext) throws -> [Frame] {
         var frames: [Frame] = []
         try forEachInputFrame(store: store, context: context) { frames.append($0) }
         return frames
@@ -43,7 +43,7 @@ public enum Recompute {
     /// decoded one at a time as they are handed on: a 50-robot 20-minute run decoded whole
     /// took 730 MB, and allocating and moving it took more time than scoring it.
     static func forEachInputFrame(
-        store: CompetitionStore,
+        store: any CompetitionStore,
         context: RunContext,
         _ body: (Frame) throws -> Void
     ) throws {
@@ -102,13 +102,13 @@ public enum Recompute {
     }
 
     /// The run's result from the database; `isFinal` applies the FINAL mark and awards.
-    public static func result(store: CompetitionStore, runID: UInt32, isFinal: Bool? = nil) throws -> RunResult {
+    public static func result(store: any CompetitionStore, runID: UInt32, isFinal: Bool? = nil) throws -> RunResult {
         let context = try RunContext(store: store, runID: runID)
         return try result(store: store, context: context, isFinal: isFinal ?? (context.run.state == .final))
     }
 
     public static func result(
-        store: CompetitionStore,
+        store: any CompetitionStore,
         context: RunContext,
         isFinal: Bool,
         actions: [RefereeAction]? = nil
@@ -123,7 +123,7 @@ public enum Recompute {
     /// live result applied a prefix of them (all of them when the ingester was up to date;
     /// fewer when the last ones came after it stopped scoring): each prefix is tried, newest
     /// first, on copies of one scorer fed the frames once.
-    public static func agrees(live: RunResult, store: CompetitionStore, context: RunContext) throws -> Bool {
+    public static func agrees(live: RunResult, store: any CompetitionStore, context: RunContext) throws -> Bool {
         let scorer = try scored(store: store, context: context)
         let actions = try store.actions(runID: context.run.id)
         let expected = try CanonicalJSON.string(live)
@@ -137,7 +137,7 @@ public enum Recompute {
 
     /// The run's coverage from the database (the board's heatmap of a run this process did
     /// not score live): per cell of the arena grid, covered by any team.
-    public static func coverage(store: CompetitionStore, runID: UInt32) throws -> (mask: CoverageMask, covered: [Bool])
+    public static func coverage(store: any CompetitionStore, runID: UInt32) throws -> (mask: CoverageMask, covered: [Bool])
     {
         var scorer = try scored(store: store, context: RunContext(store: store, runID: runID))
         _ = scorer.finish()  // the last same-time frames are buffered until then
@@ -145,7 +145,7 @@ public enum Recompute {
     }
 
     /// A scorer fed every stored frame of the run's window, in canonical order.
-    static func scored(store: CompetitionStore, context: RunContext) throws -> RunScorer {
+    static func scored(store: any CompetitionStore, context: RunContext) throws -> RunScorer {
         var scorer = try context.makeScorer()
         var tracker = RunWindowTracker(run: context.run)
         try forEachInputFrame(store: store, context: context) { frame in

@@ -50,7 +50,7 @@ public struct RunCompleteness: Sendable, Equatable {
 
     /// From the stored frames of the run's robots inside its window (duplicates stored twice
     /// count once).
-    public static func stored(store: CompetitionStore, context: RunContext) throws -> [RobotCompleteness] {
+    public static func stored(store: any CompetitionStore, context: RunContext) throws -> [RobotCompleteness] {
         var counter = RunCompleteness()
         let robots = context.robotIDs
         if let window = try Recompute.readWindow(store: store, run: context.run) {

@@ -14,7 +14,7 @@ public struct RunContext: Sendable {
     /// Registered robots of the run.
     public let robotIDs: Set<UInt32>
 
-    public init(store: CompetitionStore, runID: UInt32) throws {
+    public init(store: any CompetitionStore, runID: UInt32) throws {
         let run = try store.run(runID)
         let bytes = try store.rulebookBytes(hash: run.rulebookHash)
         let rulebook: Rulebook

@@ -30,7 +30,7 @@ public enum Verifier {
     /// a signature by whatever key the database holds proves nothing. `recompute: false` skips
     /// the rescoring (what `fleet score`, `fleet standings` and the board check cheaply).
     public static func verify(
-        store: CompetitionStore,
+        store: any CompetitionStore,
         runID: UInt32,
         keyPath: String?,
         publicKey: String? = nil,
@@ -43,7 +43,7 @@ public enum Verifier {
     }
 
     public static func verify(
-        store: CompetitionStore,
+        store: any CompetitionStore,
         runID: UInt32,
         anchor: TrustAnchor?,
         recompute: Bool = true
@@ -179,7 +179,7 @@ public enum Verifier {
     /// window must be a chained frame byte for byte, with the time, type, robot and run the
     /// frame gives (the ingester derives them so).
     static func eventRowsCheck(
-        store: CompetitionStore,
+        store: any CompetitionStore,
         context: RunContext,
         window: FinalDocument.Window
     ) throws -> (name: String, ok: Bool, detail: String) {
@@ -263,7 +263,7 @@ public enum Verifier {
 
     /// v2: the stored score events (what `fleet score` and the API show) are the signed ones.
     static func storedEventsCheck(
-        store: CompetitionStore,
+        store: any CompetitionStore,
         runID: UInt32,
         document: FinalDocument
     ) -> (name: String, ok: Bool, detail: String) {
@@ -307,7 +307,7 @@ public struct Integrity: Sendable, Codable, Equatable {
         self.detail = detail
     }
 
-    public static func check(store: CompetitionStore, runID: UInt32, anchor: TrustAnchor?) -> Integrity {
+    public static func check(store: any CompetitionStore, runID: UInt32, anchor: TrustAnchor?) -> Integrity {
         do {
             let report = try Verifier.verify(store: store, runID: runID, anchor: anchor, recompute: false)
             if report.void {

@@ -27,4 +27,4 @@ extension FrameObserver {
 
 /// Builds the service's observer when the service starts, over the service's own database
 /// (so anything it reads or writes uses the one pool and its one writer connection).
-public typealias FrameObserverFactory = @Sendable (FleetDatabase) -> any FrameObserver
+public typealias FrameObserverFactory = @Sendable (any IngestStore) -> any FrameObserver

@@ -69,7 +69,8 @@ public final class IngestService: Service, Sendable {
     public let configuration: Configuration
     /// The SQLite database batches go to; nil when `Configuration.store` names another.
     public let database: FleetDatabase?
-    private let store: any IngestStore
+    /// Where batches are committed: the SQLite file, or the server `Configuration.store` names.
+    public let store: any IngestStore
     /// Counters and histograms as the writer keeps them; the gauges (frames received, ring
     /// occupancy, robots online) as of the last `currentMetrics()` or status line.
     public let metrics = IngestMetrics()
@@ -86,15 +87,12 @@ public final class IngestService: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         if let store = configuration.store {
-            guard configuration.observer == nil else {
-                throw IngestError("the live scorer runs on a SQLite store only; not on \(store)")
-            }
             guard configuration.retention == nil else {
                 throw IngestError("retention prunes a SQLite store only; not \(store) (use PostgreSQL's partitions)")
             }
             self.database = nil
             self.store = store
-            self.observer = nil
+            self.observer = configuration.observer.map { $0(store) }
         } else {
             let database = try FleetDatabase(path: configuration.databasePath)
             if let retention = configuration.retention { database.retain(retention) }

@@ -142,6 +142,124 @@ enum PostgresSchema {
             );
             """
         ),
+        (
+            "v3-competition",
+            """
+            -- The competition's records, as a site's SQLite file holds them (CompetitionSchema,
+            -- v4-compact-results there): teams, runs, referee actions, results and the signed
+            -- final record. Small tables, keyed by run or robot: reference tables on Citus.
+            CREATE TABLE team (
+                team_id bigserial PRIMARY KEY,
+                name text NOT NULL UNIQUE,
+                created_ns bigint NOT NULL
+            );
+
+            CREATE TABLE team_robot (
+                robot_id bigint PRIMARY KEY,
+                team_id bigint NOT NULL REFERENCES team (team_id),
+                name text,
+                kind text NOT NULL,
+                brush_width double precision
+            );
+
+            CREATE TABLE rulebook (
+                hash text PRIMARY KEY,
+                rulebook_id text NOT NULL,
+                bytes bytea NOT NULL,
+                added_ns bigint NOT NULL
+            );
+
+            -- run_id is the referee's (the frames' run_state carry it); site names the site a
+            -- forwarded run came from (NULL: created on this database).
+            CREATE TABLE run (
+                run_id bigint PRIMARY KEY,
+                name text NOT NULL,
+                division text NOT NULL,
+                seed bigint NOT NULL,
+                state text NOT NULL CHECK (state IN ('PREPARE', 'RUNNING', 'FINISHED', 'FINAL')),
+                window_source text NOT NULL CHECK (window_source IN ('referee', 'wall')),
+                rulebook_hash text NOT NULL REFERENCES rulebook (hash),
+                created_ns bigint NOT NULL,
+                started_ns bigint,
+                stopped_ns bigint,
+                finalized_ns bigint,
+                review boolean NOT NULL DEFAULT false,
+                site text
+            );
+            CREATE INDEX run_by_division ON run (division, run_id);
+
+            CREATE TABLE run_entry (
+                run_id bigint NOT NULL REFERENCES run (run_id),
+                robot_id bigint NOT NULL,
+                team text NOT NULL,
+                name text,
+                kind text NOT NULL,
+                brush_width double precision,
+                PRIMARY KEY (run_id, robot_id)
+            );
+
+            -- site_action_id: the action's id in the site's file, for a forwarded run.
+            CREATE TABLE referee_action (
+                action_id bigserial PRIMARY KEY,
+                run_id bigint NOT NULL REFERENCES run (run_id),
+                kind text NOT NULL CHECK (kind IN ('penalty_add', 'penalty_remove', 'award')),
+                team text,
+                robot_id bigint,
+                value double precision,
+                target_action_id bigint REFERENCES referee_action (action_id),
+                referee text NOT NULL,
+                reason text NOT NULL,
+                at_ns bigint NOT NULL,
+                site_action_id bigint,
+                UNIQUE (run_id, site_action_id)
+            );
+            CREATE INDEX referee_action_by_run ON referee_action (run_id, action_id);
+
+            CREATE TABLE provisional_score (
+                run_id bigint PRIMARY KEY REFERENCES run (run_id),
+                at_ns bigint NOT NULL,
+                watermark_ns bigint,
+                summary text NOT NULL,
+                snapshots bigint NOT NULL
+            );
+
+            CREATE TABLE run_result (
+                run_id bigint NOT NULL REFERENCES run (run_id),
+                source text NOT NULL CHECK (source IN ('live', 'final')),
+                summary text,
+                shared bigint NOT NULL,
+                own_first bigint NOT NULL,
+                own_count bigint NOT NULL,
+                stored_ns bigint NOT NULL,
+                PRIMARY KEY (run_id, source)
+            );
+
+            CREATE TABLE score_event (
+                run_id bigint NOT NULL REFERENCES run (run_id),
+                first_ordinal bigint NOT NULL,
+                count bigint NOT NULL,
+                page bytea NOT NULL,
+                PRIMARY KEY (run_id, first_ordinal)
+            );
+
+            CREATE TABLE final_result (
+                run_id bigint PRIMARY KEY REFERENCES run (run_id),
+                document bytea NOT NULL,
+                signature bytea NOT NULL,
+                public_key bytea NOT NULL,
+                signed_ns bigint NOT NULL
+            );
+
+            CREATE TABLE chain_head (
+                run_id bigint NOT NULL REFERENCES run (run_id),
+                sender_id bigint NOT NULL,
+                frames bigint NOT NULL,
+                head bytea NOT NULL,
+                frame_index bytea NOT NULL,
+                PRIMARY KEY (run_id, sender_id)
+            );
+            """
+        ),
     ]
 
     /// A migration's statements: its text split at each `;` that ends a line (the

@@ -6,6 +6,8 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStore: IngestStore {
+    public var competition: any CompetitionStore { PostgresCompetitionStore(self) }
+
     /// This ingester's ledgers, its live segments oldest first, which of their frames a
     /// sealed chunk holds already, and the next segment id.
     public func restoreIngestState() throws -> IngestRestoreState {
@@ -103,7 +105,6 @@ extension PostgresStore: IngestStore {
     /// PostgreSQL has confirmed the commit.
     public func commit(_ batch: WriteBatch, at nowNanos: UInt64) throws {
         guard !batch.isEmpty else { return }
-        try checkWritable(batch)
         try ensurePartitions(days: Self.days(of: batch))
         do {
             try blockingAwait { [self] in
@@ -113,16 +114,6 @@ extension PostgresStore: IngestStore {
             }
         } catch {
             throw Self.describe(error, doing: "committing a batch of \(batch.frameCount) frames to \(location)")
-        }
-    }
-
-    /// What this backend cannot store yet, refused before the transaction.
-    func checkWritable(_ batch: WriteBatch) throws {
-        guard batch.provisionalScores.isEmpty, batch.runResults.isEmpty else {
-            throw StorageError(
-                .badQuery,
-                "live scoring results cannot be stored on PostgreSQL yet: run the live scorer on a SQLite ingester"
-            )
         }
     }
 
@@ -170,6 +161,12 @@ extension PostgresStore: IngestStore {
             on: connection
         )
         try await upsertRobots(batch.robots, on: connection)
+        if !batch.provisionalScores.isEmpty {
+            try await PostgresCompetitionStore.insertProvisional(batch.provisionalScores, on: connection, logger: logger)
+        }
+        for result in batch.runResults {
+            try await PostgresCompetitionStore.insert(result, on: connection, at: nowNanos, logger: logger)
+        }
         if !batch.counterDeltas.isEmpty {
             let c = batch.counterDeltas
             try await connection.query(

@@ -29,7 +29,6 @@ extension PostgresStore {
                         (written, outcome.removedFrames) = try batch.removingRobots(lost)
                     }
                     if !written.isEmpty {
-                        try self.checkWritable(written)
                         try await self.write(written, on: connection, nowNanos: nowNanos)
                     }
                     return outcome

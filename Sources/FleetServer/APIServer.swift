@@ -48,7 +48,8 @@ public final class APIServer: Service, Sendable {
     }
 
     public let configuration: Configuration
-    public let database: FleetDatabase
+    /// The stored telemetry the API reads: a SQLite file or a PostgreSQL (primary or standby).
+    public let database: any TelemetryQueries
     public let scoreboard: any ScoreboardSource
     public let live: (any LiveTelemetry)?
     public let feed: LiveFeed
@@ -82,7 +83,7 @@ public final class APIServer: Service, Sendable {
 
     public init(
         configuration: Configuration,
-        database: FleetDatabase,
+        database: any TelemetryQueries,
         scoreboard: any ScoreboardSource,
         live: (any LiveTelemetry)? = nil,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),

@@ -61,7 +61,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
     /// Wall time after which a FINAL run's integrity is checked again.
     static let integrityRecheck: UInt64 = 5_000_000_000
 
-    public let store: CompetitionStore
+    public let store: any CompetitionStore
     public let live: LiveScoring?
     public let configuration: Configuration
     private let clock: @Sendable () -> UInt64
@@ -71,7 +71,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
     ///   - live: the live scorer of this process (nil: results come from the store only).
     ///   - clock: wall clock, ns (start/stop without a time, signing time).
     public init(
-        store: CompetitionStore,
+        store: any CompetitionStore,
         live: LiveScoring?,
         configuration: Configuration,
         clock: (@Sendable () -> UInt64)? = nil
@@ -97,7 +97,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         )
         configuration.logger = logger
         self.init(
-            store: CompetitionStore(database: try ingest.sqliteDatabase(for: "the scoreboard")),
+            store: ingest.store.competition,
             live: ingest.observer as? LiveScoring,
             configuration: configuration
         )

@@ -93,6 +93,7 @@ struct LivePublisher: Service {
             do {
                 let end = eventTime == 0 ? RobotStateReader.wallClock() : eventTime
                 let events = try server.database.events(
+                    robotID: nil,
                     from: end > Self.tickerWindow ? end - Self.tickerWindow : 0,
                     to: end,
                     types: Self.tickerTypes,

@@ -66,7 +66,7 @@ struct SparklineHistoryJSON: Encodable, Equatable {
 
 /// Reads robots' latest state from the live ingester or the database.
 struct RobotStateReader: Sendable {
-    let database: FleetDatabase
+    let database: any TelemetryQueries
     let live: (any LiveTelemetry)?
 
     static let onlineWindow: UInt64 = 5_000_000_000

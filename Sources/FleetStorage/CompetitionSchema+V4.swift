@@ -75,7 +75,7 @@ extension CompetitionSchema {
             let runID: Int64 = row[0]
             let json: String = row[1]
             let (summary, events) = try LegacyResultJSON.split(json, runID: runID)
-            try CompetitionStore.appendEvents(events, runID: runID, at: 0, into: db)
+            try SQLiteCompetitionStore.appendEvents(events, runID: runID, at: 0, into: db)
             try db.execute(
                 sql: """
                     INSERT INTO run_result (run_id, source, summary, shared, own_first, own_count, stored_ns)

@@ -5,6 +5,8 @@ import GRDB
 import Synchronization
 
 extension FleetDatabase: IngestStore {
+    public var competition: any CompetitionStore { SQLiteCompetitionStore(database: self) }
+
     /// Ledgers (with the segment each was written through), the live segments oldest first,
     /// which of their frames are in a sealed chunk already, and the next segment id: above
     /// every id a live segment or a ledger row refers to, so ids never repeat.

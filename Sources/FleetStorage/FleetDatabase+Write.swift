@@ -107,10 +107,10 @@ extension FleetDatabase {
             }
         }
         if !batch.provisionalScores.isEmpty {
-            try CompetitionStore.insertProvisional(batch.provisionalScores, into: db)
+            try SQLiteCompetitionStore.insertProvisional(batch.provisionalScores, into: db)
         }
         for result in batch.runResults {
-            try CompetitionStore.insert(result, into: db, at: nowNanos)
+            try SQLiteCompetitionStore.insert(result, into: db, at: nowNanos)
         }
         if !batch.counterDeltas.isEmpty {
             let statement = try db.cachedStatement(

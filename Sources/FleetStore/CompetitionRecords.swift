@@ -290,3 +290,13 @@ public struct FinalRecord: Sendable, Equatable {
         self.signedNanos = signedNanos
     }
 }
+
+extension ScoreEventRow {
+    /// Equal field by field, doubles by bit pattern (a NaN equals itself, -0.0 differs from 0.0).
+    public func bitwiseEquals(_ other: ScoreEventRow) -> Bool {
+        time == other.time && robotID == other.robotID && team == other.team && criterion == other.criterion
+            && delta.bitPattern == other.delta.bitPattern && total.bitPattern == other.total.bitPattern
+            && score.bitPattern == other.score.bitPattern && sender == other.sender && bootEpoch == other.bootEpoch
+            && sequence == other.sequence && eventID == other.eventID
+    }
+}

@@ -28,6 +28,10 @@ public protocol IngestStore: AnyObject, Sendable {
     /// `commit(_:at:)` with robot ownership decided in the same transaction: `claims` first,
     /// then the batch without the rows of robots the ingester turns out to have lost.
     func commit(_ batch: WriteBatch, claims: RobotClaims, at nowNanos: UInt64) throws -> RobotClaimOutcome
+
+    /// The competition's records in the same store (what the live scorer reads and, through
+    /// `WriteBatch.provisionalScores` and `.runResults`, writes).
+    var competition: any CompetitionStore { get }
 }
 
 extension IngestStore {

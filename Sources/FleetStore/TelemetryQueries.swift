@@ -35,3 +35,10 @@ public protocol TelemetryQueries: TelemetryReader {
     /// What retention pruned and the oldest data kept.
     func retentionStatistics() throws -> RetentionStatistics
 }
+
+extension TelemetryQueries {
+    /// A metric at the rollups' own resolution (1 s).
+    public func metric(robotID: UInt32, name: String, from: UInt64, to: UInt64) throws -> [MetricPoint] {
+        try metric(robotID: robotID, name: name, from: from, to: to, step: 1)
+    }
+}

@@ -14,7 +14,7 @@ struct CompetitionOptions: ParsableArguments {
     /// database if needed, takes its writer lease for the rest of the process and is
     /// refused while `fleet ingest` (or another writer) runs on the same file. Otherwise it
     /// opens read-only (`FleetDatabase.forReading`), so it reads a copy this user cannot write.
-    func store(mustExist: Bool = true, writing: Bool = false) throws -> CompetitionStore {
+    func store(mustExist: Bool = true, writing: Bool = false) throws -> any CompetitionStore {
         if mustExist && !FileManager.default.fileExists(atPath: db) {
             throw ValidationError("no database at \(db): run `fleet ingest` or `fleet team add` first, or pass --db")
         }
@@ -24,9 +24,9 @@ struct CompetitionOptions: ParsableArguments {
                 holder: "fleet \(CommandLine.arguments.dropFirst().prefix(2).joined(separator: " "))"
             )
             .holdUntilExit()
-            return CompetitionStore(database: try FleetDatabase(path: db))
+            return SQLiteCompetitionStore(database: try FleetDatabase(path: db))
         }
-        return CompetitionStore(database: try FleetDatabase.forReading(path: db))
+        return SQLiteCompetitionStore(database: try FleetDatabase.forReading(path: db))
     }
 
     /// The key FINAL results must be signed with: `--public-key`, else the service key's

@@ -103,11 +103,11 @@ struct DemoCommand: AsyncParsableCommand {
         // Reliable mode: every frame is acknowledged once committed, so the results are whole.
         var ingestConfiguration = IngestService.Configuration(databasePath: db, reliable: "tcp://127.0.0.1:*")
         ingestConfiguration.statusInterval = nil
-        ingestConfiguration.observer = { database in LiveScoring(database: database, logger: logger) }
+        ingestConfiguration.observer = { store in LiveScoring(store: store.competition, logger: logger) }
         ingestConfiguration.authentication = keys?.ingest
         let ingest = try IngestService(configuration: ingestConfiguration, logger: logger)
         // The competition tables go through the ingester's own pool: one writer connection.
-        let store = CompetitionStore(database: try ingest.sqliteDatabase(for: "the demo"))
+        let store = SQLiteCompetitionStore(database: try ingest.sqliteDatabase(for: "the demo"))
 
         let runs = try Self.prepareCompetition(store: store, roster: roster, db: db)
         roster.runID = runs.park
@@ -225,7 +225,7 @@ struct DemoCommand: AsyncParsableCommand {
     /// Referee review done: finalize (recompute from the database, compare with live, sign),
     /// then print the results. The ingester is still running: its pool has the one writer.
     func finish(
-        store: CompetitionStore,
+        store: SQLiteCompetitionStore,
         runs: (park: UInt32, humanoid: UInt32?, all: [UInt32]),
         report: FleetRunner.Report,
         server: APIServer?
@@ -300,7 +300,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Registers the roster's teams (once per database) and creates the run of each division.
     static func prepareCompetition(
-        store: CompetitionStore,
+        store: any CompetitionStore,
         roster: FleetRoster,
         db: String
     ) throws
@@ -357,7 +357,7 @@ struct DemoCommand: AsyncParsableCommand {
 /// The live view while the demo runs: a progress bar and the leading robots.
 struct DemoProgress: Sendable {
     let ingest: IngestService
-    let store: CompetitionStore
+    let store: any CompetitionStore
     let runID: UInt32
     let duration: Double
     let timeScale: Double

@@ -61,7 +61,7 @@ struct ExportCommand: ParsableCommand {
 
     /// The span and senders to export: the run's, or everything in --from…--to.
     private func selection(
-        _ store: CompetitionStore
+        _ store: any CompetitionStore
     ) throws -> (from: UInt64, to: UInt64, includes: (UInt32) -> Bool, name: String) {
         guard let id else {
             let last = UInt64(Int64.max)
@@ -135,7 +135,7 @@ struct ExportCommand: ParsableCommand {
 
     /// Streams the frames into an MCAP file chunk by chunk (memory: one chunk, not the run).
     private func exportMCAP(
-        _ store: CompetitionStore,
+        _ store: any CompetitionStore,
         from: UInt64,
         to: UInt64,
         senders: (UInt32) -> Bool,

@@ -233,14 +233,12 @@ struct IngestCommand: AsyncParsableCommand {
         }
         let statusInterval: Duration? = statusEvery > 0 ? .milliseconds(Int(statusEvery * 1000)) : nil
         configuration.statusInterval = statusFormat == .text ? statusInterval : nil
-        if liveScoring && store != nil {
-            logger.notice("live scoring runs on a SQLite store only: not scoring live on \(configuration.storeName)")
-        } else if liveScoring {
+        if liveScoring {
             var tuning = LiveRun.Tuning()
             tuning.slack = UInt64(max(0, watermarkSlack) * 1e9)
             let settings = tuning
-            configuration.observer = { database in
-                LiveScoring(database: database, tuning: settings, logger: logger)
+            configuration.observer = { store in
+                LiveScoring(store: store.competition, tuning: settings, logger: logger)
             }
         }
         // Trapped before anything starts, so a SIGHUP never meets the default (ending the process).

@@ -349,7 +349,7 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    static func checkEntry(_ store: CompetitionStore, _ id: UInt32, team: String, robot: UInt32?) throws {
+    static func checkEntry(_ store: any CompetitionStore, _ id: UInt32, team: String, robot: UInt32?) throws {
         let entries = try store.entries(runID: id)
         guard entries.contains(where: { $0.team == team }) else {
             throw ValidationError("team \(team) is not entered in run \(id)")
@@ -359,7 +359,7 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    static func record(_ store: CompetitionStore, _ action: RefereeAction) throws -> Int64 {
+    static func record(_ store: any CompetitionStore, _ action: RefereeAction) throws -> Int64 {
         do {
             return try store.addAction(action)
         } catch let error as StorageError {

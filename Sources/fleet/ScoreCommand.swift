@@ -55,7 +55,7 @@ struct ScoreCommand: ParsableCommand {
     }
 
     static func report(
-        store: CompetitionStore,
+        store: any CompetitionStore,
         runID: UInt32,
         recompute: Bool,
         anchor: TrustAnchor?

@@ -93,7 +93,7 @@ extension ProcessSuites {
                 let id = try #require((created["id"] as? Int).map { UInt32($0) })
                 runs.append(id)
                 _ = try await control("/api/runs/\(id)/start")
-                let store = CompetitionStore(database: try FleetDatabase(path: db, readOnly: true))
+                let store = SQLiteCompetitionStore(database: try FleetDatabase(path: db, readOnly: true))
                 // The ingester's live scorer has the run once it writes its board rows.
                 try await waitUntil(timeout: .seconds(15)) { (try? store.provisionalCount(runID: id)) ?? 0 > 0 }
                 _ = try await Self.fleet(

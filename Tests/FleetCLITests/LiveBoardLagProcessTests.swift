@@ -110,7 +110,7 @@ extension ProcessSuites {
             // A board this close to the robots still scores every frame: nothing came late, so
             // the live result equals the recompute.
             _ = try await server.call("POST", "/api/runs/1/stop")
-            let store = CompetitionStore(database: try FleetDatabase(path: db, readOnly: true))
+            let store = SQLiteCompetitionStore(database: try FleetDatabase(path: db, readOnly: true))
             try await waitUntil(timeout: .seconds(30)) { (try? store.storedResult(runID: 1, source: .live)) != nil }
             let live = try #require(try store.runResult(runID: 1, source: .live))
             let recomputed = try Recompute.result(store: store, runID: 1, isFinal: false)

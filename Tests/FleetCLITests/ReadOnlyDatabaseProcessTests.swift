@@ -174,7 +174,7 @@ extension ProcessSuites {
             let folder = try TemporaryFolder()
             let original = try Self.migratedFixture(in: folder)
             let database = try FleetDatabase(path: original.appendingPathComponent("fleet.db").path)
-            try CompetitionStore(database: database).addTeam(
+            try SQLiteCompetitionStore(database: database).addTeam(
                 "team-read-only",
                 robots: [RegisteredRobot(robotID: 901, team: "team-read-only", kind: "sweeper")],
                 at: 1

@@ -81,7 +81,7 @@ extension ProcessSuites {
             ingest.signal(SIGTERM)
             #expect(await ingest.wait(timeout: .seconds(15)), "ingest stops on SIGTERM")
 
-            let store = CompetitionStore(database: try FleetDatabase(path: db))
+            let store = SQLiteCompetitionStore(database: try FleetDatabase(path: db))
             let live = try #require(try store.runResult(runID: 1, source: .live))
             #expect(live.teams.first { $0.team == "beta" }?.penalties.referee == 3)
             let record = try #require(try store.finalRecord(runID: 1))

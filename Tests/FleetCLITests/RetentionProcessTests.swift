@@ -21,7 +21,7 @@ extension ProcessSuites {
         /// Every stored frame of robots `robots`, byte for byte, sorted.
         static func storedFrames(_ db: String, robots: ClosedRange<UInt32>) throws -> [[UInt8]] {
             var frames: [[UInt8]] = []
-            let store = CompetitionStore(database: try FleetDatabase(path: db, readOnly: true))
+            let store = SQLiteCompetitionStore(database: try FleetDatabase(path: db, readOnly: true))
             let wanted: (UInt32) -> Bool = { robots.contains($0) }
             try store.forEachFrame(from: 0, to: UInt64(Int64.max), senders: wanted) { _, _, bytes in
                 frames.append(Array(bytes))

@@ -28,7 +28,7 @@ extension ProcessSuites {
             func call(_ method: String, _ path: String, _ body: String? = nil) async throws -> HTTPRequest.Response {
                 try await server.call(method, path, body)
             }
-            let store = CompetitionStore(database: try FleetDatabase(path: db, readOnly: true))
+            let store = SQLiteCompetitionStore(database: try FleetDatabase(path: db, readOnly: true))
             var starts: [UInt32] = []
             for id: UInt32 in 1...2 {
                 let created = try await call(

@@ -19,13 +19,13 @@ extension CompetitionSuites {
         static let day: UInt64 = 86_400_000_000_000
 
         /// The run's window, from its stored run_state events.
-        static func window(_ store: CompetitionStore, _ runID: UInt32) throws -> (from: UInt64, to: UInt64) {
+        static func window(_ store: any CompetitionStore, _ runID: UInt32) throws -> (from: UInt64, to: UInt64) {
             try #require(try Recompute.readWindow(store: store, run: try store.run(runID)))
         }
 
         @Test func pruningPastAFinalRunKeepsItsFramesAndItStillVerifies() throws {
             let (finalized, database) = try VerifyTests.copy()
-            let store = CompetitionStore(database: database)
+            let store = SQLiteCompetitionStore(database: database)
             let window = try Self.window(store, finalized.runID)
             // A month of older telemetry from the run's robots and one other, then prune to a
             // day after the run: everything but the run's window is older than that.
@@ -55,7 +55,7 @@ extension CompetitionSuites {
             let dropped = try unprotected.prune(limits, keep: { _ in [] })
             #expect(dropped.keptChunks == 0 && dropped.chunks > 0)
             let broken = try Verifier.verify(
-                store: CompetitionStore(database: unprotected),
+                store: SQLiteCompetitionStore(database: unprotected),
                 runID: finalized.runID,
                 keyPath: finalized.keyPath
             )
@@ -130,7 +130,7 @@ extension CompetitionSuites {
             #expect(try copy.integrityCheck() == "ok")
             func frames(_ database: FleetDatabase) throws -> Int {
                 var count = 0
-                try CompetitionStore(database: database).forEachFrame(
+                try SQLiteCompetitionStore(database: database).forEachFrame(
                     from: 0,
                     to: UInt64(Int64.max),
                     senders: { $0 == 9000 },
@@ -143,7 +143,7 @@ extension CompetitionSuites {
             #expect(inCopy > 0 && inCopy < inOriginal, "a prefix: \(inCopy) of \(inOriginal)")
             // The FINAL run verifies on the copy.
             let verified = try Verifier.verify(
-                store: CompetitionStore(database: copy),
+                store: SQLiteCompetitionStore(database: copy),
                 runID: finalized.runID,
                 keyPath: finalized.keyPath
             )

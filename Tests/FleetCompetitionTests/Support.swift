@@ -17,13 +17,13 @@ import enum FleetSimulation.Division
 final class TemporaryStore {
     let folder: URL
     let database: FleetDatabase
-    let store: CompetitionStore
+    let store: any CompetitionStore
 
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-competition-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         database = try FleetDatabase(path: folder.appendingPathComponent("fleet.db").path)
-        store = CompetitionStore(database: database)
+        store = SQLiteCompetitionStore(database: database)
     }
 
     deinit { try? FileManager.default.removeItem(at: folder) }

@@ -93,7 +93,7 @@ extension CompetitionSuites {
 
         @Test func anUntouchedCompactResultVerifiesAndStoresEachEventOnce() throws {
             let (finalized, database) = try Self.copy()
-            let store = CompetitionStore(database: database)
+            let store = SQLiteCompetitionStore(database: database)
             let report = try Verifier.verify(store: store, runID: finalized.runID, keyPath: finalized.keyPath)
             #expect(report.ok, "\(report.checks)")
             #expect(report.checks.contains { $0.name == "score events" && $0.ok })
@@ -178,7 +178,7 @@ extension CompetitionSuites {
             ChunkForgery.editBody(of: &frames, at: target)
             try Self.replace(chunk.id, encoding: chunk.encoding, with: frames, in: database)
             let report = try Verifier.verify(
-                store: CompetitionStore(database: database),
+                store: SQLiteCompetitionStore(database: database),
                 runID: finalized.runID,
                 keyPath: finalized.keyPath
             )
@@ -198,7 +198,7 @@ extension CompetitionSuites {
                 try db.execute(sql: "DELETE FROM frame_chunk WHERE chunk_id = ?", arguments: [chunk.id])
             }
             let report = try Verifier.verify(
-                store: CompetitionStore(database: database),
+                store: SQLiteCompetitionStore(database: database),
                 runID: finalized.runID,
                 keyPath: finalized.keyPath
             )
@@ -222,7 +222,7 @@ extension CompetitionSuites {
             }
             #expect(changed > 0)
             let report = try Verifier.verify(
-                store: CompetitionStore(database: database),
+                store: SQLiteCompetitionStore(database: database),
                 runID: finalized.runID,
                 keyPath: finalized.keyPath
             )
@@ -240,7 +240,7 @@ extension CompetitionSuites {
                 )
             }
             let report = try Verifier.verify(
-                store: CompetitionStore(database: database),
+                store: SQLiteCompetitionStore(database: database),
                 runID: finalized.runID,
                 keyPath: finalized.keyPath
             )
@@ -249,7 +249,7 @@ extension CompetitionSuites {
 
         @Test func anEditedStoredScoreEventFailsTheSignedDigest() throws {
             let (finalized, database) = try Self.copy()
-            let store = CompetitionStore(database: database)
+            let store = SQLiteCompetitionStore(database: database)
             let stored = try #require(try store.storedResult(runID: finalized.runID, source: .final))
             var events = try store.scoreEvents(of: stored)
             events[min(events.count / 2, ScoreEventCodec.pageSize - 1)].delta += 1
@@ -272,7 +272,7 @@ extension CompetitionSuites {
         func anEditedPenaltyReasonOrAuthorFailsTheSignedActions(_ tamper: String) throws {
             let (finalized, database) = try Self.copy()
             try database.write { db in try db.execute(sql: tamper) }
-            let store = CompetitionStore(database: database)
+            let store = SQLiteCompetitionStore(database: database)
             let report = try Verifier.verify(store: store, runID: finalized.runID, keyPath: finalized.keyPath)
             #expect(!report.ok && report.void)
             #expect(
@@ -288,7 +288,7 @@ extension CompetitionSuites {
         /// never "verifies".
         @Test func aResultResignedWithAnotherKeyFailsThePinnedKeyAndIsUnverifiedWithoutOne() throws {
             let (finalized, database) = try Self.copy()
-            let store = CompetitionStore(database: database)
+            let store = SQLiteCompetitionStore(database: database)
             let record = try #require(try store.finalRecord(runID: finalized.runID))
             var document = try CanonicalJSON.decode(FinalDocument.self, from: record.document)
             #expect(!document.actions.isEmpty)
@@ -334,7 +334,7 @@ extension CompetitionSuites {
         ])
         func everyTamperMakesTheCheapCheckVoid(_ kind: String) throws {
             let (finalized, database) = try Self.copy()
-            let store = CompetitionStore(database: database)
+            let store = SQLiteCompetitionStore(database: database)
             let anchor = try TrustAnchor.resolve(given: nil, keyPath: finalized.keyPath)
             #expect(Integrity.check(store: store, runID: finalized.runID, anchor: anchor).verdict == .verified)
             switch kind {

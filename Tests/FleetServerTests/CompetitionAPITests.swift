@@ -88,9 +88,9 @@ extension ServerSuites {
             tuning.snapshotInterval = 200_000_000
             tuning.stopGrace = 300_000_000
             let settings = tuning
-            configuration.observer = { LiveScoring(database: $0, tuning: settings, logger: logger) }
+            configuration.observer = { LiveScoring(store: $0.competition, tuning: settings, logger: logger) }
             let ingest = try IngestService(configuration: configuration, logger: logger)
-            let store = CompetitionStore(database: try ingest.sqliteDatabase(for: "the test"))
+            let store = SQLiteCompetitionStore(database: try ingest.sqliteDatabase(for: "the test"))
             try store.addTeam("alpha", robots: [RegisteredRobot(robotID: 1, team: "alpha", kind: "sweeper")], at: 1)
             try store.addTeam("beta", robots: [RegisteredRobot(robotID: 2, team: "beta", kind: "sweeper")], at: 1)
             let bytes = try [UInt8](Data(contentsOf: ServerFixture.rulebookURL))
@@ -227,7 +227,7 @@ extension ServerSuites {
                 let board = try await Self.board(client, run: 1)
                 #expect(!board.provisional)
                 let recomputed = try Recompute.result(
-                    store: CompetitionStore(database: FleetDatabase(path: path)),
+                    store: SQLiteCompetitionStore(database: FleetDatabase(path: path)),
                     runID: 1
                 )
                 for team in recomputed.teams {

@@ -131,7 +131,7 @@ struct CompactResultsTests {
         #expect(legacyLive.count == 2 && snapshots.count == 3)
 
         let database = try FleetDatabase(path: path)
-        let store = CompetitionStore(database: database)
+        let store = SQLiteCompetitionStore(database: database)
         for (run, count) in snapshots {
             #expect(try store.provisionalCount(runID: run) == count)
             #expect(try store.latestProvisional(runID: run) != nil)
@@ -158,7 +158,7 @@ struct CompactResultsTests {
     @Test func aFinalResultSharesTheLiveEventsItAgreesWith() throws {
         let (folder, path) = try Self.legacyCopy()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = CompetitionStore(database: try FleetDatabase(path: path))
+        let store = SQLiteCompetitionStore(database: try FleetDatabase(path: path))
         let live = try #require(try store.storedResult(runID: 2, source: .live))
         let events = try store.scoreEvents(of: live)
         var final = events

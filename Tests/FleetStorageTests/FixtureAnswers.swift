@@ -65,7 +65,7 @@ struct FixtureAnswers: Codable, Equatable {
             "\($0.robotID) \($0.kind ?? "-") \($0.name ?? "-") \($0.team ?? "-") boot \($0.bootEpoch) seen \($0.firstSeenNanos)-\($0.lastSeenNanos)"
         }
         answers["ingest statistics"] = try database.ingestStatistics().map { "\($0.key)=\($0.value)" }.sorted()
-        let store = CompetitionStore(database: database)
+        let store = SQLiteCompetitionStore(database: database)
         for (name, from, to) in windows {
             var lines: [String] = []
             let notRobot2: (UInt32) -> Bool = { $0 != 2 }

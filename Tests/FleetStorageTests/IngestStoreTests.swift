@@ -73,7 +73,7 @@ struct IngestStoreTests {
             )
         }
         var passed: [[UInt8]] = []
-        let store = CompetitionStore(database: database)
+        let store = SQLiteCompetitionStore(database: database)
         try store.forEachFrame(from: 0, to: origin + 10_000 * ms, senders: everyone) { sender, header, bytes in
             #expect(header?.robotID == sender, sourceLocation: sourceLocation)
             passed.append(Array(bytes))
@@ -269,7 +269,7 @@ struct IngestStoreTests {
         try temporary.database.commit(batch, at: 0)
         try temporary.database.write { try $0.execute(sql: "UPDATE frame_chunk SET encoding = 77") }
         #expect {
-            try CompetitionStore(database: temporary.database).forEachFrame(
+            try SQLiteCompetitionStore(database: temporary.database).forEachFrame(
                 from: 0,
                 to: Self.origin * 2,
                 senders: Self.everyone

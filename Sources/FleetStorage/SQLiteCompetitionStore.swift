@@ -3,14 +3,14 @@ public import FleetStore
 import Foundation
 import GRDB
 
-/// The competition's records over a `FleetDatabase`: teams, runs and their lifecycle, referee
-/// actions, results and the signed final record.
+/// The competition's records (`CompetitionStore`) in a site's SQLite file: teams, runs and
+/// their lifecycle, referee actions, results and the signed final record.
 ///
 /// Every write goes through `FleetDatabase.write` (the process's one writer connection); in
 /// the ingest process the live scorer's rows travel in the ingest writer's batches instead
 /// (`WriteBatch.provisionalScores`, `.runResults`). Transitions check the current state
 /// inside the writing transaction, so two commands cannot both move a run.
-public struct CompetitionStore: Sendable {
+public struct SQLiteCompetitionStore: CompetitionStore {
     public let database: FleetDatabase
 
     public init(database: FleetDatabase) {
@@ -79,6 +79,7 @@ public struct CompetitionStore: Sendable {
     /// Creates a run in PREPARE with the given robots as its entries and the rulebook's bytes
     /// stored under its hash; returns the run id.
     public func createRun(
+        id wanted: UInt32?,
         name: String,
         division: String,
         seed: UInt64,
@@ -92,14 +93,17 @@ public struct CompetitionStore: Sendable {
                 sql: "INSERT OR IGNORE INTO rulebook (hash, rulebook_id, bytes, added_ns) VALUES (?, ?, ?, ?)",
                 arguments: [rulebook.hash, rulebook.id, Data(rulebook.bytes), Int64(bitPattern: nowNanos)]
             )
+            if let wanted, try Self.fetchRuns(db, where: "run_id = ?", [Int64(wanted)]).first != nil {
+                throw StorageError(.badQuery, "run \(wanted) exists already (fleet run list shows the runs)")
+            }
             try db.execute(
                 sql: """
-                    INSERT INTO run (name, division, seed, state, window, rulebook_hash, created_ns)
-                    VALUES (?, ?, ?, 'PREPARE', ?, ?, ?)
+                    INSERT INTO run (run_id, name, division, seed, state, window, rulebook_hash, created_ns)
+                    VALUES (?, ?, ?, ?, 'PREPARE', ?, ?, ?)
                     """,
                 arguments: [
-                    name, division, Int64(bitPattern: seed), window.rawValue, rulebook.hash,
-                    Int64(bitPattern: nowNanos),
+                    wanted.map { Int64($0) }, name, division, Int64(bitPattern: seed), window.rawValue,
+                    rulebook.hash, Int64(bitPattern: nowNanos),
                 ]
             )
             let id = db.lastInsertedRowID
@@ -116,18 +120,13 @@ public struct CompetitionStore: Sendable {
         }
     }
 
-    public func run(_ id: UInt32) throws -> RunRecord {
-        guard let run = try database.read({ db in try Self.fetchRuns(db, where: "run_id = ?", [Int64(id)]).first })
-        else {
-            throw StorageError(.notFound, "there is no run \(id) (fleet run list shows the runs)")
-        }
-        return run
-    }
-
-    /// Runs, optionally of one division or in some states, by id.
-    public func runs(division: String? = nil, states: Set<RunPhase>? = nil) throws -> [RunRecord] {
+    public func runs(id: UInt32?, division: String?, states: Set<RunPhase>?) throws -> [RunRecord] {
         var clauses: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
+        if let id {
+            clauses.append("run_id = ?")
+            arguments.append(Int64(id))
+        }
         if let division {
             clauses.append("division = ?")
             arguments.append(division)
@@ -260,19 +259,7 @@ public struct CompetitionStore: Sendable {
             guard let run = try Self.fetchRuns(db, where: "run_id = ?", [Int64(action.runID)]).first else {
                 throw StorageError(.notFound, "there is no run \(action.runID)")
             }
-            switch action.kind {
-            case .penaltyAdd, .penaltyRemove:
-                guard run.state != .final else {
-                    throw StorageError(.badQuery, "run \(run.id) is FINAL: its result is signed and never changes")
-                }
-            case .award:
-                guard run.state == .finished else {
-                    throw StorageError(
-                        .badQuery,
-                        "run \(run.id) is \(run.state.rawValue): award a bonus after `fleet run stop` and before `fleet run finalize` (it counts once FINAL)"
-                    )
-                }
-            }
+            try action.checkAllowed(on: run)
             if action.kind == .penaltyRemove {
                 guard let target = action.target,
                     try Int64.fetchOne(

@@ -7,7 +7,7 @@ import GRDB
 /// Results as migration `v4-compact-results` stores them, each once: the newest board row of
 /// a run, a result's JSON without events, and the run's append-only score event list in
 /// compact pages (`ScoreEventCodec`) that results reference by ordinal.
-extension CompetitionStore {
+extension SQLiteCompetitionStore {
     /// The newest provisional row of a run (only the newest is kept).
     public func latestProvisional(runID: UInt32) throws -> ProvisionalScoreRecord? {
         try database.read { db in
@@ -61,7 +61,7 @@ extension CompetitionStore {
     }
 
     /// A stored result's score events, all or those at `positions` (clamped to the result's).
-    public func scoreEvents(of result: StoredRunResult, positions: Range<Int>? = nil) throws -> [ScoreEventRow] {
+    public func scoreEvents(of result: StoredRunResult, positions: Range<Int>?) throws -> [ScoreEventRow] {
         let all = 0..<result.eventCount
         let wanted = (positions ?? all).clamped(to: all)
         guard !wanted.isEmpty else { return [] }
@@ -75,9 +75,6 @@ extension CompetitionStore {
         }
     }
 
-    public func scoreEventCount(runID: UInt32, source: RunResultWrite.Source) throws -> Int {
-        try storedResult(runID: runID, source: source)?.eventCount ?? 0
-    }
 
     /// The run's event list at `ordinals`, from the pages that hold them.
     static func fetchEvents(_ db: Database, runID: UInt32, ordinals: Range<Int>) throws -> [ScoreEventRow] {
@@ -203,15 +200,5 @@ extension CompetitionStore {
                 Int64(r.runID), Int64(bitPattern: r.atNanos), r.watermarkNanos.map { Int64(bitPattern: $0) }, r.summary,
             ])
         }
-    }
-}
-
-extension ScoreEventRow {
-    /// Equal field by field, doubles by bit pattern (a NaN equals itself, -0.0 differs from 0.0).
-    func bitwiseEquals(_ other: ScoreEventRow) -> Bool {
-        time == other.time && robotID == other.robotID && team == other.team && criterion == other.criterion
-            && delta.bitPattern == other.delta.bitPattern && total.bitPattern == other.total.bitPattern
-            && score.bitPattern == other.score.bitPattern && sender == other.sender && bootEpoch == other.bootEpoch
-            && sequence == other.sequence && eventID == other.eventID
     }
 }

@@ -13,8 +13,12 @@ public enum Finalizer {
         public var signature: [UInt8]
     }
 
-    public static func finalize(store: any CompetitionStore, runID: UInt32, key: ServiceKey, now: UInt64) throws -> Outcome
-    {
+    public static func finalize(
+        store: any CompetitionStore,
+        runID: UInt32,
+        key: ServiceKey,
+        now: UInt64
+    ) throws -> Outcome {
         let context = try RunContext(store: store, runID: runID)
         let run = context.run
         guard run.state == .finished else {

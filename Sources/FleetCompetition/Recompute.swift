@@ -137,8 +137,10 @@ public enum Recompute {
 
     /// The run's coverage from the database (the board's heatmap of a run this process did
     /// not score live): per cell of the arena grid, covered by any team.
-    public static func coverage(store: any CompetitionStore, runID: UInt32) throws -> (mask: CoverageMask, covered: [Bool])
-    {
+    public static func coverage(
+        store: any CompetitionStore,
+        runID: UInt32
+    ) throws -> (mask: CoverageMask, covered: [Bool]) {
         var scorer = try scored(store: store, context: RunContext(store: store, runID: runID))
         _ = scorer.finish()  // the last same-time frames are buffered until then
         return (scorer.arenaMask, scorer.coveredByAnyTeam())

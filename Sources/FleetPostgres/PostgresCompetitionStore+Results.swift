@@ -74,7 +74,10 @@ extension PostgresCompetitionStore {
             if next == ordinals.upperBound { break }
         }
         guard next == ordinals.upperBound else {
-            throw StorageError(.corruptRow, "run \(runID): score events \(next)..<\(ordinals.upperBound) are not stored")
+            throw StorageError(
+                .corruptRow,
+                "run \(runID): score events \(next)..<\(ordinals.upperBound) are not stored"
+            )
         }
         return events
     }

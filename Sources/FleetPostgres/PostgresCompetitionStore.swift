@@ -30,7 +30,10 @@ public struct PostgresCompetitionStore: CompetitionStore {
         }
     }
 
-    func read<Result: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresClient) async throws -> Result)
+    func read<Result: Sendable>(
+        _ what: String,
+        _ body: @escaping @Sendable (PostgresClient) async throws -> Result
+    )
         throws -> Result
     {
         try postgres.run(what) { [postgres] in try await body(postgres.client) }
@@ -226,7 +229,10 @@ public struct PostgresCompetitionStore: CompetitionStore {
                     logger: logger
                 )
             } else {
-                rows = try await client.query("SELECT \(unescaped: Self.runColumns) FROM run ORDER BY run_id", logger: logger)
+                rows = try await client.query(
+                    "SELECT \(unescaped: Self.runColumns) FROM run ORDER BY run_id",
+                    logger: logger
+                )
             }
             for try await row in rows { out.append(try Self.runRecord(row)) }
             return out
@@ -265,7 +271,7 @@ public struct PostgresCompetitionStore: CompetitionStore {
         try read("reading the teams of each run") { [logger] client in
             var teams: [UInt32: [String]] = [:]
             let rows = try await client.query(
-                "SELECT DISTINCT run_id, team FROM run_entry ORDER BY run_id, team COLLATE \"C\"",
+                "SELECT run_id, team FROM run_entry GROUP BY run_id, team ORDER BY run_id, team COLLATE \"C\"",
                 logger: logger
             )
             for try await (run, team) in rows.decode((Int64, String).self) {

@@ -162,7 +162,11 @@ extension PostgresStore: IngestStore {
         )
         try await upsertRobots(batch.robots, on: connection)
         if !batch.provisionalScores.isEmpty {
-            try await PostgresCompetitionStore.insertProvisional(batch.provisionalScores, on: connection, logger: logger)
+            try await PostgresCompetitionStore.insertProvisional(
+                batch.provisionalScores,
+                on: connection,
+                logger: logger
+            )
         }
         for result in batch.runResults {
             try await PostgresCompetitionStore.insert(result, on: connection, at: nowNanos, logger: logger)

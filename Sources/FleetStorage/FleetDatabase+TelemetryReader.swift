@@ -11,7 +11,10 @@ extension FleetDatabase: TelemetryReader {
         _ body: (FrameHeader, UnsafeRawBufferPointer) throws -> Void
     ) throws {
         let wanted: (UInt32) -> Bool = { robotID == nil || $0 == robotID }
-        try SQLiteCompetitionStore(database: self).forEachFrame(from: from, to: to, senders: wanted) { _, header, frame in
+        try SQLiteCompetitionStore(database: self).forEachFrame(from: from, to: to, senders: wanted) {
+            _,
+            header,
+            frame in
             guard let header else { throw StorageError(.corruptRow, "a stored frame has no valid header") }
             try body(header, frame)
         }

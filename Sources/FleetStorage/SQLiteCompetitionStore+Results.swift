@@ -75,7 +75,6 @@ extension SQLiteCompetitionStore {
         }
     }
 
-
     /// The run's event list at `ordinals`, from the pages that hold them.
     static func fetchEvents(_ db: Database, runID: UInt32, ordinals: Range<Int>) throws -> [ScoreEventRow] {
         guard !ordinals.isEmpty else { return [] }

@@ -1,20 +1,41 @@
 import ArgumentParser
 import FleetCompetition
+import FleetPostgres
 import FleetScoring
 import FleetStorage
 import FleetStore
 import Foundation
+import Logging
 
 /// The database (and service key) every competition command works on.
 struct CompetitionOptions: ParsableArguments {
     @Option(help: "SQLite database file.")
     var db = "fleet.db"
 
+    @Option(
+        help: ArgumentHelp(
+            "A central PostgreSQL instead of --db: postgres://USER@HOST:PORT/DB (a standby for reading).",
+            valueName: "url"
+        )
+    )
+    var store: String?
+
     /// Opens the database. `writing`: the command writes, so it creates and migrates the
     /// database if needed, takes its writer lease for the rest of the process and is
     /// refused while `fleet ingest` (or another writer) runs on the same file. Otherwise it
     /// opens read-only (`FleetDatabase.forReading`), so it reads a copy this user cannot write.
+    ///
+    /// With `--store`, the central PostgreSQL: a command that writes migrates its schema
+    /// first; one that reads opens it read-only (a streaming-replication standby works).
     func store(mustExist: Bool = true, writing: Bool = false) throws -> any CompetitionStore {
+        if let store {
+            let postgres = try PostgresStore.open(
+                location: try StoreOption.location(store),
+                readOnly: !writing,
+                logger: makeLogger(label: "fleet.store", level: .warning)
+            )
+            return PostgresCompetitionStore(postgres)
+        }
         if mustExist && !FileManager.default.fileExists(atPath: db) {
             throw ValidationError("no database at \(db): run `fleet ingest` or `fleet team add` first, or pass --db")
         }

@@ -163,14 +163,7 @@ struct IngestCommand: AsyncParsableCommand {
         if let robotLease, !(robotLease >= 0.1 && robotLease <= 86_400) {
             throw ValidationError("--robot-lease must be 0.1...86400 seconds, got \(robotLease)")
         }
-        if let store {
-            _ = try StoreOption.location(store)
-            if http != nil {
-                throw ValidationError(
-                    "--http serves a SQLite store only for now; with --store postgres:// leave it out"
-                )
-            }
-        }
+        if let store { _ = try StoreOption.location(store) }
         if (curveSecret == nil) != (allowlist == nil) {
             throw ValidationError(
                 "CURVE needs both --curve-secret FILE (the ingester's key) and --allowlist FILE (the robots' keys)"
@@ -299,11 +292,21 @@ extension IngestCommand {
         )
         return APIServer(
             configuration: configuration,
-            database: try ingest.sqliteDatabase(for: "--http"),
+            database: try Self.telemetry(of: ingest),
             scoreboard: scoreboard,
             live: ingest,
             logger: logger
         )
+    }
+}
+
+extension IngestCommand {
+    /// What the API reads stored telemetry through: the ingester's own store.
+    static func telemetry(of ingest: IngestService) throws -> any TelemetryQueries {
+        guard let telemetry = ingest.store as? any TelemetryQueries else {
+            throw ValidationError("--http: \(ingest.configuration.storeName) answers no telemetry queries")
+        }
+        return telemetry
     }
 }
 

@@ -102,7 +102,9 @@ extension ProcessSuites {
             try #require(export.status == 0, "\(export.errors)")
 
             // What the database holds for run 1: frames per robot and type in its span.
-            let store = SQLiteCompetitionStore(database: try FleetDatabase(path: folder.path("demo.db"), readOnly: true))
+            let store = SQLiteCompetitionStore(
+                database: try FleetDatabase(path: folder.path("demo.db"), readOnly: true)
+            )
             let run = try store.run(1)
             let states = try store.runStateEvents(runID: 1).map(\.timestampNanos)
             let from = states.min() ?? run.startedNanos ?? run.createdNanos

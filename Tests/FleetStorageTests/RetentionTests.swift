@@ -44,7 +44,11 @@ struct RetentionTests {
         func storedFrames() throws -> [[UInt8]] {
             var frames: [(UInt32, UInt64, [UInt8])] = []
             let everyone: (UInt32) -> Bool = { _ in true }
-            try SQLiteCompetitionStore(database: database).forEachFrame(from: 0, to: UInt64(Int64.max), senders: everyone) {
+            try SQLiteCompetitionStore(database: database).forEachFrame(
+                from: 0,
+                to: UInt64(Int64.max),
+                senders: everyone
+            ) {
                 sender,
                 header,
                 bytes in

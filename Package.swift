@@ -253,7 +253,7 @@ let package = Package(
             name: "FleetCompetitionTests",
             dependencies: [
                 "FleetCompetition", "FleetScoring", "FleetStorage", "FleetStore", "FleetIngest", "FleetProtocol",
-                "FleetSimulation", "FleetTestSupport", "ZeroMQ",
+                "FleetSimulation", "FleetTestSupport", "ZeroMQ", "FleetPostgres",
                 "FleetRunner", .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -97,12 +97,12 @@ enum Fixture {
 /// observer the way the pipeline does, committing each batch, with a fake wall clock.
 struct FakePipeline {
     var aggregator = Aggregator()
-    let database: FleetDatabase
+    let database: any IngestStore
     let observer: LiveScoring
 
-    init(database: FleetDatabase, tuning: LiveRun.Tuning = LiveRun.Tuning()) {
+    init(database: any IngestStore, tuning: LiveRun.Tuning = LiveRun.Tuning()) {
         self.database = database
-        observer = LiveScoring(database: database, tuning: tuning, logger: Fixture.logger)
+        observer = LiveScoring(store: database.competition, tuning: tuning, logger: Fixture.logger)
         let observer = self.observer
         aggregator.onFrame = { frame, _ in observer.observe(frame) }
     }

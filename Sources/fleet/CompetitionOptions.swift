@@ -50,6 +50,17 @@ struct CompetitionOptions: ParsableArguments {
         return SQLiteCompetitionStore(database: try FleetDatabase.forReading(path: db))
     }
 
+    /// The competition records and the stored telemetry of the same database, for a reader
+    /// of both (the HTTP API of `fleet serve`).
+    func stores(writing: Bool) throws -> (competition: any CompetitionStore, telemetry: any TelemetryQueries) {
+        let competition = try store(writing: writing)
+        switch competition {
+        case let sqlite as SQLiteCompetitionStore: return (sqlite, sqlite.database)
+        case let postgres as PostgresCompetitionStore: return (postgres, postgres.postgres)
+        default: throw ValidationError("\(type(of: competition)) holds no telemetry")
+        }
+    }
+
     /// The key FINAL results must be signed with: `--public-key`, else the service key's
     /// `.pub` (or the key) next to the database; nil when there is none.
     func anchor(publicKey: String?) throws -> TrustAnchor? {

@@ -275,12 +275,7 @@ extension IngestCommand {
     }
 
     func makeServer(host: String, port: Int, ingest: IngestService, logger: Logger) throws -> APIServer {
-        var token = adminToken
-        if let adminTokenFile {
-            let text = try String(contentsOfFile: adminTokenFile, encoding: .utf8)
-            token = text.split(whereSeparator: \.isNewline).first.map(String.init)
-            guard token?.isEmpty == false else { throw ValidationError("\(adminTokenFile) holds no token") }
-        }
+        let token = try AdminToken.load(token: adminToken, file: adminTokenFile)
         let (rules, bytes, _) = try RulebookFile.load(rulebook)
         var configuration = APIServer.Configuration(host: host, port: port, adminToken: token)
         configuration.publishEndpoint = livePub

@@ -55,6 +55,10 @@ public final class Forwarder: Service, Sendable {
         public var failures = 0
         /// Whether everything the file held at the last look has been copied.
         public var caughtUp = false
+        /// Copies of runs (a run again each time it changed at the site), and runs the central
+        /// database refused (their id is another site's or its own).
+        public var runsCopied = 0
+        public var runsRefused = 0
 
         /// Seconds of event time the oldest pending frame is behind `nowNanos` (0 when none).
         public func lagSeconds(at nowNanos: UInt64) -> Double {
@@ -83,7 +87,7 @@ public final class Forwarder: Service, Sendable {
         let now = UInt64(Date().timeIntervalSince1970 * 1e9)
         let link = s.connected ? "connected" : "central database unreachable (\(s.lastError ?? "not tried yet"))"
         return
-            "forwarded \(s.cursor.chunks) chunks \(s.cursor.frames) frames \(s.cursor.events) events | pending \(s.pendingChunks) chunks \(s.pendingFrames) frames \(s.pendingEvents) events | lag \(String(format: "%.1f", s.lagSeconds(at: now))) s | \(link)"
+            "forwarded \(s.cursor.chunks) chunks \(s.cursor.frames) frames \(s.cursor.events) events | pending \(s.pendingChunks) chunks \(s.pendingFrames) frames \(s.pendingEvents) events | runs copied \(s.runsCopied) refused \(s.runsRefused) | lag \(String(format: "%.1f", s.lagSeconds(at: now))) s | \(link)"
     }
 
     public func run() async throws {
@@ -118,6 +122,8 @@ public final class Forwarder: Service, Sendable {
 
     private func loop() throws {
         let site = try FleetDatabase(path: configuration.sitePath, readOnly: true)
+        let siteRuns = SQLiteCompetitionStore(database: site)
+        var runs = RunForwarding(site: configuration.site, logger: logger)
         var central: PostgresStore?
         var cursor = ForwardCursor()
         var sent = Sent()
@@ -157,6 +163,7 @@ public final class Forwarder: Service, Sendable {
                         logger: logger
                     )
                     cursor = try store.forwardCursor(site: configuration.site)
+                    try runs.connected(to: PostgresCompetitionStore(store))
                 } catch {
                     try unreachable(error)
                     continue
@@ -175,6 +182,15 @@ public final class Forwarder: Service, Sendable {
             // not something a retry fixes.
             var pending = try readBatch(site, after: cursor, sent: sent)
             if pending.isEmpty {
+                do {
+                    try forward(&runs, from: siteRuns, to: store)
+                } catch let error as StorageError where error.code == .corruptRow || error.code == .incompatibleDatabase
+                {
+                    throw error
+                } catch {
+                    try unreachable(error)
+                    continue
+                }
                 try recordBacklog(site, cursor: cursor, caughtUp: true)
                 if configuration.once { break }
                 pause(configuration.pollInterval)
@@ -196,6 +212,22 @@ public final class Forwarder: Service, Sendable {
                 $0.lastError = nil
             }
             try recordBacklog(site, cursor: cursor, caughtUp: !pending.full)
+        }
+    }
+
+    /// The site's runs that changed since they were last copied; counted in the status.
+    private func forward(
+        _ runs: inout RunForwarding,
+        from siteRuns: SQLiteCompetitionStore,
+        to store: PostgresStore
+    )
+        throws
+    {
+        let done = try runs.forward(from: siteRuns, to: PostgresCompetitionStore(store), at: Self.nowNanos())
+        guard done.copied + done.refused > 0 else { return }
+        state.withLock {
+            $0.runsCopied += done.copied
+            $0.runsRefused += done.refused
         }
     }
 

@@ -208,10 +208,24 @@ public struct PostgresCompetitionStore: CompetitionStore {
         )
     }
 
-    /// The run's row, locked for the rest of the transaction; nil when there is none.
+    /// The run's row, locked for the rest of the transaction, to change it here; nil when
+    /// there is none. A run forwarded from a site is refused: the site controls it, and its
+    /// next copy would replace a change made here.
     static func lockedRun(_ id: UInt32, on connection: PostgresConnection, logger: Logger) async throws -> RunRecord? {
+        let sites = try await connection.query(
+            "SELECT site FROM run WHERE run_id = \(Int64(id)) FOR UPDATE",
+            logger: logger
+        )
+        for try await site in sites.decode((String?).self) {
+            if let site {
+                throw StorageError(
+                    .conflict,
+                    "run \(id) was forwarded from site \(site): control it there (fleet forward copies it here)"
+                )
+            }
+        }
         let rows = try await connection.query(
-            "SELECT \(unescaped: runColumns) FROM run WHERE run_id = \(Int64(id)) FOR UPDATE",
+            "SELECT \(unescaped: runColumns) FROM run WHERE run_id = \(Int64(id))",
             logger: logger
         )
         for try await row in rows { return try runRecord(row) }

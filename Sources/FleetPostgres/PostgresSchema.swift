@@ -170,7 +170,8 @@ enum PostgresSchema {
             );
 
             -- run_id is the referee's (the frames' run_state carry it); site names the site a
-            -- forwarded run came from (NULL: created on this database).
+            -- forwarded run came from (NULL: created on this database), site_version what the
+            -- site held of it when it was last copied.
             CREATE TABLE run (
                 run_id bigint PRIMARY KEY,
                 name text NOT NULL,
@@ -184,7 +185,8 @@ enum PostgresSchema {
                 stopped_ns bigint,
                 finalized_ns bigint,
                 review boolean NOT NULL DEFAULT false,
-                site text
+                site text,
+                site_version text
             );
             CREATE INDEX run_by_division ON run (division, run_id);
 
@@ -198,22 +200,22 @@ enum PostgresSchema {
                 PRIMARY KEY (run_id, robot_id)
             );
 
-            -- site_action_id: the action's id in the site's file, for a forwarded run.
+            -- A forwarded run keeps its site's action ids (its signed result names them): an
+            -- id is unique within its run.
+            CREATE SEQUENCE referee_action_id_seq;
             CREATE TABLE referee_action (
-                action_id bigserial PRIMARY KEY,
                 run_id bigint NOT NULL REFERENCES run (run_id),
+                action_id bigint NOT NULL DEFAULT nextval('referee_action_id_seq'),
                 kind text NOT NULL CHECK (kind IN ('penalty_add', 'penalty_remove', 'award')),
                 team text,
                 robot_id bigint,
                 value double precision,
-                target_action_id bigint REFERENCES referee_action (action_id),
+                target_action_id bigint,
                 referee text NOT NULL,
                 reason text NOT NULL,
                 at_ns bigint NOT NULL,
-                site_action_id bigint,
-                UNIQUE (run_id, site_action_id)
+                PRIMARY KEY (run_id, action_id)
             );
-            CREATE INDEX referee_action_by_run ON referee_action (run_id, action_id);
 
             CREATE TABLE provisional_score (
                 run_id bigint PRIMARY KEY REFERENCES run (run_id),

@@ -50,7 +50,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
             case .badQuery: return APIError(.badRequest, code: error.code.rawValue, error.message)
             case .notFound: return APIError(.notFound, code: error.code.rawValue, error.message)
             case .writerBusy: return APIError(.conflict, code: error.code.rawValue, error.message)
-            case .targetExists: return APIError(.conflict, code: error.code.rawValue, error.message)
+            case .targetExists, .conflict: return APIError(.conflict, code: error.code.rawValue, error.message)
             case .incompatibleDatabase, .corruptRow, .fileSystem, .readOnly:
                 return APIError(.internalServerError, code: error.code.rawValue, error.message)
             }

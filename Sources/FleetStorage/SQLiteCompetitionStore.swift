@@ -297,28 +297,30 @@ public struct SQLiteCompetitionStore: CompetitionStore {
 
     /// A run's referee actions in the order they were taken.
     public func actions(runID: UInt32) throws -> [RefereeAction] {
-        try database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT action_id, run_id, kind, team, robot_id, value, target_action_id, by, reason, at_ns
-                    FROM referee_action WHERE run_id = ? ORDER BY action_id
-                    """,
-                arguments: [Int64(runID)]
-            ).map { row in
-                RefereeAction(
-                    id: row[0],
-                    runID: UInt32(row[1] as Int64),
-                    kind: RefereeAction.Kind(rawValue: row[2]) ?? .penaltyAdd,
-                    team: row[3],
-                    robotID: (row[4] as Int64?).map { UInt32($0) },
-                    value: row[5],
-                    target: row[6],
-                    by: row[7],
-                    reason: row[8],
-                    atNanos: UInt64(bitPattern: row[9])
-                )
-            }
+        try database.read { db in try Self.fetchActions(db, runID: runID) }
+    }
+
+    static func fetchActions(_ db: Database, runID: UInt32) throws -> [RefereeAction] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT action_id, run_id, kind, team, robot_id, value, target_action_id, by, reason, at_ns
+                FROM referee_action WHERE run_id = ? ORDER BY action_id
+                """,
+            arguments: [Int64(runID)]
+        ).map { row in
+            RefereeAction(
+                id: row[0],
+                runID: UInt32(row[1] as Int64),
+                kind: RefereeAction.Kind(rawValue: row[2]) ?? .penaltyAdd,
+                team: row[3],
+                robotID: (row[4] as Int64?).map { UInt32($0) },
+                value: row[5],
+                target: row[6],
+                by: row[7],
+                reason: row[8],
+                atNanos: UInt64(bitPattern: row[9])
+            )
         }
     }
 
@@ -368,37 +370,41 @@ public struct SQLiteCompetitionStore: CompetitionStore {
     }
 
     public func finalRecord(runID: UInt32) throws -> FinalRecord? {
-        try database.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT document, signature, public_key, signed_ns FROM final_result WHERE run_id = ?",
-                arguments: [Int64(runID)]
-            ).map {
-                FinalRecord(
-                    runID: runID,
-                    document: [UInt8]($0[0] as Data),
-                    signature: [UInt8]($0[1] as Data),
-                    publicKey: [UInt8]($0[2] as Data),
-                    signedNanos: UInt64(bitPattern: $0[3])
-                )
-            }
+        try database.read { db in try Self.fetchFinal(db, runID: runID) }
+    }
+
+    static func fetchFinal(_ db: Database, runID: UInt32) throws -> FinalRecord? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT document, signature, public_key, signed_ns FROM final_result WHERE run_id = ?",
+            arguments: [Int64(runID)]
+        ).map {
+            FinalRecord(
+                runID: runID,
+                document: [UInt8]($0[0] as Data),
+                signature: [UInt8]($0[1] as Data),
+                publicKey: [UInt8]($0[2] as Data),
+                signedNanos: UInt64(bitPattern: $0[3])
+            )
         }
     }
 
     public func chains(runID: UInt32) throws -> [ChainRecord] {
-        try database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT sender_id, frames, head, frame_index FROM chain_head WHERE run_id = ? ORDER BY sender_id",
-                arguments: [Int64(runID)]
-            ).map {
-                ChainRecord(
-                    senderID: UInt32($0[0] as Int64),
-                    frames: $0[1],
-                    head: [UInt8]($0[2] as Data),
-                    frameIndex: [UInt8]($0[3] as Data)
-                )
-            }
+        try database.read { db in try Self.fetchChains(db, runID: runID) }
+    }
+
+    static func fetchChains(_ db: Database, runID: UInt32) throws -> [ChainRecord] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT sender_id, frames, head, frame_index FROM chain_head WHERE run_id = ? ORDER BY sender_id",
+            arguments: [Int64(runID)]
+        ).map {
+            ChainRecord(
+                senderID: UInt32($0[0] as Int64),
+                frames: $0[1],
+                head: [UInt8]($0[2] as Data),
+                frameIndex: [UInt8]($0[3] as Data)
+            )
         }
     }
 

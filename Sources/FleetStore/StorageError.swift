@@ -19,6 +19,9 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         /// This process cannot write the database (a read-only file, folder or mount): a
         /// command that writes is refused, or a read-only copy holds changes it cannot read.
         case readOnly = "read_only"
+        /// The rows name something the database holds from elsewhere (a run id another site
+        /// or the central database itself uses).
+        case conflict
     }
 
     public let code: Code

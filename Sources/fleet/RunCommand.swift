@@ -64,6 +64,12 @@ struct RunCommand: ParsableCommand {
         @Option(name: .customLong("team"), help: "Teams entered (default: every registered team); repeat.")
         var teams: [String] = []
 
+        @Option(
+            help:
+                "Run id (default: the next free one). Sites forwarding to one central database number their runs apart."
+        )
+        var id: UInt32?
+
         func validate() throws {
             guard ["P", "N", "A", "H"].contains(division) else {
                 throw ValidationError("--division must be P, N, A or H; got \(division)")
@@ -72,6 +78,7 @@ struct RunCommand: ParsableCommand {
                 throw ValidationError("--window must be referee or wall; got \(window)")
             }
             guard !name.isEmpty else { throw ValidationError("--name must not be empty") }
+            if id == 0 { throw ValidationError("--id must be 1 or more") }
         }
 
         func run() throws {
@@ -108,6 +115,7 @@ struct RunCommand: ParsableCommand {
             )
             _ = try context.makeScorer()  // refuses robots the rulebook cannot score (no brush width)
             let id = try store.createRun(
+                id: id,
                 name: name,
                 division: division,
                 seed: seed,

@@ -37,6 +37,12 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
 
     private let store: any CompetitionStore
     private let tuning: LiveRun.Tuning
+    /// Several ingesters share the store (each scores the runs whose robots send to it):
+    /// a run is scored here, its boards and live result written, only once a robot entered
+    /// in it has sent a frame here.
+    private let scoresHeardRunsOnly: Bool
+    /// Runs an entered robot (not only the referee) has sent frames of to this process.
+    private var heardRuns: Set<UInt32> = []
     private let logger: Logger
     private let shared = Mutex(Shared())
     /// The newest board of each run scored here, for readers in this process (the HTTP
@@ -67,10 +73,27 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         self.init(store: SQLiteCompetitionStore(database: database), tuning: tuning, logger: logger)
     }
 
-    /// A live scorer over `store`, the ingest service's own (`IngestStore.competition`): its
-    /// rows travel in the service's batches.
-    public init(store: any CompetitionStore, tuning: LiveRun.Tuning = LiveRun.Tuning(), logger: Logger) {
+    /// A live scorer over the ingest service's own store (its rows travel in the service's
+    /// batches); on a store several ingesters share, it scores the runs whose robots send here.
+    public convenience init(ingest store: any IngestStore, tuning: LiveRun.Tuning = LiveRun.Tuning(), logger: Logger) {
+        self.init(
+            store: store.competition,
+            tuning: tuning,
+            scoresHeardRunsOnly: store.sharesRobotsBetweenIngesters,
+            logger: logger
+        )
+    }
+
+    /// A live scorer over `store`. `scoresHeardRunsOnly`: write a run's boards and live result
+    /// only once a robot entered in it has sent a frame here (several ingesters share `store`).
+    public init(
+        store: any CompetitionStore,
+        tuning: LiveRun.Tuning = LiveRun.Tuning(),
+        scoresHeardRunsOnly: Bool = false,
+        logger: Logger
+    ) {
         self.store = store
+        self.scoresHeardRunsOnly = scoresHeardRunsOnly
         self.tuning = tuning
         self.logger = logger
         // Known before the first frame: the first background tick comes a quarter of a
@@ -106,6 +129,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         } else if let ids = robotRuns[sender] {
             let copy = copy frame
             for id in ids { runs[id]!.observe(copy) }
+            if scoresHeardRunsOnly { heardRuns.formUnion(ids) }
         }
     }
 
@@ -138,6 +162,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
             for (wall, frame) in recent[recentHead...]
             where wall >= created && run.context.isInput(sender: frame.header.robotID) {
                 run.observe(frame)
+                if run.context.robotIDs.contains(frame.header.robotID) { heardRuns.insert(run.context.run.id) }
             }
             runs[run.context.run.id] = run
             for robot in run.context.robotIDs { robotRuns[robot, default: []].append(run.context.run.id) }
@@ -170,7 +195,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         batchNow = now
         for id in Array(runs.keys).sorted() {
             runs[id]!.advance(now: now)
-            guard runs[id]!.stopSeen == nil else { continue }
+            guard runs[id]!.stopSeen == nil, scoresHere(runs[id]!) else { continue }
             do {
                 publish(runs[id]!, result: try runs[id]!.provisional(), now: now)
             } catch {
@@ -184,7 +209,13 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         run.completeness.rows(robots: Array(run.context.robotIDs))
     }
 
+    /// Whether this process scores the run (see `scoresHeardRunsOnly`).
+    private func scoresHere(_ run: LiveRun) -> Bool {
+        !scoresHeardRunsOnly || heardRuns.contains(run.context.run.id)
+    }
+
     private func snapshot(_ run: LiveRun, into batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
+        guard scoresHere(run) else { return }
         do {
             let result = try run.provisional()
             let summary = BoardSummary(
@@ -224,6 +255,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
     /// Stores (or replaces) the live result of a stopped run with the referee actions taken so far.
     private func storeLive(_ run: LiveRun, into batch: inout WriteBatch, ledgers: LedgerTable, now: UInt64) {
         let id = run.context.run.id
+        guard scoresHere(run) else { return }
         do {
             let result = try run.result(with: run.actions)
             let summary = BoardSummary(

@@ -103,7 +103,7 @@ struct DemoCommand: AsyncParsableCommand {
         // Reliable mode: every frame is acknowledged once committed, so the results are whole.
         var ingestConfiguration = IngestService.Configuration(databasePath: db, reliable: "tcp://127.0.0.1:*")
         ingestConfiguration.statusInterval = nil
-        ingestConfiguration.observer = { store in LiveScoring(store: store.competition, logger: logger) }
+        ingestConfiguration.observer = { store in LiveScoring(ingest: store, logger: logger) }
         ingestConfiguration.authentication = keys?.ingest
         let ingest = try IngestService(configuration: ingestConfiguration, logger: logger)
         // The competition tables go through the ingester's own pool: one writer connection.

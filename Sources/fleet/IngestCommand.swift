@@ -231,7 +231,7 @@ struct IngestCommand: AsyncParsableCommand {
             tuning.slack = UInt64(max(0, watermarkSlack) * 1e9)
             let settings = tuning
             configuration.observer = { store in
-                LiveScoring(store: store.competition, tuning: settings, logger: logger)
+                LiveScoring(ingest: store, tuning: settings, logger: logger)
             }
         }
         // Trapped before anything starts, so a SIGHUP never meets the default (ending the process).

@@ -148,7 +148,7 @@ public struct PostgresCompetitionStore: CompetitionStore {
                     "SELECT 1 FROM run WHERE run_id = \(id)",
                     logger: logger
                 ) {
-                    throw StorageError(.badQuery, "run \(wanted) exists already (fleet run list shows the runs)")
+                    throw StorageError(.conflict, "run \(wanted) exists already (fleet run list shows the runs)")
                 }
             } else {
                 var next: Int64 = 1

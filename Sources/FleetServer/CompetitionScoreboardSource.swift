@@ -383,7 +383,9 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
                 "no registered robots can enter division \(new.division); register teams first (fleet team add)"
             )
         }
+        if new.id == 0 { throw ScoreboardError(.badRequest, "a run id is 1 or more") }
         let id = try store.createRun(
+            id: new.id,
             name: new.name ?? "run \(try store.runs().count + 1)",
             division: new.division,
             seed: new.seed ?? 0,
@@ -507,7 +509,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         } catch let error as StorageError {
             switch error.code {
             case .notFound: throw ScoreboardError(.notFound, error.message)
-            case .badQuery: throw ScoreboardError(.conflict, error.message)
+            case .badQuery, .conflict: throw ScoreboardError(.conflict, error.message)
             default: throw error
             }
         } catch let error as CompetitionError {

@@ -177,6 +177,9 @@ public struct NewRun: Sendable, Equatable, Codable {
     /// Where the RUNNING window comes from: `referee` (the arena referee's run_state frames,
     /// the default, as for `fleet run create`) or `wall` (the start/stop times).
     public var window: String?
+    /// The run's id (default: the next free one); sites that forward to one central database
+    /// number their runs apart.
+    public var id: UInt32?
 
     public init(
         division: String,
@@ -184,8 +187,10 @@ public struct NewRun: Sendable, Equatable, Codable {
         seed: UInt64? = nil,
         durationSeconds: Double? = nil,
         teams: [String]? = nil,
-        window: String? = nil
+        window: String? = nil,
+        id: UInt32? = nil
     ) {
+        self.id = id
         self.division = division
         self.name = name
         self.seed = seed

@@ -94,7 +94,7 @@ public struct SQLiteCompetitionStore: CompetitionStore {
                 arguments: [rulebook.hash, rulebook.id, Data(rulebook.bytes), Int64(bitPattern: nowNanos)]
             )
             if let wanted, try Self.fetchRuns(db, where: "run_id = ?", [Int64(wanted)]).first != nil {
-                throw StorageError(.badQuery, "run \(wanted) exists already (fleet run list shows the runs)")
+                throw StorageError(.conflict, "run \(wanted) exists already (fleet run list shows the runs)")
             }
             try db.execute(
                 sql: """

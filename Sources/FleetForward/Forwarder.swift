@@ -130,9 +130,10 @@ public final class Forwarder: Service, Sendable {
         var retry: Duration = .seconds(1)
         defer { central?.close() }
         /// A failure of the central database: logged, retried after a growing pause (with
-        /// `once`, the end: a one-shot copy reports it instead of waiting).
+        /// `once`, the end: a one-shot copy reports it instead of waiting). A read-only
+        /// standby is the end too: retrying never makes it writable.
         func unreachable(_ error: any Error) throws {
-            if configuration.once { throw error }
+            if configuration.once || (error as? StorageError)?.code == .readOnly { throw error }
             central?.close()
             central = nil
             let message = "\(error)".replacingOccurrences(of: "\n", with: " ")

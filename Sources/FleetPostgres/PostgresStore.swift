@@ -38,7 +38,9 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
     ///
     /// `readOnly` opens for reading (queries, the API; a streaming-replication standby
     /// included): nothing is created or written, and a database without the fleet schema,
-    /// or with migrations this program does not know, is refused in one line.
+    /// or with migrations this program does not know, is refused in one line. A writer
+    /// (`readOnly` false) pointed at a standby is refused in one line (`readOnly` code) that
+    /// says so, before anything is tried: the standby would fail its first write.
     public static func connect(
         location: PostgresLocation,
         ingesterID: String = "default",
@@ -68,8 +70,14 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
                 try await group.next()
                 group.cancelAll()
             }
+            let standby = try await store.inRecovery()
             if readOnly {
-                try await store.checkSchema()
+                try await store.checkSchema(standby: standby)
+            } else if standby {
+                throw StorageError(
+                    .readOnly,
+                    "\(location) is a read-only standby (streaming replication): point writers at its primary; readers (fleet query, serve, standings) can use the standby"
+                )
             } else {
                 try await store.migrate()
                 try await store.createPartitions(days: store.daysAhead(at: UInt64(Date().timeIntervalSince1970 * 1e9)))
@@ -125,7 +133,13 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
         }
         configuration.options.connectTimeout = .seconds(10)
         configuration.options.maximumConnections = 8
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool reports every failed connection attempt at info, closing included (a store
+        // refused at open is closed while a connection is still being made); the store's
+        // callers say what failed in a line of their own, so the pool's reports show from
+        // debug on.
+        var background = logger
+        if background.logLevel > .debug { background.logLevel = max(background.logLevel, .notice) }
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.client = client
         // On the store's own threads: callers that block the cooperative pool (a synchronous
         // caller waiting in `blockingAwait`) must not starve the client they wait for.
@@ -156,8 +170,22 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether the server is a streaming-replication standby (`pg_is_in_recovery()`): it
+    /// answers reads and refuses every write.
+    public func isStandby() throws -> Bool {
+        try blockingAwait { [self] in try await inRecovery() }
+    }
+
+    private func inRecovery() async throws -> Bool {
+        var recovering = false
+        for try await value in try await client.query("SELECT pg_is_in_recovery()", logger: logger).decode(Bool.self) {
+            recovering = value
+        }
+        return recovering
+    }
+
     /// For a reader: the fleet schema is there, and written by this version or an older one.
-    private func checkSchema() async throws {
+    private func checkSchema(standby: Bool) async throws {
         let rows = try await client.query(
             "SELECT to_regclass('fleet_migration') IS NOT NULL",
             logger: logger
@@ -167,7 +195,9 @@ public final class PostgresStore: Sendable, CustomStringConvertible {
         guard present else {
             throw StorageError(
                 .notFound,
-                "\(location) holds no fleet data (no fleet schema): point --store at the database `fleet ingest --store` writes"
+                standby
+                    ? "\(location) holds no fleet data (no fleet schema) on this standby: is it a replica of the database `fleet ingest --store` writes, caught up?"
+                    : "\(location) holds no fleet data (no fleet schema): point --store at the database `fleet ingest --store` writes"
             )
         }
         let known = Set(PostgresSchema.migrations.map(\.name))

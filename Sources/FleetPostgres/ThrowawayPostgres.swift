@@ -8,6 +8,10 @@ import Glibc
 /// A real PostgreSQL server in a temporary folder, for the tests and `fleet bench`: `initdb`
 /// (as the `postgres` user when running as root: the server refuses root), started on a free
 /// loopback port with its socket in the folder, stopped and removed by `stop()`.
+///
+/// `startStandby()` makes a streaming-replication standby of a running one (a second folder,
+/// another port), so a test reads from a replica what the primary committed; the helpers in
+/// `ThrowawayPostgres+Replication.swift` read WAL positions and wait for a replica to catch up.
 public final class ThrowawayPostgres: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -17,7 +21,9 @@ public final class ThrowawayPostgres: Sendable {
     public let port: Int
     /// The superuser `initdb` made (trust authentication on loopback).
     public let user = "fleet"
-    private let binaries: URL
+    /// The server this one replicates (`startStandby()`), nil for a primary.
+    public let primary: ThrowawayPostgres?
+    let binaries: URL
     private let stopped = Mutex(false)
 
     /// The folder with `initdb` and `pg_ctl` of the newest PostgreSQL installed (Debian keeps
@@ -40,7 +46,7 @@ public final class ThrowawayPostgres: Sendable {
         // A free port can be taken between choosing and binding it: try a few.
         for _ in 0..<3 {
             do {
-                return try ThrowawayPostgres(binaries: binaries, port: try freePort())
+                return try ThrowawayPostgres(binaries: binaries, port: try freePort(), primary: nil)
             } catch {
                 lastError = error
             }
@@ -48,9 +54,30 @@ public final class ThrowawayPostgres: Sendable {
         throw lastError!
     }
 
-    private init(binaries: URL, port: Int) throws {
+    /// A streaming-replication standby of this (running) server: `pg_basebackup -R -X stream`
+    /// into a folder of its own, started on another free port as a hot standby (read-only,
+    /// replaying what this server commits). `stop()` it before or after this one; it is
+    /// removed with its folder.
+    public func startStandby() throws -> ThrowawayPostgres {
+        var lastError: (any Error)?
+        for _ in 0..<3 {
+            do {
+                return try ThrowawayPostgres(binaries: binaries, port: try Self.freePort(), primary: self)
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError!
+    }
+
+    /// `initdb` for a primary; for a standby, a base backup of `primary` that `-R` makes
+    /// follow it (`standby.signal` and `primary_conninfo`). A primary's `pg_hba.conf` from
+    /// `initdb -A trust` already lets loopback replication connections in, and the defaults
+    /// (`wal_level=replica`, `max_wal_senders=10`) stream.
+    private init(binaries: URL, port: Int, primary: ThrowawayPostgres?) throws {
         self.binaries = binaries
         self.port = port
+        self.primary = primary
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-pg-\(UUID().uuidString)")
         self.folder = folder
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -61,7 +88,17 @@ public final class ThrowawayPostgres: Sendable {
         }
         let data = folder.appendingPathComponent("data").path
         do {
-            try runAsServerUser("initdb", ["-D", data, "-U", user, "-A", "trust", "-E", "UTF8", "--no-sync"])
+            if let primary {
+                try runAsServerUser(
+                    "pg_basebackup",
+                    [
+                        "-D", data, "-h", "127.0.0.1", "-p", "\(primary.port)", "-U", user, "-X", "stream", "-R",
+                        "--checkpoint=fast", "--no-sync",
+                    ]
+                )
+            } else {
+                try runAsServerUser("initdb", ["-D", data, "-U", user, "-A", "trust", "-E", "UTF8", "--no-sync"])
+            }
             try startServer()
         } catch {
             let log = (try? String(contentsOf: folder.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
@@ -83,25 +120,31 @@ public final class ThrowawayPostgres: Sendable {
     /// `postgres://fleet@127.0.0.1:PORT/NAME`.
     public func url(database: String) -> String { "postgres://\(user)@127.0.0.1:\(port)/\(database)" }
 
-    /// Runs one of the server's programs (`psql`, `pg_basebackup`, …) as the server's user.
-    public func runAsServerUser(_ program: String, _ arguments: [String]) throws {
+    /// Runs one of the server's programs (`psql`, `pg_basebackup`, …) as the server's user;
+    /// returns what it printed (standard output and error).
+    @discardableResult
+    public func runAsServerUser(_ program: String, _ arguments: [String]) throws -> String {
         let path = binaries.appendingPathComponent(program).path
         if geteuid() == 0 {
-            try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", path] + arguments)
+            return try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", path] + arguments)
         } else {
-            try Self.run(path, arguments)
+            return try Self.run(path, arguments)
         }
     }
 
     private func startServer() throws {
+        var options = "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if primary != nil {
+            // Named in the primary's pg_stat_replication; feedback keeps the primary's vacuum
+            // from removing rows a standby query still reads (no query cancelled by replay).
+            options += " -c cluster_name=standby-\(port) -c hot_standby_feedback=on"
+        }
         try runAsServerUser(
             "pg_ctl",
             [
                 "-D", folder.appendingPathComponent("data").path, "-l",
                 folder.appendingPathComponent("server.log").path,
-                "-w", "-t", "60",
-                "-o", "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c max_connections=200",
-                "start",
+                "-w", "-t", "60", "-o", options, "start",
             ]
         )
     }
@@ -131,8 +174,9 @@ public final class ThrowawayPostgres: Sendable {
 
     /// Runs a program to its end with posix_spawn and waitpid (Foundation's `Process` did not
     /// notice `pg_ctl start` ending here: the server it leaves behind holds the descendants'
-    /// process group); output goes to a file, shown when the program fails.
-    static func run(_ path: String, _ arguments: [String]) throws {
+    /// process group); output goes to a file, returned, and shown when the program fails.
+    @discardableResult
+    static func run(_ path: String, _ arguments: [String]) throws -> String {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent(
             "fleet-pg-out-\(UUID().uuidString)"
         ).path
@@ -154,13 +198,14 @@ public final class ThrowawayPostgres: Sendable {
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let exited = status & 0x7f == 0
         let code = (status >> 8) & 0xff
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         guard exited && code == 0 else {
-            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             throw Failure(
                 description:
                     "\(URL(fileURLWithPath: path).lastPathComponent) \(arguments.joined(separator: " ")) failed (status \(status)): \(text.suffix(1500))"
             )
         }
+        return text
     }
 
     static func freePort() throws -> Int {

@@ -139,7 +139,7 @@ let package = Package(
             name: "FleetServer",
             dependencies: [
                 "FleetIngest", "FleetStorage", "FleetStore", "FleetProtocol", "FleetScoring", "FleetCompetition",
-                "ZeroMQ",
+                "FleetForward", "ZeroMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -8,6 +8,11 @@ public import FleetSimulation
 /// Humanoids run in a division H run of their own (run id + 1) unless the division is H,
 /// and are dealt round robin to the teams, numbered after the team's sanitation robots.
 /// Pure: the same roster always gives the same configuration.
+///
+/// Two arenas at once: teams are numbered from `firstTeam`, so a second fleet with its
+/// first team after the first fleet's last has robot ids of its own (with the same id
+/// stride), and its referee too (`refereeID`). Renumbered, a fleet is the same fleet: the
+/// j-th team gets the j-th skill preset and every robot the seed it has with `firstTeam` 1.
 public struct FleetRoster: Codable, Equatable, Sendable {
     public var division: Division
     public var teams: Int
@@ -25,6 +30,8 @@ public struct FleetRoster: Codable, Equatable, Sendable {
     public var seed: UInt64
     /// Run id of the first run; referee events carry it.
     public var runID: UInt32
+    /// The number of the first team (team names and robot ids follow from it).
+    public var firstTeam: Int
 
     /// Skill presets in the order teams get them.
     public static let skillPresets: [(name: String, skill: SkillProfile)] = [
@@ -43,7 +50,8 @@ public struct FleetRoster: Codable, Equatable, Sendable {
         duration: Double = 60,
         prepare: Double = 1,
         seed: UInt64 = 1,
-        runID: UInt32 = 1
+        runID: UInt32 = 1,
+        firstTeam: Int = 1
     ) {
         self.division = division
         self.teams = teams
@@ -55,11 +63,32 @@ public struct FleetRoster: Codable, Equatable, Sendable {
         self.prepare = prepare
         self.seed = seed
         self.runID = runID
+        self.firstTeam = firstTeam
+    }
+
+    /// The sender id of the arena's referee: 0xF0000000 + the first team's number, so that
+    /// fleets of different teams (two arenas) never share a sender.
+    public var refereeID: UInt32 { 0xF000_0000 &+ UInt32(clamping: firstTeam) }
+
+    /// The largest `firstTeam`: the referee's id stays below 0xFFFFFFFF.
+    public static let maximumFirstTeam = 0x0FFF_FFFE
+
+    /// The runner's configuration for this roster: its simulation and its referee.
+    public func runnerConfiguration(step: Double = 0.02) throws(RunnerError) -> FleetRunner.Configuration {
+        var configuration = FleetRunner.Configuration(simulation: try self.configuration(step: step))
+        configuration.refereeID = refereeID
+        return configuration
     }
 
     /// The team name of team `index` (from 1).
     public static func teamName(_ index: Int) -> String {
-        "team-\(index)-\(skillPresets[(index - 1) % skillPresets.count].name)"
+        teamName(index, position: index)
+    }
+
+    /// The name of team `number`, the `position`-th of its fleet (from 1): its skill preset
+    /// is the position's.
+    public static func teamName(_ number: Int, position: Int) -> String {
+        "team-\(number)-\(skillPresets[(position - 1) % skillPresets.count].name)"
     }
 
     /// The simulation this roster describes; throws with the setting at fault.
@@ -72,6 +101,12 @@ public struct FleetRoster: Codable, Equatable, Sendable {
             throw RunnerError(.invalidConfiguration, "humanoids must be 0 or more, got \(humanoids)")
         }
         guard robotsPerTeam + humanoids > 0 else { throw RunnerError(.invalidConfiguration, "the fleet has no robots") }
+        guard (1...Self.maximumFirstTeam).contains(firstTeam) else {
+            throw RunnerError(
+                .invalidConfiguration,
+                "the first team's number must be 1...\(Self.maximumFirstTeam), got \(firstTeam)"
+            )
+        }
         for (name, rate) in [("rate", stateRate), ("humanoid rate", humanoidRate)] {
             guard rate > 0, rate <= 1 / step, rate.isFinite else {
                 throw RunnerError(
@@ -87,18 +122,23 @@ public struct FleetRoster: Codable, Equatable, Sendable {
         let perTeam = robotsPerTeam + humanoidsPerTeam
         var stride = 100
         while stride < perTeam { stride *= 10 }
-        guard UInt64(teams + 1) * UInt64(stride) < 0xEFFF_FFFF else {
+        guard UInt64(firstTeam + teams) * UInt64(stride) < 0xEFFF_FFFF else {
             throw RunnerError(
                 .invalidConfiguration,
-                "\(teams) teams of \(perTeam) robots do not fit the robot id range"
+                firstTeam == 1
+                    ? "\(teams) teams of \(perTeam) robots do not fit the robot id range"
+                    : "teams \(firstTeam)...\(firstTeam + teams - 1) of \(perTeam) robots do not fit the robot id range"
             )
         }
         let root = SeededGenerator(seed: seed)
+        // `team` is the position in this fleet (from 1): the preset and the seed are the
+        // position's, the number and the id the renumbered team's.
         func setup(id: Int, team: Int, kind: RobotKind, rate: Double) -> RobotSetup {
+            let offset = (firstTeam - 1) * stride
             var stream = root.derived(UInt64(id))
             return RobotSetup(
-                id: UInt32(id),
-                team: Self.teamName(team),
+                id: UInt32(id + offset),
+                team: Self.teamName(team + firstTeam - 1, position: team),
                 kind: kind,
                 skill: Self.skillPresets[(team - 1) % Self.skillPresets.count].skill,
                 stateRate: rate,

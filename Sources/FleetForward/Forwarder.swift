@@ -29,6 +29,9 @@ public final class Forwarder: Service, Sendable {
         public var maximumRetryInterval: Duration = .seconds(30)
         /// Stop once everything the file holds has been copied (instead of following it).
         public var once = false
+        /// How long the claim on a robot copied holds on the central database (as an
+        /// ingester's `--robot-lease`): renewed with every batch that carries its rows.
+        public var robotLease: Duration = .seconds(10)
 
         public init(sitePath: String, site: String, central: PostgresLocation) {
             self.sitePath = sitePath
@@ -59,6 +62,17 @@ public final class Forwarder: Service, Sendable {
         /// database refused (their id is another site's or its own).
         public var runsCopied = 0
         public var runsRefused = 0
+        /// Robots another ingester or site holds on the central database, as of the last
+        /// batch: their rows, and the site's rows after them, wait (robot order).
+        public var heldBack: [RobotOwner] = []
+        /// Batches that stopped short of a held robot since the start.
+        public var heldBatches = 0
+        /// Chunks, frames and events copied by this process (the cursor counts every run's).
+        public var copiedChunks = 0
+        public var copiedFrames = 0
+        public var copiedEvents = 0
+        /// Wall time (ns since the Unix epoch) of the last batch committed, nil before the first.
+        public var lastCopyNanos: UInt64?
 
         /// Seconds of event time the oldest pending frame is behind `nowNanos` (0 when none).
         public func lagSeconds(at nowNanos: UInt64) -> Double {
@@ -86,8 +100,19 @@ public final class Forwarder: Service, Sendable {
         let s = status
         let now = UInt64(Date().timeIntervalSince1970 * 1e9)
         let link = s.connected ? "connected" : "central database unreachable (\(s.lastError ?? "not tried yet"))"
-        return
+        var line =
             "forwarded \(s.cursor.chunks) chunks \(s.cursor.frames) frames \(s.cursor.events) events | pending \(s.pendingChunks) chunks \(s.pendingFrames) frames \(s.pendingEvents) events | runs copied \(s.runsCopied) refused \(s.runsRefused) | lag \(String(format: "%.1f", s.lagSeconds(at: now))) s | \(link)"
+        if !s.heldBack.isEmpty {
+            let named = s.heldBack.prefix(3).map(Self.describeHold).joined(separator: ", ")
+            let more = s.heldBack.count > 3 ? " and \(s.heldBack.count - 3) more" : ""
+            line += " | held back: \(named)\(more)"
+        }
+        return line
+    }
+
+    /// `robot 7 (ingester 'arena-a' holds it, lease 8.2 s left)`
+    static func describeHold(_ owner: RobotOwner) -> String {
+        "robot \(owner.robotID) (ingester '\(owner.ingester)' holds it, lease \(String(format: "%.1f", Double(owner.remainingNanos) / 1e9)) s left)"
     }
 
     public func run() async throws {
@@ -128,7 +153,16 @@ public final class Forwarder: Service, Sendable {
         var cursor = ForwardCursor()
         var sent = Sent()
         var retry: Duration = .seconds(1)
-        defer { central?.close() }
+        var held: [UInt32: String] = [:]
+        defer {
+            if let central {
+                // Robots copied last are free for ingesters at once, not a lease later.
+                do { try central.releaseRobots() } catch {
+                    logger.debug("could not release the robots on stopping", metadata: ["error": "\(error)"])
+                }
+                central.close()
+            }
+        }
         /// A failure of the central database: logged, retried after a growing pause (with
         /// `once`, the end: a one-shot copy reports it instead of waiting). A read-only
         /// standby is the end too: retrying never makes it writable.
@@ -181,7 +215,7 @@ public final class Forwarder: Service, Sendable {
             }
             // Reading the site's file throws out of the loop: a damaged or foreign file is
             // not something a retry fixes.
-            var pending = try readBatch(site, after: cursor, sent: sent)
+            let pending = try readBatch(site, after: cursor, sent: sent)
             if pending.isEmpty {
                 do {
                     try forward(&runs, from: siteRuns, to: store)
@@ -197,22 +231,43 @@ public final class Forwarder: Service, Sendable {
                 pause(configuration.pollInterval)
                 continue
             }
-            pending.batch.cursor = pending.cursor
+            let outcome: ForwardOutcome
             do {
-                try store.commitForwarded(pending.batch, site: configuration.site, at: Self.nowNanos())
+                outcome = try store.commitForwarded(
+                    pending.batch,
+                    site: configuration.site,
+                    leaseNanos: Self.nanoseconds(configuration.robotLease),
+                    at: Self.nowNanos()
+                )
             } catch {
                 try unreachable(error)
                 continue
             }
-            cursor = pending.cursor
+            cursor = outcome.cursor
             sent = pending.sent
             retry = .seconds(1)
+            let copiedFrames = pending.batch.chunks.prefix(outcome.chunks).reduce(0) { $0 + $1.frameCount }
             state.withLock {
                 $0.batches += 1
                 $0.connected = true
                 $0.lastError = nil
+                $0.heldBack = outcome.heldBack
+                if !outcome.heldBack.isEmpty { $0.heldBatches += 1 }
+                $0.copiedChunks += outcome.chunks
+                $0.copiedFrames += copiedFrames
+                $0.copiedEvents += outcome.events
+                $0.lastCopyNanos = Self.nowNanos()
             }
-            try recordBacklog(site, cursor: cursor, caughtUp: !pending.full)
+            reportHolds(outcome.heldBack, cursor: cursor, logged: &held)
+            let complete = outcome.heldBack.isEmpty
+            try recordBacklog(site, cursor: cursor, caughtUp: complete && !pending.full)
+            if !complete && outcome.chunks == 0 && outcome.events == 0 {
+                // Nothing could move: the robot's holder has it until its lease ends or it lets go.
+                if configuration.once {
+                    throw ForwardHeldBack(owners: outcome.heldBack, cursor: cursor)
+                }
+                pause(configuration.pollInterval)
+            }
         }
     }
 
@@ -232,9 +287,36 @@ public final class Forwarder: Service, Sendable {
         }
     }
 
+    /// Logs a robot when it is first held back (one line naming it and its holder) and when
+    /// it is copied again; `logged` is what was said last.
+    private func reportHolds(_ owners: [RobotOwner], cursor: ForwardCursor, logged: inout [UInt32: String]) {
+        var now: [UInt32: String] = [:]
+        for owner in owners {
+            now[owner.robotID] = owner.ingester
+            guard logged[owner.robotID] != owner.ingester else { continue }
+            logger.warning(
+                "holding back \(Self.describeHold(owner)) on the central database: its rows and the site's rows after them wait, the cursor at chunk \(cursor.chunkID) event \(cursor.eventID)",
+                metadata: [
+                    "robot.id": "\(owner.robotID)", "owner": "\(owner.ingester)", "site": "\(configuration.site)",
+                ]
+            )
+        }
+        for (robot, owner) in logged where now[robot] == nil {
+            logger.notice(
+                "robot \(robot) is no longer held by ingester '\(owner)': copying it on",
+                metadata: ["robot.id": "\(robot)", "site": "\(configuration.site)"]
+            )
+        }
+        logged = now
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let c = duration.components
+        return UInt64(max(0, c.seconds)) * 1_000_000_000 + UInt64(max(0, c.attoseconds) / 1_000_000_000)
+    }
+
     private struct PendingBatch {
         var batch = ForwardBatch()
-        var cursor: ForwardCursor
         var sent: Sent
         /// A read hit its limit: more is waiting.
         var full = false
@@ -246,21 +328,15 @@ public final class Forwarder: Service, Sendable {
     }
 
     private func readBatch(_ site: FleetDatabase, after cursor: ForwardCursor, sent: Sent) throws -> PendingBatch {
-        var pending = PendingBatch(cursor: cursor, sent: sent)
+        var pending = PendingBatch(sent: sent)
         let chunks = try site.chunks(after: cursor.chunkID, limit: configuration.chunksPerBatch)
         let events = try site.events(after: cursor.eventID, limit: configuration.eventsPerBatch)
         pending.full = chunks.count == configuration.chunksPerBatch || events.count == configuration.eventsPerBatch
+        pending.batch.start = cursor
         pending.batch.chunks = chunks.map(\.chunk)
+        pending.batch.chunkIDs = chunks.map(\.chunkID)
         pending.batch.events = events.map(\.event)
-        if let last = chunks.last {
-            pending.cursor.chunkID = last.chunkID
-            pending.cursor.chunks += Int64(chunks.count)
-            pending.cursor.frames += Int64(chunks.reduce(0) { $0 + $1.chunk.frameCount })
-        }
-        if let last = events.last {
-            pending.cursor.eventID = last.eventID
-            pending.cursor.events += Int64(events.count)
-        }
+        pending.batch.eventIDs = events.map(\.eventID)
         // Ledgers, robots and counters as they are now, where they changed since last sent.
         for ledger in try site.lossLedger(robotID: nil) {
             let key = StreamKey(robotID: ledger.robotID, bootEpoch: ledger.bootEpoch)
@@ -302,4 +378,17 @@ public final class Forwarder: Service, Sendable {
     }
 
     private static func nowNanos() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1e9) }
+}
+
+/// A one-shot copy (`once`) that cannot go on: robots it copies are another ingester's or
+/// site's on the central database.
+public struct ForwardHeldBack: Error, CustomStringConvertible {
+    public var owners: [RobotOwner]
+    public var cursor: ForwardCursor
+
+    public var description: String {
+        let named = owners.map(Forwarder.describeHold).joined(separator: ", ")
+        return
+            "held back at chunk \(cursor.chunkID) event \(cursor.eventID): \(named) on the central database; run again once its lease has ended"
+    }
 }

@@ -57,30 +57,11 @@ extension PostgresStore {
             )
             lost += claims.release.filter { !released.contains($0) }
         }
-        let wanted = Self.sorted(claims.claim + claims.renew)
+        let wanted = claims.claim + claims.renew
         var granted = Set<UInt32>()
         if !wanted.isEmpty {
-            let lease = Double(claims.leaseNanos) / 1e9
-            // In robot order, so two ingesters claiming overlapping sets lock rows in one order.
-            granted = try await ids(
-                connection.query(
-                    """
-                    INSERT INTO robot_owner (robot_id, ingester, lease_until, claimed_at)
-                    SELECT id, \(ingesterID), now() + make_interval(secs => \(lease)), now()
-                    FROM unnest(\(wanted)::int8[]) AS x(id) ORDER BY id
-                    ON CONFLICT (robot_id) DO UPDATE SET
-                        ingester = excluded.ingester, lease_until = excluded.lease_until,
-                        claimed_at = CASE WHEN robot_owner.ingester = excluded.ingester
-                                          THEN robot_owner.claimed_at ELSE excluded.claimed_at END,
-                        takeovers = robot_owner.takeovers
-                            + CASE WHEN robot_owner.ingester = excluded.ingester THEN 0 ELSE 1 END
-                    WHERE robot_owner.ingester = excluded.ingester OR robot_owner.lease_until <= now()
-                    RETURNING robot_id
-                    """,
-                    logger: logger
-                )
-            )
-            outcome.owned = (claims.claim + claims.renew).filter { granted.contains($0) }
+            granted = try await claimLeases(of: wanted, leaseNanos: claims.leaseNanos, on: connection)
+            outcome.owned = wanted.filter { granted.contains($0) }
             lost += claims.renew.filter { !granted.contains($0) }
         }
         let refused = claims.claim.filter { !granted.contains($0) }
@@ -111,8 +92,37 @@ extension PostgresStore {
         return outcome
     }
 
+    /// Claims or renews `robots` for `leaseNanos` from now (one statement, robot order, so two
+    /// claimers of overlapping sets lock rows in one order): granted where nobody holds the
+    /// robot, the lease has run out, or it is this store's own. Returns the robots granted.
+    func claimLeases(
+        of robots: [UInt32],
+        leaseNanos: UInt64,
+        on connection: PostgresConnection
+    ) async throws -> Set<UInt32> {
+        let lease = Double(leaseNanos) / 1e9
+        return try await ids(
+            connection.query(
+                """
+                INSERT INTO robot_owner (robot_id, ingester, lease_until, claimed_at)
+                SELECT id, \(ingesterID), now() + make_interval(secs => \(lease)), now()
+                FROM unnest(\(Self.sorted(robots))::int8[]) AS x(id) ORDER BY id
+                ON CONFLICT (robot_id) DO UPDATE SET
+                    ingester = excluded.ingester, lease_until = excluded.lease_until,
+                    claimed_at = CASE WHEN robot_owner.ingester = excluded.ingester
+                                      THEN robot_owner.claimed_at ELSE excluded.claimed_at END,
+                    takeovers = robot_owner.takeovers
+                        + CASE WHEN robot_owner.ingester = excluded.ingester THEN 0 ELSE 1 END
+                WHERE robot_owner.ingester = excluded.ingester OR robot_owner.lease_until <= now()
+                RETURNING robot_id
+                """,
+                logger: logger
+            )
+        )
+    }
+
     /// The holders of `robots` and their leases left, in robot order.
-    private func owners(of robots: [UInt32], on connection: PostgresConnection) async throws -> [RobotOwner] {
+    func owners(of robots: [UInt32], on connection: PostgresConnection) async throws -> [RobotOwner] {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: Self.ownerColumns)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetForward
 import FleetPostgres
+import FleetServer
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -20,9 +21,22 @@ struct ForwardCommand: AsyncParsableCommand {
             forwarder retries by itself. Frames appear once their chunk is sealed (a few
             seconds behind the site); the status line says how far behind it is.
 
+            The forwarder claims the robots it copies on the central database as an
+            ingester does (owner site:NAME, a lease of --robot-lease seconds). A robot that
+            a live ingester or another site holds there is held back: the batch stops
+            before its first row, the cursor waits, the status line and the log name the
+            robot and its holder, and copying goes on once the lease ends or is released.
+
+            --http serves /metrics (Prometheus text): fleet_forward_lag_seconds (event
+            time of the oldest frame not yet copied, behind now), the backlog in chunks,
+            frames and events, the totals copied, batches, failures, held-back robots and
+            the time of the last copy.
+
             Examples:
               fleet forward --db site.db --to postgres://fleet@db.example:5432/central \\
                 --site arena-3
+              fleet forward --db site.db --to postgres://fleet@127.0.0.1:5432/central \\
+                --site arena-3 --http 127.0.0.1:9464
               fleet forward --db site.db --to postgres://fleet@127.0.0.1:5432/central \\
                 --site arena-3 --once
             """
@@ -46,6 +60,12 @@ struct ForwardCommand: AsyncParsableCommand {
     @Option(help: "Seconds between status lines on stderr (0: none).")
     var statusEvery = 5.0
 
+    @Option(help: "Serve /metrics (Prometheus text: lag, backlog, copied totals) on HOST:PORT.")
+    var http: String?
+
+    @Option(help: "Seconds the claim on a robot copied holds on the central database.")
+    var robotLease = 10.0
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -60,11 +80,20 @@ struct ForwardCommand: AsyncParsableCommand {
             throw ValidationError("--chunks-per-batch must be 1...100000, got \(chunksPerBatch)")
         }
         guard statusEvery >= 0 else { throw ValidationError("--status-every must be 0 or more, got \(statusEvery)") }
+        if let http, APIServer.Configuration.address(http) == nil {
+            throw ValidationError("--http must be HOST:PORT, :PORT or PORT, got '\(http)'")
+        }
+        guard robotLease >= 0.1 && robotLease <= 86_400 else {
+            throw ValidationError("--robot-lease must be 0.1...86400 seconds, got \(robotLease)")
+        }
     }
 
     func run() async throws {
         guard FileManager.default.fileExists(atPath: db) else {
             throw ValidationError("no database at \(db): the site's fleet ingest --db file")
+        }
+        if let http, let (host, port) = APIServer.Configuration.address(http), port != 0 {
+            try EndpointCheck.checkBindable(host: host, port: port, option: "--http")
         }
         let logger = makeLogger(label: "fleet.forward", level: logLevel)
         var configuration = Forwarder.Configuration(
@@ -74,10 +103,14 @@ struct ForwardCommand: AsyncParsableCommand {
         )
         configuration.once = once
         configuration.chunksPerBatch = chunksPerBatch
+        configuration.robotLease = .milliseconds(Int64(robotLease * 1000))
         let forwarder = Forwarder(configuration: configuration, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: forwarder, successTerminationBehavior: .gracefullyShutdownGroup)
         ]
+        if let http, let (host, port) = APIServer.Configuration.address(http) {
+            services.append(.init(service: MetricsServer(forwarder: forwarder, host: host, port: port, logger: logger)))
+        }
         if statusEvery > 0 {
             services.append(
                 .init(

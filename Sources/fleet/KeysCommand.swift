@@ -88,6 +88,9 @@ struct RobotKeysCommand: ParsableCommand {
     @Option(help: "Instead of --ids: the teams of a fleet sim (its robots and its referee get keys).")
     var teams: Int?
 
+    @Option(help: "With --teams: the number of the first team (fleet sim --first-team).")
+    var firstTeam = 1
+
     @Option(help: "With --teams: robots each team enters (as fleet sim's default).")
     var robotsPerTeam = 3
 
@@ -106,6 +109,9 @@ struct RobotKeysCommand: ParsableCommand {
     func validate() throws {
         if (ids == nil) == (teams == nil) { throw ValidationError("give --ids LIST or --teams N, one of them") }
         if let ids { _ = try Self.parseIDs(ids) }
+        if !(1...FleetRoster.maximumFirstTeam).contains(firstTeam) {
+            throw ValidationError("--first-team must be 1...\(FleetRoster.maximumFirstTeam), got \(firstTeam)")
+        }
     }
 
     func run() throws {
@@ -122,10 +128,11 @@ struct RobotKeysCommand: ParsableCommand {
                 humanoidRate: 50,
                 duration: 1,
                 seed: 0,
-                runID: 1
+                runID: 1,
+                firstTeam: firstTeam
             )
             do {
-                senders = FleetRunner.Configuration(simulation: try roster.configuration()).senderIDs
+                senders = try roster.runnerConfiguration().senderIDs
             } catch {
                 throw ValidationError("\(error)")
             }

@@ -15,8 +15,15 @@ struct SimCommand: AsyncParsableCommand {
             Team i enters robots i*100+1, i*100+2, ... (sweeper, litter picker, washer in
             turn); teams cycle through the skill presets expert, solid, novice, reckless.
             Humanoids run in a division H run of their own (run id + 1) unless --division
-            is H. The arena's referee sends its events as sender 0xF0000001. Frames carry
-            --start + simulated time, with the simulated-time flag set.
+            is H. The arena's referee sends its events as sender 0xF0000000 + the first
+            team's number (0xF0000001). Frames carry --start + simulated time, with the
+            simulated-time flag set.
+
+            Two arenas at once into one store: give the second fleet --first-team after
+            the first fleet's last team (and run ids of its own). Teams are then numbered
+            N, N+1, ..., robots N*100+1, ..., the referee 0xF0000000+N: no sender id is
+            shared. A renumbered fleet is the same fleet (presets and seeds go by the
+            team's place in it), so it scores the same under its own numbers.
 
             Faults (--faults, comma-separated; drawn from streams of their own, so the
             simulation is unchanged): drop=P, dup=P, reorder=P, corrupt=P (per robot frame,
@@ -34,6 +41,9 @@ struct SimCommand: AsyncParsableCommand {
                 --faults dup=0.01,disconnect=2
               fleet sim --connect tcp://127.0.0.1:5556 --teams 4 \\
                 --server-key ingester.key.pub --robot-secrets robots.secret
+              fleet sim --connect tcp://127.0.0.1:5556 --teams 4 --run-id 1
+              fleet sim --connect tcp://127.0.0.1:6556 --teams 4 --run-id 11 \\
+                --first-team 5    (a second arena: teams 5-8, robots 501-803)
               fleet sim --no-send --duration 600 --record run.ftrec
               fleet sim --bench --duration 60    (1,000 robots, no sockets)
             """
@@ -64,6 +74,9 @@ struct SimCommand: AsyncParsableCommand {
 
     @Option(help: "Teams in the run.")
     var teams = 4
+
+    @Option(help: "Number of the first team: teams N, N+1, ... (a second arena's fleet).")
+    var firstTeam = 1
 
     @Option(help: "Robots each team enters.")
     var robotsPerTeam = 3
@@ -133,6 +146,9 @@ struct SimCommand: AsyncParsableCommand {
             throw ValidationError("give --connect ENDPOINT (the ingester's SUB or ROUTER), or --no-send")
         }
         if teams < 1 { throw ValidationError("--teams must be at least 1, got \(teams)") }
+        if !(1...FleetRoster.maximumFirstTeam).contains(firstTeam) {
+            throw ValidationError("--first-team must be 1...\(FleetRoster.maximumFirstTeam), got \(firstTeam)")
+        }
         if robotsPerTeam < 0 { throw ValidationError("--robots-per-team must be 0 or more, got \(robotsPerTeam)") }
         if humanoids < 0 { throw ValidationError("--humanoids must be 0 or more, got \(humanoids)") }
         if !bench && robotsPerTeam == 0 && humanoids == 0 {
@@ -169,11 +185,12 @@ struct SimCommand: AsyncParsableCommand {
             humanoidRate: humanoidRate,
             duration: duration,
             seed: seed,
-            runID: runId
+            runID: runId,
+            firstTeam: bench ? 1 : firstTeam
         )
         var configuration: FleetRunner.Configuration
         do {
-            configuration = FleetRunner.Configuration(simulation: try roster.configuration())
+            configuration = try roster.runnerConfiguration()
             configuration.faults = try FaultSpec(parsing: faults)
         } catch {
             throw ValidationError("\(error)")

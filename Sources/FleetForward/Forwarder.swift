@@ -110,9 +110,14 @@ public final class Forwarder: Service, Sendable {
         return line
     }
 
+    /// `robot 7`; `sender 0xF0000001` for the arena's infrastructure (a referee).
+    static func senderName(_ id: UInt32) -> String {
+        id < 0xF000_0000 ? "robot \(id)" : "sender 0x\(String(id, radix: 16, uppercase: true))"
+    }
+
     /// `robot 7 (ingester 'arena-a' holds it, lease 8.2 s left)`
     static func describeHold(_ owner: RobotOwner) -> String {
-        "robot \(owner.robotID) (ingester '\(owner.ingester)' holds it, lease \(String(format: "%.1f", Double(owner.remainingNanos) / 1e9)) s left)"
+        "\(senderName(owner.robotID)) (ingester '\(owner.ingester)' holds it, lease \(String(format: "%.1f", Double(owner.remainingNanos) / 1e9)) s left)"
     }
 
     public func run() async throws {
@@ -153,7 +158,7 @@ public final class Forwarder: Service, Sendable {
         var cursor = ForwardCursor()
         var sent = Sent()
         var retry: Duration = .seconds(1)
-        var held: [UInt32: String] = [:]
+        var held: (robot: UInt32, owner: String)?
         defer {
             if let central {
                 // Robots copied last are free for ingesters at once, not a lease later.
@@ -287,27 +292,30 @@ public final class Forwarder: Service, Sendable {
         }
     }
 
-    /// Logs a robot when it is first held back (one line naming it and its holder) and when
-    /// it is copied again; `logged` is what was said last.
-    private func reportHolds(_ owners: [RobotOwner], cursor: ForwardCursor, logged: inout [UInt32: String]) {
-        var now: [UInt32: String] = [:]
-        for owner in owners {
-            now[owner.robotID] = owner.ingester
-            guard logged[owner.robotID] != owner.ingester else { continue }
-            logger.warning(
-                "holding back \(Self.describeHold(owner)) on the central database: its rows and the site's rows after them wait, the cursor at chunk \(cursor.chunkID) event \(cursor.eventID)",
-                metadata: [
-                    "robot.id": "\(owner.robotID)", "owner": "\(owner.ingester)", "site": "\(configuration.site)",
-                ]
-            )
+    /// Logs a hold in one line when the robot that stops the batch (or its holder) changes,
+    /// and once when nothing is held any more; `logged` is the hold said last.
+    private func reportHolds(
+        _ owners: [RobotOwner],
+        cursor: ForwardCursor,
+        logged: inout (robot: UInt32, owner: String)?
+    ) {
+        guard let first = owners.first else {
+            if let was = logged {
+                logger.notice(
+                    "\(Self.senderName(was.robot)) is no longer held by ingester '\(was.owner)': copying on",
+                    metadata: ["robot.id": "\(was.robot)", "site": "\(configuration.site)"]
+                )
+                logged = nil
+            }
+            return
         }
-        for (robot, owner) in logged where now[robot] == nil {
-            logger.notice(
-                "robot \(robot) is no longer held by ingester '\(owner)': copying it on",
-                metadata: ["robot.id": "\(robot)", "site": "\(configuration.site)"]
-            )
-        }
-        logged = now
+        guard logged?.robot != first.robotID || logged?.owner != first.ingester else { return }
+        let more = owners.count > 1 ? " (and \(owners.count - 1) more robots other ingesters or sites hold)" : ""
+        logger.warning(
+            "holding back \(Self.describeHold(first))\(more) on the central database: its rows and the site's rows after them wait, the cursor at chunk \(cursor.chunkID) event \(cursor.eventID)",
+            metadata: ["robot.id": "\(first.robotID)", "owner": "\(first.ingester)", "site": "\(configuration.site)"]
+        )
+        logged = (first.robotID, first.ingester)
     }
 
     private static func nanoseconds(_ duration: Duration) -> UInt64 {
@@ -387,7 +395,8 @@ public struct ForwardHeldBack: Error, CustomStringConvertible {
     public var cursor: ForwardCursor
 
     public var description: String {
-        let named = owners.map(Forwarder.describeHold).joined(separator: ", ")
+        var named = owners.prefix(3).map(Forwarder.describeHold).joined(separator: ", ")
+        if owners.count > 3 { named += " and \(owners.count - 3) more" }
         return
             "held back at chunk \(cursor.chunkID) event \(cursor.eventID): \(named) on the central database; run again once its lease has ended"
     }

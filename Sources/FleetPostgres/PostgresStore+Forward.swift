@@ -50,8 +50,13 @@ public struct ForwardBatch: Sendable {
         return cursor
     }
 
-    /// The cursor after the whole batch.
-    public var end: ForwardCursor { cursor(throughChunks: chunks.count, events: events.count) }
+    /// Where a robot's first row is in the batch: its first chunk, else (after every chunk)
+    /// its first event; `Int.max` when it has none.
+    func firstRow(of robot: UInt32) -> Int {
+        if let chunk = chunks.firstIndex(where: { $0.robotID == robot }) { return chunk }
+        if let event = events.firstIndex(where: { $0.senderID == robot }) { return chunks.count + event }
+        return Int.max
+    }
 
     /// How many chunks and events come before the first row of a robot in `held`: what can be
     /// copied while those robots wait (a robot's rows are never copied out of order).
@@ -77,7 +82,8 @@ public struct ForwardOutcome: Sendable, Equatable {
     public var events = 0
     /// The cursor the central database has now.
     public var cursor = ForwardCursor()
-    /// The holders of the robots whose rows wait (in robot order); empty when all was copied.
+    /// The holders of the robots whose rows wait, the one whose row stopped the batch first
+    /// (then by their first rows in the batch); empty when all was copied.
     public var heldBack: [RobotOwner] = []
 
     public init() {}
@@ -150,7 +156,9 @@ extension PostgresStore {
                         )
                     }
                 }
-                outcome.heldBack = held.values.sorted { $0.robotID < $1.robotID }
+                outcome.heldBack = held.values.sorted {
+                    (batch.firstRow(of: $0.robotID), $0.robotID) < (batch.firstRow(of: $1.robotID), $1.robotID)
+                }
                 return outcome
             } catch {
                 // The transaction hands back what its body threw, wrapped.

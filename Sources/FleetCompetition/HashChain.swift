@@ -28,6 +28,7 @@ public enum HashChain {
     ) throws -> [UInt32: [Item]] {
         var bySender: [UInt32: [Item]] = [:]
         try store.forEachFrame(from: window.from, to: window.to, senders: context.isInput) { sender, header, bytes in
+            guard context.isInput(sender: sender, frame: bytes) else { return }
             bySender[sender, default: []].append(
                 Item(
                     time: header?.timestampNanoseconds ?? .max,

@@ -124,8 +124,8 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
         }
         guard !runs.isEmpty else { return }
         if RunContext.infrastructure.contains(sender) {
-            let copy = copy frame
-            for id in runs.keys { runs[id]!.observe(copy) }
+            // Only the run it names (several arenas' referees may share a store).
+            if let id = RunScorer.runNamed(by: frame.message), runs[id] != nil { runs[id]!.observe(copy frame) }
         } else if let ids = robotRuns[sender] {
             let copy = copy frame
             for id in ids { runs[id]!.observe(copy) }
@@ -160,7 +160,7 @@ public final class LiveScoring: FrameObserver, @unchecked Sendable {
             // previous run's), in arrival order as they came.
             let created = run.context.run.createdNanos
             for (wall, frame) in recent[recentHead...]
-            where wall >= created && run.context.isInput(sender: frame.header.robotID) {
+            where wall >= created && run.context.isInput(frame) {
                 run.observe(frame)
                 if run.context.robotIDs.contains(frame.header.robotID) { heardRuns.insert(run.context.run.id) }
             }

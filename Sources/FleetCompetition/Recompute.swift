@@ -50,10 +50,10 @@ public enum Recompute {
         guard let window = try readWindow(store: store, run: context.run) else { return }
         var bytes: [UInt8] = []
         var keys: [CanonicalKey] = []
-        try store.forEachFrame(from: window.from, to: window.to, senders: context.isInput) { _, header, frame in
+        try store.forEachFrame(from: window.from, to: window.to, senders: context.isInput) { sender, header, frame in
             // Frames that no longer decode (a newer minor version's types, a damaged row)
             // cannot score; `fleet verify` names damaged ones.
-            guard let header else { return }
+            guard let header, context.isInput(sender: sender, frame: frame) else { return }
             keys.append(CanonicalKey(header, offset: bytes.count, length: frame.count))
             bytes.append(contentsOf: frame)
         }

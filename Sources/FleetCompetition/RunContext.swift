@@ -1,4 +1,4 @@
-import FleetProtocol
+public import FleetProtocol
 public import FleetScoring
 public import FleetStorage
 public import FleetStore
@@ -81,9 +81,28 @@ public struct RunContext: Sendable {
         }
     }
 
-    /// Senders whose frames are inputs of the run: its robots and the arena's infrastructure.
+    /// Senders whose frames may be inputs of the run: its robots and the arena's
+    /// infrastructure (whose frames count only when they name the run: `isInput(sender:frame:)`).
     public func isInput(sender: UInt32) -> Bool {
         robotIDs.contains(sender) || Self.infrastructure.contains(sender)
+    }
+
+    /// Whether a frame is an input of the run: any frame of an entered robot; a frame of the
+    /// infrastructure only when it names this run (a `run_state` or referee event of it),
+    /// since several arenas' referees may write one database at the same time. A frame of
+    /// the infrastructure that does not decode is kept, so integrity checks see it.
+    public func isInput(_ frame: Frame) -> Bool {
+        let sender = frame.header.robotID
+        if robotIDs.contains(sender) { return true }
+        return Self.infrastructure.contains(sender) && RunScorer.runNamed(by: frame.message) == run.id
+    }
+
+    /// `isInput(_:)` for a stored frame's bytes.
+    public func isInput(sender: UInt32, frame bytes: UnsafeRawBufferPointer) -> Bool {
+        if robotIDs.contains(sender) { return true }
+        guard Self.infrastructure.contains(sender) else { return false }
+        guard let frame = try? FrameDecoder.decode(bytes) else { return true }
+        return RunScorer.runNamed(by: frame.message) == run.id
     }
 
     /// Sender ids of the arena's referee system and other infrastructure (the scorer's range).

@@ -188,7 +188,11 @@ public enum Verifier {
             var boot: UInt32
             var sequence: UInt32
         }
-        let rows = try store.eventRows(from: window.from, to: window.to, senders: context.isInput)
+        // Rows of the run's inputs: the infrastructure's only where they name this run (the
+        // row's run id is the one its frame names).
+        let rows = try store.eventRows(from: window.from, to: window.to, senders: context.isInput).filter {
+            context.robotIDs.contains($0.event.senderID) || $0.event.runID == context.run.id
+        }
         var wanted: [Key: StoredEvent] = [:]
         for (event, boot, sequence) in rows {
             wanted[Key(sender: event.senderID, boot: boot, sequence: sequence)] = event

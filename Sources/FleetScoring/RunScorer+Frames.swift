@@ -1,4 +1,4 @@
-import FleetProtocol
+public import FleetProtocol
 
 #if canImport(Glibc)
 import Glibc
@@ -132,6 +132,13 @@ extension RunScorer {
         default:
             ignored.unused += 1
         }
+    }
+
+    /// The run an infrastructure frame is about: a `run_state`'s run, or the run a referee
+    /// event names; nil for anything else.
+    public static func runNamed(by message: Message) -> UInt32? {
+        if case .runState(let state) = message { return state.runID }
+        return refereeSubject(message)?.run
     }
 
     static func refereeSubject(_ message: Message) -> (run: UInt32, robot: UInt32)? {

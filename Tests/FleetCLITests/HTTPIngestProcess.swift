@@ -52,16 +52,27 @@ struct HTTPIngestProcess {
     /// Registers `teams` teams (FleetRoster's names) of robots of `kinds` with `fleet team add
     /// --heat`: team N's robots are N01, N02, ….
     static func registerTeams(_ teams: Int, kinds: [String], db: String, in folder: TemporaryFolder) async throws {
-        let heat = """
-            {"teams": [\((1...teams).map { team in
-                "{\"name\": \"\(FleetRoster.teamName(team))\", \"robots\": ["
-                    + kinds.enumerated().map { i, kind in
-                        "{\"id\": \(team * 100 + i + 1), \"kind\": \"\(kind)\"}"
-                    }.joined(separator: ", ") + "]}"
-            }.joined(separator: ", "))]}
-            """
-        try heat.write(toFile: folder.path("heat.json"), atomically: true, encoding: .utf8)
-        let added = try await FleetProcess.run(["team", "add", "--heat", "heat.json", "--db", db], in: folder.url)
+        try await registerTeams(1...teams, kinds: kinds, into: ["--db", db], in: folder)
+    }
+
+    /// Registers the teams numbered `numbers` of one fleet (`fleet sim --first-team` the first
+    /// of them) in the database `into` names (`--db FILE` or `--store URL`).
+    static func registerTeams(
+        _ numbers: ClosedRange<Int>,
+        kinds: [String],
+        into database: [String],
+        in folder: TemporaryFolder
+    ) async throws {
+        var teams: [String] = []
+        for team in numbers {
+            let name = FleetRoster.teamName(team, position: team - numbers.lowerBound + 1)
+            let robots = kinds.enumerated().map { i, kind in "{\"id\": \(team * 100 + i + 1), \"kind\": \"\(kind)\"}" }
+            teams.append("{\"name\": \"\(name)\", \"robots\": [\(robots.joined(separator: ", "))]}")
+        }
+        let heat = "{\"teams\": [\(teams.joined(separator: ", "))]}"
+        let file = "heat-\(numbers.lowerBound).json"
+        try heat.write(toFile: folder.path(file), atomically: true, encoding: .utf8)
+        let added = try await FleetProcess.run(["team", "add", "--heat", file] + database, in: folder.url)
         guard added.status == 0 else { throw TeamsNotAdded(errors: added.errors) }
     }
 

@@ -18,6 +18,10 @@ extension ProcessSuites {
         /// the bound leaves room for a loaded one).
         static let lagBound: Duration = .seconds(2)
 
+        /// The recording's time span (`writeRecording`: 500 frames a robot, 100 ms apart), as
+        /// the HTTP API takes it.
+        static let span = "from=1800000000000000000&to=1800000060000000000"
+
         /// How far a standby read trails a primary read while an ingester commits.
         struct LagSamples: Sendable {
             var lags: [Duration] = []
@@ -187,6 +191,17 @@ extension ProcessSuites {
                 )
             }
 
+            // The HTTP API of the standby (fleet serve) answers what the primary's does.
+            try await ServeProcess.expectAnsweredAlike(
+                [["--store", primaryURL], ["--store", standbyURL]],
+                paths: [
+                    "/api/robots/2", "/api/robots/7/telemetry?\(Self.span)&limit=1000",
+                    "/api/robots/1/telemetry?metric=speed&\(Self.span)&step=5", "/api/loss",
+                    "/api/events?\(Self.span)", "/api/runs",
+                ],
+                in: folder
+            )
+
             // Writers pointed at the standby: refused in one line that says it is a standby.
             let refusedIngest = try await FleetProcess.run(
                 [
@@ -201,10 +216,19 @@ extension ProcessSuites {
                 "--status-every", "0",
             ]
             let refusedOnce = try await FleetProcess.run(forward + ["--once"], in: folder.url)
+            let refusedTeam = try await FleetProcess.run(
+                ["team", "add", "team-1", "--robot", "101", "--store", standbyURL],
+                in: folder.url
+            )
+            let refusedServe = try await FleetProcess.run(
+                ["serve", "--store", standbyURL, "--http", "127.0.0.1:\(try freePort())", "--admin-token", "t"],
+                in: folder.url
+            )
             let refusedForwarder = try await FleetProcess.run(forward, in: folder.url)
             for (name, result) in [
                 ("fleet ingest", refusedIngest), ("fleet forward --once", refusedOnce),
-                ("fleet forward", refusedForwarder),
+                ("fleet forward", refusedForwarder), ("fleet team add", refusedTeam),
+                ("fleet serve --admin-token", refusedServe),
             ] {
                 #expect(result.status != 0, "\(name) on the standby: \(result.output)")
                 #expect(result.errors.contains("is a read-only standby"), "\(name): \(result.errors)")

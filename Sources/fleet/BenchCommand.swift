@@ -162,6 +162,9 @@ struct BenchCommand: AsyncParsableCommand {
                 folder: folder
             )
         var rows = try await bench.table(rawMessages: rawMessages, peers: peerBench, peerFrames: peerFrames)
+        if let postgres {
+            rows += try await ForwardBench(folder: folder, postgres: postgres, frames: frames).rows()
+        }
         if !noReadSide {
             rows += try await ReadSideBench(folder: folder, duration: readSideDuration).rows()
         }

@@ -52,34 +52,13 @@ extension PostgresCompetitionStore {
             """,
             logger: logger
         )
-        var pages: [(first: Int, count: Int, page: ByteBuffer)] = []
+        var pages: [ScoreEventCodec.StoredPage] = []
         for try await (first, count, page) in rows.decode((Int64, Int64, ByteBuffer).self) {
-            pages.append((Int(first), Int(count), page))
-        }
-        var events: [ScoreEventRow] = []
-        var next = ordinals.lowerBound
-        for (first, count, blob) in pages {
-            guard first + count > next else { continue }
-            guard first <= next else { break }
-            let page = try ScoreEventCodec.decode(Array(blob.readableBytesView))
-            guard page.count == count else {
-                throw StorageError(
-                    .corruptRow,
-                    "run \(runID): score event page \(first) holds \(page.count) events, not \(count)"
-                )
-            }
-            let slice = page[(next - first)..<(min(first + count, ordinals.upperBound) - first)]
-            events += slice
-            next += slice.count
-            if next == ordinals.upperBound { break }
-        }
-        guard next == ordinals.upperBound else {
-            throw StorageError(
-                .corruptRow,
-                "run \(runID): score events \(next)..<\(ordinals.upperBound) are not stored"
+            pages.append(
+                ScoreEventCodec.StoredPage(first: Int(first), count: Int(count), bytes: Array(page.readableBytesView))
             )
         }
-        return events
+        return try ScoreEventCodec.events(at: ordinals, of: runID, from: pages)
     }
 
     /// Inserts a result, replacing an earlier one of the same source, in the caller's

@@ -85,7 +85,6 @@ public struct PostgresCompetitionStore: CompetitionStore {
 
     public func registeredRobots() throws -> [RegisteredRobot] {
         try read("reading the registered robots") { [logger] client in
-            var out: [RegisteredRobot] = []
             let rows = try await client.query(
                 """
                 SELECT r.robot_id, t.name, r.name, r.kind, r.brush_width
@@ -93,19 +92,25 @@ public struct PostgresCompetitionStore: CompetitionStore {
                 """,
                 logger: logger
             )
-            for try await (id, team, name, kind, width) in rows.decode((Int64, String, String?, String, Double?).self) {
-                out.append(
-                    RegisteredRobot(
-                        robotID: UInt32(truncatingIfNeeded: id),
-                        team: team,
-                        name: name,
-                        kind: kind,
-                        brushWidth: width
-                    )
-                )
-            }
-            return out
+            return try await Self.robots(rows)
         }
+    }
+
+    /// Rows of (robot_id, team, name, kind, brush_width).
+    static func robots(_ rows: PostgresRowSequence) async throws -> [RegisteredRobot] {
+        var out: [RegisteredRobot] = []
+        for try await (id, team, name, kind, width) in rows.decode((Int64, String, String?, String, Double?).self) {
+            out.append(
+                RegisteredRobot(
+                    robotID: UInt32(truncatingIfNeeded: id),
+                    team: team,
+                    name: name,
+                    kind: kind,
+                    brushWidth: width
+                )
+            )
+        }
+        return out
     }
 
     public func teamNames() throws -> [String] {
@@ -258,7 +263,6 @@ public struct PostgresCompetitionStore: CompetitionStore {
 
     public func entries(runID: UInt32) throws -> [RegisteredRobot] {
         try read("reading the entries of run \(runID)") { [logger] client in
-            var out: [RegisteredRobot] = []
             let rows = try await client.query(
                 """
                 SELECT robot_id, team, name, kind, brush_width FROM run_entry WHERE run_id = \(Int64(runID))
@@ -266,18 +270,7 @@ public struct PostgresCompetitionStore: CompetitionStore {
                 """,
                 logger: logger
             )
-            for try await (id, team, name, kind, width) in rows.decode((Int64, String, String?, String, Double?).self) {
-                out.append(
-                    RegisteredRobot(
-                        robotID: UInt32(truncatingIfNeeded: id),
-                        team: team,
-                        name: name,
-                        kind: kind,
-                        brushWidth: width
-                    )
-                )
-            }
-            return out
+            return try await Self.robots(rows)
         }
     }
 

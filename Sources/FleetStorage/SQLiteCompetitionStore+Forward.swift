@@ -40,19 +40,7 @@ extension SQLiteCompetitionStore {
             }
             var copy = RunCopy(run: run, version: versions[id] ?? "")
             let key: [any DatabaseValueConvertible] = [Int64(id)]
-            copy.entries = try Row.fetchAll(
-                db,
-                sql: "SELECT robot_id, team, name, kind, brush_width FROM run_entry WHERE run_id = ? ORDER BY robot_id",
-                arguments: StatementArguments(key)
-            ).map {
-                RegisteredRobot(
-                    robotID: UInt32($0[0] as Int64),
-                    team: $0[1],
-                    name: $0[2],
-                    kind: $0[3],
-                    brushWidth: $0[4]
-                )
-            }
+            copy.entries = try Self.fetchEntries(db, runID: id)
             if let rulebook = try Row.fetchOne(
                 db,
                 sql: "SELECT rulebook_id, bytes FROM rulebook WHERE hash = ?",

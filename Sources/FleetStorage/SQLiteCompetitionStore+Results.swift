@@ -86,32 +86,13 @@ extension SQLiteCompetitionStore {
                 """,
             arguments: [Int64(runID), ordinals.lowerBound - ScoreEventCodec.pageSize, ordinals.upperBound]
         )
-        var events: [ScoreEventRow] = []
-        var next = ordinals.lowerBound
-        for row in rows {
-            let first: Int = row[0]
-            let count: Int = row[1]
-            guard first + count > next else { continue }
-            guard first <= next else { break }
-            let page = try ScoreEventCodec.decode([UInt8](row[2] as Data))
-            guard page.count == count else {
-                throw StorageError(
-                    .corruptRow,
-                    "run \(runID): score event page \(first) holds \(page.count) events, not \(count)"
-                )
+        return try ScoreEventCodec.events(
+            at: ordinals,
+            of: runID,
+            from: rows.lazy.map {
+                ScoreEventCodec.StoredPage(first: $0[0], count: $0[1], bytes: [UInt8]($0[2] as Data))
             }
-            let slice = page[(next - first)..<(min(first + count, ordinals.upperBound) - first)]
-            events += slice
-            next += slice.count
-            if next == ordinals.upperBound { break }
-        }
-        guard next == ordinals.upperBound else {
-            throw StorageError(
-                .corruptRow,
-                "run \(runID): score events \(next)..<\(ordinals.upperBound) are not stored"
-            )
-        }
-        return events
+        )
     }
 
     /// Appends events to a run's list from ordinal `first`, in pages.

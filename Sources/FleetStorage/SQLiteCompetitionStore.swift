@@ -57,15 +57,7 @@ public struct SQLiteCompetitionStore: CompetitionStore {
                     SELECT r.robot_id, t.name, r.name, r.kind, r.brush_width
                     FROM team_robot r JOIN team t USING (team_id) ORDER BY t.name, r.robot_id
                     """
-            ).map {
-                RegisteredRobot(
-                    robotID: UInt32($0[0] as Int64),
-                    team: $0[1],
-                    name: $0[2],
-                    kind: $0[3],
-                    brushWidth: $0[4]
-                )
-            }
+            ).map(Self.robot)
         }
     }
 
@@ -174,21 +166,20 @@ public struct SQLiteCompetitionStore: CompetitionStore {
 
     /// The robots entered in a run, by id.
     public func entries(runID: UInt32) throws -> [RegisteredRobot] {
-        try database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT robot_id, team, name, kind, brush_width FROM run_entry WHERE run_id = ? ORDER BY robot_id",
-                arguments: [Int64(runID)]
-            ).map {
-                RegisteredRobot(
-                    robotID: UInt32($0[0] as Int64),
-                    team: $0[1],
-                    name: $0[2],
-                    kind: $0[3],
-                    brushWidth: $0[4]
-                )
-            }
-        }
+        try database.read { db in try Self.fetchEntries(db, runID: runID) }
+    }
+
+    static func fetchEntries(_ db: Database, runID: UInt32) throws -> [RegisteredRobot] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT robot_id, team, name, kind, brush_width FROM run_entry WHERE run_id = ? ORDER BY robot_id",
+            arguments: [Int64(runID)]
+        ).map(Self.robot)
+    }
+
+    /// A row of (robot_id, team, name, kind, brush_width).
+    static func robot(_ row: Row) -> RegisteredRobot {
+        RegisteredRobot(robotID: UInt32(row[0] as Int64), team: row[1], name: row[2], kind: row[3], brushWidth: row[4])
     }
 
     /// Run id → the names of the teams entered in it, sorted.

@@ -358,3 +358,53 @@ public enum ScoreEventCodec {
         }
     }
 }
+
+extension ScoreEventCodec {
+    /// A stored page of a run's event list: its first ordinal, its event count, its bytes.
+    public struct StoredPage {
+        public var first: Int
+        public var count: Int
+        public var bytes: [UInt8]
+
+        public init(first: Int, count: Int, bytes: [UInt8]) {
+            self.first = first
+            self.count = count
+            self.bytes = bytes
+        }
+    }
+
+    /// The events at `ordinals` of run `runID`'s list from its pages that may hold them, in
+    /// ordinal order (as `WHERE first_ordinal > lower - pageSize AND first_ordinal < upper
+    /// ORDER BY first_ordinal` reads them); a page whose count lies or a gap is a corrupt row.
+    public static func events(
+        at ordinals: Range<Int>,
+        of runID: UInt32,
+        from pages: some Sequence<StoredPage>
+    ) throws -> [ScoreEventRow] {
+        var events: [ScoreEventRow] = []
+        var next = ordinals.lowerBound
+        for stored in pages {
+            let (first, count) = (stored.first, stored.count)
+            guard first + count > next else { continue }
+            guard first <= next else { break }
+            let page = try decode(stored.bytes)
+            guard page.count == count else {
+                throw StorageError(
+                    .corruptRow,
+                    "run \(runID): score event page \(first) holds \(page.count) events, not \(count)"
+                )
+            }
+            let slice = page[(next - first)..<(min(first + count, ordinals.upperBound) - first)]
+            events += slice
+            next += slice.count
+            if next == ordinals.upperBound { break }
+        }
+        guard next == ordinals.upperBound else {
+            throw StorageError(
+                .corruptRow,
+                "run \(runID): score events \(next)..<\(ordinals.upperBound) are not stored"
+            )
+        }
+        return events
+    }
+}

@@ -45,8 +45,14 @@ public struct FinalDocument: Sendable, Codable, Equatable {
     public static let formatV2 = "fleet-final-v2"
     /// v2 whose score events include the final adjustments (`ScoreCriterion.settling`).
     public static let formatV3 = "fleet-final-v3"
+    /// v3 whose inputs from the infrastructure are only the frames that name the run (a
+    /// `run_state` or referee event of it; `RunContext.InputRule`), so the referees of other
+    /// runs writing the same database, at the same time, are not in its chains or counts.
+    public static let formatV4 = "fleet-final-v4"
+    /// Formats signed when every infrastructure frame in the window was an input.
+    public static let everyInfrastructureFrameFormats: Set<String> = [formatV1, formatV2, formatV3]
 
-    public var format = FinalDocument.formatV3
+    public var format = FinalDocument.formatV4
     public var run: Run
     public var window: Window?
     /// v2: the result with an empty `events` array; v1: the whole result.

@@ -13,6 +13,18 @@ public struct RunContext: Sendable {
     public let arena: RunScorer.Arena
     /// Registered robots of the run.
     public let robotIDs: Set<UInt32>
+    /// Which frames of the infrastructure are inputs.
+    public var inputRule = InputRule.framesNamingTheRun
+
+    /// Which frames of the arena's infrastructure (its referees) are inputs of a run.
+    public enum InputRule: Sendable {
+        /// Those that name the run (a `run_state` or referee event of it): several arenas'
+        /// referees may write one database at the same time (`fleet-final-v4` and later).
+        case framesNamingTheRun
+        /// Every one in the window, whatever run it names: how results signed before
+        /// `fleet-final-v4` were computed and chained, so they verify as signed.
+        case everyFrame
+    }
 
     public init(store: any CompetitionStore, runID: UInt32) throws {
         let run = try store.run(runID)
@@ -24,6 +36,17 @@ public struct RunContext: Sendable {
             throw CompetitionError(.badRulebook, "the rulebook stored with run \(runID) no longer loads: \(error)")
         }
         try self.init(run: run, rulebook: rulebook, entries: store.entries(runID: runID))
+        if run.state == .final, let record = try store.finalRecord(runID: runID),
+            let signed = try? CanonicalJSON.decode(SignedFormat.self, from: record.document),
+            FinalDocument.everyInfrastructureFrameFormats.contains(signed.format)
+        {
+            inputRule = .everyFrame
+        }
+    }
+
+    /// Only the format of a signed document.
+    private struct SignedFormat: Decodable {
+        var format: String
     }
 
     public init(run: RunRecord, rulebook: Rulebook, entries: [RegisteredRobot]) throws {
@@ -94,14 +117,15 @@ public struct RunContext: Sendable {
     public func isInput(_ frame: Frame) -> Bool {
         let sender = frame.header.robotID
         if robotIDs.contains(sender) { return true }
-        return Self.infrastructure.contains(sender) && RunScorer.runNamed(by: frame.message) == run.id
+        guard Self.infrastructure.contains(sender) else { return false }
+        return inputRule == .everyFrame || RunScorer.runNamed(by: frame.message) == run.id
     }
 
     /// `isInput(_:)` for a stored frame's bytes.
     public func isInput(sender: UInt32, frame bytes: UnsafeRawBufferPointer) -> Bool {
         if robotIDs.contains(sender) { return true }
         guard Self.infrastructure.contains(sender) else { return false }
-        guard let frame = try? FrameDecoder.decode(bytes) else { return true }
+        guard inputRule == .framesNamingTheRun, let frame = try? FrameDecoder.decode(bytes) else { return true }
         return RunScorer.runNamed(by: frame.message) == run.id
     }
 

@@ -154,7 +154,7 @@ public enum Verifier {
         report.checks.append(actionsCheck(stored: try store.actions(runID: runID), signed: document.actions))
         if recompute && report.breaks.isEmpty && rulebookOK {
             var again = try Recompute.result(store: store, context: context, isFinal: true)
-            if document.format != FinalDocument.formatV3 {
+            if document.format == FinalDocument.formatV1 || document.format == FinalDocument.formatV2 {
                 // Signed before the final adjustments were score events.
                 again.events.removeAll { ScoreCriterion.settling.contains($0.criterion) }
             }
@@ -191,7 +191,8 @@ public enum Verifier {
         // Rows of the run's inputs: the infrastructure's only where they name this run (the
         // row's run id is the one its frame names).
         let rows = try store.eventRows(from: window.from, to: window.to, senders: context.isInput).filter {
-            context.robotIDs.contains($0.event.senderID) || $0.event.runID == context.run.id
+            context.inputRule == .everyFrame || context.robotIDs.contains($0.event.senderID)
+                || $0.event.runID == context.run.id
         }
         var wanted: [Key: StoredEvent] = [:]
         for (event, boot, sequence) in rows {

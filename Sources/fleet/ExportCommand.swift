@@ -1,6 +1,8 @@
 import ArgumentParser
+import FleetCompetition
 import FleetMCAP
 import FleetProtocol
+import FleetScoring
 import FleetStorage
 import FleetStore
 import Foundation
@@ -59,27 +61,50 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    /// The span and senders to export: the run's, or everything in --from…--to.
-    private func selection(
-        _ store: any CompetitionStore
-    ) throws -> (from: UInt64, to: UInt64, includes: (UInt32) -> Bool, name: String) {
+    /// What to export: a time span, which senders may have frames in it, and which of their
+    /// frames belong (a run's: its robots' frames and the infrastructure's that name the run,
+    /// since several arenas' referees may share a database); or everything in --from…--to.
+    struct Selection {
+        var from: UInt64
+        var to: UInt64
+        var senders: (UInt32) -> Bool
+        var keeps: (UInt32, UnsafeRawBufferPointer) -> Bool
+        var name: String
+    }
+
+    private func selection(_ store: any CompetitionStore) throws -> Selection {
         guard let id else {
             let last = UInt64(Int64.max)
-            return (min(from?.nanoseconds ?? 0, last), min(to?.nanoseconds ?? last, last), { _ in true }, "the span")
+            return Selection(
+                from: min(from?.nanoseconds ?? 0, last),
+                to: min(to?.nanoseconds ?? last, last),
+                senders: { _ in true },
+                keeps: { _, _ in true },
+                name: "the span"
+            )
         }
         let record = try store.run(id)
         let states = try store.runStateEvents(runID: id).map(\.timestampNanos)
-        let from = states.min() ?? record.startedNanos ?? record.createdNanos
-        let to = states.max() ?? record.stoppedNanos ?? UInt64(Int64.max)
         let members = Set(try store.entries(runID: id).map(\.robotID))
-        return (from, to, { members.contains($0) || $0 >= 0xF000_0000 }, "run \(id)")
+        return Selection(
+            from: states.min() ?? record.startedNanos ?? record.createdNanos,
+            to: states.max() ?? record.stoppedNanos ?? UInt64(Int64.max),
+            senders: { members.contains($0) || RunContext.infrastructure.contains($0) },
+            keeps: { sender, bytes in
+                if members.contains(sender) { return true }
+                guard let frame = try? FrameDecoder.decode(bytes) else { return true }
+                return RunScorer.runNamed(by: frame.message) == id
+            },
+            name: "run \(id)"
+        )
     }
 
     func run() throws {
         let store = try options.store()
-        let (from, to, inRun, name) = try selection(store)
+        let selected = try selection(store)
+        let (from, to) = (selected.from, selected.to)
         if format == .mcap, let output {
-            return try exportMCAP(store, from: from, to: to, senders: inRun, name: name, into: output)
+            return try exportMCAP(store, selected, into: output)
         }
         guard let csvType = MessageType.allCases.first(where: { $0.schemaName == type }) else {
             throw ValidationError(
@@ -88,11 +113,10 @@ struct ExportCommand: ParsableCommand {
         }
 
         var frames: [(header: FrameHeader, bytes: [UInt8])] = []
-        try store.forEachFrame(from: from, to: to, senders: inRun) {
-            _,
-            header,
-            bytes in
-            guard let header, header.timestampNanoseconds >= from, header.timestampNanoseconds <= to else { return }
+        try store.forEachFrame(from: from, to: to, senders: selected.senders) { sender, header, bytes in
+            guard let header, header.timestampNanoseconds >= from, header.timestampNanoseconds <= to,
+                selected.keeps(sender, bytes)
+            else { return }
             if format == .csv && header.messageType != csvType.rawValue { return }
             frames.append((header, Array(bytes)))
         }
@@ -127,21 +151,17 @@ struct ExportCommand: ParsableCommand {
             guard FileManager.default.createFile(atPath: output, contents: Data(out.utf8)) else {
                 throw ValidationError("--output: cannot write \(output)")
             }
-            FileHandle.standardError.write(Data("export: \(frames.count) frames of \(name) to \(output)\n".utf8))
+            FileHandle.standardError.write(
+                Data("export: \(frames.count) frames of \(selected.name) to \(output)\n".utf8)
+            )
         } else {
             print(out, terminator: "")
         }
     }
 
     /// Streams the frames into an MCAP file chunk by chunk (memory: one chunk, not the run).
-    private func exportMCAP(
-        _ store: any CompetitionStore,
-        from: UInt64,
-        to: UInt64,
-        senders: (UInt32) -> Bool,
-        name: String,
-        into path: String
-    ) throws {
+    private func exportMCAP(_ store: any CompetitionStore, _ selected: Selection, into path: String) throws {
+        let (from, to, name) = (selected.from, selected.to, selected.name)
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let handle = FileHandle(forWritingAtPath: path)
         else {
@@ -153,7 +173,8 @@ struct ExportCommand: ParsableCommand {
         {
             try exporter.addArena(scene, at: from)
         }
-        try store.forEachFrame(from: from, to: to, senders: senders) { _, header, bytes in
+        try store.forEachFrame(from: from, to: to, senders: selected.senders) { sender, header, bytes in
+            guard selected.keeps(sender, bytes) else { return }
             try exporter.add(header: header, frame: bytes)
         }
         let statistics = try exporter.finish()

@@ -205,6 +205,29 @@ extension ProcessSuites {
             #expect(try competition.finalRecord(runID: 3) == siteStore.finalRecord(runID: 3))
             #expect(try competition.actions(runID: 3) == siteStore.actions(runID: 3))
 
+            // The read commands print the site's run alike from its file and from the central one.
+            for command in [
+                ["score", "3", "--format", "json", "--public-key", "\(key).pub"],
+                ["score", "3", "--recompute", "--format", "json"],
+                ["export", "3", "--format", "jsonl"],
+                ["export", "3", "--format", "csv", "--type", "sanitation_state"],
+                ["run", "list", "--division", "P", "--format", "csv"],
+            ] {
+                let fromSite = try await Self.fleet(command + site, in: folder)
+                let fromCentral = try await Self.fleet(command + centralStore, in: folder)
+                if command[0] == "run" {
+                    #expect(fromCentral.contains(fromSite.split(separator: "\n").last.map(String.init) ?? "-"))
+                } else {
+                    let differ = zip(fromSite.split(separator: "\n"), fromCentral.split(separator: "\n")).first {
+                        $0 != $1
+                    }
+                    #expect(
+                        fromSite.count > 100 && fromSite == fromCentral,
+                        "fleet \(command.joined(separator: " ")): \(differ.map { "\($0.0)\n\($0.1)" } ?? "lengths differ")"
+                    )
+                }
+            }
+
             // The HTTP API over the site's file and over the central database: the site's run alike.
             let times = recorded.keys.filter { $0.stream.robotID == 901 }.compactMap { key in
                 recorded[key].flatMap { frame in frame.withUnsafeBytes { FrameHeader.unverified($0) } }?

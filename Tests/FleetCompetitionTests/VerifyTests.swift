@@ -99,7 +99,7 @@ extension CompetitionSuites {
             #expect(report.checks.contains { $0.name == "score events" && $0.ok })
             let record = try #require(try store.finalRecord(runID: finalized.runID))
             let document = try CanonicalJSON.decode(FinalDocument.self, from: record.document)
-            #expect(document.format == FinalDocument.formatV3 && document.result.events.isEmpty)
+            #expect(document.format == FinalDocument.formatV4 && document.result.events.isEmpty)
             // FINAL == recompute, byte for byte, from what is stored once.
             let final = try #require(try store.runResult(runID: finalized.runID, source: .final))
             let recomputed = try Recompute.result(store: store, runID: finalized.runID)

@@ -72,7 +72,10 @@ extension ProcessSuites {
             let runs: [(name: String, arguments: [String])] = [
                 (
                     "every operation but /api/live",
-                    ["--max-examples", "10", "--request-timeout", "20", "--exclude-path", "/api/live", "-w", "2"]
+                    // One worker: with two, CPython 3.11's ast module (which hypothesis calls from
+                    // each worker thread to describe its strategies) once failed with "SystemError:
+                    // AST constructor recursion depth mismatch", a crash of the tool, not a finding.
+                    ["--max-examples", "10", "--request-timeout", "20", "--exclude-path", "/api/live", "-w", "1"]
                 ),
                 (
                     "/api/live",

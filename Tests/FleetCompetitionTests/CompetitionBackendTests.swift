@@ -14,7 +14,13 @@ extension CompetitionSuites {
     @Suite(.enabled(if: PostgresFixture.enabled))
     struct CompetitionBackendTests {
         /// What a finished heat left in one store.
-        struct Outcome: Equatable {
+        struct Outcome: Equatable, Sendable {
+            var liveAgrees: Bool?
+            var verified: Bool
+            var verifyChecks: String
+            /// What each refused write said (`refusals`).
+            var refusals: [String]
+            var nextRun: UInt32
             var runs: [RunRecord]
             var live: String
             var final: String
@@ -64,7 +70,6 @@ extension CompetitionSuites {
                 entries: try store.registeredRobots(),
                 at: 1
             )
-            #expect(run == 7)
             let simulated = try Fixture.simulate(
                 runID: run,
                 seed: 11,
@@ -112,83 +117,83 @@ extension CompetitionSuites {
             try pipeline.close(now: end + 3_000_000_000)
             let key = try ServiceKey(path: keyPath, create: true)
             let outcome = try Finalizer.finalize(store: store, runID: run, key: key, now: end + 5_000_000_000)
-            #expect(outcome.document.liveAgrees == true)
-
             let report = try Verifier.verify(store: store, runID: run, keyPath: keyPath)
-            #expect(report.ok, "\(postgres ? "PostgreSQL" : "SQLite"): \(report.checks)")
-            try expectRulesHold(store, run: run, penalty: penalty, key: key)
+            let (refusals, next) = try Self.refusals(store, run: run, penalty: penalty, key: key)
 
-            let standings = DivisionStandings(
-                rulebook: Fixture.rulebook,
-                division: "P",
-                runs: [try #require(try store.runResult(runID: run, source: .final))]
-            )
+            guard let final = try store.runResult(runID: run, source: .final),
+                let live = try store.runResult(runID: run, source: .live),
+                let record = try store.finalRecord(runID: run)
+            else { throw StorageError(.notFound, "run \(run) has no live or final result") }
+            let standings = DivisionStandings(rulebook: Fixture.rulebook, division: "P", runs: [final])
             return Outcome(
+                liveAgrees: outcome.document.liveAgrees,
+                verified: report.ok,
+                verifyChecks: "\(report.checks)",
+                refusals: refusals,
+                nextRun: next,
                 runs: try store.runs(),
-                live: try CanonicalJSON.string(#require(try store.runResult(runID: run, source: .live))),
-                final: try CanonicalJSON.string(#require(try store.runResult(runID: run, source: .final))),
+                live: try CanonicalJSON.string(live),
+                final: try CanonicalJSON.string(final),
                 recompute: try CanonicalJSON.string(Recompute.result(store: store, runID: run)),
                 actions: try store.actions(runID: run),
                 chains: try store.chains(runID: run),
-                document: try #require(try store.finalRecord(runID: run)).document,
+                document: record.document,
                 standings: try CanonicalJSON.string(standings),
                 provisionalSnapshots: try store.provisionalCount(runID: run)
             )
         }
 
-        /// Each refusal a store makes, in the words a user reads.
-        static func expectRulesHold(_ store: any CompetitionStore, run: UInt32, penalty: Int64, key: ServiceKey) throws
-        {
+        /// What each refused write says, in the words a user reads (in `expectedRefusals`' order),
+        /// and the id the next run created gets.
+        static func refusals(
+            _ store: any CompetitionStore,
+            run: UInt32,
+            penalty: Int64,
+            key: ServiceKey
+        ) throws -> ([String], UInt32) {
             func message(_ body: () throws -> Void) -> String {
                 do {
                     try body()
                     return "accepted"
                 } catch { return "\(error)" }
             }
-            #expect(
+            let rulebook = (Fixture.rulebook.hash, Fixture.rulebook.id, Fixture.rulebookBytes)
+            var said = [
                 message {
                     try store.addTeam(
                         "other",
                         robots: [RegisteredRobot(robotID: 101, team: "other", kind: "sweeper")],
                         at: 2
                     )
-                }
-                .contains("robot 101 is already registered to team team-1-expert")
-            )
-            #expect(message { try store.transition(run, to: .running, at: 9) }.contains("run 7 is FINAL"))
-            #expect(message { try store.transition(99, to: .running, at: 9) }.contains("there is no run 99"))
-            #expect(
-                message { try store.addAction(LifecycleTests.penalty(run, "team-2-solid", 1)) }.contains("is FINAL")
-            )
-            #expect(
+                },
+                message { try store.transition(run, to: .running, at: 9) },
+                message { try store.transition(99, to: .running, at: 9) },
+                message { try store.addAction(LifecycleTests.penalty(run, "team-2-solid", 1)) },
                 message {
-                    try store.createRun(
+                    _ = try store.createRun(
                         id: run,
                         name: "again",
                         division: "P",
                         seed: 1,
                         window: .referee,
-                        rulebook: (Fixture.rulebook.hash, Fixture.rulebook.id, Fixture.rulebookBytes),
+                        rulebook: rulebook,
                         entries: [],
                         at: 2
                     )
-                }.contains("run 7 exists already")
-            )
-            #expect(
-                message { _ = try Finalizer.finalize(store: store, runID: run, key: key, now: 9) }.contains("FINAL")
-            )
-            #expect(message { _ = try store.rulebookBytes(hash: "nope") }.contains("rulebook nope is not stored"))
+                },
+                message { _ = try Finalizer.finalize(store: store, runID: run, key: key, now: 9) },
+                message { _ = try store.rulebookBytes(hash: "nope") },
+            ]
             let next = try store.createRun(
                 name: "next",
                 division: "P",
                 seed: 2,
                 window: .wall,
-                rulebook: (Fixture.rulebook.hash, Fixture.rulebook.id, Fixture.rulebookBytes),
+                rulebook: rulebook,
                 entries: [],
                 at: 3
             )
-            #expect(next == run + 1)
-            #expect(
+            said.append(
                 message {
                     try store.addAction(
                         RefereeAction(
@@ -202,18 +207,39 @@ extension CompetitionSuites {
                             atNanos: 1
                         )
                     )
-                }.contains("run 8 has no penalty \(penalty)")
+                }
             )
+            return (said, next)
+        }
+
+        static func expectedRefusals(penalty: Int64) -> [String] {
+            [
+                "robot 101 is already registered to team team-1-expert", "run 7 is FINAL", "there is no run 99",
+                "is FINAL", "run 7 exists already", "FINAL", "rulebook nope is not stored",
+                "run 8 has no penalty \(penalty)",
+            ]
         }
 
         @Test(.timeLimit(.minutes(5)))
-        func aHeatScoresFinalizesAndVerifiesAlikeOnSQLiteAndPostgreSQL() throws {
+        func aHeatScoresFinalizesAndVerifiesAlikeOnSQLiteAndPostgreSQL() async throws {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-backend-key-\(UUID())")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
             let keyPath = folder.appendingPathComponent("service.key").path
-            let sqlite = try Self.heat(postgres: false, keyPath: keyPath)
-            let postgres = try Self.heat(postgres: true, keyPath: keyPath)
+            // Off the cooperative pool: a heat is seconds of simulation, scoring and blocking
+            // database calls, and the async tests beside it need both of the pool's threads.
+            let sqlite = try await offPool { try Self.heat(postgres: false, keyPath: keyPath) }
+            let postgres = try await offPool { try Self.heat(postgres: true, keyPath: keyPath) }
+            for (name, outcome) in [("SQLite", sqlite), ("PostgreSQL", postgres)] {
+                #expect(outcome.liveAgrees == true, "\(name)")
+                #expect(outcome.verified, "\(name): \(outcome.verifyChecks)")
+                #expect(outcome.nextRun == 8, "\(name)")
+                for (said, expected) in zip(outcome.refusals, Self.expectedRefusals(penalty: 1)) {
+                    #expect(said.contains(expected), "\(name): \(said)")
+                }
+                #expect(outcome.refusals.count == Self.expectedRefusals(penalty: 1).count)
+            }
+            #expect(postgres.refusals == sqlite.refusals)
             #expect(sqlite.final == sqlite.recompute)
             #expect(postgres.final == postgres.recompute)
             #expect(postgres.runs.map(\.state) == sqlite.runs.map(\.state))

@@ -37,7 +37,7 @@ extension ProcessSuites {
                 if: Chromium.path != nil || ExternalTool.requiredByCI,
                 "chromium is not installed (apt-get install -y chromium)"
             ),
-            .timeLimit(.minutes(4))
+            .timeLimit(.minutes(8))
         )
         func theDemoBoardChangesLiveAndKeepsServingTheFinalResult() async throws {
             _ = try #require(Chromium.path, "chromium is required under .ci/run (apt-get install -y chromium)")
@@ -89,7 +89,9 @@ extension ProcessSuites {
             #expect(!moved.isEmpty, "robots moved on the map")
 
             // The run ends, is finalized, and the board keeps serving the final result.
-            deadline = clock.now + .seconds(120)
+            // 36 s of wall time at 25× on an idle machine; at a load average of 12 (a fresh-clone
+            // CI run beside a full suite and a benchmark) the fleet was still sending after 120 s.
+            deadline = clock.now + .seconds(300)
             while !demo.standardOutput.contains("serving the board at") && clock.now < deadline
                 && demo.process.isRunning
             {

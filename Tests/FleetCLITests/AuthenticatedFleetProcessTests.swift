@@ -171,7 +171,7 @@ extension ProcessSuites {
             }
             ingest.signal(SIGINT)
             #expect(await ingest.wait(timeout: .seconds(20)))
-            #expect(ingest.process.terminationStatus == 0, "\(ingest.standardError)")
+            #expect(ingest.exitStatus == 0, "\(ingest.standardError)")
             let robots = try FleetDatabase(path: db, readOnly: true).robots().map(\.robotID).sorted()
             #expect(robots.contains(201) && robots.contains(202), "\(robots)")
         }

@@ -120,7 +120,7 @@ extension ProcessSuites {
 
             demo.signal(SIGINT)
             #expect(await demo.wait(timeout: .seconds(20)), "the demo stops on SIGINT")
-            #expect(demo.process.terminationStatus == 0, "\(demo.standardError)")
+            #expect(demo.exitStatus == 0, "\(demo.standardError)")
         }
     }
 }

@@ -35,7 +35,7 @@ extension ProcessSuites {
             let took = ContinuousClock.now - signalled
             #expect(exited, "exited after Ctrl-C: \(demo.standardError)")
             #expect(took < .seconds(10), "stopped \(took) after Ctrl-C")
-            #expect(demo.process.terminationStatus == 0, "\(demo.standardError)")
+            #expect(demo.exitStatus == 0, "\(demo.standardError)")
             #expect(demo.standardOutput.contains("frames stored in demo.db"), "\(demo.standardOutput)")
             #expect(!demo.standardError.contains("window still full"), "\(demo.standardError)")
             let database = try FleetDatabase(path: folder.path("demo.db"), readOnly: true)

@@ -183,7 +183,7 @@ extension ProcessSuites {
             #expect(ledger.allSatisfy { $0 == [Self.framesPerRobot, 0] }, "received, missing: \(ledger)")
             ingest.signal(SIGTERM)
             #expect(await ingest.wait(timeout: .seconds(30)))
-            #expect(ingest.process.terminationStatus == 0, "\(ingest.standardError.suffix(2000))")
+            #expect(ingest.exitStatus == 0, "\(ingest.standardError.suffix(2000))")
         }
     }
 }

@@ -133,6 +133,11 @@ final class FleetProcess: @unchecked Sendable {
     var standardError: String { lock.withLock { String(decoding: errors, as: UTF8.self) } }
     var pid: Int32 { process.processIdentifier }
 
+    /// The exit status, or `Int32.min` while the process still runs: Foundation traps on
+    /// `terminationStatus` of a running process, which would end the whole test run (a wait
+    /// that timed out on a loaded machine took every test after it down once).
+    var exitStatus: Int32 { process.isRunning ? Int32.min : process.terminationStatus }
+
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// Waits for the process to exit, at most `timeout`; returns whether it did.

@@ -128,7 +128,7 @@ extension ProcessSuites {
             // Stopped, it lets its robots go at once (an ingester need not wait out a lease).
             forward.signal(SIGTERM)
             #expect(await forward.wait(timeout: .seconds(30)))
-            #expect(forward.process.terminationStatus == 0, "\(forward.standardError.suffix(2000))")
+            #expect(forward.exitStatus == 0, "\(forward.standardError.suffix(2000))")
             let left = try copied.robotOwners().filter { $0.ingester == "site:arena-3" }
             #expect(!left.isEmpty && left.allSatisfy { $0.remainingNanos == 0 }, "\(left)")
         }

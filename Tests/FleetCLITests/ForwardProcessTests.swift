@@ -108,7 +108,7 @@ extension ProcessSuites {
             try await waitUntil(timeout: .seconds(30)) { follower.standardError.contains("pending 0 chunks 0 frames") }
             follower.signal(SIGTERM)
             #expect(await follower.wait(timeout: .seconds(30)))
-            #expect(follower.process.terminationStatus == 0, "\(follower.standardError.suffix(2000))")
+            #expect(follower.exitStatus == 0, "\(follower.standardError.suffix(2000))")
 
             let site = try FleetDatabase(path: db, readOnly: true)
             let copied = try PostgresStore.open(location: central, readOnly: true, logger: Self.logger)

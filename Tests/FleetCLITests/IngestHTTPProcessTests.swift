@@ -100,7 +100,7 @@ extension ProcessSuites {
 
             ingest.signal(SIGTERM)
             #expect(await ingest.wait(timeout: .seconds(15)), "ingest stops on SIGTERM")
-            #expect(ingest.process.terminationStatus == 0, "\(ingest.standardError)")
+            #expect(ingest.exitStatus == 0, "\(ingest.standardError)")
 
             // The database alone gives the same numbers, and the signature verifies.
             let stored = try await FleetProcess.run(["score", "1", "--db", db, "--format", "json"], in: folder.url)

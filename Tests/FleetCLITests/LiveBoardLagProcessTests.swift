@@ -80,7 +80,7 @@ extension ProcessSuites {
                 if let poll { polls.append(poll) }
                 try await Task.sleep(for: .milliseconds(100))  // the poll interval, not a wait for an event
             }
-            #expect(sim.process.terminationStatus == 0, "\(sim.standardError)")
+            #expect(sim.exitStatus == 0, "\(sim.standardError)")
             // From the first board that scored anything; while the robots still send (the last
             // second of the sim is its shutdown).
             let scored = polls.drop { $0.scoredThrough == nil }.dropLast(10)

@@ -44,7 +44,7 @@ extension ProcessSuites {
                 }
                 ingest.signal(SIGINT)
                 #expect(await ingest.wait(timeout: .seconds(30)))
-                #expect(ingest.process.terminationStatus == 0, "\(ingest.standardError)")
+                #expect(ingest.exitStatus == 0, "\(ingest.standardError)")
             }
 
             let queries: [[String]] = [

@@ -144,10 +144,10 @@ extension ProcessSuites {
                 )
             }
             #expect(await replay.wait(timeout: .seconds(60)))
-            #expect(replay.process.terminationStatus == 0, "\(replay.standardError)")
+            #expect(replay.exitStatus == 0, "\(replay.standardError)")
             ingest.signal(SIGINT)
             #expect(await ingest.wait(timeout: .seconds(30)))
-            #expect(ingest.process.terminationStatus == 0, "\(ingest.standardError.suffix(2000))")
+            #expect(ingest.exitStatus == 0, "\(ingest.standardError.suffix(2000))")
             // The ingester sealed its chunks on the way out: the standby replays those too.
             let catchUp = try await offPool { try primary.waitUntilReplayed(by: standby, timeout: .seconds(30)) }
 

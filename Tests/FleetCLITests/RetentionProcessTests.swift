@@ -77,7 +77,7 @@ extension ProcessSuites {
             #expect(query.output.contains("pruned.frames,\(history.frames.count)\n"))
             #expect(query.output.contains("retained.oldest_raw,2027-01-15T08:00:00.000Z\n"), "\(query.output)")
             ingest.signal(SIGTERM)
-            #expect(await ingest.wait(timeout: .seconds(20)) && ingest.process.terminationStatus == 0)
+            #expect(await ingest.wait(timeout: .seconds(20)) && ingest.exitStatus == 0)
 
             // Every new frame is there byte for byte; none of the old ones is.
             #expect(try Self.storedFrames(db, robots: 1...5) == sent.sorted { $0.lexicographicallyPrecedes($1) })

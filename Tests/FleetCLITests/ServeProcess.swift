@@ -46,7 +46,7 @@ enum ServeProcess {
         for server in servers {
             server.signal(SIGTERM)
             #expect(await server.wait(timeout: .seconds(30)))
-            #expect(server.process.terminationStatus == 0, "\(server.standardError)")
+            #expect(server.exitStatus == 0, "\(server.standardError)")
         }
     }
 }

@@ -45,7 +45,7 @@ extension ProcessSuites {
             }
             for replay in replays {
                 #expect(await replay.wait(timeout: .seconds(90)))
-                #expect(replay.process.terminationStatus == 0, "\(replay.standardError)")
+                #expect(replay.exitStatus == 0, "\(replay.standardError)")
             }
             let reader = try PostgresStore.open(location: postgres, readOnly: true, logger: Logger(label: "test"))
             defer { reader.close() }
@@ -55,7 +55,7 @@ extension ProcessSuites {
             for ingest in ingesters {
                 ingest.signal(SIGTERM)
                 #expect(await ingest.wait(timeout: .seconds(30)))
-                #expect(ingest.process.terminationStatus == 0, "\(ingest.standardError)")
+                #expect(ingest.exitStatus == 0, "\(ingest.standardError)")
             }
 
             var stored: [FrameKey: [UInt8]] = [:]
@@ -124,7 +124,7 @@ extension ProcessSuites {
             )
             first.signal(SIGTERM)
             #expect(await first.wait(timeout: .seconds(30)))
-            #expect(first.process.terminationStatus == 0, "\(first.standardError)")
+            #expect(first.exitStatus == 0, "\(first.standardError)")
         }
 
         @Test(arguments: [

@@ -184,7 +184,7 @@ extension ProcessSuites {
                 ingest = try FleetProcess(arguments, in: folder.url)
             }
             #expect(await sim.wait(timeout: .seconds(150)), "the fleet finished and flushed")
-            #expect(sim.process.terminationStatus == 0, "\(sim.standardError)")
+            #expect(sim.exitStatus == 0, "\(sim.standardError)")
             try await Task.sleep(for: .milliseconds(500))
             ingest.signal(SIGTERM)
             #expect(await ingest.wait(timeout: .seconds(10)))

@@ -261,7 +261,12 @@ struct RobotOwnershipTests {
         for ingester in ingesters { #expect(ingester.service.liveSnapshot.counters.refusedOwnedElsewhere == 0) }
         let ledgers = try reader.lossLedger(robotID: nil)
         #expect(ledgers.count == 6)
-        #expect(ledgers.allSatisfy { $0.received == perRobot && $0.gaps.isEmpty && $0.duplicates == 0 })
+        // Every frame once, no gap. Duplicates are a reliable robot's resends of frames whose
+        // acknowledgement came after its timeout (a loaded machine): counted, stored once.
+        #expect(
+            ledgers.allSatisfy { $0.received == perRobot && $0.gaps.isEmpty },
+            "\(ledgers.map { "robot \($0.robotID): received \($0.received), gaps \($0.gaps), duplicates \($0.duplicates)" })"
+        )
         #expect(try reader.ingestStatistics()["frames.refused.owned_elsewhere"] == nil)
     }
 

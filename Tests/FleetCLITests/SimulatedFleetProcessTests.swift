@@ -157,6 +157,9 @@ extension ProcessSuites {
                     "--humanoids", "4", "--duration", "120", "--time-scale", "20", "--seed", "12",
                     "--faults", "dup=0.005,corrupt=0.002,reboot=1",
                     "--truth", folder.path("truth.json"), "--record", folder.path("run.ftrec"),
+                    // Its last acknowledgements wait for the third restart: on a loaded machine
+                    // (load average 6-8) robot 504 was still waiting after the default 30 s.
+                    "--wait-timeout", "90",
                 ],
                 in: folder.url
             )

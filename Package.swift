@@ -148,7 +148,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            exclude: ["README.md"]
+            exclude: ["README.md"],
+            // The web scoreboard's files, compiled into the binary.
+            resources: [
+                .embedInCode("Board/board.html"), .embedInCode("Board/board.css"), .embedInCode("Board/board.js"),
+            ]
         ),
         // libFuzzer target for the frame decoder and the recording reader (README, development).
         .executableTarget(
@@ -181,7 +185,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

@@ -149,9 +149,38 @@ extension PostgresStore {
         }
         let earliest = Int64(from >= ChunkLimits.maximumSpanNanos ? from - ChunkLimits.maximumSpanNanos : 0)
         let (low, high) = (Int64(from), Int64(to))
-        // The rows (compressed blobs) come over first, then are decoded on the caller's
-        // thread, so `body` never crosses into a task.
-        let (chunks, segments) = try run("reading frames") { [self] () -> ([(ByteBuffer, Int16)], [ByteBuffer]) in
+        let (chunks, segments) = try frameBlobs(earliest: earliest, low: low, high: high, robotID: robotID)
+        var seen = Set<FrameKey>()
+        for (blob, encoding) in chunks {
+            try Self.forEachChunkFrame(blob, encoding: encoding) { frame in
+                guard let header = FrameHeader.unverified(frame) else {
+                    throw StorageError(.corruptRow, "a stored frame has no valid header")
+                }
+                guard header.timestampNanoseconds >= from, header.timestampNanoseconds <= to else { return }
+                if !segments.isEmpty {
+                    seen.insert(
+                        FrameKey(
+                            stream: StreamKey(robotID: header.robotID, bootEpoch: header.bootEpoch),
+                            sequence: header.sequence
+                        )
+                    )
+                }
+                try body(header, frame)
+            }
+        }
+        try Self.forEachSegmentFrame(segments, from: from, to: to, robotID: robotID, skipping: seen, body)
+    }
+
+    /// The chunk rows (compressed blobs with their encodings) and the live segments that may
+    /// hold frames in [low, high]; they come over first and are decoded on the caller's
+    /// thread, so the caller's body never crosses into a task.
+    private func frameBlobs(
+        earliest: Int64,
+        low: Int64,
+        high: Int64,
+        robotID: UInt32?
+    ) throws -> (chunks: [(ByteBuffer, Int16)], segments: [ByteBuffer]) {
+        try run("reading frames") { [self] () -> ([(ByteBuffer, Int16)], [ByteBuffer]) in
             var chunks: [(ByteBuffer, Int16)] = []
             let rows: PostgresRowSequence
             if let robotID {
@@ -185,24 +214,18 @@ extension PostgresStore {
             for try await blob in segmentRows.decode(ByteBuffer.self) { segments.append(blob) }
             return (chunks, segments)
         }
-        var seen = Set<FrameKey>()
-        for (blob, encoding) in chunks {
-            try Self.forEachChunkFrame(blob, encoding: encoding) { frame in
-                guard let header = FrameHeader.unverified(frame) else {
-                    throw StorageError(.corruptRow, "a stored frame has no valid header")
-                }
-                guard header.timestampNanoseconds >= from, header.timestampNanoseconds <= to else { return }
-                if !segments.isEmpty {
-                    seen.insert(
-                        FrameKey(
-                            stream: StreamKey(robotID: header.robotID, bootEpoch: header.bootEpoch),
-                            sequence: header.sequence
-                        )
-                    )
-                }
-                try body(header, frame)
-            }
-        }
+    }
+
+    /// The live segments' frames in [from, to] that no sealed chunk gave already.
+    private static func forEachSegmentFrame(
+        _ segments: [ByteBuffer],
+        from: UInt64,
+        to: UInt64,
+        robotID: UInt32?,
+        skipping seen: Set<FrameKey>,
+        _ body: (FrameHeader, UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        var seen = seen
         for blob in segments {
             let frames = try blob.readableBytesView.withUnsafeBytes { try SegmentBlob.decode($0) }
             try frames.withUnsafeBytes { bytes in

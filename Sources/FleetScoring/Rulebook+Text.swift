@@ -73,6 +73,23 @@ extension Rulebook {
                 + "transfer point; spilled material does not count."
         )
         out.append("")
+        renderCoverage(into: &out)
+        out.append("E, efficiency (from robot telemetry)")
+        out.append(
+            "- p = c · target area / operating hours (m²/h; RUNNING time not docked); "
+                + "w = Wh used in RUNNING per 100 m² covered"
+        )
+        out.append(
+            "- E = \(f(efficiency.weights.p))·min(1, p / p_ref) + \(f(efficiency.weights.w))·min(1, w_ref / w)"
+                + " (the w term is 0 when nothing was covered and 1 when no energy was used)"
+        )
+        out.append("")
+        renderAutonomyAndSafety(into: &out)
+        renderPenalties(into: &out)
+    }
+
+    private func renderCoverage(into out: inout [String]) {
+        let f = Rulebook.format
         let c = coverage
         out.append("C, coverage (from robot pose telemetry, brush down)")
         out.append(
@@ -92,16 +109,10 @@ extension Rulebook {
             "- C = (\(f(c.weights.c))·c + \(f(c.weights.e))·e) · max(0, 1 − max(0, r − \(f(c.repeatThreshold))))"
         )
         out.append("")
-        out.append("E, efficiency (from robot telemetry)")
-        out.append(
-            "- p = c · target area / operating hours (m²/h; RUNNING time not docked); "
-                + "w = Wh used in RUNNING per 100 m² covered"
-        )
-        out.append(
-            "- E = \(f(efficiency.weights.p))·min(1, p / p_ref) + \(f(efficiency.weights.w))·min(1, w_ref / w)"
-                + " (the w term is 0 when nothing was covered and 1 when no energy was used)"
-        )
-        out.append("")
+    }
+
+    private func renderAutonomyAndSafety(into out: inout [String]) {
+        let f = Rulebook.format
         out.append("A, autonomy (from referee events)")
         let d = autonomy.deductions.map { "\($0.text) \(f($0.value))" }.joined(separator: ", ")
         out.append("- A = max(0, 1 − Σ d), d: \(d).")
@@ -130,7 +141,6 @@ extension Rulebook {
                     : "the robot's team from that division.")
         )
         out.append("")
-        renderPenalties(into: &out)
     }
 
     private func renderPenalties(into out: inout [String]) {

@@ -20,33 +20,8 @@ extension RunScorer {
             handleRunState(state, time: t, sender: h.robotID)
             return
         }
-        guard inRunning(t) else {
-            ignored.outsideRunning += 1
-            return
-        }
         let isReferee = frame.message.type.rawValue >= 0x20 && frame.message.type.rawValue < 0x30
-        var subject = h.robotID
-        if isReferee {
-            // Referee events from a robot would let it score itself: only infrastructure sends them.
-            guard Self.infrastructureIDs.contains(h.robotID), let about = Self.refereeSubject(frame.message) else {
-                ignored.unknownRobot += 1
-                return
-            }
-            guard about.run == run.id else {
-                ignored.otherRun += 1
-                return
-            }
-            subject = about.robot
-        }
-        guard let r = robotIndex[subject] else {
-            ignored.unknownRobot += 1
-            return
-        }
-        let team = robots[r].team
-        if let end = teams[team].endedAt, t > end {
-            ignored.afterRunEnded += 1
-            return
-        }
+        guard let r = scoredRobot(of: frame, isReferee: isReferee) else { return }
         let evidence = Evidence(h, eventID: eventID)
         if !isReferee {
             noteRobotFrame(r, time: t)
@@ -58,6 +33,79 @@ extension RunScorer {
             humanoidSample(r, s, header: h, evidence: evidence)
         case .fall:
             telemetryFall(r, fallen: true, time: t, evidence: evidence)
+        default:
+            if !safetyEvent(frame.message, r, t, evidence) && !taskEvent(frame.message, r, t, evidence) {
+                ignored.unused += 1
+            }
+        }
+    }
+
+    /// The robot (its index) a frame in the run scores for, or nil after counting why it
+    /// is ignored: outside RUNNING, a referee event not from the infrastructure or about
+    /// another run, a robot not entered, or after its team's run ended.
+    mutating func scoredRobot(of frame: Frame, isReferee: Bool) -> Int? {
+        let h = frame.header
+        let t = h.timestampNanoseconds
+        guard inRunning(t) else {
+            ignored.outsideRunning += 1
+            return nil
+        }
+        var subject = h.robotID
+        if isReferee {
+            // Referee events from a robot would let it score itself: only infrastructure sends them.
+            guard Self.infrastructureIDs.contains(h.robotID), let about = Self.refereeSubject(frame.message) else {
+                ignored.unknownRobot += 1
+                return nil
+            }
+            guard about.run == run.id else {
+                ignored.otherRun += 1
+                return nil
+            }
+            subject = about.robot
+        }
+        guard let r = robotIndex[subject] else {
+            ignored.unknownRobot += 1
+            return nil
+        }
+        if let end = teams[robots[r].team].endedAt, t > end {
+            ignored.afterRunEnded += 1
+            return nil
+        }
+        return r
+    }
+
+    /// Referee events of the safety criterion (S) and of autonomy (A); false for others.
+    mutating func safetyEvent(_ message: Message, _ r: Int, _ t: UInt64, _ evidence: Evidence) -> Bool {
+        let team = robots[r].team
+        switch message {
+        case .contact(let e):
+            contact(r, e.contact, t, evidence)
+        case .nearMissObserved:
+            robots[r].nearMisses += 1
+            record(.nearMiss, r, delta: 1, total: Double(teamCount(team) { $0.nearMisses }), t, evidence)
+        case .geofenceExit:
+            robots[r].geofenceExits += 1
+            record(.geofenceExit, r, delta: 1, total: Double(teamCount(team) { $0.geofenceExits }), t, evidence)
+        case .intervention(let e):
+            robots[r].interventionsByKind[e.kind.schemaName, default: 0] += 1
+            if let k = deductionOfIntervention[Int(e.kind.rawValue)] {
+                robots[r].deductions[k] += 1
+                record(.intervention, r, delta: 1, total: Double(teamInterventions(team)), t, evidence)
+            }
+        case .sprayViolation:
+            robots[r].sprayEvents += 1
+            record(.spray, r, delta: 1, total: Double(teamCount(team) { $0.sprayEvents }), t, evidence)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Referee events of the task: litter, washing, ramps, dumps, docking, the humanoids'
+    /// items, bins and falls; false for others.
+    mutating func taskEvent(_ message: Message, _ r: Int, _ t: UInt64, _ evidence: Evidence) -> Bool {
+        let team = robots[r].team
+        switch message {
         case .litterCollected(let e):
             litter(
                 r,
@@ -87,23 +135,6 @@ extension RunScorer {
         case .stainWashed(let e):
             robots[r].washedArea += Double(e.area)
             record(.washed, r, delta: Double(e.area), total: teamTotal(team) { $0.washedArea }, t, evidence)
-        case .contact(let e):
-            contact(r, e.contact, t, evidence)
-        case .nearMissObserved:
-            robots[r].nearMisses += 1
-            record(.nearMiss, r, delta: 1, total: Double(teamCount(team) { $0.nearMisses }), t, evidence)
-        case .geofenceExit:
-            robots[r].geofenceExits += 1
-            record(.geofenceExit, r, delta: 1, total: Double(teamCount(team) { $0.geofenceExits }), t, evidence)
-        case .intervention(let e):
-            robots[r].interventionsByKind[e.kind.schemaName, default: 0] += 1
-            if let k = deductionOfIntervention[Int(e.kind.rawValue)] {
-                robots[r].deductions[k] += 1
-                record(.intervention, r, delta: 1, total: Double(teamInterventions(team)), t, evidence)
-            }
-        case .sprayViolation:
-            robots[r].sprayEvents += 1
-            record(.spray, r, delta: 1, total: Double(teamCount(team) { $0.sprayEvents }), t, evidence)
         case .rampClimbed:
             robots[r].rampClimbed = true
             if !teams[team].rampClimbed {
@@ -130,8 +161,9 @@ extension RunScorer {
         case .fallObserved(let e):
             refereeFall(r, unaided: e.unaidedGetUp, time: t, evidence: evidence)
         default:
-            ignored.unused += 1
+            return false
         }
+        return true
     }
 
     /// The run an infrastructure frame is about: a `run_state`'s run, or the run a referee

@@ -79,9 +79,9 @@ extension RunScorer {
         )
     }
 
-    /// The team's run: sums and unions over its robots in id order, then the rulebook's formula.
-    func teamResult(_ t: Int) -> TeamResult {
-        let team = teams[t]
+    /// What a team's robots add up to, summed in robot id order (the order fixes the
+    /// floating-point sums, so live, recompute and verify agree to the bit).
+    struct TeamTotals {
         var dust = 0.0
         var gravel = 0.0
         var objects = 0
@@ -91,7 +91,7 @@ extension RunScorer {
         var overSpeedNs: UInt64 = 0
         var energy = 0.0
         var distance = 0.0
-        var deductions = [Int](repeating: 0, count: rulebook.autonomy.deductions.count)
+        var deductions: [Int]
         var staticContacts = 0
         var nearMisses = 0
         var geofenceExits = 0
@@ -102,8 +102,12 @@ extension RunScorer {
         var unaided = 0
         var fallCount = 0
         var disqualified: [UInt32] = []
-        for r in team.robots {
-            let s = robots[r]
+
+        init(deductionKinds: Int) {
+            deductions = [Int](repeating: 0, count: deductionKinds)
+        }
+
+        mutating func add(_ s: RobotState, disqualifyAfter: Int) {
             dust += s.dustKg
             gravel += s.gravelKg
             objects += s.objects.count
@@ -123,56 +127,35 @@ extension RunScorer {
             spray += s.sprayEvents
             unaided += s.unaidedGetUps
             fallCount += s.falls.count
-            if s.seriousContacts >= rulebook.safety.disqualifyAfter { disqualified.append(s.entry.id) }
+            if s.seriousContacts >= disqualifyAfter { disqualified.append(s.entry.id) }
         }
-        let quality = QualityScore(
-            dustKg: dust,
-            gravelKg: gravel,
-            objects: objects,
-            ratingSum: ratings,
-            washedArea: washed,
-            totals: arena.totals,
-            rules: rulebook.quality
-        )
-        let coverage = CoverageScore(counts: team.coverage.counts, rules: rulebook.coverage)
-        let efficiency = efficiency(c: coverage.c, operatingNs: operatingNs, energyWh: energy)
-        let autonomy = AutonomyScore(counts: deductions, distance: distance, rules: rulebook.autonomy)
-        let safety = SafetyScore(
-            staticContacts: staticContacts,
-            nearMisses: nearMisses,
-            geofenceExits: geofenceExits,
-            overSpeedSeconds: Double(overSpeedNs) / 1e9,
-            seriousContacts: serious,
-            rules: rulebook.safety
-        )
-        let penalties = Penalties(
-            noProgress: noProgress,
-            overflowObjects: overflow,
-            sprayEvents: spray,
-            referee: team.refereePenalty,
-            rules: rulebook.penalties
-        )
+    }
+
+    /// The team's run: sums and unions over its robots in id order, then the rulebook's formula.
+    func teamResult(_ t: Int) -> TeamResult {
+        let team = teams[t]
+        var sums = TeamTotals(deductionKinds: rulebook.autonomy.deductions.count)
+        for r in team.robots { sums.add(robots[r], disqualifyAfter: rulebook.safety.disqualifyAfter) }
+        let parts = partScores(team, sums)
         let scale = rulebook.runScore.scale
         var humanoid: HumanoidScore?
         let earned: Double
-        var deducted = penalties.points
+        var deducted = parts.penalties.points
         if isHumanoidDivision {
             let h = HumanoidScore(
                 itemsPlaced: team.itemsPlaced.count,
                 items: arena.totals.items,
                 binDelivered: team.binDelivered,
-                falls: fallCount,
-                unaidedGetUps: unaided,
+                falls: sums.fallCount,
+                unaidedGetUps: sums.unaided,
                 endedAt: team.endedAt,
                 rules: rulebook.humanoid
             )
-            earned = h.earned(A: autonomy.A, scale: scale, rules: rulebook.humanoid)
+            earned = h.earned(A: parts.autonomy.A, scale: scale, rules: rulebook.humanoid)
             deducted = h.fallPoints + team.refereePenalty
             humanoid = h
         } else {
-            let w = rulebook.runScore.weights
-            earned =
-                scale * (w.Q * quality.Q + w.C * coverage.C + w.E * efficiency.E + w.A * autonomy.A + w.S * safety.S)
+            earned = scale * parts.weightedSum(rulebook.runScore.weights)
         }
         let bonuses = Bonuses(
             earned: earned,
@@ -183,25 +166,73 @@ extension RunScorer {
             isFinal: isFinal,
             rules: rulebook.bonuses
         )
-        let zeroed = serious > 0
+        let zeroed = sums.serious > 0
         let runScore = zeroed ? 0 : max(rulebook.runScore.floor, earned - deducted + bonuses.points)
         return TeamResult(
             team: team.name,
             robots: team.robots.map { robots[$0].entry.id },
-            quality: quality,
-            coverage: coverage,
-            efficiency: efficiency,
-            autonomy: autonomy,
-            safety: safety,
-            penalties: penalties,
+            quality: parts.quality,
+            coverage: parts.coverage,
+            efficiency: parts.efficiency,
+            autonomy: parts.autonomy,
+            safety: parts.safety,
+            penalties: parts.penalties,
             bonuses: bonuses,
             humanoid: humanoid,
             earned: earned,
             runScore: runScore,
             zeroedByContact: zeroed,
-            disqualifiedRobots: disqualified,
+            disqualifiedRobots: sums.disqualified,
             lastScoringEvent: team.lastScoringEvent,
-            whPerSquareMetre: efficiency.coveredArea > 0 ? energy / efficiency.coveredArea : nil
+            whPerSquareMetre: parts.efficiency.coveredArea > 0 ? sums.energy / parts.efficiency.coveredArea : nil
+        )
+    }
+
+    /// The five criteria and the penalties of a team's run, before the division's formula.
+    struct PartScores {
+        var quality: QualityScore
+        var coverage: CoverageScore
+        var efficiency: EfficiencyScore
+        var autonomy: AutonomyScore
+        var safety: SafetyScore
+        var penalties: Penalties
+
+        /// The weighted sum of the five criteria, in the rulebook's order.
+        func weightedSum(_ w: Rulebook.RunScoreRules.Weights) -> Double {
+            w.Q * quality.Q + w.C * coverage.C + w.E * efficiency.E + w.A * autonomy.A + w.S * safety.S
+        }
+    }
+
+    func partScores(_ team: TeamState, _ sums: TeamTotals) -> PartScores {
+        let coverage = CoverageScore(counts: team.coverage.counts, rules: rulebook.coverage)
+        return PartScores(
+            quality: QualityScore(
+                dustKg: sums.dust,
+                gravelKg: sums.gravel,
+                objects: sums.objects,
+                ratingSum: sums.ratings,
+                washedArea: sums.washed,
+                totals: arena.totals,
+                rules: rulebook.quality
+            ),
+            coverage: coverage,
+            efficiency: efficiency(c: coverage.c, operatingNs: sums.operatingNs, energyWh: sums.energy),
+            autonomy: AutonomyScore(counts: sums.deductions, distance: sums.distance, rules: rulebook.autonomy),
+            safety: SafetyScore(
+                staticContacts: sums.staticContacts,
+                nearMisses: sums.nearMisses,
+                geofenceExits: sums.geofenceExits,
+                overSpeedSeconds: Double(sums.overSpeedNs) / 1e9,
+                seriousContacts: sums.serious,
+                rules: rulebook.safety
+            ),
+            penalties: Penalties(
+                noProgress: sums.noProgress,
+                overflowObjects: sums.overflow,
+                sprayEvents: sums.spray,
+                referee: team.refereePenalty,
+                rules: rulebook.penalties
+            )
         )
     }
 }

@@ -18,6 +18,23 @@ extension FleetDatabase {
         if !batch.chunks.isEmpty {
             try insertChunks(batch.chunks, into: db)
         }
+        try insertSegment(of: batch, into: db)
+        if !batch.rollups.isEmpty { try insertRollups(batch.rollups, into: db) }
+        if !batch.events.isEmpty { try insertEvents(batch.events, into: db) }
+        if !batch.ledger.isEmpty { try insertLedger(batch.ledger, through: batch.ledgerThroughSegment, into: db) }
+        if !batch.robots.isEmpty { try insertRobots(batch.robots, into: db) }
+        if !batch.provisionalScores.isEmpty {
+            try SQLiteCompetitionStore.insertProvisional(batch.provisionalScores, into: db)
+        }
+        for result in batch.runResults {
+            try SQLiteCompetitionStore.insert(result, into: db, at: nowNanos)
+        }
+        if !batch.counterDeltas.isEmpty { try addCounters(batch.counterDeltas, into: db, at: nowNanos) }
+    }
+
+    /// The batch's live segment (frames not yet in a sealed chunk), and the release of the
+    /// segments whose frames are all in sealed chunks now.
+    static func insertSegment(of batch: WriteBatch, into db: Database) throws {
         if let segment = batch.segment {
             try db.cachedStatement(
                 sql: """
@@ -33,95 +50,94 @@ extension FleetDatabase {
             // Their frames are in sealed chunks now (inserted above or in an earlier batch).
             try db.cachedStatement(sql: "DELETE FROM frame_segment WHERE segment_id < ?").execute(arguments: [below])
         }
-        if !batch.rollups.isEmpty {
-            // A bucket may already hold observations from an earlier batch (or from before a
-            // restart): merge, do not overwrite.
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO rollup (robot_id, message_type, bucket_s, count, last_ns, stats)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (robot_id, message_type, bucket_s) DO UPDATE SET
-                        stats = fleet_rollup_merge(stats, excluded.stats, excluded.last_ns >= last_ns),
-                        count = count + excluded.count,
-                        last_ns = max(last_ns, excluded.last_ns)
-                    """
-            )
-            for rollup in batch.rollups {
-                try statement.execute(arguments: [
-                    Int64(rollup.robotID), Int64(rollup.messageType), rollup.bucketSecond, rollup.count,
-                    Int64(bitPattern: rollup.lastNanos), Data(rollup.stats.bytes),
-                ])
-            }
+    }
+
+    static func insertRollups(_ rollups: [RollupRecord], into db: Database) throws {
+        // A bucket may already hold observations from an earlier batch (or from before a
+        // restart): merge, do not overwrite.
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO rollup (robot_id, message_type, bucket_s, count, last_ns, stats)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (robot_id, message_type, bucket_s) DO UPDATE SET
+                    stats = fleet_rollup_merge(stats, excluded.stats, excluded.last_ns >= last_ns),
+                    count = count + excluded.count,
+                    last_ns = max(last_ns, excluded.last_ns)
+                """
+        )
+        for rollup in rollups {
+            try statement.execute(arguments: [
+                Int64(rollup.robotID), Int64(rollup.messageType), rollup.bucketSecond, rollup.count,
+                Int64(bitPattern: rollup.lastNanos), Data(rollup.stats.bytes),
+            ])
         }
-        if !batch.events.isEmpty {
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO event (robot_id, sender_id, boot_epoch, seq, run_id, ts_ns, message_type, frame)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
-            for event in batch.events {
-                try statement.execute(arguments: [
-                    Int64(event.robotID), Int64(event.senderID), Int64(event.bootEpoch), Int64(event.sequence),
-                    event.runID.map { Int64($0) }, Int64(bitPattern: event.timestampNanos), Int64(event.messageType),
-                    Data(event.frame),
-                ])
-            }
+    }
+
+    static func insertEvents(_ events: [EventRecord], into db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO event (robot_id, sender_id, boot_epoch, seq, run_id, ts_ns, message_type, frame)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        for event in events {
+            try statement.execute(arguments: [
+                Int64(event.robotID), Int64(event.senderID), Int64(event.bootEpoch), Int64(event.sequence),
+                event.runID.map { Int64($0) }, Int64(bitPattern: event.timestampNanos), Int64(event.messageType),
+                Data(event.frame),
+            ])
         }
-        if !batch.ledger.isEmpty {
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT OR REPLACE INTO loss_ledger
-                        (robot_id, boot_epoch, received, duplicates, out_of_order, rejected, dropped,
-                         highest_seq, first_ns, last_ns, gaps, rejected_seqs, through_segment)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
-            for entry in batch.ledger {
-                try statement.execute(arguments: [
-                    Int64(entry.robotID), Int64(entry.bootEpoch), entry.received, entry.duplicates,
-                    entry.outOfOrder, entry.rejected, entry.dropped, entry.highestSequence.map { Int64($0) },
-                    Int64(bitPattern: entry.firstNanos), Int64(bitPattern: entry.lastNanos),
-                    Data(SequenceRange.blob(entry.gaps)), Data(SequenceRange.blob(entry.rejectedSequences)),
-                    batch.ledgerThroughSegment,
-                ])
-            }
+    }
+
+    static func insertLedger(_ ledger: [LedgerRecord], through segment: Int64, into db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO loss_ledger
+                    (robot_id, boot_epoch, received, duplicates, out_of_order, rejected, dropped,
+                     highest_seq, first_ns, last_ns, gaps, rejected_seqs, through_segment)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        for entry in ledger {
+            try statement.execute(arguments: [
+                Int64(entry.robotID), Int64(entry.bootEpoch), entry.received, entry.duplicates,
+                entry.outOfOrder, entry.rejected, entry.dropped, entry.highestSequence.map { Int64($0) },
+                Int64(bitPattern: entry.firstNanos), Int64(bitPattern: entry.lastNanos),
+                Data(SequenceRange.blob(entry.gaps)), Data(SequenceRange.blob(entry.rejectedSequences)),
+                segment,
+            ])
         }
-        if !batch.robots.isEmpty {
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO robot (robot_id, kind, boot_epoch, first_seen_ns, last_seen_ns)
-                    VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (robot_id) DO UPDATE SET
-                        kind = coalesce(excluded.kind, kind),
-                        boot_epoch = excluded.boot_epoch,
-                        first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),
-                        last_seen_ns = max(last_seen_ns, excluded.last_seen_ns)
-                    """
-            )
-            for robot in batch.robots {
-                try statement.execute(arguments: [
-                    Int64(robot.robotID), robot.kind, Int64(robot.bootEpoch),
-                    Int64(bitPattern: robot.firstSeenNanos), Int64(bitPattern: robot.lastSeenNanos),
-                ])
-            }
+    }
+
+    static func insertRobots(_ robots: [RobotRecord], into db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO robot (robot_id, kind, boot_epoch, first_seen_ns, last_seen_ns)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (robot_id) DO UPDATE SET
+                    kind = coalesce(excluded.kind, kind),
+                    boot_epoch = excluded.boot_epoch,
+                    first_seen_ns = min(first_seen_ns, excluded.first_seen_ns),
+                    last_seen_ns = max(last_seen_ns, excluded.last_seen_ns)
+                """
+        )
+        for robot in robots {
+            try statement.execute(arguments: [
+                Int64(robot.robotID), robot.kind, Int64(robot.bootEpoch),
+                Int64(bitPattern: robot.firstSeenNanos), Int64(bitPattern: robot.lastSeenNanos),
+            ])
         }
-        if !batch.provisionalScores.isEmpty {
-            try SQLiteCompetitionStore.insertProvisional(batch.provisionalScores, into: db)
-        }
-        for result in batch.runResults {
-            try SQLiteCompetitionStore.insert(result, into: db, at: nowNanos)
-        }
-        if !batch.counterDeltas.isEmpty {
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO ingest_stat (name, value, updated_ns) VALUES (?, ?, ?)
-                    ON CONFLICT (name) DO UPDATE SET value = value + excluded.value, updated_ns = excluded.updated_ns
-                    """
-            )
-            for (name, delta) in batch.counterDeltas {
-                try statement.execute(arguments: [name, delta, Int64(bitPattern: nowNanos)])
-            }
+    }
+
+    static func addCounters(_ deltas: [(name: String, delta: Int64)], into db: Database, at nowNanos: UInt64) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO ingest_stat (name, value, updated_ns) VALUES (?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET value = value + excluded.value, updated_ns = excluded.updated_ns
+                """
+        )
+        for (name, delta) in deltas {
+            try statement.execute(arguments: [name, delta, Int64(bitPattern: nowNanos)])
         }
     }
 }

@@ -186,26 +186,47 @@ extension ChunkCodec {
 
             let slot = slots.baseAddress! + slotStarts[Int(kind)]
             slotStarts[Int(kind)] += frameSize
-            slot.storeBytes(of: FrameHeader.magic.littleEndian, toByteOffset: 0, as: UInt16.self)
-            slot.storeBytes(of: template.versionMajor, toByteOffset: 2, as: UInt8.self)
-            slot.storeBytes(of: kind, toByteOffset: 3, as: UInt8.self)
-            slot.storeBytes(of: template.versionMinor, toByteOffset: 4, as: UInt8.self)
-            slot.storeBytes(of: flags, toByteOffset: 5, as: UInt8.self)
-            slot.storeBytes(of: UInt16(FrameHeader.size).littleEndian, toByteOffset: 6, as: UInt16.self)
-            slot.storeBytes(of: template.robotID.littleEndian, toByteOffset: 8, as: UInt32.self)
-            slot.storeBytes(of: template.bootEpoch.littleEndian, toByteOffset: 12, as: UInt32.self)
-            slot.storeBytes(of: sequence.littleEndian, toByteOffset: 16, as: UInt32.self)
-            let bodyLength = UInt32(frameSize - FrameHeader.size - FrameHeader.trailerSize)
-            slot.storeBytes(of: bodyLength.littleEndian, toByteOffset: 20, as: UInt32.self)
-            slot.storeBytes(of: timestamp.littleEndian, toByteOffset: 24, as: UInt64.self)
-            let crcOffset = frameSize - FrameHeader.trailerSize
-            let crc = CRC32.checksum(UnsafeRawBufferPointer(start: slot, count: crcOffset))
-            slot.storeBytes(of: crc.littleEndian, toByteOffset: crcOffset, as: UInt32.self)
+            let header = RebuiltHeader(kind: kind, flags: flags, sequence: sequence, timestamp: timestamp)
+            writeHeaderAndTrailer(header, template: template, frameSize: frameSize, into: slot)
             try body(UnsafeRawBufferPointer(start: slot, count: frameSize))
         }
         try s.sequences.expectEnd()
         try s.timestamps.expectEnd()
         try s.raw.expectEnd()
+    }
+
+    /// What differs between a columnar chunk's frames in their headers.
+    private struct RebuiltHeader {
+        var kind: UInt8
+        var flags: UInt8
+        var sequence: UInt32
+        var timestamp: UInt64
+    }
+
+    /// Writes a rebuilt frame's header (the chunk's template and the frame's own fields)
+    /// and its CRC trailer around the body already in `slot`.
+    @inline(__always)
+    private static func writeHeaderAndTrailer(
+        _ header: RebuiltHeader,
+        template: Template,
+        frameSize: Int,
+        into slot: UnsafeMutableRawPointer
+    ) {
+        slot.storeBytes(of: FrameHeader.magic.littleEndian, toByteOffset: 0, as: UInt16.self)
+        slot.storeBytes(of: template.versionMajor, toByteOffset: 2, as: UInt8.self)
+        slot.storeBytes(of: header.kind, toByteOffset: 3, as: UInt8.self)
+        slot.storeBytes(of: template.versionMinor, toByteOffset: 4, as: UInt8.self)
+        slot.storeBytes(of: header.flags, toByteOffset: 5, as: UInt8.self)
+        slot.storeBytes(of: UInt16(FrameHeader.size).littleEndian, toByteOffset: 6, as: UInt16.self)
+        slot.storeBytes(of: template.robotID.littleEndian, toByteOffset: 8, as: UInt32.self)
+        slot.storeBytes(of: template.bootEpoch.littleEndian, toByteOffset: 12, as: UInt32.self)
+        slot.storeBytes(of: header.sequence.littleEndian, toByteOffset: 16, as: UInt32.self)
+        let bodyLength = UInt32(frameSize - FrameHeader.size - FrameHeader.trailerSize)
+        slot.storeBytes(of: bodyLength.littleEndian, toByteOffset: 20, as: UInt32.self)
+        slot.storeBytes(of: header.timestamp.littleEndian, toByteOffset: 24, as: UInt64.self)
+        let crcOffset = frameSize - FrameHeader.trailerSize
+        let crc = CRC32.checksum(UnsafeRawBufferPointer(start: slot, count: crcOffset))
+        slot.storeBytes(of: crc.littleEndian, toByteOffset: crcOffset, as: UInt32.self)
     }
 
     /// Undoes the byte planes and the column transforms of one type's section, writing each

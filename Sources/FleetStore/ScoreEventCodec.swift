@@ -54,109 +54,15 @@ public enum ScoreEventCodec {
 
     /// One page: the events, in order.
     public static func encode(_ events: some Collection<ScoreEventRow>) -> [UInt8] {
-        var names: [String] = []
-        var nameIndex: [String: Int] = [:]
-        var senders: [UInt32] = []
-        var senderIndex: [UInt32: Int] = [:]
-        var quantum: UInt64 = 0
-        var previousTime: UInt64 = 0
-        for e in events {
-            for name in [e.team, e.criterion] where nameIndex[name] == nil {
-                nameIndex[name] = names.count
-                names.append(name)
-            }
-            if senderIndex[e.sender] == nil {
-                senderIndex[e.sender] = senders.count
-                senders.append(e.sender)
-            }
-            let step = e.time >= previousTime ? e.time - previousTime : previousTime - e.time
-            quantum = gcd(quantum, step)
-            previousTime = e.time
-        }
-        quantum = max(quantum, 1)
+        let table = PageTable(events)
         var out: [UInt8] = [version]
         out.reserveCapacity(32 + events.count * 12)
-        writeVarint(UInt64(names.count), &out)
-        for name in names {
-            let utf8 = Array(name.utf8)
-            writeVarint(UInt64(utf8.count), &out)
-            out += utf8
-        }
-        writeVarint(UInt64(senders.count), &out)
-        for sender in senders { writeVarint(UInt64(sender), &out) }
-        writeVarint(quantum, &out)
-        writeVarint(UInt64(events.count), &out)
+        table.write(eventCount: events.count, into: &out)
         var context = Context()
         var body: [UInt8] = []
         for e in events {
             body.removeAll(keepingCapacity: true)
-            var flags: UInt64 = 0
-            let team = nameIndex[e.team]!
-            let criterion = nameIndex[e.criterion]!
-            if e.time == context.time {
-                flags |= Flag.sameTime
-            } else if e.time == context.time &+ quantum {
-                flags |= Flag.nextQuantum
-            } else {
-                // Every difference is a multiple of the quantum (its gcd).
-                let forward = e.time > context.time
-                let steps = (forward ? e.time - context.time : context.time - e.time) / quantum
-                writeVarint(zigzag(forward ? Int64(bitPattern: steps) : -Int64(bitPattern: steps)), &body)
-            }
-            context.time = e.time
-            writeVarint(UInt64(senderIndex[e.sender]!), &body)
-            if e.robotID == e.sender {
-                flags |= Flag.robotIsSender
-            } else {
-                writeVarint(UInt64(e.robotID), &body)
-            }
-            if let last = context.robot[e.robotID], last == (team, criterion) {
-                flags |= Flag.sameTeamAndCriterion
-            } else {
-                writeVarint(UInt64(team), &body)
-                writeVarint(UInt64(criterion), &body)
-            }
-            context.robot[e.robotID] = (team, criterion)
-            let key = Context.key(team, criterion)
-            let previous = context.last[key]
-            if let previous, previous.delta == e.delta.bitPattern {
-                flags |= Flag.sameDelta
-            } else if let whole = integral(e.delta) {
-                flags |= Flag.integralDelta
-                writeVarint(zigzag(whole), &body)
-            } else {
-                writeBits(e.delta.bitPattern, &body)
-            }
-            if let previous, (Double(bitPattern: previous.total) + e.delta).bitPattern == e.total.bitPattern {
-                flags |= Flag.totalIsSum
-            } else if let whole = integral(e.total) {
-                flags |= Flag.integralTotal
-                writeVarint(zigzag(whole), &body)
-            } else {
-                writeBits(e.total.bitPattern, &body)
-            }
-            context.last[key] = (e.delta.bitPattern, e.total.bitPattern)
-            let xor = e.score.bitPattern ^ (context.score[team] ?? 0)
-            let scoreBytes = (64 - xor.leadingZeroBitCount + 7) / 8
-            flags |= UInt64(scoreBytes) << Flag.scoreBytesShift
-            for i in 0..<scoreBytes { body.append(UInt8(truncatingIfNeeded: xor >> (8 * UInt64(i)))) }
-            context.score[team] = e.score.bitPattern
-            let last = context.sender[e.sender]
-            if let last, last.boot == e.bootEpoch, last.sequence &+ 1 == e.sequence {
-                flags |= Flag.nextSequence
-            } else {
-                if let last, last.boot == e.bootEpoch {
-                    flags |= Flag.sameBoot
-                } else {
-                    writeVarint(UInt64(e.bootEpoch), &body)
-                }
-                writeVarint(zigzag(Int64(e.sequence) - Int64(last?.sequence ?? 0)), &body)
-            }
-            context.sender[e.sender] = (e.bootEpoch, e.sequence)
-            if let id = e.eventID {
-                flags |= Flag.eventID
-                writeVarint(zigzag(id), &body)
-            }
+            let flags = context.encode(e, table: table, into: &body)
             writeVarint(flags, &out)
             out += body
         }
@@ -170,113 +76,13 @@ public enum ScoreEventCodec {
         guard version == Self.version else {
             throw StorageError(.corruptRow, "score event page: unknown version \(version)")
         }
-        var names: [String] = []
-        for _ in 0..<(try reader.count()) {
-            let length = try reader.count()
-            names.append(String(decoding: try reader.bytes(length), as: UTF8.self))
-        }
-        var senders: [UInt32] = []
-        for _ in 0..<(try reader.count()) { senders.append(UInt32(truncatingIfNeeded: try reader.varint())) }
-        let quantum = try reader.varint()
+        let table = try PageTable(reading: &reader)
         let count = try reader.count()
         var events: [ScoreEventRow] = []
         events.reserveCapacity(count)
         var context = Context()
-        func name(_ i: Int) throws(StorageError) -> String {
-            guard i < names.count else { throw StorageError(.corruptRow, "score event page: no name \(i)") }
-            return names[i]
-        }
         for _ in 0..<count {
-            let flags = try reader.varint()
-            let time: UInt64
-            if flags & Flag.sameTime != 0 {
-                time = context.time
-            } else if flags & Flag.nextQuantum != 0 {
-                time = context.time &+ quantum
-            } else {
-                let steps = unzigzag(try reader.varint())
-                time = context.time &+ UInt64(bitPattern: steps) &* quantum
-            }
-            context.time = time
-            let senderSlot = try reader.count()
-            guard senderSlot < senders.count else {
-                throw StorageError(.corruptRow, "score event page: no sender \(senderSlot)")
-            }
-            let sender = senders[senderSlot]
-            let robot =
-                flags & Flag.robotIsSender != 0 ? sender : UInt32(truncatingIfNeeded: try reader.varint())
-            let team: Int
-            let criterion: Int
-            if flags & Flag.sameTeamAndCriterion != 0 {
-                guard let last = context.robot[robot] else {
-                    throw StorageError(.corruptRow, "score event page: robot \(robot) has no team yet")
-                }
-                (team, criterion) = last
-            } else {
-                team = try reader.count()
-                criterion = try reader.count()
-            }
-            context.robot[robot] = (team, criterion)
-            let key = Context.key(team, criterion)
-            let previous = context.last[key]
-            let delta: Double
-            if flags & Flag.sameDelta != 0 {
-                guard let previous else { throw StorageError(.corruptRow, "score event page: no delta to repeat") }
-                delta = Double(bitPattern: previous.delta)
-            } else if flags & Flag.integralDelta != 0 {
-                delta = Double(unzigzag(try reader.varint()))
-            } else {
-                delta = Double(bitPattern: try reader.bits())
-            }
-            let total: Double
-            if flags & Flag.totalIsSum != 0 {
-                guard let previous else { throw StorageError(.corruptRow, "score event page: no total to add to") }
-                total = Double(bitPattern: previous.total) + delta
-            } else if flags & Flag.integralTotal != 0 {
-                total = Double(unzigzag(try reader.varint()))
-            } else {
-                total = Double(bitPattern: try reader.bits())
-            }
-            context.last[key] = (delta.bitPattern, total.bitPattern)
-            let scoreBytes = Int((flags >> Flag.scoreBytesShift) & 0xF)
-            guard scoreBytes <= 8 else { throw StorageError(.corruptRow, "score event page: bad score") }
-            var xor: UInt64 = 0
-            for (i, b) in try reader.bytes(scoreBytes).enumerated() { xor |= UInt64(b) << (8 * UInt64(i)) }
-            let scoreBits = xor ^ (context.score[team] ?? 0)
-            context.score[team] = scoreBits
-            let last = context.sender[sender]
-            let boot: UInt32
-            let sequence: UInt32
-            if flags & Flag.nextSequence != 0 {
-                guard let last else { throw StorageError(.corruptRow, "score event page: no sequence to follow") }
-                boot = last.boot
-                sequence = last.sequence &+ 1
-            } else {
-                if flags & Flag.sameBoot != 0 {
-                    guard let last else { throw StorageError(.corruptRow, "score event page: no boot to repeat") }
-                    boot = last.boot
-                } else {
-                    boot = UInt32(truncatingIfNeeded: try reader.varint())
-                }
-                sequence = UInt32(truncatingIfNeeded: Int64(last?.sequence ?? 0) + unzigzag(try reader.varint()))
-            }
-            context.sender[sender] = (boot, sequence)
-            let eventID = flags & Flag.eventID != 0 ? unzigzag(try reader.varint()) : nil
-            events.append(
-                ScoreEventRow(
-                    time: time,
-                    robotID: robot,
-                    team: try name(team),
-                    criterion: try name(criterion),
-                    delta: delta,
-                    total: total,
-                    score: Double(bitPattern: scoreBits),
-                    sender: sender,
-                    bootEpoch: boot,
-                    sequence: sequence,
-                    eventID: eventID
-                )
-            )
+            events.append(try context.decode(flags: try reader.varint(), table: table, from: &reader))
         }
         guard reader.isAtEnd else { throw StorageError(.corruptRow, "score event page: bytes after the last event") }
         return events

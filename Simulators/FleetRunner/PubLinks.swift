@@ -15,11 +15,8 @@ final class PubLinks: RobotLinks {
     let connectTimeout: Duration
     let senders: [(robotID: UInt32, bootEpoch: UInt32)]
     let credentials: [RobotCredentials]?
-    private let contexts: [Context]
+    private let contexts: LinkContexts
     private var publishers: [RobotPublisher?]
-
-    /// libzmq allows 1023 sockets per context by default; stay below it.
-    static let socketsPerContext = 1000
 
     init(
         endpoint: String,
@@ -33,15 +30,7 @@ final class PubLinks: RobotLinks {
         self.credentials = credentials
         self.connectTimeout = connectTimeout
         self.senders = senders
-        var contexts: [Context] = []
-        do {
-            for _ in 0..<(senders.count + Self.socketsPerContext - 1) / Self.socketsPerContext {
-                contexts.append(try Context())
-            }
-        } catch {
-            throw RunnerError(.transport, "cannot create a ZeroMQ context", cause: error)
-        }
-        self.contexts = contexts
+        contexts = try LinkContexts(clients: senders.count, perContext: 1000)
         publishers = []
         publishers.reserveCapacity(senders.count)
         for index in senders.indices {
@@ -63,10 +52,8 @@ final class PubLinks: RobotLinks {
         // Frames still queued at the end (or at a disconnect) get time to leave.
         configuration.linger = .seconds(5)
         configuration.credentials = credentials?[index]
-        do {
-            return try RobotPublisher(context: contexts[index / Self.socketsPerContext], configuration: configuration)
-        } catch {
-            throw RunnerError(.transport, "cannot connect robot \(senders[index].robotID) to \(endpoint)", cause: error)
+        return try RunnerError.transport("cannot connect robot \(senders[index].robotID) to \(endpoint)") {
+            try RobotPublisher(context: contexts.context(for: index), configuration: configuration)
         }
     }
 
@@ -87,22 +74,7 @@ final class PubLinks: RobotLinks {
 
     func sendRaw(_ sender: Int, _ frame: UnsafeRawBufferPointer) throws(RunnerError) {
         guard let publisher = publishers[sender] else { return }
-        do {
-            try publisher.sendRaw(frame)
-        } catch {
-            throw RunnerError(.transport, "robot \(senders[sender].robotID): send failed", cause: error)
-        }
-    }
-
-    func sendNumbered(
-        _ sender: Int,
-        _ frame: UnsafeRawBufferPointer,
-        message: FleetProtocol.Message,
-        timestampNanos: UInt64,
-        bootEpoch: UInt32,
-        sequence: UInt32
-    ) throws(RunnerError) {
-        try sendRaw(sender, frame)
+        try RunnerError.transport("robot \(senders[sender].robotID): send failed") { try publisher.sendRaw(frame) }
     }
 
     func reboot(_ sender: Int) {
@@ -125,7 +97,7 @@ final class PubLinks: RobotLinks {
         for publisher in publishers { publisher?.close() }
         publishers.removeAll()
         // Waits (up to the linger time) until queued frames have left.
-        for context in contexts { context.terminate() }
+        contexts.terminate()
         return []
     }
 }

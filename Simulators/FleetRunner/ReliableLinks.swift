@@ -14,7 +14,7 @@ import ZeroMQ
 final class ReliableLinks: RobotLinks {
     let endpoint: String
     let flushTimeout: Duration
-    private let contexts: [Context]
+    private let contexts: LinkContexts
     private var clients: [ReliableRobotClient]
 
     init(
@@ -31,34 +31,29 @@ final class ReliableLinks: RobotLinks {
         // noticed by the progress timeout instead.
         let monitors = senders.count <= 300
         let perContext = monitors ? 300 : 1000
-        var contexts: [Context] = []
+        let contexts = try LinkContexts(clients: senders.count, perContext: monitors ? 300 : 1000)
         var clients: [ReliableRobotClient] = []
-        do {
-            for (index, sender) in senders.enumerated() {
-                if index % perContext == 0 { contexts.append(try Context()) }
-                var configuration = ReliableRobotClient.Configuration(
-                    endpoint: endpoint,
-                    robotID: sender.robotID,
-                    bootEpoch: sender.bootEpoch
-                )
-                configuration.monitorsConnection = monitors
-                configuration.credentials = credentials?[index]
-                clients.append(
-                    try ReliableRobotClient(context: contexts[contexts.count - 1], configuration: configuration)
-                )
-            }
-        } catch {
-            throw RunnerError(.transport, "cannot connect to \(endpoint)", cause: error)
+        for (index, sender) in senders.enumerated() {
+            var configuration = ReliableRobotClient.Configuration(
+                endpoint: endpoint,
+                robotID: sender.robotID,
+                bootEpoch: sender.bootEpoch
+            )
+            configuration.monitorsConnection = monitors
+            configuration.credentials = credentials?[index]
+            clients.append(
+                try RunnerError.transport("cannot connect to \(endpoint)") {
+                    try ReliableRobotClient(context: contexts.context(for: index), configuration: configuration)
+                }
+            )
         }
         self.contexts = contexts
         self.clients = clients
     }
 
     func sendRaw(_ sender: Int, _ frame: UnsafeRawBufferPointer) throws(RunnerError) {
-        do {
+        try RunnerError.transport("robot \(clients[sender].robotID): send failed") {
             try clients[sender].sendRaw([UInt8](frame))
-        } catch {
-            throw RunnerError(.transport, "robot \(clients[sender].robotID): send failed", cause: error)
         }
     }
 
@@ -77,16 +72,13 @@ final class ReliableLinks: RobotLinks {
                 "robot \(client.robotID): client would number \(client.bootEpoch)/\(client.nextSequence), runner numbered \(bootEpoch)/\(sequence)"
             )
         }
-        let result: ReliableRobotClient.PublishResult
-        do {
-            result = try client.publish(
+        let result = try RunnerError.transport("robot \(client.robotID): publish failed") {
+            try client.publish(
                 message,
                 at: timestampNanos,
                 flags: FrameHeader.simulatedTimeFlag,
                 waitingAtMost: flushTimeout
             )
-        } catch {
-            throw RunnerError(.transport, "robot \(client.robotID): publish failed", cause: error)
         }
         guard result == .sent(sequence: sequence) else {
             throw RunnerError(
@@ -106,11 +98,7 @@ final class ReliableLinks: RobotLinks {
 
     func service() throws(RunnerError) {
         for client in clients {
-            do {
-                try client.service()
-            } catch {
-                throw RunnerError(.transport, "robot \(client.robotID): service failed", cause: error)
-            }
+            try RunnerError.transport("robot \(client.robotID): service failed") { try client.service() }
         }
     }
 
@@ -123,17 +111,15 @@ final class ReliableLinks: RobotLinks {
             try service()
             pending.removeAll { clients[$0].outstanding == 0 }
             if !pending.isEmpty {
-                do {
-                    _ = try clients[pending[0]].flush(timeout: .milliseconds(10))
-                } catch {
-                    throw RunnerError(.transport, "flush failed", cause: error)
+                _ = try RunnerError.transport("flush failed") {
+                    try clients[pending[0]].flush(timeout: .milliseconds(10))
                 }
             }
         }
         let unconfirmed = pending.map { clients[$0].robotID }
         for client in clients { client.close() }
         clients.removeAll()
-        for context in contexts { context.terminate() }
+        contexts.terminate()
         return unconfirmed
     }
 }

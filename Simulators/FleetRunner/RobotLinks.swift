@@ -1,4 +1,5 @@
 import FleetProtocol
+import ZeroMQ
 
 /// The sockets of every sender (robots, then the referee), as the runner thread drives them.
 ///
@@ -33,6 +34,15 @@ protocol RobotLinks {
 /// No sockets at all: `--no-send`, for benchmarks and recordings.
 struct NoLinks: RobotLinks {
     mutating func sendRaw(_ sender: Int, _ frame: UnsafeRawBufferPointer) {}
+    mutating func reboot(_ sender: Int) {}
+    mutating func linkDown(_ sender: Int) {}
+    mutating func linkUp(_ sender: Int) {}
+    mutating func service() {}
+    mutating func finish() -> [UInt32] { [] }
+}
+
+extension RobotLinks {
+    /// Links whose clients do not number frames themselves send the runner's encoding as is.
     mutating func sendNumbered(
         _ sender: Int,
         _ frame: UnsafeRawBufferPointer,
@@ -40,10 +50,42 @@ struct NoLinks: RobotLinks {
         timestampNanos: UInt64,
         bootEpoch: UInt32,
         sequence: UInt32
-    ) {}
-    mutating func reboot(_ sender: Int) {}
-    mutating func linkDown(_ sender: Int) {}
-    mutating func linkUp(_ sender: Int) {}
-    mutating func service() {}
-    mutating func finish() -> [UInt32] { [] }
+    ) throws(RunnerError) {
+        try sendRaw(sender, frame)
+    }
+}
+
+/// The ZeroMQ contexts of a link's sockets: libzmq allows 1023 sockets per context by
+/// default, so every `perContext` clients get a context of their own. Terminated after the
+/// last client closed (termination waits, up to each socket's linger, for queued frames).
+struct LinkContexts {
+    private(set) var contexts: [Context] = []
+    let perContext: Int
+
+    init(clients: Int, perContext: Int) throws(RunnerError) {
+        self.perContext = perContext
+        do {
+            for _ in 0..<(clients + perContext - 1) / perContext { contexts.append(try Context()) }
+        } catch {
+            throw RunnerError(.transport, "cannot create a ZeroMQ context", cause: error)
+        }
+    }
+
+    /// The context of client `index`.
+    func context(for index: Int) -> Context { contexts[index / perContext] }
+
+    func terminate() {
+        for context in contexts { context.terminate() }
+    }
+}
+
+extension RunnerError {
+    /// Runs a socket operation of a link, naming what failed.
+    static func transport<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) throws(RunnerError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw RunnerError(.transport, what(), cause: error)
+        }
+    }
 }

@@ -47,6 +47,26 @@ final class FrameScratch {
         storage.deallocate()
     }
 
+    /// Numbers `message` with the next sequence number of `numbering` and encodes it into the
+    /// scratch space; the frame is valid until the next call.
+    func encodeNext(
+        _ message: FleetProtocol.Message,
+        numbering: inout FrameNumbering,
+        at timestampNanos: UInt64,
+        flags: UInt8
+    ) -> (bootEpoch: UInt32, sequence: UInt32, frame: UnsafeRawBufferPointer) {
+        let (bootEpoch, sequence) = numbering.take()
+        let frame = encode(
+            message,
+            robotID: numbering.robotID,
+            bootEpoch: bootEpoch,
+            sequence: sequence,
+            timestampNanos: timestampNanos,
+            flags: flags
+        )
+        return (bootEpoch, sequence, frame)
+    }
+
     /// Encodes `message` into the scratch space and returns the frame; valid until the next call.
     func encode(
         _ message: FleetProtocol.Message,

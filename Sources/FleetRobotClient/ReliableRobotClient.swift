@@ -20,13 +20,12 @@ public import ZeroMQ
 /// ``service()`` on each tick (it reads acks, notices reconnects and timeouts, sends what is
 /// pending), so one runner thread can drive hundreds of clients.
 public final class ReliableRobotClient {
-    /// Where to connect and as whom, the window, and socket settings.
+    /// Where to connect and as whom, the window, and socket settings; the link's fields
+    /// (`endpoint`, `credentials`, heartbeats, …) read and write as the configuration's own.
+    @dynamicMemberLookup
     public struct Configuration: Sendable {
-        /// The ingester's ROUTER endpoint, e.g. `tcp://127.0.0.1:5556`.
-        public var endpoint: String
-        public var robotID: UInt32
-        /// Boot epoch of the first frame (persist it; +1 per restart).
-        public var bootEpoch: UInt32
+        /// The ingester's ROUTER endpoint, who this robot is, and how it connects.
+        public var link: RobotLink
         /// Most frames numbered but not yet acknowledged.
         public var windowSize = 4096
         /// With frames outstanding and no ack progress for this long, resend them all (the
@@ -39,23 +38,23 @@ public final class ReliableRobotClient {
         /// Frames the DEALER queues before sends wait; above the window so a full window of
         /// resends fits next to a full window still queued from before a reconnect.
         public var sendHighWaterMark: Int?
-        /// Unacknowledged frames are in the window anyway: nothing is gained by lingering.
-        public var linger: Duration = .zero
-        public var reconnectInterval: Duration = .milliseconds(100)
-        public var reconnectIntervalMax: Duration = .seconds(2)
-        /// ZMTP heartbeats: a connection whose peer vanished without closing it (power loss,
-        /// network cut) is dropped after `heartbeatTimeout`, which starts the reconnect.
-        public var heartbeatInterval: Duration = .seconds(1)
-        public var heartbeatTimeout: Duration = .seconds(3)
-        /// CURVE: the robot's key pair and the ingester's public key, for an ingester that
-        /// authenticates robots (`fleet ingest --curve-secret ... --allowlist ...`); nil for
-        /// an unencrypted connection.
-        public var credentials: RobotCredentials?
 
+        /// Unacknowledged frames are in the window anyway, so nothing is gained by lingering;
+        /// a vanished ingester is noticed after 3 s of missed heartbeats.
         public init(endpoint: String, robotID: UInt32, bootEpoch: UInt32) {
-            self.endpoint = endpoint
-            self.robotID = robotID
-            self.bootEpoch = bootEpoch
+            link = RobotLink(
+                endpoint: endpoint,
+                robotID: robotID,
+                bootEpoch: bootEpoch,
+                linger: .zero,
+                reconnectIntervalMax: .seconds(2),
+                heartbeatTimeout: .seconds(3)
+            )
+        }
+
+        public subscript<Value>(dynamicMember field: WritableKeyPath<RobotLink, Value>) -> Value {
+            get { link[keyPath: field] }
+            set { link[keyPath: field] = newValue }
         }
     }
 
@@ -99,23 +98,15 @@ public final class ReliableRobotClient {
         let socket = try Socket(
             context,
             type: .dealer,
-            options: [
-                .linger(configuration.linger),
+            options: configuration.link.socketOptions + [
                 .sendHighWaterMark(configuration.sendHighWaterMark ?? (2 * configuration.windowSize + 1024)),
                 .receiveHighWaterMark(0),
-                .reconnectInterval(configuration.reconnectInterval),
-                .reconnectIntervalMax(configuration.reconnectIntervalMax),
-                .heartbeatInterval(configuration.heartbeatInterval),
-                .heartbeatTimeout(configuration.heartbeatTimeout),
                 .maxMessageSize(FrameHeader.maximumFrameSize),
             ]
         )
         // Monitor before connecting, so the first handshake is seen too.
         monitor = configuration.monitorsConnection ? try socket.monitor([.handshakeSucceeded, .disconnected]) : nil
-        if let credentials = configuration.credentials {
-            try socket.makeCurveClient(keys: credentials.keys, serverKey: credentials.serverKey)
-        }
-        try socket.connect(configuration.endpoint)
+        try configuration.link.connect(socket)
         self.socket = socket
         poller.add(socket)
         lastProgress = clock.now
@@ -161,13 +152,10 @@ public final class ReliableRobotClient {
             statistics.windowFullRefusals += 1
             return .windowFull
         }
-        let (bootEpoch, sequence) = numbering.take()
-        let frame = scratch.encode(
+        let (bootEpoch, sequence, frame) = scratch.encodeNext(
             message,
-            robotID: numbering.robotID,
-            bootEpoch: bootEpoch,
-            sequence: sequence,
-            timestampNanos: timestampNanos,
+            numbering: &numbering,
+            at: timestampNanos,
             flags: flags
         )
         if window.isEmpty { lastProgress = clock.now }

@@ -18,33 +18,31 @@ public import ZeroMQ
 /// while the ingester restarts queue up to ``Configuration/sendHighWaterMark`` and are
 /// delivered when it is back.
 public final class RobotPublisher {
-    /// Where to publish and as whom, plus socket settings.
+    /// Where to publish and as whom, plus socket settings; the link's fields
+    /// (`endpoint`, `credentials`, heartbeats, …) read and write as the configuration's own.
+    @dynamicMemberLookup
     public struct Configuration: Sendable {
-        /// The ingester's SUB endpoint, e.g. `tcp://127.0.0.1:5555`.
-        public var endpoint: String
-        public var robotID: UInt32
-        /// Boot epoch of the first frame (persist it; +1 per restart).
-        public var bootEpoch: UInt32
+        /// The ingester's SUB endpoint, who this robot is, and how it connects.
+        public var link: RobotLink
         /// Frames queued while the connection is down before new ones are dropped: a few
         /// seconds of a robot's output (humanoids send 50 Hz).
         public var sendHighWaterMark = 10_000
-        /// How long queued frames may still leave after ``RobotPublisher/close()``.
-        public var linger: Duration = .seconds(1)
-        /// First wait before reconnecting to a vanished ingester, and the longest the back-off grows to.
-        public var reconnectInterval: Duration = .milliseconds(100)
-        public var reconnectIntervalMax: Duration = .seconds(5)
-        /// ZMTP heartbeats, so a silently dead connection is noticed and re-established.
-        public var heartbeatInterval: Duration = .seconds(1)
-        public var heartbeatTimeout: Duration = .seconds(5)
-        /// CURVE: the robot's key pair and the ingester's public key, for an ingester that
-        /// authenticates robots (`fleet ingest --curve-secret ... --allowlist ...`); nil for
-        /// an unencrypted connection.
-        public var credentials: RobotCredentials?
 
+        /// Queued frames may still leave for 1 s after ``RobotPublisher/close()``.
         public init(endpoint: String, robotID: UInt32, bootEpoch: UInt32) {
-            self.endpoint = endpoint
-            self.robotID = robotID
-            self.bootEpoch = bootEpoch
+            link = RobotLink(
+                endpoint: endpoint,
+                robotID: robotID,
+                bootEpoch: bootEpoch,
+                linger: .seconds(1),
+                reconnectIntervalMax: .seconds(5),
+                heartbeatTimeout: .seconds(5)
+            )
+        }
+
+        public subscript<Value>(dynamicMember field: WritableKeyPath<RobotLink, Value>) -> Value {
+            get { link[keyPath: field] }
+            set { link[keyPath: field] = newValue }
         }
     }
 
@@ -78,20 +76,11 @@ public final class RobotPublisher {
         socket = try Socket(
             context,
             type: .extendedPublisher,
-            options: [
-                .linger(configuration.linger),
-                .sendHighWaterMark(configuration.sendHighWaterMark),
-                .reconnectInterval(configuration.reconnectInterval),
-                .reconnectIntervalMax(configuration.reconnectIntervalMax),
-                .heartbeatInterval(configuration.heartbeatInterval),
-                .heartbeatTimeout(configuration.heartbeatTimeout),
-                .maxMessageSize(1024),
+            options: configuration.link.socketOptions + [
+                .sendHighWaterMark(configuration.sendHighWaterMark), .maxMessageSize(1024),
             ]
         )
-        if let credentials = configuration.credentials {
-            try socket.makeCurveClient(keys: credentials.keys, serverKey: credentials.serverKey)
-        }
-        try socket.connect(configuration.endpoint)
+        try configuration.link.connect(socket)
     }
 
     deinit {
@@ -111,15 +100,7 @@ public final class RobotPublisher {
     @discardableResult
     public func publish(_ message: FleetProtocol.Message, at timestampNanos: UInt64, flags: UInt8 = 0) throws -> UInt32
     {
-        let (bootEpoch, sequence) = numbering.take()
-        let frame = scratch.encode(
-            message,
-            robotID: numbering.robotID,
-            bootEpoch: bootEpoch,
-            sequence: sequence,
-            timestampNanos: timestampNanos,
-            flags: flags
-        )
+        let (_, sequence, frame) = scratch.encodeNext(message, numbering: &numbering, at: timestampNanos, flags: flags)
         _ = try socket.trySend(frame)
         statistics.framesPublished += 1
         return sequence

@@ -19,105 +19,17 @@ extension SimulationOutput {
     /// The wire message for this output, field for field: every output is exactly one frame.
     public var message: FleetProtocol.Message {
         switch self {
-        case .sanitation(let s): .sanitationState(SanitationState(s))
-        case .humanoid(let s): .humanoidState(HumanoidState(s))
-        case .heartbeat(let h):
-            .heartbeat(
-                Heartbeat(
-                    framesSent: h.framesSent,
-                    uptime: h.uptime,
-                    stateFrames: h.stateFrames,
-                    eventFrames: h.eventFrames,
-                    queueDrops: h.queueDrops,
-                    stateRate: h.stateRate
-                )
-            )
+        case .sanitation(let s): .sanitationState(s.message)
+        case .humanoid(let s): .humanoidState(s.message)
+        case .heartbeat(let h): .heartbeat(h.message)
         case .robotEvent(let e): e.kind.message
         case .refereeEvent(let e): e.kind.message(runID: e.runID, robotID: e.robotID)
         }
     }
 }
 
-extension SanitationState {
-    init(_ s: SanitationSample) {
-        self.init(
-            x: s.x,
-            y: s.y,
-            energyUsed: s.energyUsed,
-            distance: s.distance,
-            areaCleaned: s.areaCleaned,
-            heading: s.heading,
-            speed: s.speed,
-            turnRate: s.turnRate,
-            brushRpm: s.brushRPM,
-            suction: s.suction,
-            waterFlow: s.waterFlow,
-            hopperFill: s.hopperFill,
-            cleanWater: s.cleanWater,
-            dirtyWater: s.dirtyWater,
-            batterySOC: s.batterySOC,
-            batteryVoltage: s.batteryVoltage,
-            batteryCurrent: s.batteryCurrent,
-            batteryTemperature: s.batteryTemperature,
-            mode: Mode(s.mode),
-            status: FleetProtocol.SanitationStatus(rawValue: s.status.rawValue)!,
-            brushDown: s.brushDown,
-            spraying: s.spraying
-        )
-    }
-}
-
-extension HumanoidState {
-    init(_ s: HumanoidSample) {
-        self.init(
-            x: s.x,
-            y: s.y,
-            energyUsed: s.energyUsed,
-            baseHeight: s.baseHeight,
-            heading: s.heading,
-            speed: s.speed,
-            orientationW: s.orientationW,
-            orientationX: s.orientationX,
-            orientationY: s.orientationY,
-            orientationZ: s.orientationZ,
-            gyroX: s.gyroX,
-            gyroY: s.gyroY,
-            gyroZ: s.gyroZ,
-            accelX: s.accelX,
-            accelY: s.accelY,
-            accelZ: s.accelZ,
-            batterySOC: s.batterySOC,
-            batteryVoltage: s.batteryVoltage,
-            batteryCurrent: s.batteryCurrent,
-            batteryTemperature: s.batteryTemperature,
-            jointPosition: FleetProtocol.JointArray(s.jointPosition),
-            jointVelocity: FleetProtocol.JointArray(s.jointVelocity),
-            jointEffort: FleetProtocol.JointArray(s.jointEffort),
-            jointTemperature: FleetProtocol.JointArray(s.jointTemperature),
-            taskPhase: FleetProtocol.TaskPhase(rawValue: s.taskPhase.rawValue)!,
-            mode: Mode(s.mode),
-            itemsPicked: s.itemsPicked,
-            itemsPlaced: s.itemsPlaced,
-            falls: s.falls,
-            getUps: s.getUps
-        )
-    }
-}
-
-extension FleetProtocol.JointArray {
-    init(_ joints: SimJointArray) {
-        self.init { joints[$0] }
-    }
-}
-
-extension Mode {
-    init(_ mode: RobotMode) {
-        self = Mode(rawValue: mode.rawValue)!
-    }
-}
-
-// The simulation's enums carry the schema's raw values (FleetSimulation has no dependency
-// on the codec's types), so each maps by raw value; the force unwraps cannot fail while both
+// The arena's enums (FleetSimulation's agent, contact, litter and zone classes) carry the
+// schema's raw values, so each maps by raw value; the force unwraps cannot fail while both
 // follow Protocols/schema.json, and the mapping tests decode every kind to check.
 extension FleetProtocol.AgentClass {
     init(_ value: SimAgentClass) { self.init(rawValue: value.rawValue)! }
@@ -135,10 +47,6 @@ extension FleetProtocol.ZoneKind {
     init(_ value: SimZoneKind) { self.init(rawValue: value.rawValue)! }
 }
 
-extension FleetProtocol.InterventionKind {
-    init(_ value: SimInterventionKind) { self.init(rawValue: value.rawValue)! }
-}
-
 extension RobotEventKind {
     var message: FleetProtocol.Message {
         switch self {
@@ -150,14 +58,14 @@ extension RobotEventKind {
             .fault(
                 Fault(
                     code: code.rawValue,
-                    severity: FleetProtocol.Severity(rawValue: severity.rawValue)!,
+                    severity: severity,
                     active: active
                 )
             )
         case .interventionStart(let id, let kind):
-            .interventionStart(InterventionStart(interventionID: id, kind: .init(kind)))
+            .interventionStart(InterventionStart(interventionID: id, kind: kind))
         case .interventionEnd(let id, let duration, let kind):
-            .interventionEnd(InterventionEnd(interventionID: id, duration: duration, kind: .init(kind)))
+            .interventionEnd(InterventionEnd(interventionID: id, duration: duration, kind: kind))
         case .fall(let x, let y, let roll, let pitch, let baseHeight):
             .fall(Fall(x: x, y: y, roll: roll, pitch: pitch, baseHeight: baseHeight))
         case .getUp(let duration, let unaided):
@@ -178,7 +86,7 @@ extension RefereeEventKind {
                 FleetProtocol.RunState(
                     runID: runID,
                     robotID: robotID,
-                    state: RunStateValue(rawValue: state.rawValue)!,
+                    state: state,
                     division: FleetProtocol.Division(rawValue: division.rawValue)!,
                     arenaSeed: arenaSeed,
                     duration: duration
@@ -237,7 +145,7 @@ extension RefereeEventKind {
         case .geofenceExit(let x, let y, let distanceOut):
             .geofenceExit(GeofenceExit(runID: runID, robotID: robotID, x: x, y: y, distanceOut: distanceOut))
         case .intervention(let kind, let duration):
-            .intervention(Intervention(runID: runID, robotID: robotID, kind: .init(kind), duration: duration))
+            .intervention(Intervention(runID: runID, robotID: robotID, kind: kind, duration: duration))
         case .stainWashed(let stainID, let area):
             .stainWashed(StainWashed(runID: runID, robotID: robotID, stainID: stainID, area: area))
         case .rampClimbed(let rampID):

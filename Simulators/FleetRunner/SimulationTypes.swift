@@ -3,12 +3,10 @@ import FleetSimulation
 // The simulation's names for types the codec also has. This file imports FleetSimulation
 // only, so the names resolve to its types (the module also has a type called
 // `FleetSimulation`, so `FleetSimulation.JointArray` does not name the module's type).
-typealias SimJointArray = JointArray
 typealias SimAgentClass = AgentClass
 typealias SimContactClass = ContactClass
 typealias SimLitterClass = LitterClass
 typealias SimZoneKind = ZoneKind
-typealias SimInterventionKind = InterventionKind
 
 extension Array where Element == UInt8 {
     /// `withUnsafeBytes` for a body that throws `RunnerError` only.

@@ -1,3 +1,5 @@
+import FleetProtocol
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -317,7 +319,7 @@ public struct FleetSimulation {
     mutating func emitRunStates<S: SimulationSink>(at k: Int, into sink: inout S) {
         let ns = UInt64(k) * stepNs
         for run in runs {
-            let state: RunState? =
+            let state: RunStateValue? =
                 k == 0 ? .prepare : k == run.startStep ? .running : k == run.endStep ? .finished : nil
             if let state {
                 let s = run.setup

@@ -1,3 +1,5 @@
+import FleetProtocol
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,7 +9,7 @@ import Darwin
 /// A simulated humanoid doing the division H litter task: walk to an item, pick it, put it
 /// in a bin, and at the end carry a bin to the transfer point. Joint angles follow a gait
 /// and task poses; falls depend on ground and speed.
-struct HumanoidRobot {
+struct HumanoidRobot: RobotFrameCounts {
     enum Activity: Equatable {
         case waiting
         case walkingToItem(Int)
@@ -49,7 +51,7 @@ struct HumanoidRobot {
     var jointEffort = JointArray()
     var jointTemperature = JointArray(repeating: 25)
     var phase = TaskPhase.idle
-    var mode = RobotMode.auto
+    var mode = Mode.auto
     var activity = Activity.waiting
     var route: [Vec2] = []
     var routeIndex = 0
@@ -99,210 +101,17 @@ struct HumanoidRobot {
 
     // MARK: Step
 
+    /// Advances the humanoid by one step: the task moves on, a fall may happen, the body follows.
     mutating func step<S: SimulationSink>(_ ctx: StepContext, state: inout ArenaState, sink: inout S) {
-        let t = ctx.t1
-        let dt = ctx.dt
-        let layout = ctx.arena.layout
         if ctx.t0 >= ctx.runEnd - 1e-9 {
             if !isDown { activity = .done }
         } else if ctx.t0 >= ctx.runStart - 1e-9 && activity == .waiting {
             nextTask(ctx, state: state)
         }
-        var walkSpeed = 0.0
-        var bend = 0.0
-        var armReach = 0.0
-        var grip = carrying >= 0 ? 0.9 : 0.0
-        var binCarry = false
-        switch activity {
-        case .waiting, .done:
-            phase = activity == .done ? .done : .idle
-        case let .walkingToItem(k):
-            phase = .walking
-            if walk(ctx, &walkSpeed) { activity = .picking(item: k, since: t, attempt: 1) }
-        case let .picking(k, since, attempt):
-            phase = .picking
-            let s = min(1, (t - since) / 2.5)
-            bend = sin(.pi * s)
-            armReach = bend
-            grip = s > 0.5 ? 1 : 0
-            if s >= 1 {
-                if state.objectOnGround[k] && rng.chance(0.75 + 0.2 * skill.planner) {
-                    state.objectOnGround[k] = false
-                    carrying = k
-                    itemsPicked += 1
-                    let o = layout.objects[k]
-                    if ctx.running { truth.itemsPicked += 1 }
-                    emit(
-                        ctx,
-                        .litterPickup(
-                            x: o.position.x,
-                            y: o.position.y,
-                            itemID: o.id,
-                            mass: Float(o.mass),
-                            litter: .object
-                        ),
-                        &sink
-                    )
-                    emitReferee(
-                        ctx,
-                        .litterCollected(
-                            itemID: o.id,
-                            mass: Float(o.mass),
-                            x: o.position.x,
-                            y: o.position.y,
-                            litter: .object,
-                            rating: o.rating
-                        ),
-                        &sink
-                    )
-                    let bin = nearestBin(to: position, layout)
-                    setRoute(to: layout.bins[bin].position, stopShort: 0.6)
-                    activity = .walkingToBin(item: k, bin: bin)
-                } else if attempt < 2 && state.objectOnGround[k] {
-                    activity = .picking(item: k, since: t, attempt: attempt + 1)
-                } else {
-                    skipped[k] = true
-                    nextTask(ctx, state: state)
-                }
-            }
-        case let .walkingToBin(k, bin):
-            phase = .walking
-            if walk(ctx, &walkSpeed) { activity = .placing(item: k, bin: bin, since: t) }
-        case let .placing(k, bin, since):
-            phase = .placing
-            let s = min(1, (t - since) / 1.5)
-            bend = 0.3 * sin(.pi * s)
-            armReach = sin(.pi * s)
-            grip = s > 0.6 ? 0 : 0.9
-            if s >= 1 {
-                carrying = -1
-                binItems[bin] += 1
-                itemsPlaced += 1
-                if ctx.running {
-                    truth.itemsPlaced += 1
-                    truth.placedItemIDs.append(layout.objects[k].id)
-                }
-                emitReferee(ctx, .itemPlaced(itemID: layout.objects[k].id, binID: layout.bins[bin].id), &sink)
-                nextTask(ctx, state: state)
-            }
-        case let .walkingToDeliver(bin):
-            phase = .walking
-            if walk(ctx, &walkSpeed) { activity = .liftingBin(bin: bin, since: t) }
-        case let .liftingBin(bin, since):
-            phase = .carryingBin
-            bend = sin(.pi / 2 * min(1, (t - since) / 3))
-            armReach = 0.6
-            grip = 1
-            if t - since >= 3 {
-                setRoute(to: layout.transferPoint, stopShort: 0.3)
-                activity = .carryingBin(bin: bin)
-            }
-        case let .carryingBin(bin):
-            phase = .delivering
-            binCarry = true
-            grip = 1
-            if walk(ctx, &walkSpeed, maxSpeed: 0.4) { activity = .puttingDownBin(bin: bin, since: t) }
-        case let .puttingDownBin(bin, since):
-            phase = .delivering
-            binCarry = true
-            bend = sin(.pi * min(1, (t - since) / 2))
-            grip = 1
-            if t - since >= 2 {
-                if ctx.running && !truth.binDelivered {
-                    truth.binDelivered = true
-                    emitReferee(ctx, .binDelivered(binID: layout.bins[bin].id), &sink)
-                }
-                emit(
-                    ctx,
-                    .dump(
-                        x: position.x,
-                        y: position.y,
-                        mass: 0,
-                        items: UInt16(clamping: binItems[bin]),
-                        atTransferPoint: true
-                    ),
-                    &sink
-                )
-                activity = .done
-            }
-        case let .fallen(since, _):
-            phase = .fallen
-            let s = min(1, (t - since) / 0.6)
-            let before = fallAngle
-            fallAngle = 1.45 * s
-            if before < Double.pi / 3 && fallAngle >= Double.pi / 3 {
-                falls += 1
-                if ctx.running { truth.falls += 1 }
-                emit(
-                    ctx,
-                    .fall(
-                        x: position.x,
-                        y: position.y,
-                        roll: Float(fallRoll ? fallAngle : 0),
-                        pitch: Float(fallRoll ? 0 : fallPitchSign * fallAngle),
-                        baseHeight: Float(baseHeight)
-                    ),
-                    &sink
-                )
-                emitReferee(ctx, .fallObserved(unaidedGetUp: false), &sink)
-                if carrying >= 0 {
-                    let o = layout.objects[carrying]
-                    state.objectOnGround[carrying] = true
-                    emitReferee(
-                        ctx,
-                        .litterSpilled(
-                            itemID: o.id,
-                            mass: Float(o.mass),
-                            litter: .object,
-                            rating: o.rating,
-                            overflow: false
-                        ),
-                        &sink
-                    )
-                    carrying = -1
-                }
-            }
-            if falls >= 3 && fallAngle >= Double.pi / 3 { break }  // the third fall ends the run
-            if !getUpDecided && t - since >= 2.6 {
-                getUpDecided = true
-                helpPending = !rng.chance(0.3 + 0.65 * skill.planner)
-                if !helpPending { activity = .gettingUp(since: t, fellAt: since, unaided: true) }
-            }
-            if helpPending && t - since >= 15 {
-                helpPending = false
-                mode = .teleop
-                if ctx.running { truth.interventions.add(.rescue) }
-                emitReferee(ctx, .intervention(kind: .rescue, duration: Float(t - since)), &sink)
-                activity = .gettingUp(since: t, fellAt: since, unaided: false)
-            }
-        case let .gettingUp(since, fellAt, unaided):
-            phase = .gettingUp
-            let s = min(1, (t - since) / 6)
-            fallAngle = 1.45 * (1 - s)
-            if s >= 1 {
-                fallAngle = 0
-                getUps += unaided ? 1 : 0
-                if unaided && ctx.running { truth.unaidedGetUps += 1 }
-                emit(ctx, .getUp(duration: Float(t - fellAt), unaided: unaided), &sink)
-                if unaided { emitReferee(ctx, .fallObserved(unaidedGetUp: true), &sink) }
-                if ctx.t1 < ctx.runEnd { nextTask(ctx, state: state) } else { activity = .done }
-            }
-        }
-
-        // Falls: hazard grows with speed, rough ground and carrying a bin.
-        if ctx.running && !isDown && activity != .done && falls < 3 {
-            let rough = ctx.arena.roughness(at: position)
-            let hazard = (0.2 + skill.faultsPerHour) / 3600 * rough * (1 + 2 * speed * speed) * (binCarry ? 1.5 : 1)
-            if rng.chance(hazard * dt) {
-                fallRoll = rng.chance(0.3)
-                fallPitchSign = rng.chance(0.5) ? 1 : -1
-                activity = .fallen(since: t, resume: 0)
-                helpPending = false
-                getUpDecided = false
-                walkSpeed = 0
-            }
-        }
-        updateBody(ctx, walkSpeed: walkSpeed, bend: bend, armReach: armReach, grip: grip, binCarry: binCarry)
+        var body = BodyCommand(grip: carrying >= 0 ? 0.9 : 0.0)
+        act(ctx, state: &state, body: &body, sink: &sink)
+        mayFall(ctx, body: &body)
+        updateBody(ctx, body)
     }
 
     var isDown: Bool {
@@ -381,39 +190,64 @@ struct HumanoidRobot {
 
     // MARK: Body
 
-    mutating func updateBody(
-        _ ctx: StepContext,
-        walkSpeed: Double,
-        bend: Double,
-        armReach: Double,
-        grip: Double,
-        binCarry: Bool
-    ) {
+    /// The body follows the task's command: gait, joints, pelvis, inertial sensors, battery.
+    mutating func updateBody(_ ctx: StepContext, _ body: BodyCommand) {
         let dt = ctx.dt
         let oldRoll = roll
         let oldPitch = pitch
-        let a = min(1, walkSpeed / 0.6)
-        let freq = 0.8 + 1.2 * walkSpeed
-        if walkSpeed > 0.01 { gaitPhase = (gaitPhase + 2 * .pi * freq * dt).truncatingRemainder(dividingBy: 2 * .pi) }
+        let a = min(1, body.walkSpeed / 0.6)
+        let freq = 0.8 + 1.2 * body.walkSpeed
+        if body.walkSpeed > 0.01 {
+            gaitPhase = (gaitPhase + 2 * .pi * freq * dt).truncatingRemainder(dividingBy: 2 * .pi)
+        }
         let phi = gaitPhase
+        let target = jointTargets(body, gait: a, phase: phi)
+        var power = 150.0 + 300 * body.walkSpeed + (body.binCarry ? 80 : 0)
+        driveJoints(toward: target, body, gait: a, dt: dt, power: &power)
+        // Pelvis attitude and height.
+        if isDown {
+            roll = fallRoll ? fallAngle : 0
+            pitch = fallRoll ? 0 : fallPitchSign * fallAngle
+            baseHeight = Self.nominalHeight - (Self.nominalHeight - 0.2) * fallAngle / 1.45
+        } else {
+            roll = 0.03 * a * sin(phi)
+            pitch = 0.04 * a + 0.02 * a * sin(2 * phi) + 0.2 * body.bend
+            baseHeight = Self.nominalHeight - 0.02 * a * (1 - cos(2 * phi)) / 2 - 0.25 * body.bend
+        }
+        gyro = ((roll - oldRoll) / dt, (pitch - oldPitch) / dt, wrapAngle(heading - lastHeading) / dt)
+        lastHeading = heading
+        let g = 9.81
+        let bob = -pow(2 * .pi * freq, 2) * 0.01 * a * cos(2 * phi)
+        accel = (
+            -g * sin(pitch) + (body.walkSpeed - speed) / dt, g * sin(roll) * cos(pitch),
+            g * cos(roll) * cos(pitch) + bob
+        )
+        speed = body.walkSpeed
+        if ctx.running { truth.operatingSeconds += dt }
+        updateBattery(power: power, dt: dt)
+    }
+
+    /// Where each joint wants to be: the gait at amplitude `a` and phase `phi`, the bend,
+    /// the arms' reach and grip, a bin in the arms; limp on the ground.
+    func jointTargets(_ body: BodyCommand, gait a: Double, phase phi: Double) -> JointArray {
         var target = JointArray()
-        target[.headPitch] = Float(0.2 + 0.5 * bend)
-        target[.waistPitch] = Float(0.05 + 0.9 * bend)
+        target[.headPitch] = Float(0.2 + 0.5 * body.bend)
+        target[.waistPitch] = Float(0.05 + 0.9 * body.bend)
         target[.waistYaw] = Float(0.05 * a * sin(phi))
         let swing = 0.3 * a
-        target[.leftShoulderPitch] = Float(binCarry ? -0.6 : swing * sin(phi + .pi) - 1.2 * armReach * 0.3)
-        target[.rightShoulderPitch] = Float(binCarry ? -0.6 : swing * sin(phi) - 1.3 * armReach)
+        target[.leftShoulderPitch] = Float(body.binCarry ? -0.6 : swing * sin(phi + .pi) - 1.2 * body.armReach * 0.3)
+        target[.rightShoulderPitch] = Float(body.binCarry ? -0.6 : swing * sin(phi) - 1.3 * body.armReach)
         target[.leftShoulderRoll] = 0.15
         target[.rightShoulderRoll] = -0.15
-        target[.leftElbow] = Float(binCarry ? 1.2 : 0.4)
-        target[.rightElbow] = Float(binCarry ? 1.2 : 0.4 + 0.4 * armReach)
-        target[.leftGripper] = Float(binCarry ? 1 : 0)
-        target[.rightGripper] = Float(grip)
+        target[.leftElbow] = Float(body.binCarry ? 1.2 : 0.4)
+        target[.rightElbow] = Float(body.binCarry ? 1.2 : 0.4 + 0.4 * body.armReach)
+        target[.leftGripper] = Float(body.binCarry ? 1 : 0)
+        target[.rightGripper] = Float(body.grip)
         for (side, offset) in [(0, 0.0), (1, Double.pi)] {
             let p = phi + offset
-            let hip = -0.1 * a - 0.35 * a * sin(p) - 0.9 * bend
-            let knee = 0.2 + 0.55 * a * max(0, sin(p)) + 1.0 * bend
-            let ankle = -0.1 + 0.3 * a * sin(p) + 0.3 * bend
+            let hip = -0.1 * a - 0.35 * a * sin(p) - 0.9 * body.bend
+            let knee = 0.2 + 0.55 * a * max(0, sin(p)) + 1.0 * body.bend
+            let ankle = -0.1 + 0.3 * a * sin(p) + 0.3 * body.bend
             let hipRoll = 0.06 * a * sin(phi)
             let base = side == 0 ? Joint.leftHipYaw.rawValue : Joint.rightHipYaw.rawValue
             target[base + 1] = Float(hipRoll)
@@ -432,7 +266,18 @@ struct HumanoidRobot {
             target[.leftShoulderPitch] = -1.5 * k
             target[.rightShoulderPitch] = -1.5 * k
         }
-        var power = 150.0 + 300 * walkSpeed + (binCarry ? 80 : 0)
+        return target
+    }
+
+    /// Moves every joint toward its target within its limits and speed; efforts, heating,
+    /// and the power the joints draw (added to `power`, joint by joint).
+    mutating func driveJoints(
+        toward target: JointArray,
+        _ body: BodyCommand,
+        gait a: Double,
+        dt: Double,
+        power: inout Double
+    ) {
         for j in Joint.allCases {
             let lim = j.limits
             let old = joints[j]
@@ -444,33 +289,16 @@ struct HumanoidRobot {
             jointVelocity[j] = vel
             let load: Float =
                 j.rawValue >= Joint.leftHipYaw.rawValue
-                ? Float(25 * (1 - bend * 0.3)) : (binCarry ? 12 : (carrying >= 0 ? 2 : 1))
+                ? Float(25 * (1 - body.bend * 0.3)) : (body.binCarry ? 12 : (carrying >= 0 ? 2 : 1))
             let effort = load * sin(new) + 0.5 * vel + (j.rawValue >= Joint.leftHipYaw.rawValue ? Float(8 * a) : 0)
             jointEffort[j] = effort
             power += 0.5 * Double(abs(effort * vel))
             let temp = jointTemperature[j]
             jointTemperature[j] = temp + Float((0.00005 * Double(effort * effort) - Double(temp - 25) / 600) * dt)
         }
-        // Pelvis attitude and height.
-        if isDown {
-            roll = fallRoll ? fallAngle : 0
-            pitch = fallRoll ? 0 : fallPitchSign * fallAngle
-            baseHeight = Self.nominalHeight - (Self.nominalHeight - 0.2) * fallAngle / 1.45
-        } else {
-            roll = 0.03 * a * sin(phi)
-            pitch = 0.04 * a + 0.02 * a * sin(2 * phi) + 0.2 * bend
-            baseHeight = Self.nominalHeight - 0.02 * a * (1 - cos(2 * phi)) / 2 - 0.25 * bend
-        }
-        gyro = ((roll - oldRoll) / dt, (pitch - oldPitch) / dt, wrapAngle(heading - lastHeading) / dt)
-        lastHeading = heading
-        let g = 9.81
-        let bob = -pow(2 * .pi * freq, 2) * 0.01 * a * cos(2 * phi)
-        accel = (
-            -g * sin(pitch) + (walkSpeed - speed) / dt, g * sin(roll) * cos(pitch), g * cos(roll) * cos(pitch) + bob
-        )
-        speed = walkSpeed
-        if ctx.running { truth.operatingSeconds += dt }
-        // Battery.
+    }
+
+    mutating func updateBattery(power: Double, dt: Double) {
         let ocv = 48 * (0.9 + 0.2 * soc)
         batteryCurrent = power / ocv
         batteryVoltage = ocv - 0.05 * batteryCurrent
@@ -488,9 +316,7 @@ struct HumanoidRobot {
         let sp = sin(pitch / 2)
         let cr = cos(roll / 2)
         let sr = sin(roll / 2)
-        return HumanoidSample(
-            robotID: id,
-            time: timeNs,
+        let state = HumanoidState(
             x: position.x,
             y: position.y,
             energyUsed: energyWh,
@@ -511,10 +337,10 @@ struct HumanoidRobot {
             batteryVoltage: Float(batteryVoltage),
             batteryCurrent: Float(batteryCurrent),
             batteryTemperature: Float(batteryTemperature),
-            jointPosition: joints,
-            jointVelocity: jointVelocity,
-            jointEffort: jointEffort,
-            jointTemperature: jointTemperature,
+            jointPosition: joints.wire,
+            jointVelocity: jointVelocity.wire,
+            jointEffort: jointEffort.wire,
+            jointTemperature: jointTemperature.wire,
             taskPhase: phase,
             mode: mode,
             itemsPicked: itemsPicked,
@@ -522,21 +348,7 @@ struct HumanoidRobot {
             falls: falls,
             getUps: getUps
         )
-    }
-
-    mutating func heartbeat(timeNs: UInt64, uptime: Double) -> HeartbeatSample {
-        let sent = UInt64(stateFrames) + UInt64(eventFrames) + heartbeats
-        heartbeats += 1
-        return HeartbeatSample(
-            robotID: id,
-            time: timeNs,
-            framesSent: sent,
-            uptime: uptime,
-            stateFrames: stateFrames,
-            eventFrames: eventFrames,
-            queueDrops: 0,
-            stateRate: Float(stateRate)
-        )
+        return HumanoidSample(robotID: id, time: timeNs, state)
     }
 
     mutating func emit<S: SimulationSink>(_ ctx: StepContext, _ kind: RobotEventKind, _ sink: inout S) {

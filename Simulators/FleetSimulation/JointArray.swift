@@ -1,3 +1,5 @@
+import FleetProtocol
+
 /// The humanoid's 24 joints, in the protocol schema's order.
 public enum Joint: Int, CaseIterable, Sendable {
     case headYaw, headPitch, waistYaw, waistPitch
@@ -83,4 +85,9 @@ public struct JointArray: Equatable, Sendable, RandomAccessCollection, MutableCo
         for k in 0..<count where a[k] != b[k] { return false }
         return true
     }
+}
+
+extension JointArray {
+    /// The 24 values as the wire message carries them.
+    var wire: FleetProtocol.JointArray { FleetProtocol.JointArray { self[$0] } }
 }

@@ -1,61 +1,4 @@
-/// Who drives a robot; the protocol's `mode`.
-public enum RobotMode: UInt8, Codable, Sendable {
-    case auto = 0
-    case teleop = 1
-    case estop = 2
-}
-
-/// What a sanitation robot is doing; the protocol's `sanitation_status`.
-public enum SanitationStatus: UInt8, Codable, Sendable {
-    case idle = 0
-    case cleaning = 1
-    case transit = 2
-    case dumping = 3
-    case charging = 4
-    case fault = 5
-    case docked = 6
-    case stuck = 7
-}
-
-/// Phase of a humanoid's litter task; the protocol's `task_phase`.
-public enum TaskPhase: UInt8, Codable, Sendable {
-    case idle = 0
-    case walking = 1
-    case searching = 2
-    case picking = 3
-    case placing = 4
-    case carryingBin = 5
-    case delivering = 6
-    case fallen = 7
-    case
-        gettingUp = 8
-    case done = 9
-}
-
-/// The protocol's `severity`.
-public enum Severity: UInt8, Codable, Sendable {
-    case info = 0
-    case warning = 1
-    case error = 2
-    case critical = 3
-}
-
-/// The protocol's `intervention_kind`, in the order the rulebook's A criterion lists them.
-public enum InterventionKind: UInt8, Codable, Sendable, CaseIterable {
-    case teleopSegment = 0
-    case rescue = 1
-    case reposition = 2
-    case remoteRestart = 3
-    case operatorHint = 4
-}
-
-/// The protocol's `run_state`.
-public enum RunState: UInt8, Codable, Sendable {
-    case prepare = 0
-    case running = 1
-    case finished = 2
-    case final = 3
-}
+public import FleetProtocol
 
 /// Vendor fault codes the simulated robots raise (the protocol's `fault.code`).
 public enum FaultCode: UInt16, Codable, Sendable {
@@ -65,83 +8,31 @@ public enum FaultCode: UInt16, Codable, Sendable {
     case sensor = 4
 }
 
-/// One `sanitation_state` message, field for field.
-public struct SanitationSample: Equatable, Sendable {
-    public var robotID: UInt32
-    /// Simulated time (ns since the simulation started).
-    public var time: UInt64
-    public var x: Double
-    public var y: Double
-    public var energyUsed: Double
-    public var distance: Double
-    public var areaCleaned: Double
-    public var heading: Float
-    public var speed: Float
-    public var turnRate: Float
-    public var brushRPM: Float
-    public var suction: Float
-    public var waterFlow: Float
-    public var hopperFill: Float
-    public var cleanWater: Float
-    public var dirtyWater: Float
-    public var batterySOC: Float
-    public var batteryVoltage: Float
-    public var batteryCurrent: Float
-    public var batteryTemperature: Float
-    public var mode: RobotMode
-    public var status: SanitationStatus
-    public var brushDown: Bool
-    public var spraying: Bool
-}
-
-/// One `humanoid_state` message, field for field; joint arrays in the schema's joint order.
-public struct HumanoidSample: Equatable, Sendable {
+/// One frame of a robot's own telemetry as the simulation emits it: who sent it, when (in
+/// simulated time: ns since the simulation started), and the wire message itself. The
+/// message's fields read as the sample's own (`sample.x`, `sample.status`).
+@dynamicMemberLookup
+public struct Sample<Message: Equatable & Sendable>: Equatable, Sendable {
     public var robotID: UInt32
     public var time: UInt64
-    public var x: Double
-    public var y: Double
-    public var energyUsed: Double
-    public var baseHeight: Float
-    public var heading: Float
-    public var speed: Float
-    public var orientationW: Float
-    public var orientationX: Float
-    public var orientationY: Float
-    public var orientationZ: Float
-    public var gyroX: Float
-    public var gyroY: Float
-    public var gyroZ: Float
-    public var accelX: Float
-    public var accelY: Float
-    public var accelZ: Float
-    public var batterySOC: Float
-    public var batteryVoltage: Float
-    public var batteryCurrent: Float
-    public var batteryTemperature: Float
-    public var jointPosition: JointArray
-    public var jointVelocity: JointArray
-    public var jointEffort: JointArray
-    public var jointTemperature: JointArray
-    public var taskPhase: TaskPhase
-    public var mode: RobotMode
-    public var itemsPicked: UInt16
-    public var itemsPlaced: UInt16
-    public var falls: UInt16
-    public var getUps: UInt16
+    public var message: Message
+
+    public init(robotID: UInt32, time: UInt64, _ message: Message) {
+        self.robotID = robotID
+        self.time = time
+        self.message = message
+    }
+
+    public subscript<Value>(dynamicMember field: KeyPath<Message, Value>) -> Value { message[keyPath: field] }
 }
 
-/// One `heartbeat` message. Counts cover the frames this simulation produced for the robot
+/// One `sanitation_state` frame.
+public typealias SanitationSample = Sample<SanitationState>
+/// One `humanoid_state` frame; joint arrays in the schema's joint order.
+public typealias HumanoidSample = Sample<HumanoidState>
+/// One `heartbeat` frame. Counts cover the frames this simulation produced for the robot
 /// (state, robot events, heartbeats); the transport adds its own drops.
-public struct HeartbeatSample: Equatable, Sendable {
-    public var robotID: UInt32
-    public var time: UInt64
-    public var framesSent: UInt64
-    public var uptime: Double
-    public var stateFrames: UInt32
-    public var eventFrames: UInt32
-    public var queueDrops: UInt32
-    public var stateRate: Float
-}
+public typealias HeartbeatSample = Sample<Heartbeat>
 
 /// Events a robot reports about itself (message types 0x10–0x18).
 public enum RobotEventKind: Equatable, Sendable {
@@ -164,7 +55,7 @@ public struct RobotEvent: Equatable, Sendable {
 
 /// Events the arena, as referee, reports (message types 0x20–0x2E).
 public enum RefereeEventKind: Equatable, Sendable {
-    case runState(state: RunState, division: Division, arenaSeed: UInt64, duration: Double)
+    case runState(state: RunStateValue, division: Division, arenaSeed: UInt64, duration: Double)
     case litterCollected(itemID: UInt32, mass: Float, x: Double, y: Double, litter: LitterClass, rating: UInt8)
     case litterSpilled(itemID: UInt32, mass: Float, litter: LitterClass, rating: UInt8, overflow: Bool)
     case contact(x: Double, y: Double, speed: Float, agentID: UInt32, contact: ContactClass)

@@ -44,6 +44,21 @@ extension SanitationRobot {
         return g.unit() >= late
     }
 
+    /// What the traffic close by asks of the robot this step.
+    struct TrafficView {
+        var stop = false
+        var yielding = false
+        var pullOut: Vec2?
+        var soonest = Double.infinity
+        /// The nearest standing agent the robot faces too close, and the way out of its lane.
+        var standoff: (gap: Double, exit: Vec2?)?
+        /// Directions to the traffic close by: the robot does not pull out towards any of it.
+        var close: [Vec2] = []
+
+        /// Not out towards traffic close by.
+        func isOpen(_ dir: Vec2) -> Bool { !close.contains { dir.dot($0) > 0.2 } }
+    }
+
     /// Overrides the speed and turn commands where traffic calls for it; waiting for traffic
     /// to pass counts as progress (it is not being stuck).
     mutating func giveWayToTraffic(_ ctx: StepContext, state: ArenaState, vCmd: inout Double, wCmd: inout Double) {
@@ -51,84 +66,21 @@ extension SanitationRobot {
         let routes = ctx.arena.layout.routes
         let heading = Vec2(cos(self.heading), sin(self.heading))
         let v = max(vCmd, speed, 0)
-        let stopping = v * v / (2 * params.maxAcceleration)
-        let clearance = trafficClearance
-        var stop = false
-        var yielding = false
-        var pullOut: Vec2?
-        var soonest = Double.infinity
-        // The nearest standing agent the robot faces too close, and the way out of its lane.
-        var standoff: (gap: Double, exit: Vec2?)?
-        // Directions to the traffic close by: the robot does not pull out towards any of it.
-        var close: [Vec2] = []
+        var view = TrafficView()
         for k in agents.indices where agents[k].active && Self.isTraffic(routes[k].agentClass) {
-            let a = agents[k]
-            let route = routes[k]
-            let rel = a.position - position
-            let dist = rel.length
-            let range =
-                noticesInTime(route, delay: state.agentDelay[k], at: ctx.t1) ? trafficRange : 2 + 4 * skill.avoidance
-            guard dist < range, dist > 1e-9 else { continue }
-            let rr = params.radius + route.radius
-            let gap = dist - rr
-            let agentSpeed = a.velocity.length
-            let moving = agentSpeed > 0.3
-            let lane = moving ? a.velocity * (1 / agentSpeed) : route.direction
-            let normal = Vec2(-lane.y, lane.x)
-            // Where the robot is relative to the agent: ahead of it along its lane, and aside.
-            let ahead = -rel.dot(lane)
-            let aside = -rel.dot(normal)
-            // Never drive at it, moving or standing: stop while it is closer than the braking
-            // distance plus the clearance in the direction the robot is heading. One that
-            // stands mostly waits for a robot in its lane (this one, often): after a moment the
-            // robot gets out of its lane, so that neither waits for the other for ever.
-            if gap < clearance + 0.5 { close.append(rel * (1 / dist)) }
-            if heading.dot(rel * (1 / dist)) > 0.2 && gap < stopping + clearance + 0.1 {
-                stop = true
-                if !moving && (standoff == nil || gap < standoff!.gap) {
-                    standoff = (gap, laneExit(ctx, from: a.position, lane, ahead: ahead, aside: aside, rr: rr))
-                }
-            }
-            guard moving else { continue }
-            // Traffic that has passed the robot no longer matters.
-            guard ahead > -(rr + 0.5) else { continue }
-            let arrival = max(0, ahead - rr) / agentSpeed
-            // Out of its lane far enough to be passed, the robot keeps its clearance from the
-            // lane; closer, it pulls out (to `laneExit`'s spot) when the agent comes.
-            let passed = rr + 0.25
-            let half = rr + clearance
-            if abs(aside) >= passed {
-                // Beside its lane: do not pull in unless across well before it comes.
-                let lateral = heading.dot(normal) * (aside >= 0 ? -1 : 1)
-                let horizon = v / params.maxAcceleration + 0.4
-                if lateral > 0.05 && abs(aside) - lateral * v * horizon < half {
-                    let across = (2 * half) / max(0.3, lateral * v)
-                    if arrival < across + 1.5 {
-                        stop = true
-                        yielding = true
-                    }
-                }
-            } else if arrival < 3, arrival < soonest {
-                // In its lane and it comes: pull out to the side of the lane where the robot
-                // fits clear of the agent's path, the nearer one first. Where it fits nowhere
-                // it stays, and the driver or rider stops for it.
-                soonest = arrival
-                pullOut = laneExit(ctx, from: a.position, lane, ahead: ahead, aside: aside, rr: rr)
-                if pullOut != nil { yielding = true }
-            }
+            weigh(agent: k, ctx, state: state, heading: heading, speed: v, into: &view)
         }
         // Not out towards traffic close by.
-        func isOpen(_ dir: Vec2) -> Bool { !close.contains { dir.dot($0) > 0.2 } }
-        if let dir = pullOut, !isOpen(dir) {
-            pullOut = nil
-            stop = true
+        if let dir = view.pullOut, !view.isOpen(dir) {
+            view.pullOut = nil
+            view.stop = true
         }
-        if let (_, exit) = standoff, pullOut == nil {
+        if let (_, exit) = view.standoff, view.pullOut == nil {
             if standoffSince < 0 { standoffSince = ctx.t1 }
             if ctx.t1 - standoffSince > 2 {
-                if let exit, isOpen(exit) {
-                    pullOut = exit
-                } else if isOpen(heading * -1) && evadeIsSafe(ctx, heading * -1) {
+                if let exit, view.isOpen(exit) {
+                    view.pullOut = exit
+                } else if view.isOpen(heading * -1) && evadeIsSafe(ctx, heading * -1) {
                     // No way out sideways: back away to give the driver room.
                     vCmd = -0.3
                     wCmd = 0
@@ -138,7 +90,7 @@ extension SanitationRobot {
         } else {
             standoffSince = -1
         }
-        if let dir = pullOut {
+        if let dir = view.pullOut {
             // Pulling out goes across the lane, never at the agent: it comes before stopping.
             let err = wrapAngle(atan2(dir.y, dir.x) - self.heading)
             if abs(err) > 2.2 {
@@ -148,10 +100,77 @@ extension SanitationRobot {
                 wCmd = min(max(3 * err, -params.maxTurnRate), params.maxTurnRate)
                 vCmd = abs(err) < 0.6 ? 0.8 : 0
             }
-        } else if stop {
+        } else if view.stop {
             vCmd = min(vCmd, 0)
         }
-        if yielding { progressTime = ctx.t1 }
+        if view.yielding { progressTime = ctx.t1 }
+    }
+
+    /// What agent `k` (traffic, active) asks of the robot heading along `heading` at `v`.
+    func weigh(
+        agent k: Int,
+        _ ctx: StepContext,
+        state: ArenaState,
+        heading: Vec2,
+        speed v: Double,
+        into view: inout TrafficView
+    ) {
+        let stopping = v * v / (2 * params.maxAcceleration)
+        let clearance = trafficClearance
+        let a = state.agents[k]
+        let route = ctx.arena.layout.routes[k]
+        let rel = a.position - position
+        let dist = rel.length
+        let range =
+            noticesInTime(route, delay: state.agentDelay[k], at: ctx.t1) ? trafficRange : 2 + 4 * skill.avoidance
+        guard dist < range, dist > 1e-9 else { return }
+        let rr = params.radius + route.radius
+        let gap = dist - rr
+        let agentSpeed = a.velocity.length
+        let moving = agentSpeed > 0.3
+        let lane = moving ? a.velocity * (1 / agentSpeed) : route.direction
+        let normal = Vec2(-lane.y, lane.x)
+        // Where the robot is relative to the agent: ahead of it along its lane, and aside.
+        let ahead = -rel.dot(lane)
+        let aside = -rel.dot(normal)
+        // Never drive at it, moving or standing: stop while it is closer than the braking
+        // distance plus the clearance in the direction the robot is heading. One that
+        // stands mostly waits for a robot in its lane (this one, often): after a moment the
+        // robot gets out of its lane, so that neither waits for the other for ever.
+        if gap < clearance + 0.5 { view.close.append(rel * (1 / dist)) }
+        if heading.dot(rel * (1 / dist)) > 0.2 && gap < stopping + clearance + 0.1 {
+            view.stop = true
+            if !moving && (view.standoff == nil || gap < view.standoff!.gap) {
+                view.standoff = (gap, laneExit(ctx, from: a.position, lane, ahead: ahead, aside: aside, rr: rr))
+            }
+        }
+        guard moving else { return }
+        // Traffic that has passed the robot no longer matters.
+        guard ahead > -(rr + 0.5) else { return }
+        let arrival = max(0, ahead - rr) / agentSpeed
+        // Out of its lane far enough to be passed, the robot keeps its clearance from the
+        // lane; closer, it pulls out (to `laneExit`'s spot) when the agent comes.
+        let passed = rr + 0.25
+        let half = rr + clearance
+        if abs(aside) >= passed {
+            // Beside its lane: do not pull in unless across well before it comes.
+            let lateral = heading.dot(normal) * (aside >= 0 ? -1 : 1)
+            let horizon = v / params.maxAcceleration + 0.4
+            if lateral > 0.05 && abs(aside) - lateral * v * horizon < half {
+                let across = (2 * half) / max(0.3, lateral * v)
+                if arrival < across + 1.5 {
+                    view.stop = true
+                    view.yielding = true
+                }
+            }
+        } else if arrival < 3, arrival < view.soonest {
+            // In its lane and it comes: pull out to the side of the lane where the robot
+            // fits clear of the agent's path, the nearer one first. Where it fits nowhere
+            // it stays, and the driver or rider stops for it.
+            view.soonest = arrival
+            view.pullOut = laneExit(ctx, from: a.position, lane, ahead: ahead, aside: aside, rr: rr)
+            if view.pullOut != nil { view.yielding = true }
+        }
     }
 
     /// The way (a unit vector across the lane) out of the lane of an agent at `agent` going

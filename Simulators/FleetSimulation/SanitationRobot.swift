@@ -1,3 +1,5 @@
+import FleetProtocol
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,7 +9,7 @@ import Darwin
 /// A simulated sweeper, litter picker or washer: unicycle kinematics, a coverage plan,
 /// avoidance, hopper and water, battery, faults and interventions, and the truth about
 /// what it did.
-struct SanitationRobot {
+struct SanitationRobot: RobotFrameCounts {
     enum Purpose: Equatable { case clean, ramp, toTransfer, returnToPlan, toDock, teleop }
 
     enum Activity: Equatable {
@@ -37,7 +39,7 @@ struct SanitationRobot {
     var heading: Double
     var speed = 0.0
     var turnRate = 0.0
-    var mode = RobotMode.auto
+    var mode = Mode.auto
     var status = SanitationStatus.idle
     var brushDown = false
     var brushRPM = 0.0
@@ -211,47 +213,34 @@ struct SanitationRobot {
         lastSampleInRunning = inRunning
     }
 
-    mutating func heartbeat(timeNs: UInt64, uptime: Double) -> HeartbeatSample {
-        let sent = UInt64(stateFrames) + UInt64(eventFrames) + heartbeats
-        heartbeats += 1
-        return HeartbeatSample(
-            robotID: id,
-            time: timeNs,
-            framesSent: sent,
-            uptime: uptime,
-            stateFrames: stateFrames,
-            eventFrames: eventFrames,
-            queueDrops: 0,
-            stateRate: Float(stateRate)
-        )
-    }
-
     func sample(timeNs: UInt64) -> SanitationSample {
         SanitationSample(
             robotID: id,
             time: timeNs,
-            x: position.x,
-            y: position.y,
-            energyUsed: energyWh,
-            distance: distance,
-            areaCleaned: areaCleaned,
-            heading: Float(heading),
-            speed: Float(speed),
-            turnRate: Float(turnRate),
-            brushRPM: Float(brushRPM),
-            suction: Float(suction),
-            waterFlow: Float(waterFlow),
-            hopperFill: Float(min(100, hopperFill * 100)),
-            cleanWater: Float(params.waterTank > 0 ? 100 * cleanWater / params.waterTank : 0),
-            dirtyWater: Float(params.waterTank > 0 ? 100 * dirtyWater / params.waterTank : 0),
-            batterySOC: Float(soc * 100),
-            batteryVoltage: Float(batteryVoltage),
-            batteryCurrent: Float(batteryCurrent),
-            batteryTemperature: Float(batteryTemperature),
-            mode: mode,
-            status: status,
-            brushDown: brushDown,
-            spraying: spraying
+            SanitationState(
+                x: position.x,
+                y: position.y,
+                energyUsed: energyWh,
+                distance: distance,
+                areaCleaned: areaCleaned,
+                heading: Float(heading),
+                speed: Float(speed),
+                turnRate: Float(turnRate),
+                brushRpm: Float(brushRPM),
+                suction: Float(suction),
+                waterFlow: Float(waterFlow),
+                hopperFill: Float(min(100, hopperFill * 100)),
+                cleanWater: Float(params.waterTank > 0 ? 100 * cleanWater / params.waterTank : 0),
+                dirtyWater: Float(params.waterTank > 0 ? 100 * dirtyWater / params.waterTank : 0),
+                batterySOC: Float(soc * 100),
+                batteryVoltage: Float(batteryVoltage),
+                batteryCurrent: Float(batteryCurrent),
+                batteryTemperature: Float(batteryTemperature),
+                mode: mode,
+                status: status,
+                brushDown: brushDown,
+                spraying: spraying
+            )
         )
     }
 

@@ -1,3 +1,4 @@
+import FleetProtocol
 import Foundation
 import Testing
 
@@ -102,7 +103,7 @@ struct DeterminismTests {
 
     @Test func runStatesGoPrepareRunningFinished() {
         let (outputs, _) = record(configuration(seed: 5))
-        let states = outputs.compactMap { o -> (UInt32, RunState, UInt64)? in
+        let states = outputs.compactMap { o -> (UInt32, RunStateValue, UInt64)? in
             if case let .refereeEvent(e) = o, case let .runState(s, _, _, _) = e.kind { return (e.runID, s, e.time) }
             return nil
         }

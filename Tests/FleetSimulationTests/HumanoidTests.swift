@@ -1,3 +1,4 @@
+import FleetProtocol
 import Testing
 
 @testable import FleetSimulation
@@ -9,7 +10,7 @@ struct HumanoidTests {
         #expect(rec.humanoidSamples.count > 10_000)
         for s in rec.humanoidSamples {
             for j in Joint.allCases {
-                #expect(j.limits.contains(s.jointPosition[j]), "\(j.name) = \(s.jointPosition[j])")
+                #expect(j.limits.contains(s.jointPosition[j.rawValue]), "\(j.name) = \(s.jointPosition[j.rawValue])")
             }
         }
     }
@@ -64,7 +65,7 @@ struct HumanoidTests {
         let samples = rec.humanoidSamples.filter { $0.robotID == 1 }
         let first = samples.first!
         let last = samples.last!
-        #expect(last.jointTemperature[Joint.leftKnee] > first.jointTemperature[Joint.leftKnee])
+        #expect(last.jointTemperature[Joint.leftKnee.rawValue] > first.jointTemperature[Joint.leftKnee.rawValue])
         #expect(last.batterySOC < first.batterySOC)
         #expect(zip(samples, samples.dropFirst()).allSatisfy { $1.energyUsed >= $0.energyUsed })
     }

@@ -1,3 +1,4 @@
+import FleetProtocol
 import Testing
 
 @testable import FleetSimulation

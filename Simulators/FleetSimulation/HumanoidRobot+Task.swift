@@ -120,18 +120,7 @@ extension HumanoidRobot {
                     ),
                     &sink
                 )
-                emitReferee(
-                    ctx,
-                    .litterCollected(
-                        itemID: o.id,
-                        mass: Float(o.mass),
-                        x: o.position.x,
-                        y: o.position.y,
-                        litter: .object,
-                        rating: o.rating
-                    ),
-                    &sink
-                )
+                emitReferee(ctx, .collected(o), &sink)
                 let bin = nearestBin(to: position, layout)
                 setRoute(to: layout.bins[bin].position, stopShort: 0.6)
                 activity = .walkingToBin(item: k, bin: bin)

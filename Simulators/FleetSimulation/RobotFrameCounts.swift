@@ -1,4 +1,4 @@
-public import FleetProtocol
+import FleetProtocol
 
 /// What both robot models count of their own output, for their heartbeats.
 protocol RobotFrameCounts {

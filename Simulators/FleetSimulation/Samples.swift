@@ -72,6 +72,20 @@ public enum RefereeEventKind: Equatable, Sendable {
     case fallObserved(unaidedGetUp: Bool)
 }
 
+extension RefereeEventKind {
+    /// The referee saw litter object `o` collected (where it lay, its mass and rating).
+    static func collected(_ o: LitterObject) -> RefereeEventKind {
+        .litterCollected(
+            itemID: o.id,
+            mass: Float(o.mass),
+            x: o.position.x,
+            y: o.position.y,
+            litter: .object,
+            rating: o.rating
+        )
+    }
+}
+
 public struct RefereeEvent: Equatable, Sendable {
     public var runID: UInt32
     /// The robot the event is about; 0 for the run as a whole.

@@ -127,17 +127,7 @@ extension SanitationRobot {
             }
         }
         if abs(speed) > 0.02 {
-            emit(
-                ctx,
-                .collision(
-                    x: position.x,
-                    y: position.y,
-                    speed: Float(abs(speed)),
-                    impulse: Float(params.mass * abs(speed)),
-                    other: .static
-                ),
-                &sink
-            )
+            emit(ctx, bump(.static), &sink)
         }
         if case let .following(p) = activity, p != .teleop {
             activity = .backingUp(until: t + 1.0, resume: p)
@@ -321,18 +311,7 @@ extension SanitationRobot {
                 .litterPickup(x: position.x, y: position.y, itemID: o.id, mass: Float(o.mass), litter: .object),
                 &sink
             )
-            emitReferee(
-                ctx,
-                .litterCollected(
-                    itemID: o.id,
-                    mass: Float(o.mass),
-                    x: o.position.x,
-                    y: o.position.y,
-                    litter: .object,
-                    rating: o.rating
-                ),
-                &sink
-            )
+            emitReferee(ctx, .collected(o), &sink)
             if hopperMass + o.mass <= params.hopperMassLimit && hopperVolume + o.volume <= params.hopperVolume {
                 state.objectOnGround[k] = false
                 hopperObjects.append(k)

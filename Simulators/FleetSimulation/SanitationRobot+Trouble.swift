@@ -260,17 +260,7 @@ extension SanitationRobot {
                         ),
                         &sink
                     )
-                    emit(
-                        ctx,
-                        .collision(
-                            x: position.x,
-                            y: position.y,
-                            speed: Float(abs(speed)),
-                            impulse: Float(params.mass * abs(speed)),
-                            other: cls
-                        ),
-                        &sink
-                    )
+                    emit(ctx, bump(cls), &sink)
                 }
             } else if clearance > 0.3 {
                 contactMask &= ~bit
@@ -309,5 +299,16 @@ extension SanitationRobot {
                 nearMask &= ~bit
             }
         }
+    }
+
+    /// The robot's bumper report of an impact with `other` at its current speed.
+    func bump(_ other: AgentClass) -> RobotEventKind {
+        .collision(
+            x: position.x,
+            y: position.y,
+            speed: Float(abs(speed)),
+            impulse: Float(params.mass * abs(speed)),
+            other: other
+        )
     }
 }

@@ -57,7 +57,8 @@ let package = Package(
         .target(
             name: "FleetSimulation",
             dependencies: ["FleetProtocol"],
-            path: "Simulators/FleetSimulation"
+            path: "Simulators/FleetSimulation",
+            exclude: ["README.md"]
         ),
         // Runs a simulated fleet over ZeroMQ: a socket per robot, faults, truth, recordings.
         .target(
@@ -74,7 +75,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         // The robot side of the transport: pub-mode publisher and reliable-mode client.
         .target(
@@ -86,12 +88,14 @@ let package = Package(
         // protocols. Pure: no database, no I/O; the backends implement it.
         .target(
             name: "FleetStore",
-            dependencies: ["FleetProtocol", "CZstd"]
+            dependencies: ["FleetProtocol", "CZstd"],
+            exclude: ["README.md"]
         ),
         // The SQLite backend (GRDB): schema and migrations, the batch writer, queries.
         .target(
             name: "FleetStorage",
-            dependencies: ["FleetProtocol", "FleetStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["FleetProtocol", "FleetStore", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["README.md"]
         ),
         // The PostgreSQL backend (postgres-nio): the same storage boundary on a database
         // server, for several ingesters and sites writing one central database.
@@ -101,7 +105,8 @@ let package = Package(
                 "FleetProtocol", "FleetStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         // Store-and-forward: a site's SQLite file copied to the central PostgreSQL.
         .target(
@@ -110,7 +115,8 @@ let package = Package(
                 "FleetPostgres", "FleetStorage", "FleetStore", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         // MCAP files (Foxglove): the writer and the telemetry mapping; pure, writes to a byte sink.
         .target(

@@ -63,7 +63,7 @@ let package = Package(
         // Runs a simulated fleet over ZeroMQ: a socket per robot, faults, truth, recordings.
         .target(
             name: "FleetRunner",
-            dependencies: ["FleetSimulation", "FleetProtocol", "FleetRobotClient", "ZeroMQ"],
+            dependencies: ["FleetSimulation", "FleetProtocol", "FleetKeys", "FleetRobotClient", "ZeroMQ"],
             path: "Simulators/FleetRunner",
             exclude: ["README.md"]
         ),
@@ -71,12 +71,27 @@ let package = Package(
         .target(
             name: "FleetIngest",
             dependencies: [
-                "FleetProtocol", "FleetStorage", "FleetStore", "FleetRobotClient", "ZeroMQ",
+                "FleetBlocking", "FleetKeys", "FleetProtocol", "FleetStorage", "FleetStore", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             exclude: ["README.md"]
+        ),
+        // One pool of threads for blocking work called from async code (SQLite reads, joins),
+        // so it never runs on the cooperative pool.
+        .target(
+            name: "FleetBlocking",
+            dependencies: [
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // CURVE keys by sender id and their file format: shared by the ingester (its allowlist),
+        // the robot side and the command line, so FleetIngest need not import the robot client.
+        .target(
+            name: "FleetKeys",
+            dependencies: ["ZeroMQ"]
         ),
         // The robot side of the transport: pub-mode publisher and reliable-mode client.
         .target(
@@ -112,7 +127,7 @@ let package = Package(
         .target(
             name: "FleetForward",
             dependencies: [
-                "FleetPostgres", "FleetStorage", "FleetStore", "ZeroMQ",
+                "FleetPostgres", "FleetProtocol", "FleetStorage", "FleetStore", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -145,7 +160,7 @@ let package = Package(
             name: "FleetServer",
             dependencies: [
                 "FleetIngest", "FleetStorage", "FleetStore", "FleetProtocol", "FleetScoring", "FleetCompetition",
-                "FleetForward", "ZeroMQ",
+                "FleetForward", "ZeroMQ", "FleetBlocking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -185,7 +200,7 @@ let package = Package(
             name: "fleet",
             dependencies: [
                 "FleetIngest", "FleetStorage", "FleetStore", "FleetPostgres", "FleetForward", "FleetProtocol", "ZeroMQ",
-                "FleetRunner",
+                "FleetKeys", "FleetRunner",
                 "FleetSimulation",
                 "FleetCompetition", "FleetScoring", "FleetServer", "FleetMCAP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -209,7 +224,7 @@ let package = Package(
         .target(
             name: "FleetTestSupport",
             dependencies: [
-                "CTSanMutex", "FleetProtocol", "FleetStore", "FleetIngest", "FleetPostgres",
+                "CTSanMutex", "FleetBlocking", "FleetProtocol", "FleetStore", "FleetIngest", "FleetPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -225,7 +240,9 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetRobotClientTests",
-            dependencies: ["FleetRobotClient", "FleetIngest", "FleetStorage", "FleetStore", "FleetTestSupport"]
+            dependencies: [
+                "FleetKeys", "FleetRobotClient", "FleetIngest", "FleetStorage", "FleetStore", "FleetTestSupport",
+            ]
         ),
         .testTarget(
             name: "FleetStoreTests",

@@ -1,3 +1,4 @@
+public import FleetKeys
 public import FleetRobotClient
 public import FleetSimulation
 import Foundation

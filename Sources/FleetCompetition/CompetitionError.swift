@@ -1,6 +1,8 @@
+public import FleetProtocol
+
 /// A failure of a competition command or check, with a stable code and a message that says
 /// what is wrong and what to do.
-public struct CompetitionError: Error, Sendable, CustomStringConvertible {
+public struct CompetitionError: FleetError, Sendable {
     public enum Code: String, Sendable {
         case badArgument = "bad_argument"
         case notFound = "not_found"
@@ -22,5 +24,6 @@ public struct CompetitionError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
+    /// The message alone: the command line prints it as the whole error.
     public var description: String { message }
 }

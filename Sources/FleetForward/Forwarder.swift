@@ -1,5 +1,6 @@
 import Dispatch
 public import FleetPostgres
+public import FleetProtocol
 import FleetStorage
 public import FleetStore
 import Foundation
@@ -150,129 +151,162 @@ public final class Forwarder: Service, Sendable {
         var counters: [String: Int64] = [:]
     }
 
-    private func loop() throws {
-        let site = try FleetDatabase(path: configuration.sitePath, readOnly: true)
-        let siteRuns = SQLiteCompetitionStore(database: site)
-        var runs = RunForwarding(site: configuration.site, logger: logger)
+    /// The loop's own state: the connection, where the copy stands, what was last sent.
+    private struct LoopState {
+        var runs: RunForwarding
         var central: PostgresStore?
         var cursor = ForwardCursor()
         var sent = Sent()
         var retry: Duration = .seconds(1)
         var held: (robot: UInt32, owner: String)?
-        defer {
-            if let central {
-                // Robots copied last are free for ingesters at once, not a lease later.
-                do { try central.releaseRobots() } catch {
-                    logger.debug("could not release the robots on stopping", metadata: ["error": "\(error)"])
-                }
-                central.close()
-            }
-        }
-        /// A failure of the central database: logged, retried after a growing pause (with
-        /// `once`, the end: a one-shot copy reports it instead of waiting). A read-only
-        /// standby is the end too: retrying never makes it writable.
-        func unreachable(_ error: any Error) throws {
-            if configuration.once || (error as? StorageError)?.code == .readOnly { throw error }
-            central?.close()
-            central = nil
-            let message = "\(error)".replacingOccurrences(of: "\n", with: " ")
-            let failures = state.withLock {
-                $0.connected = false
-                $0.lastError = message
-                $0.failures += 1
-                return $0.failures
-            }
-            if failures <= 3 || failures % 20 == 0 {
-                logger.warning(
-                    "central database unreachable; the site's data waits in its file, retrying in \(retry)",
-                    metadata: ["error": "\(message)", "failures": "\(failures)"]
-                )
-            }
-            pause(retry)
-            retry = min(retry * 2, configuration.maximumRetryInterval)
-        }
+    }
+
+    private func loop() throws {
+        let site = try FleetDatabase(path: configuration.sitePath, readOnly: true)
+        let siteRuns = SQLiteCompetitionStore(database: site)
+        var loop = LoopState(runs: RunForwarding(site: configuration.site, logger: logger))
+        defer { release(loop.central) }
         while !stopping {
-            let store: PostgresStore
-            if let central {
-                store = central
-            } else {
-                do {
-                    store = try PostgresStore.open(
-                        location: configuration.central,
-                        ingesterID: PostgresStore.siteIngesterName(configuration.site),
-                        logger: logger
-                    )
-                    cursor = try store.forwardCursor(site: configuration.site)
-                    try runs.connected(to: PostgresCompetitionStore(store))
-                } catch {
-                    try unreachable(error)
-                    continue
-                }
-                central = store
-                sent = Sent()
-                logger.info(
-                    "forwarding",
-                    metadata: [
-                        "site": "\(configuration.site)", "to": "\(configuration.central)",
-                        "from chunk": "\(cursor.chunkID)", "from event": "\(cursor.eventID)",
-                    ]
-                )
-            }
+            guard let store = try connected(&loop) else { continue }
             // Reading the site's file throws out of the loop: a damaged or foreign file is
             // not something a retry fixes.
-            let pending = try readBatch(site, after: cursor, sent: sent)
+            let pending = try readBatch(site, after: loop.cursor, sent: loop.sent)
             if pending.isEmpty {
-                do {
-                    try forward(&runs, from: siteRuns, to: store)
-                } catch let error as StorageError where error.code == .corruptRow || error.code == .incompatibleDatabase
-                {
-                    throw error
-                } catch {
-                    try unreachable(error)
-                    continue
-                }
-                try recordBacklog(site, cursor: cursor, caughtUp: true)
+                guard try forwardRuns(&loop, from: siteRuns, to: store) else { continue }
+                try recordBacklog(site, cursor: loop.cursor, caughtUp: true)
                 if configuration.once { break }
                 pause(configuration.pollInterval)
                 continue
             }
-            let outcome: ForwardOutcome
-            do {
-                outcome = try store.commitForwarded(
-                    pending.batch,
-                    site: configuration.site,
-                    leaseNanos: Self.nanoseconds(configuration.robotLease),
-                    at: Self.nowNanos()
-                )
-            } catch {
-                try unreachable(error)
-                continue
+            try copy(pending, from: site, to: store, &loop)
+        }
+    }
+
+    /// Lets go of the robots copied last (free for ingesters at once, not a lease later) and
+    /// closes the connection.
+    private func release(_ central: PostgresStore?) {
+        guard let central else { return }
+        do { try central.releaseRobots() } catch {
+            logger.debug("could not release the robots on stopping", metadata: ["error": "\(error)"])
+        }
+        central.close()
+    }
+
+    /// The central database's connection, opened (its cursor read, the runs' state with it)
+    /// when there is none; nil after a failure, which `unreachable` logged and waited out.
+    private func connected(_ loop: inout LoopState) throws -> PostgresStore? {
+        if let central = loop.central { return central }
+        let store: PostgresStore
+        do {
+            store = try PostgresStore.open(
+                location: configuration.central,
+                ingesterID: PostgresStore.siteIngesterName(configuration.site),
+                logger: logger
+            )
+            loop.cursor = try store.forwardCursor(site: configuration.site)
+            try loop.runs.connected(to: PostgresCompetitionStore(store))
+        } catch {
+            try unreachable(error, &loop)
+            return nil
+        }
+        loop.central = store
+        loop.sent = Sent()
+        logger.info(
+            "forwarding",
+            metadata: [
+                "site": "\(configuration.site)", "to": "\(configuration.central)",
+                "from chunk": "\(loop.cursor.chunkID)", "from event": "\(loop.cursor.eventID)",
+            ]
+        )
+        return store
+    }
+
+    /// A failure of the central database: logged, retried after a growing pause (with
+    /// `once`, the end: a one-shot copy reports it instead of waiting). A read-only
+    /// standby is the end too: retrying never makes it writable.
+    private func unreachable(_ error: any Error, _ loop: inout LoopState) throws {
+        if configuration.once || (error as? StorageError)?.code == .readOnly { throw error }
+        loop.central?.close()
+        loop.central = nil
+        let message = "\(error)".replacingOccurrences(of: "\n", with: " ")
+        let failures = state.withLock {
+            $0.connected = false
+            $0.lastError = message
+            $0.failures += 1
+            return $0.failures
+        }
+        if failures <= 3 || failures % 20 == 0 {
+            logger.warning(
+                "central database unreachable; the site's data waits in its file, retrying in \(loop.retry)",
+                metadata: ["error": "\(message)", "failures": "\(failures)"]
+            )
+        }
+        pause(loop.retry)
+        loop.retry = min(loop.retry * 2, configuration.maximumRetryInterval)
+    }
+
+    /// With nothing new to copy: the runs that changed. False after a failure of the central
+    /// database (handled by `unreachable`); a damaged site file throws.
+    private func forwardRuns(
+        _ loop: inout LoopState,
+        from siteRuns: SQLiteCompetitionStore,
+        to store: PostgresStore
+    ) throws -> Bool {
+        do {
+            try forward(&loop.runs, from: siteRuns, to: store)
+            return true
+        } catch let error as StorageError where error.code == .corruptRow || error.code == .incompatibleDatabase {
+            throw error
+        } catch {
+            try unreachable(error, &loop)
+            return false
+        }
+    }
+
+    /// Commits one batch to the central database and counts what moved; pauses when
+    /// nothing could (robots another ingester holds).
+    private func copy(
+        _ pending: PendingBatch,
+        from site: FleetDatabase,
+        to store: PostgresStore,
+        _ loop: inout LoopState
+    ) throws {
+        let outcome: ForwardOutcome
+        do {
+            outcome = try store.commitForwarded(
+                pending.batch,
+                site: configuration.site,
+                leaseNanos: Self.nanoseconds(configuration.robotLease),
+                at: Self.nowNanos()
+            )
+        } catch {
+            try unreachable(error, &loop)
+            return
+        }
+        loop.cursor = outcome.cursor
+        loop.sent = pending.sent
+        loop.retry = .seconds(1)
+        let copiedFrames = pending.batch.chunks.prefix(outcome.chunks).reduce(0) { $0 + $1.frameCount }
+        state.withLock {
+            $0.batches += 1
+            $0.connected = true
+            $0.lastError = nil
+            $0.heldBack = outcome.heldBack
+            if !outcome.heldBack.isEmpty { $0.heldBatches += 1 }
+            $0.copiedChunks += outcome.chunks
+            $0.copiedFrames += copiedFrames
+            $0.copiedEvents += outcome.events
+            $0.lastCopyNanos = Self.nowNanos()
+        }
+        reportHolds(outcome.heldBack, cursor: loop.cursor, logged: &loop.held)
+        let complete = outcome.heldBack.isEmpty
+        try recordBacklog(site, cursor: loop.cursor, caughtUp: complete && !pending.full)
+        if !complete && outcome.chunks == 0 && outcome.events == 0 {
+            // Nothing could move: the robot's holder has it until its lease ends or it lets go.
+            if configuration.once {
+                throw ForwardHeldBack(owners: outcome.heldBack, cursor: loop.cursor)
             }
-            cursor = outcome.cursor
-            sent = pending.sent
-            retry = .seconds(1)
-            let copiedFrames = pending.batch.chunks.prefix(outcome.chunks).reduce(0) { $0 + $1.frameCount }
-            state.withLock {
-                $0.batches += 1
-                $0.connected = true
-                $0.lastError = nil
-                $0.heldBack = outcome.heldBack
-                if !outcome.heldBack.isEmpty { $0.heldBatches += 1 }
-                $0.copiedChunks += outcome.chunks
-                $0.copiedFrames += copiedFrames
-                $0.copiedEvents += outcome.events
-                $0.lastCopyNanos = Self.nowNanos()
-            }
-            reportHolds(outcome.heldBack, cursor: cursor, logged: &held)
-            let complete = outcome.heldBack.isEmpty
-            try recordBacklog(site, cursor: cursor, caughtUp: complete && !pending.full)
-            if !complete && outcome.chunks == 0 && outcome.events == 0 {
-                // Nothing could move: the robot's holder has it until its lease ends or it lets go.
-                if configuration.once {
-                    throw ForwardHeldBack(owners: outcome.heldBack, cursor: cursor)
-                }
-                pause(configuration.pollInterval)
-            }
+            pause(configuration.pollInterval)
         }
     }
 
@@ -390,11 +424,21 @@ public final class Forwarder: Service, Sendable {
 
 /// A one-shot copy (`once`) that cannot go on: robots it copies are another ingester's or
 /// site's on the central database.
-public struct ForwardHeldBack: Error, CustomStringConvertible {
+public struct ForwardHeldBack: FleetError {
+    public enum Code: String, Sendable {
+        /// Robots in the copy are owned by another ingester or site on the central database.
+        case heldBack = "held_back"
+    }
+
     public var owners: [RobotOwner]
     public var cursor: ForwardCursor
 
-    public var description: String {
+    public var code: Code { .heldBack }
+
+    /// The message alone names the owners and the cursor.
+    public var description: String { message }
+
+    public var message: String {
         var named = owners.prefix(3).map(Forwarder.describeHold).joined(separator: ", ")
         if owners.count > 3 { named += " and \(owners.count - 3) more" }
         return

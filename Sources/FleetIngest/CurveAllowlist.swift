@@ -1,4 +1,4 @@
-public import FleetRobotClient
+public import FleetKeys
 import Synchronization
 public import ZeroMQ
 

@@ -1,5 +1,6 @@
+public import FleetBlocking
+public import FleetKeys
 import FleetProtocol
-public import FleetRobotClient
 public import FleetStorage
 public import FleetStore
 import Foundation
@@ -43,6 +44,9 @@ public final class IngestService: Service, Sendable {
         /// holds without a frame renewing it, and so how soon another ingester may take a
         /// robot over from one that stopped.
         public var robotLease: Duration = .seconds(10)
+        /// Where `run()` does its blocking work off the cooperative pool: the observer's
+        /// background reads, joining its threads, the checkpoint at shutdown.
+        public var blockingPool: BlockingPool = .shared
 
         public init(databasePath: String, listen: String? = nil, reliable: String? = nil) {
             self.databasePath = databasePath
@@ -74,21 +78,27 @@ public final class IngestService: Service, Sendable {
     /// Counters and histograms as the writer keeps them; the gauges (frames received, ring
     /// occupancy, robots online) as of the last `currentMetrics()` or status line.
     public let metrics = IngestMetrics()
-    private let logger: Logger
-    private let ring: FrameRing
-    private let shared = ReceiverShared()
-    private let live = LiveState()
-    private let lifecycle = Mutex(StateMachine())
+    let logger: Logger
+    let ring: FrameRing
+    let shared = ReceiverShared()
+    let live = LiveState()
+    let lifecycle = Mutex(StateMachine())
 
     public init(configuration: Configuration, logger: Logger) throws {
         guard configuration.listen != nil || configuration.reliable != nil else {
-            throw IngestError("nothing to listen on: give --listen ENDPOINT (pub mode) and/or --reliable ENDPOINT")
+            throw IngestError(
+                .invalidConfiguration,
+                "nothing to listen on: give --listen ENDPOINT (pub mode) and/or --reliable ENDPOINT"
+            )
         }
         self.configuration = configuration
         self.logger = logger
         if let store = configuration.store {
             guard configuration.retention == nil else {
-                throw IngestError("retention prunes a SQLite store only; not \(store) (use PostgreSQL's partitions)")
+                throw IngestError(
+                    .invalidConfiguration,
+                    "retention prunes a SQLite store only; not \(store) (use PostgreSQL's partitions)"
+                )
             }
             self.database = nil
             self.store = store
@@ -107,7 +117,10 @@ public final class IngestService: Service, Sendable {
     /// HTTP API's reads); throws a clear error when the service stores elsewhere.
     public func sqliteDatabase(for purpose: String) throws -> FleetDatabase {
         guard let database else {
-            throw IngestError("\(purpose) needs a SQLite store (--db FILE); this ingester stores in \(store)")
+            throw IngestError(
+                .invalidConfiguration,
+                "\(purpose) needs a SQLite store (--db FILE); this ingester stores in \(store)"
+            )
         }
         return database
     }
@@ -119,7 +132,10 @@ public final class IngestService: Service, Sendable {
     @discardableResult
     public func reloadAllowlist(_ read: () throws -> RobotKeyring) throws -> CurveAllowlist.Change {
         guard let allowlist = configuration.authentication?.allowlist else {
-            throw IngestError("no allowlist to reload: this ingester runs without CURVE (--curve-secret, --allowlist)")
+            throw IngestError(
+                .invalidConfiguration,
+                "no allowlist to reload: this ingester runs without CURVE (--curve-secret, --allowlist)"
+            )
         }
         let keyring: RobotKeyring
         do { keyring = try read() } catch {
@@ -163,146 +179,9 @@ public final class IngestService: Service, Sendable {
             try await runBound()
             lifecycle.withLock { $0.finished() }
         } catch {
-            let failure = error as? IngestError ?? IngestError("\(error)")
+            let failure = error as? IngestError ?? IngestError(.failed, "\(error)", cause: error)
             for waiter in lifecycle.withLock({ $0.failed(failure) }) { waiter.resume(throwing: failure) }
             throw error
-        }
-    }
-
-    private func runBound() async throws {
-        // One writing process per database file (SQLite 3.40 and WAL): held until run() returns.
-        // A database server takes several writers; per-robot ownership guards its rows.
-        let lease =
-            database == nil
-            ? nil : try WriterLease.acquire(forDatabase: configuration.databasePath, holder: "fleet ingest")
-        defer { withExtendedLifetime(lease) {} }
-        let restored = try store.restoreIngestState()
-        let context = try Context()
-        // Two batches: one committing, one waiting. More would only lengthen the drain at
-        // shutdown; the ring is the buffer.
-        let queue = BoundedQueue<PipelineBatch>(capacity: 2)
-        let receiverConfiguration = Receiver.Configuration(
-            listen: configuration.listen,
-            reliable: configuration.reliable,
-            serviceBootEpoch: UInt32(truncatingIfNeeded: Receiver.wallClockNanos() / 1_000_000_000),
-            authentication: configuration.authentication
-        )
-        let shared = self.shared
-        let ring = self.ring
-        let receiverLogger = logger
-
-        // Bind on the receiver thread (its sockets never leave it), and report back.
-        let bindResult = Mutex<Result<Void, any Error>?>(nil)
-        let receiverThread = try DedicatedThread.start(name: "fleet-receiver") {
-            let receiver = Receiver(
-                configuration: receiverConfiguration,
-                context: context,
-                ring: ring,
-                shared: shared,
-                logger: receiverLogger
-            )
-            do {
-                try receiver.bind()
-                bindResult.withLock { $0 = .success(()) }
-            } catch {
-                bindResult.withLock { $0 = .failure(error) }
-                shared.stoppedReading.store(true, ordering: .releasing)
-                shared.finished.store(true, ordering: .releasing)
-                return
-            }
-            receiver.run()
-        }
-        while bindResult.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(2)) }
-        if case .failure(let error) = bindResult.withLock({ $0! }) {
-            receiverThread.join()
-            throw IngestError("cannot listen: \(error)")
-        }
-        let bound = shared.boundEndpoints.withLock { $0 }
-        for waiter in lifecycle.withLock({ $0.bound(bound) }) { waiter.resume(returning: bound) }
-        logger.info(
-            "ingesting",
-            metadata: ["endpoints": "\(bound.joined(separator: " "))", "db": "\(configuration.storeName)"]
-        )
-
-        let pipelineConfiguration = Pipeline.Configuration(
-            batchInterval: configuration.batchInterval,
-            maximumBatchFrames: configuration.maximumBatchFrames
-        )
-        let live = self.live
-        let aggregator = {
-            var aggregator = Aggregator(restoring: restored.ledgers, verifiesFrames: false)
-            aggregator.restore(restored)
-            if self.store.sharesRobotsBetweenIngesters {
-                let lease = configuration.robotLease.components
-                aggregator.shareRobots(
-                    RobotOwnershipPolicy(
-                        leaseNanos: UInt64(lease.seconds) * 1_000_000_000 + UInt64(lease.attoseconds / 1_000_000_000)
-                    )
-                )
-            }
-            return aggregator
-        }()
-        let observer = self.observer
-        let pipelineLogger = logger
-        let pipelineThread = try DedicatedThread.start(name: "fleet-pipeline") {
-            Pipeline(
-                configuration: pipelineConfiguration,
-                ring: ring,
-                receiver: shared,
-                queue: queue,
-                live: live,
-                aggregator: aggregator,
-                observer: observer,
-                logger: pipelineLogger
-            ).run()
-        }
-        let store = self.store
-        let metrics = self.metrics
-        let logger = self.logger
-        let writerThread = try DedicatedThread.start(name: "fleet-writer") {
-            Writer(
-                store: store,
-                shared: shared,
-                queue: queue,
-                metrics: metrics,
-                logger: logger,
-                stopping: { shared.stopRequested.load(ordering: .relaxed) },
-                onCommit: { batch in
-                    if !batch.acks.isEmpty { shared.acks.withLock { $0.append(contentsOf: batch.acks) } }
-                }
-            ).run()
-            shared.writerFinished.store(true, ordering: .releasing)
-        }
-
-        await withGracefulShutdownHandler {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully && !shared.finished.load(ordering: .acquiring) {
-                let interval = configuration.statusInterval ?? .seconds(3600)
-                try? await Task.sleep(for: min(interval, .milliseconds(250)))
-                observer?.backgroundTick(now: Receiver.wallClockNanos())
-                if let statusInterval = configuration.statusInterval { logStatusIfDue(every: statusInterval) }
-            }
-        } onGracefulShutdown: {
-            shared.stopRequested.store(true, ordering: .releasing)
-        }
-        shared.stopRequested.store(true, ordering: .releasing)
-        // Drain: the receiver closes its sockets, the pipeline empties the ring and closes
-        // the queue, the writer commits what is queued. Joined off the cooperative pool.
-        await Self.joinOffPool([receiverThread, pipelineThread, writerThread])
-        context.terminate()
-        do {
-            try store.finishIngest()
-        } catch {
-            logger.warning("checkpoint at shutdown failed (the WAL keeps the data)", metadata: ["error": "\(error)"])
-        }
-        // The gauges as they ended, for whoever reads `metrics` after `run()` (the log line's
-        // metadata is only evaluated at info level).
-        refreshGauges()
-        logger.info("stopped", metadata: ["status": "\(statusLine())"])
-        if let failure = shared.failure.withLock({ $0 }) { throw IngestError(failure) }
-        let lost = metrics.snapshot.lostInCommit
-        if lost > 0 {
-            // A supervisor must see it: the process exits non-zero, naming the count.
-            throw IngestError("\(lost) frames lost: the database refused their batch while stopping (disk full?)")
         }
     }
 
@@ -334,7 +213,7 @@ public final class IngestService: Service, Sendable {
 
     private let lastStatus = Mutex<(ContinuousClock.Instant, Int)?>(nil)
 
-    private func logStatusIfDue(every interval: Duration) {
+    func logStatusIfDue(every interval: Duration) {
         let now = ContinuousClock.now
         let received = shared.received.load(ordering: .relaxed)
         let due = lastStatus.withLock { last -> (Duration, Int)? in
@@ -353,7 +232,7 @@ public final class IngestService: Service, Sendable {
 
     /// Copies the values other parts keep (frames received, counters, ring occupancy, robots
     /// online) into `metrics`.
-    private func refreshGauges() {
+    func refreshGauges() {
         let received = shared.received.load(ordering: .relaxed)
         let snapshot = liveSnapshot
         let now = Receiver.wallClockNanos()
@@ -370,21 +249,4 @@ public final class IngestService: Service, Sendable {
             $0.allowlistKeys = configuration.authentication?.allowlist.count ?? 0
         }
     }
-
-    private static func joinOffPool(_ threads: [DedicatedThread]) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let joiner = Thread {
-                for thread in threads { thread.join() }
-                continuation.resume()
-            }
-            joiner.start()
-        }
-    }
-}
-
-/// A failure of the ingest service, with a message for the operator.
-public struct IngestError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }

@@ -1,5 +1,5 @@
+import FleetKeys
 import FleetProtocol
-import FleetRobotClient
 import FleetStore
 import Foundation
 import Logging
@@ -38,44 +38,44 @@ final class Receiver {
         var authentication: IngestService.Authentication?
     }
 
-    private let configuration: Configuration
-    private let ring: FrameRing
-    private let shared: ReceiverShared
-    private let context: Context
-    private let logger: Logger
-    private var zap: ZAPHandler?
+    let configuration: Configuration
+    let ring: FrameRing
+    let shared: ReceiverShared
+    let context: Context
+    let logger: Logger
+    var zap: ZAPHandler?
     /// With authentication: the server sockets' failed handshakes (no CURVE, wrong server
     /// key), which never reach the ZAP handler; read every 250 ms.
-    private var monitors: [SocketMonitor] = []
-    private var monitorsReadAt = ContinuousClock.now
-    private let message = Message()
-    private let identity = Message()
-    private var sub: Socket?
-    private var router: Socket?
+    var monitors: [SocketMonitor] = []
+    var monitorsReadAt = ContinuousClock.now
+    let message = ZMQMessage()
+    let identity = ZMQMessage()
+    var sub: Socket?
+    var router: Socket?
 
     // Reliable mode: routing ids by peer index, and each robot's latest peer.
-    private var peerIdentities: [[UInt8]] = []
-    private var peerIndexByShortIdentity: [UInt64: UInt32] = [:]
-    private var peerIndexByIdentity: [[UInt8]: UInt32] = [:]
-    private var peerByRobot: [UInt32: UInt32] = [:]
+    var peerIdentities: [[UInt8]] = []
+    var peerIndexByShortIdentity: [UInt64: UInt32] = [:]
+    var peerIndexByIdentity: [[UInt8]: UInt32] = [:]
+    var peerByRobot: [UInt32: UInt32] = [:]
     /// Robots whose latest peer each peer index is; a peer at 0 is forgotten.
-    private var peerRobots: [Int] = []
+    var peerRobots: [Int] = []
     /// Peer indexes free for reuse.
-    private var freePeers: [UInt32] = []
-    private var ackSequence: UInt32 = 0
-    private var ackBuffer = [UInt8](repeating: 0, count: MessageType.ack.frameSize)
+    var freePeers: [UInt32] = []
+    var ackSequence: UInt32 = 0
+    var ackBuffer = [UInt8](repeating: 0, count: MessageType.ack.frameSize)
 
     // Fair share over a sliding window of recent frames.
-    private var windowCounts: [UInt32: Int] = [:]
-    private var windowTotal = 0
-    private static let windowSize = 4096
+    var windowCounts: [UInt32: Int] = [:]
+    var windowTotal = 0
+    static let windowSize = 4096
     /// Robots seen in pub mode since the start: who the ring is shared between.
-    private var robotsSeen: Set<UInt32> = []
+    var robotsSeen: Set<UInt32> = []
 
     // Authentication: the allowlist generation last seen, and per sender whose key a reload
     // removed or replaced, the first generation whose connections still count.
-    private var allowlistGeneration = 0
-    private var validFrom: [UInt32: Int] = [:]
+    var allowlistGeneration = 0
+    var validFrom: [UInt32: Int] = [:]
 
     init(configuration: Configuration, context: Context, ring: FrameRing, shared: ReceiverShared, logger: Logger) {
         self.configuration = configuration
@@ -193,7 +193,7 @@ final class Receiver {
         }
     }
 
-    private func drainSub(_ socket: Socket) throws {
+    func drainSub(_ socket: Socket) throws {
         for _ in 0..<1024 {
             guard try socket.tryReceive(into: message) else { return }
             if message.more {
@@ -205,7 +205,7 @@ final class Receiver {
         }
     }
 
-    private func drainRouter(_ socket: Socket) throws {
+    func drainRouter(_ socket: Socket) throws {
         for _ in 0..<1024 {
             guard try socket.tryReceive(into: identity) else { return }
             guard identity.more else { continue }  // a bare identity: nothing to read
@@ -221,7 +221,7 @@ final class Receiver {
     /// One frame is one single-part message (§3), in both modes: a message of several parts
     /// (a topic part before the frame, a frame split in two) is read to its end and counted
     /// once as `multipart`, none of its parts decoded.
-    private func discardMultipart(_ socket: Socket) throws {
+    func discardMultipart(_ socket: Socket) throws {
         while message.more {
             guard try socket.tryReceive(into: message) else { break }
         }
@@ -229,125 +229,9 @@ final class Receiver {
         shared.losses.withLock { $0.multipart += 1 }
     }
 
-    /// With authentication on, whether the frame carries the robot id its sender's key is
-    /// listed under; a frame claiming another robot is refused and counted against the
-    /// sender, and never reaches the claimed robot's ledger. Frames too short to claim a
-    /// robot go on, to be rejected and counted by reason.
-    private func admits(_ message: ZeroMQ.Message) -> Bool {
-        guard let authentication = configuration.authentication else { return true }
-        let bytes = message.bytes
-        guard let claimed = FrameHeader.unverified(bytes)?.robotID else { return true }
-        let admission = message.withUserID { CurveAllowlist.parseUserID($0) }
-        let sender = admission?.id
-        if let admission, admission.id == claimed {
-            guard isRevoked(admission, in: authentication.allowlist) else { return true }
-            refuseRevoked(admission)
-            return false
-        }
-        shared.received.add(1, ordering: .relaxed)
-        shared.losses.withLock { $0.refusedRobotID += 1 }
-        let count = shared.refusedBySender.withLock { counts in
-            counts[sender ?? 0, default: 0] += 1
-            return counts[sender ?? 0]!
-        }
-        if count == 1 || count % 1000 == 0 {
-            logger.warning(
-                "refused a frame claiming another robot",
-                metadata: [
-                    "sender": "\(sender.map(String.init) ?? "unknown")", "claimed": "\(claimed)",
-                    "refused from this sender": "\(count)",
-                ]
-            )
-        }
-        return false
-    }
-
-    /// Whether the connection was admitted under a key a reload has since removed or
-    /// replaced. The allowlist's generation is one atomic load per frame; the per-sender
-    /// bounds are copied only when it moved.
-    private func isRevoked(_ admission: (id: UInt32, generation: Int), in allowlist: CurveAllowlist) -> Bool {
-        if allowlist.generation != allowlistGeneration {
-            (allowlistGeneration, validFrom) = allowlist.revocations()
-        }
-        guard let from = validFrom[admission.id] else { return false }
-        return admission.generation < from
-    }
-
-    private func refuseRevoked(_ admission: (id: UInt32, generation: Int)) {
-        shared.received.add(1, ordering: .relaxed)
-        shared.losses.withLock { $0.refusedKeyRevoked += 1 }
-        let count = shared.refusedBySender.withLock { counts in
-            counts[admission.id, default: 0] += 1
-            return counts[admission.id]!
-        }
-        if count == 1 || count % 1000 == 0 {
-            logger.warning(
-                "refused a frame from a connection whose key the allowlist no longer holds",
-                metadata: [
-                    "robot.id": "\(admission.id)", "admitted in generation": "\(admission.generation)",
-                    "refused from this sender": "\(count)",
-                ]
-            )
-        }
-    }
-
-    /// Counts and logs peers whose CURVE handshake failed before the ZAP handler saw them: a
-    /// robot without CURVE, or with the wrong server key. (The ZAP handler counts the peers
-    /// whose key it refuses.)
-    private func readMonitors(force: Bool = false) {
-        let now = ContinuousClock.now
-        guard force || now - monitorsReadAt >= .milliseconds(250) else { return }
-        monitorsReadAt = now
-        for monitor in monitors {
-            guard let events = try? monitor.drain() else { continue }
-            for event in events where event.kind == .handshakeFailedProtocol || event.kind == .handshakeFailedNoDetail {
-                let refused = shared.handshakesFailed.add(1, ordering: .relaxed).newValue
-                // A misconfigured robot retries every few seconds: the first ones, then every 100th.
-                guard refused <= 10 || refused % 100 == 0 else { continue }
-                logger.warning(
-                    "refused a peer: its CURVE handshake failed (no CURVE, or not this ingester's public key)",
-                    metadata: [
-                        "endpoint": "\(event.endpoint)", "code": "\(event.value)", "handshakes failed": "\(refused)",
-                    ]
-                )
-            }
-        }
-    }
-
-    /// The ZAP handler that admits the allowlist's keys, each under its sender id.
-    private static func startZAP(
-        _ authentication: IngestService.Authentication,
-        context: Context,
-        shared: ReceiverShared,
-        logger: Logger
-    ) throws -> ZAPHandler {
-        let allowlist = authentication.allowlist
-        return try ZAPHandler(context: context) { request in
-            guard request.mechanism == "CURVE", let key = request.clientKey else {
-                shared.peersRefused.add(1, ordering: .relaxed)
-                logger.warning(
-                    "refused a peer without CURVE",
-                    metadata: ["address": "\(request.address)", "mechanism": "\(request.mechanism)"]
-                )
-                return .deny(.authenticationFailure, reason: "CURVE required")
-            }
-            guard let (id, userID) = allowlist.admit(key) else {
-                shared.peersRefused.add(1, ordering: .relaxed)
-                logger.warning(
-                    "refused a peer whose public key is not on the allowlist",
-                    metadata: ["address": "\(request.address)", "key": "\(key)"]
-                )
-                return .deny(.authenticationFailure, reason: "public key not on the allowlist")
-            }
-            shared.peersAdmitted.add(1, ordering: .relaxed)
-            logger.debug("admitted", metadata: ["sender": "\(id)", "address": "\(request.address)"])
-            return .allow(userID: userID)
-        }
-    }
-
     /// Validates the frame's header and queues it. In reliable mode a frame whose header is
     /// valid makes the peer it came from (`identity`) its robot's latest peer, the one acks go to.
-    private func handle(_ bytes: UnsafeRawBufferPointer, reliable: Bool) {
+    func handle(_ bytes: UnsafeRawBufferPointer, reliable: Bool) {
         shared.received.add(1, ordering: .relaxed)
         let header: FrameHeader
         do {
@@ -370,40 +254,7 @@ final class Receiver {
         enqueue(bytes, source: RingSource.accepted(peer: peer), header: header, reliable: reliable)
     }
 
-    /// Makes the current message's peer `robotID`'s latest peer. A peer no robot points to
-    /// any more (the robot reconnected, so ZeroMQ gave it a new routing id) is forgotten and
-    /// its index reused: the table holds at most one peer per robot, however often robots
-    /// reconnect.
-    private func assignPeer(to robotID: UInt32) -> UInt32 {
-        let peer = peerIndex(identity.bytes)
-        let previous = peerByRobot.updateValue(peer, forKey: robotID)
-        guard previous != peer else { return peer }
-        peerRobots[Int(peer)] += 1
-        if let previous { releasePeer(previous) }
-        return peer
-    }
-
-    private func releasePeer(_ index: UInt32) {
-        peerRobots[Int(index)] -= 1
-        guard peerRobots[Int(index)] == 0 else { return }
-        let identity = peerIdentities[Int(index)]
-        if identity.count <= 7 {
-            peerIndexByShortIdentity[Self.packed(identity)] = nil
-        } else {
-            peerIndexByIdentity[identity] = nil
-        }
-        peerIdentities[Int(index)] = []
-        freePeers.append(index)
-        shared.routerPeers.store(peerIdentities.count - freePeers.count, ordering: .relaxed)
-    }
-
-    private static func packed(_ identity: some Collection<UInt8>) -> UInt64 {
-        var packed = UInt64(identity.count) << 56
-        for (i, byte) in identity.enumerated() { packed |= UInt64(byte) << (8 * UInt64(i)) }
-        return packed
-    }
-
-    private func enqueue(_ bytes: UnsafeRawBufferPointer, source: UInt32, header: FrameHeader, reliable: Bool) {
+    func enqueue(_ bytes: UnsafeRawBufferPointer, source: UInt32, header: FrameHeader, reliable: Bool) {
         let now = Self.wallClockNanos()
         if reliable {
             // Back pressure: wait for room rather than drop; stop reading meanwhile.
@@ -428,7 +279,7 @@ final class Receiver {
         }
     }
 
-    private func enqueueRejected(_ bytes: UnsafeRawBufferPointer, code: ProtocolError.Code) {
+    func enqueueRejected(_ bytes: UnsafeRawBufferPointer, code: ProtocolError.Code) {
         // Enough of the frame for the pipeline to see which robot it claims to be from.
         let kept =
             code == .oversized ? UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, FrameHeader.size)]) : bytes
@@ -446,7 +297,7 @@ final class Receiver {
     /// one robot flooding at 300 k frames/s fills a window of 4096 frames in a few ms, while
     /// twenty robots at 10 Hz may not appear in it at all, and judged by that window alone the
     /// flooder looked like a robot alone (the defect issue 10 item 10 found).
-    private func overFairShare(_ robotID: UInt32) -> Bool {
+    func overFairShare(_ robotID: UInt32) -> Bool {
         if windowCounts[robotID] == nil { robotsSeen.insert(robotID) }
         windowCounts[robotID, default: 0] += 1
         windowTotal += 1
@@ -469,88 +320,6 @@ final class Receiver {
         // twice its share.
         if occupied > ring.capacity - ring.capacity / 4 && count * 2 > total { return true }
         return robotsSeen.count > 1 && count * robotsSeen.count > 2 * total
-    }
-
-    private func peerIndex(_ identity: UnsafeRawBufferPointer) -> UInt32 {
-        // libzmq's own routing ids are 5 bytes: packed into an integer, they are looked up
-        // without allocating.
-        if identity.count <= 7 {
-            let packed = Self.packed(identity)
-            if let index = peerIndexByShortIdentity[packed] { return index }
-            let index = newPeer(Array(identity))
-            peerIndexByShortIdentity[packed] = index
-            return index
-        }
-        let key = Array(identity)
-        if let index = peerIndexByIdentity[key] { return index }
-        let index = newPeer(key)
-        peerIndexByIdentity[key] = index
-        return index
-    }
-
-    private func newPeer(_ identity: [UInt8]) -> UInt32 {
-        let index: UInt32
-        if let free = freePeers.popLast() {
-            index = free
-            peerIdentities[Int(index)] = identity
-            peerRobots[Int(index)] = 0
-        } else {
-            index = UInt32(peerIdentities.count)
-            peerIdentities.append(identity)
-            peerRobots.append(0)
-        }
-        shared.routerPeers.store(peerIdentities.count - freePeers.count, ordering: .relaxed)
-        return index
-    }
-
-    /// Sends the acknowledgements the writer committed, each to the robot's latest peer.
-    private func sendAcks() throws {
-        guard let router else { return }
-        let acks = shared.acks.withLock { acks -> [Acknowledgement] in
-            defer { acks.removeAll(keepingCapacity: true) }
-            return acks
-        }
-        // Credit: the robot may send this many frames past what is acknowledged; a fair share
-        // of the ring, so that reliable robots together cannot overrun it.
-        let robots = max(1, peerByRobot.count)
-        let credit = UInt32(max(64, (ring.capacity - ring.count) / robots))
-        for ack in acks {
-            guard let peer = peerByRobot[ack.stream.robotID] else { continue }
-            let length = ackBuffer.withUnsafeMutableBytes { buffer in
-                FrameEncoder.encode(
-                    .ack(
-                        Ack(
-                            ackedBootEpoch: ack.stream.bootEpoch,
-                            ackedThrough: ack.through,
-                            credit: credit,
-                            ackedFrom: ack.from
-                        )
-                    ),
-                    robotID: configuration.serviceID,
-                    bootEpoch: configuration.serviceBootEpoch,
-                    sequence: ackSequence,
-                    timestampNanoseconds: Self.wallClockNanos(),
-                    into: buffer
-                )
-            }
-            ackSequence &+= 1
-            do {
-                // A multipart message is queued whole or not at all: if the routing id part
-                // is refused (queue full), nothing goes out and the next, cumulative ack
-                // covers this one.
-                guard try router.trySend(peerIdentities[Int(peer)], more: true) else {
-                    shared.acksNotSent.add(1, ordering: .relaxed)
-                    continue
-                }
-                _ = try ackBuffer.withUnsafeBytes {
-                    try router.trySend(UnsafeRawBufferPointer(rebasing: $0[..<length]))
-                }
-            } catch let error as ZeroMQError where error.code == EHOSTUNREACH {
-                // The robot disconnected; it resends its window after reconnecting and is
-                // acknowledged then.
-                continue
-            }
-        }
     }
 
     static func wallClockNanos() -> UInt64 {

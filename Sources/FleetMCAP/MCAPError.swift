@@ -1,6 +1,8 @@
+public import FleetProtocol
+
 /// Why an MCAP file could not be written: a stable `code`, a message naming what was wrong,
 /// and the sink's error if it was the sink that failed.
-public struct MCAPError: Error, CustomStringConvertible, Sendable {
+public struct MCAPError: FleetError, Sendable {
     public enum Code: String, Sendable {
         /// More schemas or channels than a `uint16` id can name.
         case tooManyIDs = "too_many_ids"
@@ -20,5 +22,6 @@ public struct MCAPError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
+    /// Says the MCAP writer failed, without the code.
     public var description: String { "mcap: \(message)" }
 }

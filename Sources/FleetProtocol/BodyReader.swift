@@ -30,7 +30,7 @@ struct BodyReader {
     func u8(_ offset: Int, _ field: String, max: UInt8) throws(ProtocolError) -> UInt8 {
         let value = bytes[offset]
         guard value <= max else {
-            throw invalid(field, "\(value) is above the maximum \(max)")
+            throw invalid(field, .aboveIntegerMaximum(value, maximum: max))
         }
         return value
     }
@@ -40,7 +40,7 @@ struct BodyReader {
         switch bytes[offset] {
         case 0: return false
         case 1: return true
-        case let other: throw invalid(field, "\(other) is not a bool (0 or 1)")
+        case let other: throw invalid(field, .notABool(other))
         }
     }
 
@@ -52,7 +52,7 @@ struct BodyReader {
                 code: .unknownEnumValue,
                 messageType: messageType.schemaName,
                 field: field,
-                message: "\(messageType.schemaName).\(field): \(raw) is not a value of enum \(E.schemaEnumName)",
+                detail: .notAnEnumValue(raw, enumName: E.schemaEnumName),
                 header: header
             )
         }
@@ -91,7 +91,7 @@ struct BodyReader {
         for index in 0..<JointArray.count {
             let value = Float(bitPattern: u32(offset + 4 * index))
             guard value.isFinite else {
-                throw invalid(field, "\(Double(value)) is not allowed", index: index)
+                throw invalid(field, .notFinite(Double(value), element: index))
             }
             values[index] = value
         }
@@ -107,34 +107,27 @@ struct BodyReader {
         nanAllowed: Bool
     ) throws(ProtocolError) {
         if value.isNaN {
-            guard nanAllowed else { throw invalid(field, "nan is not allowed") }
+            guard nanAllowed else { throw invalid(field, .nanNotAllowed) }
             return
         }
-        guard value.isFinite else { throw invalid(field, "\(value) is not allowed") }
+        guard value.isFinite else { throw invalid(field, .notFinite(value, element: nil)) }
         guard value >= min else {
-            throw invalid(field, "\(value) is below the minimum \(BodyReader.bound(min))")
+            throw invalid(field, .belowMinimum(value, minimum: min))
         }
         guard value <= max else {
-            throw invalid(field, "\(value) is above the maximum \(BodyReader.bound(max))")
+            throw invalid(field, .aboveMaximum(value, maximum: max))
         }
     }
 
-    // MARK: Errors (allocate; only on the rejection path)
+    // MARK: Errors (no allocation: the message is written when read)
 
-    private func invalid(_ field: String, _ detail: String, index: Int? = nil) -> ProtocolError {
-        let element = index.map { "[\($0)]" } ?? ""
-        return ProtocolError(
+    private func invalid(_ field: String, _ detail: ProtocolError.Detail) -> ProtocolError {
+        ProtocolError(
             code: .invalidValue,
             messageType: messageType.schemaName,
             field: field,
-            message: "\(messageType.schemaName).\(field)\(element): \(detail)",
+            detail: detail,
             header: header
         )
-    }
-
-    /// Bounds as the schema writes them: `100`, not `100.0`.
-    private static func bound(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return String(value)
     }
 }

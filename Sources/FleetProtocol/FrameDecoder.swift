@@ -13,60 +13,59 @@ public enum FrameDecoder {
         guard count <= FrameHeader.maximumFrameSize else {
             throw ProtocolError(
                 code: .oversized,
-                message: "frame is \(count) bytes, limit \(FrameHeader.maximumFrameSize)"
+                detail: .frameOverLimit(count: count, limit: FrameHeader.maximumFrameSize)
             )
         }
         guard count >= FrameHeader.size else {
             throw ProtocolError(
                 code: .truncatedHeader,
-                message: "frame is \(count) bytes, header needs \(FrameHeader.size)"
+                detail: .frameShorterThanHeader(count: count, needs: FrameHeader.size)
             )
         }
         let header = readHeader(bytes)
         guard count >= Int(header.headerLength) else {
             throw ProtocolError(
                 code: .truncatedHeader,
-                message: "frame is \(count) bytes, header_length says \(header.headerLength)"
+                detail: .frameShorterThanHeaderLength(count: count, headerLength: header.headerLength)
             )
         }
         let magic = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt16.self))
         guard magic == FrameHeader.magic else {
             throw ProtocolError(
                 code: .badMagic,
-                message: "magic is \(hex(bytes[0]))\(hex(bytes[1])), expected 4654 (\"FT\")"
+                detail: .magic(bytes[0], bytes[1])
             )
         }
         guard header.versionMajor == FrameHeader.currentVersionMajor else {
             throw ProtocolError(
                 code: .unsupportedVersion,
-                message: "major version \(header.versionMajor), this decoder knows \(FrameHeader.currentVersionMajor)"
+                detail: .majorVersion(header.versionMajor, known: FrameHeader.currentVersionMajor)
             )
         }
         guard Int(header.headerLength) >= FrameHeader.size else {
             throw ProtocolError(
                 code: .badHeaderLength,
-                message: "header_length \(header.headerLength) < \(FrameHeader.size)"
+                detail: .headerLengthBelow(header.headerLength, minimum: FrameHeader.size)
             )
         }
         guard header.versionMinor > FrameHeader.currentVersionMinor || Int(header.headerLength) == FrameHeader.size
         else {
             throw ProtocolError(
                 code: .badHeaderLength,
-                message:
-                    "header_length \(header.headerLength) with version_minor \(header.versionMinor): only a newer minor extends the header"
+                detail: .headerExtendedByOldMinor(headerLength: header.headerLength, minor: header.versionMinor)
             )
         }
         let expected = header.frameLength
         guard count >= expected else {
             throw ProtocolError(
                 code: .truncatedBody,
-                message: "frame is \(count) bytes, header says \(expected) (+\(header.bodyLength) body)"
+                detail: .frameShorterThanBody(count: count, expected: expected, bodyLength: header.bodyLength)
             )
         }
         guard count <= expected else {
             throw ProtocolError(
                 code: .lengthMismatch,
-                message: "frame is \(count) bytes, header says \(expected) (\(count - expected) extra)"
+                detail: .frameLongerThanBody(count: count, expected: expected)
             )
         }
         let checked = expected - FrameHeader.trailerSize
@@ -75,14 +74,14 @@ public enum FrameDecoder {
         guard trailer == computed else {
             throw ProtocolError(
                 code: .badChecksum,
-                message: "trailer 0x\(hex(trailer)), computed 0x\(hex(computed))"
+                detail: .checksum(trailer: trailer, computed: computed)
             )
         }
         try checkSenderAndTime(header)
         guard let type = header.knownMessageType else {
             throw ProtocolError(
                 code: .unknownMessageType,
-                message: "message type \(header.messageType) is not known in v1.0",
+                detail: .unknownMessageType(header.messageType),
                 header: header
             )
         }
@@ -98,16 +97,14 @@ public enum FrameDecoder {
         {
             throw ProtocolError(
                 code: .invalidRobotID,
-                message: header.robotID == 0
-                    ? "robot_id 0 is never a sender"
-                    : "robot_id 0xffffffff (the ingester) sends only ack frames, not type \(header.messageType)",
+                detail: header.robotID == 0 ? .robotIDZero : .ingesterSendsOnlyAcks(messageType: header.messageType),
                 header: header
             )
         }
         guard header.timestampNanoseconds <= FrameHeader.maximumTimestamp else {
             throw ProtocolError(
                 code: .invalidTimestamp,
-                message: "timestamp_ns \(header.timestampNanoseconds) is above the maximum 2^63-1",
+                detail: .timestampAboveMaximum(header.timestampNanoseconds),
                 header: header
             )
         }
@@ -140,7 +137,7 @@ public enum FrameDecoder {
         guard let type = header.knownMessageType else {
             throw ProtocolError(
                 code: .unknownMessageType,
-                message: "message type \(header.messageType) is not known in v1.0",
+                detail: .unknownMessageType(header.messageType),
                 header: header
             )
         }
@@ -150,7 +147,7 @@ public enum FrameDecoder {
             throw ProtocolError(
                 code: .truncatedBody,
                 messageType: type.schemaName,
-                message: "frame is \(frame.count) bytes, \(type.schemaName) needs \(start + type.bodySize)",
+                detail: .frameShorterThanType(count: frame.count, needs: start + type.bodySize),
                 header: header
             )
         }
@@ -168,7 +165,7 @@ public enum FrameDecoder {
                 throw ProtocolError(
                     code: .badBodyLength,
                     messageType: type.schemaName,
-                    message: "body_length \(length), \(type.schemaName) is \(type.bodySize) bytes",
+                    detail: .bodyLengthNotTypeSize(length, size: type.bodySize),
                     header: header
                 )
             }
@@ -177,7 +174,7 @@ public enum FrameDecoder {
                 throw ProtocolError(
                     code: .badBodyLength,
                     messageType: type.schemaName,
-                    message: "body_length \(length), \(type.schemaName) needs at least \(type.bodySize) bytes",
+                    detail: .bodyLengthBelowTypeSize(length, size: type.bodySize),
                     header: header
                 )
             }
@@ -199,10 +196,5 @@ public enum FrameDecoder {
             bodyLength: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 20, as: UInt32.self)),
             timestampNanoseconds: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
         )
-    }
-
-    private static func hex<T: FixedWidthInteger>(_ value: T) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, T.bitWidth / 4 - digits.count)) + digits
     }
 }

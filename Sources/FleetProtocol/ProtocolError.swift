@@ -2,8 +2,10 @@
 /// Python reference and the golden vectors use too.
 ///
 /// Thrown with typed throws (`throws(ProtocolError)`), so rejecting a frame allocates no
-/// error box; only building `message` allocates, and only on the error path.
-public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
+/// error box; the decoder records the numbers it found in `detail` and `message` builds the
+/// text only when someone reads it, so a flood of garbage frames (counted, never printed)
+/// allocates no string per frame.
+public struct ProtocolError: FleetError, Sendable, Equatable {
     /// The stable error codes, in the order the decoder checks them.
     public enum Code: String, Sendable, CaseIterable {
         /// The frame is longer than `FrameHeader.maximumFrameSize` (65536) bytes.
@@ -45,9 +47,8 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
     public var messageType: String?
     /// Schema name of the offending field (`battery_soc`), for field errors.
     public var field: String?
-    /// For people: names the field and the value, e.g.
-    /// "sanitation_state.battery_soc: 150.0 is above the maximum 100".
-    public var message: String
+    /// The values the check found, from which `message` is written on demand.
+    let detail: Detail
     /// The frame's header once it passed the checksum (set for `unknown_message_type`,
     /// `bad_body_length` and field errors), so a receiver can still account for the
     /// sequence number of a frame it skips.
@@ -60,14 +61,29 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
         message: String,
         header: FrameHeader? = nil
     ) {
+        self.init(code: code, messageType: messageType, field: field, detail: .text(message), header: header)
+    }
+
+    /// The decoder's initialiser: `detail` holds numbers and static names only, so building
+    /// the error allocates nothing.
+    @inline(__always)
+    init(
+        code: Code,
+        messageType: String? = nil,
+        field: String? = nil,
+        detail: Detail,
+        header: FrameHeader? = nil
+    ) {
         self.code = code
         self.messageType = messageType
         self.field = field
-        self.message = message
+        self.detail = detail
         self.header = header
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
+    /// For people: names the field and the value, e.g.
+    /// "sanitation_state.battery_soc: 150.0 is above the maximum 100".
+    public var message: String { detail.text(messageType: messageType ?? "", field: field ?? "") }
 }
 
 extension ProtocolError.Code {

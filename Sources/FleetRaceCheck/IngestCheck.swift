@@ -46,21 +46,12 @@ struct IngestCheck {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("fleet.db").path
-
-        var configuration = IngestService.Configuration(
-            databasePath: path,
-            listen: "tcp://127.0.0.1:*",
-            reliable: "tcp://127.0.0.1:*"
-        )
-        configuration.statusInterval = nil
-        configuration.batchInterval = .milliseconds(20)
-        configuration.ringCapacity = ringCapacity
         // Whether the ring holds every pub-mode frame of the run; if not, a slow pipeline
         // (TSan is 5 to 15 times slower) may drop pub frames, which is a policy, not a race.
         let pubMayLose = ringCapacity / 2 <= pubThreads * robotsPerThread * framesPerRobot
         var logger = Logger(label: "race-check")
         logger.logLevel = .warning
-        let service = try IngestService(configuration: configuration, logger: logger)
+        let service = try IngestService(configuration: serviceConfiguration(path: path), logger: logger)
         let group = ServiceGroup(services: [service], logger: logger)
         let task = Task { try await group.run() }
         let endpoints = try await service.boundEndpoints()
@@ -70,9 +61,57 @@ struct IngestCheck {
             _ = try? await task.value
             return Sent()
         }
-        let (pubEndpoint, reliableEndpoint) = (endpoints[0], endpoints[1])
-
         let context = try Context()
+        let fleet = startSenders(pub: endpoints[0], reliable: endpoints[1], context: context, findings)
+        let stopReading = Flag()
+        let reader = CheckThread(name: "metrics-reader") {
+            while !stopReading.isRaised {
+                let metrics = service.currentMetrics()
+                let snapshot = service.liveSnapshot
+                _ = service.statusLine()
+                if metrics.stored < 0 || snapshot.robots.count > 1000 {
+                    findings.fail("ingest: metrics read mid-run make no sense: \(metrics.stored) stored")
+                }
+                usleep(500)
+            }
+        }
+        for sender in fleet.senders { sender.join() }
+        let total = fleet.robots.count * framesPerRobot
+        try await waitUntilStored(total, by: service, pubMayLose: pubMayLose)
+        await group.triggerGracefulShutdown()
+        do { try await task.value } catch { findings.fail("ingest: the service stopped with \(error)") }
+        stopReading.raise()
+        reader.join()
+        context.terminate()
+        let storedTotal = try verify(
+            path: path,
+            robots: fleet.robots,
+            lossy: pubMayLose ? fleet.pubRobots : [],
+            findings
+        )
+        return Sent(robots: fleet.robots.count, frames: total, stored: storedTotal)
+    }
+
+    /// The service's configuration: both modes on free ports, the check's ring.
+    private func serviceConfiguration(path: String) -> IngestService.Configuration {
+        var configuration = IngestService.Configuration(
+            databasePath: path,
+            listen: "tcp://127.0.0.1:*",
+            reliable: "tcp://127.0.0.1:*"
+        )
+        configuration.statusInterval = nil
+        configuration.batchInterval = .milliseconds(20)
+        configuration.ringCapacity = ringCapacity
+        return configuration
+    }
+
+    /// The sender threads, pub mode first, each with its robots.
+    private func startSenders(
+        pub pubEndpoint: String,
+        reliable reliableEndpoint: String,
+        context: Context,
+        _ findings: Findings
+    ) -> (robots: [UInt32], pubRobots: Set<UInt32>, senders: [CheckThread]) {
         let frames = framesPerRobot
         var robots: [UInt32] = []
         var pubRobots: Set<UInt32> = []
@@ -96,24 +135,13 @@ struct IngestCheck {
                 }
             )
         }
-        let stopReading = Flag()
-        let reader = CheckThread(name: "metrics-reader") {
-            while !stopReading.isRaised {
-                let metrics = service.currentMetrics()
-                let snapshot = service.liveSnapshot
-                _ = service.statusLine()
-                if metrics.stored < 0 || snapshot.robots.count > 1000 {
-                    findings.fail("ingest: metrics read mid-run make no sense: \(metrics.stored) stored")
-                }
-                usleep(500)
-            }
-        }
-        for sender in senders { sender.join() }
+        return (robots, pubRobots, senders)
+    }
 
-        // Pub mode has no acknowledgement: wait until the service has stored everything
-        // (or the deadline passes and the comparison below says what is missing), or, when
-        // pub frames may be dropped, until it has taken every frame off the sockets.
-        let total = robots.count * frames
+    /// Pub mode has no acknowledgement: waits until the service has stored everything (or
+    /// the deadline passes and the comparison says what is missing), or, when pub frames
+    /// may be dropped, until it has taken every frame off the sockets.
+    private func waitUntilStored(_ total: Int, by service: IngestService, pubMayLose: Bool) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(120)
         var lastStored = (count: -1, at: clock.now)
@@ -129,37 +157,20 @@ struct IngestCheck {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        await group.triggerGracefulShutdown()
-        do { try await task.value } catch { findings.fail("ingest: the service stopped with \(error)") }
-        stopReading.raise()
-        reader.join()
-        context.terminate()
+    }
 
+    /// Compares the file with what was sent: every frame once, byte for byte, and no gap,
+    /// except for `lossy` robots (pub mode with a ring too small), whose drops must be
+    /// counted instead. Returns the frames stored.
+    private func verify(path: String, robots: [UInt32], lossy: Set<UInt32>, _ findings: Findings) throws -> Int {
         let database = try FleetDatabase(path: path, readOnly: true)
         var storedTotal = 0
         for robot in robots {
             let stored = try database.frames(robotID: robot, from: 0, to: UInt64(Int64.max)).map(\.bytes)
             storedTotal += stored.count
-            let sent = (0..<frames).map { Self.frame(robot: robot, sequence: UInt32($0)) }
-            if pubMayLose && pubRobots.contains(robot) {
-                // Dropped by policy: what is stored must be sent frames, in order, once each,
-                // and the ledger must count every other one as dropped (nothing else loses
-                // frames on loopback: each publisher's queue holds all its frames).
-                var next = sent.startIndex
-                for frame in stored {
-                    guard let found = sent[next...].firstIndex(of: frame) else {
-                        findings.fail(
-                            "ingest: robot \(robot): a stored frame was not sent, or is out of order or twice"
-                        )
-                        break
-                    }
-                    next = found + 1
-                }
-                let dropped = try database.lossLedger(robotID: robot).reduce(0) { $0 + $1.dropped }
-                findings.expect(
-                    stored.count + dropped == sent.count,
-                    "ingest: robot \(robot): \(stored.count) stored + \(dropped) dropped of \(sent.count) sent"
-                )
+            let sent = (0..<framesPerRobot).map { Self.frame(robot: robot, sequence: UInt32($0)) }
+            if lossy.contains(robot) {
+                try Self.verifyDropped(robot: robot, stored: stored, sent: sent, database: database, findings)
                 continue
             }
             if stored != sent {
@@ -172,7 +183,7 @@ struct IngestCheck {
             }
         }
         for record in try database.lossLedger() where !record.gaps.isEmpty {
-            if pubMayLose && pubRobots.contains(record.robotID) { continue }
+            if lossy.contains(record.robotID) { continue }
             findings.fail("ingest: robot \(record.robotID) has gaps \(record.gaps)")
         }
         let accepted = try database.ingestStatistics()["frames.accepted"] ?? 0
@@ -181,7 +192,32 @@ struct IngestCheck {
             "ingest: frames.accepted is \(accepted), \(storedTotal) are stored"
         )
         findings.expect(try database.integrityCheck() == "ok", "ingest: the database fails its integrity check")
-        return Sent(robots: robots.count, frames: total, stored: storedTotal)
+        return storedTotal
+    }
+
+    /// Dropped by policy: what is stored must be sent frames, in order, once each, and the
+    /// ledger must count every other one as dropped (nothing else loses frames on loopback:
+    /// each publisher's queue holds all its frames).
+    private static func verifyDropped(
+        robot: UInt32,
+        stored: [[UInt8]],
+        sent: [[UInt8]],
+        database: FleetDatabase,
+        _ findings: Findings
+    ) throws {
+        var next = sent.startIndex
+        for frame in stored {
+            guard let found = sent[next...].firstIndex(of: frame) else {
+                findings.fail("ingest: robot \(robot): a stored frame was not sent, or is out of order or twice")
+                break
+            }
+            next = found + 1
+        }
+        let dropped = try database.lossLedger(robotID: robot).reduce(0) { $0 + $1.dropped }
+        findings.expect(
+            stored.count + dropped == sent.count,
+            "ingest: robot \(robot): \(stored.count) stored + \(dropped) dropped of \(sent.count) sent"
+        )
     }
 
     /// Pub mode: one XPUB per robot, round robin over the thread's robots, after the

@@ -29,66 +29,10 @@ struct RingCheck {
         for _ in 0..<rings {
             pairs.append((FrameRing(capacity: capacity, inlineBytes: inlineBytes), Wakeup()))
         }
-        let frames = framesPerRing
-        let inline = inlineBytes
         for (index, (ring, wakeup)) in pairs.enumerated() {
             let finished = Flag()
-            threads.append(
-                CheckThread(name: "ring\(index)-producer") {
-                    var scratch = [UInt8](repeating: 0, count: inline + 200)
-                    for frame in 0..<frames {
-                        let length = Self.length(of: frame, inlineBytes: inline)
-                        Self.fill(&scratch, frame: frame, length: length)
-                        let pushed = scratch.withUnsafeBytes { buffer in
-                            let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<length])
-                            while !ring.tryPush(bytes, source: UInt32(frame & 0x7FFF_FFFF), receivedAt: UInt64(frame)) {
-                                wakeup.signal()
-                                sched_yield()
-                            }
-                            return true
-                        }
-                        precondition(pushed)
-                        // The producer's own view, as the receiver reads it for its policy.
-                        let waiting = ring.producerCount()
-                        if waiting < 0 || waiting > ring.capacity {
-                            findings.fail("ring \(index): producerCount \(waiting) outside 0...\(ring.capacity)")
-                        }
-                        wakeup.signal()
-                    }
-                    finished.raise()
-                    wakeup.signal()
-                }
-            )
-            threads.append(
-                CheckThread(name: "ring\(index)-consumer") {
-                    var next = 0
-                    var longestSleep = Duration.zero
-                    let clock = ContinuousClock()
-                    while next < frames {
-                        let drained = ring.drain(limit: 17) { frame in
-                            if let problem = Self.problem(with: frame, expected: next, inlineBytes: inline) {
-                                findings.fail("ring \(index): \(problem)")
-                            }
-                            next += 1
-                        }
-                        // The consumer owns `head`: its view of the invariants is exact.
-                        ring.checkInvariants()
-                        if drained > 0 { continue }
-                        if finished.isRaised && ring.count == 0 { break }
-                        let started = clock.now
-                        wakeup.wait(timeout: .seconds(5)) {
-                            ring.count > 0 || finished.isRaised
-                        }
-                        longestSleep = max(longestSleep, clock.now - started)
-                    }
-                    findings.expect(next == frames, "ring \(index): drained \(next) of \(frames) frames")
-                    // A wakeup that went missing shows as a sleep that ran to its timeout.
-                    findings.expect(
-                        longestSleep < .milliseconds(4900),
-                        "ring \(index): the consumer slept \(longestSleep) with frames waiting (lost wakeup)"
-                    )
-                }
-            )
+            threads.append(producer(index, ring: ring, wakeup: wakeup, finished: finished, findings))
+            threads.append(consumer(index, ring: ring, wakeup: wakeup, finished: finished, findings))
         }
         let observed = pairs.map(\.0)
         let observer = CheckThread(name: "ring-observer") {
@@ -109,6 +53,83 @@ struct RingCheck {
         observer.join()
         for ring in observed {
             findings.expect(ring.count == 0, "a ring still holds \(ring.count) frames after the drain")
+        }
+    }
+
+    /// Pushes the ring's frames, spinning while it is full, and checks the producer's view.
+    private func producer(
+        _ index: Int,
+        ring: FrameRing,
+        wakeup: Wakeup,
+        finished: Flag,
+        _ findings: Findings
+    ) -> CheckThread {
+        let frames = framesPerRing
+        let inline = inlineBytes
+        return CheckThread(name: "ring\(index)-producer") {
+            var scratch = [UInt8](repeating: 0, count: inline + 200)
+            for frame in 0..<frames {
+                let length = Self.length(of: frame, inlineBytes: inline)
+                Self.fill(&scratch, frame: frame, length: length)
+                let pushed = scratch.withUnsafeBytes { buffer in
+                    let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<length])
+                    while !ring.tryPush(bytes, source: UInt32(frame & 0x7FFF_FFFF), receivedAt: UInt64(frame)) {
+                        wakeup.signal()
+                        sched_yield()
+                    }
+                    return true
+                }
+                precondition(pushed)
+                // The producer's own view, as the receiver reads it for its policy.
+                let waiting = ring.producerCount()
+                if waiting < 0 || waiting > ring.capacity {
+                    findings.fail("ring \(index): producerCount \(waiting) outside 0...\(ring.capacity)")
+                }
+                wakeup.signal()
+            }
+            finished.raise()
+            wakeup.signal()
+        }
+    }
+
+    /// Drains the ring in small bites, checking every frame and the ring's invariants, and
+    /// that no wakeup went missing.
+    private func consumer(
+        _ index: Int,
+        ring: FrameRing,
+        wakeup: Wakeup,
+        finished: Flag,
+        _ findings: Findings
+    ) -> CheckThread {
+        let frames = framesPerRing
+        let inline = inlineBytes
+        return CheckThread(name: "ring\(index)-consumer") {
+            var next = 0
+            var longestSleep = Duration.zero
+            let clock = ContinuousClock()
+            while next < frames {
+                let drained = ring.drain(limit: 17) { frame in
+                    if let problem = Self.problem(with: frame, expected: next, inlineBytes: inline) {
+                        findings.fail("ring \(index): \(problem)")
+                    }
+                    next += 1
+                }
+                // The consumer owns `head`: its view of the invariants is exact.
+                ring.checkInvariants()
+                if drained > 0 { continue }
+                if finished.isRaised && ring.count == 0 { break }
+                let started = clock.now
+                wakeup.wait(timeout: .seconds(5)) {
+                    ring.count > 0 || finished.isRaised
+                }
+                longestSleep = max(longestSleep, clock.now - started)
+            }
+            findings.expect(next == frames, "ring \(index): drained \(next) of \(frames) frames")
+            // A wakeup that went missing shows as a sleep that ran to its timeout.
+            findings.expect(
+                longestSleep < .milliseconds(4900),
+                "ring \(index): the consumer slept \(longestSleep) with frames waiting (lost wakeup)"
+            )
         }
     }
 

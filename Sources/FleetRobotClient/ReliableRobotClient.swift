@@ -75,7 +75,7 @@ public final class ReliableRobotClient {
     private let scratch = FrameScratch()
     private let socket: Socket
     private let monitor: SocketMonitor?
-    private let reply = ZeroMQ.Message()
+    private let reply = ZMQMessage()
     private var poller = Poller()
     private let clock = ContinuousClock()
     /// Last time the window moved: an ack released frames, the window filled from empty, or a

@@ -1,6 +1,8 @@
+public import FleetProtocol
+
 /// A robot client refused to start or to go on, with a stable `code` and a message that says
 /// what to fix.
-public struct RobotClientError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct RobotClientError: FleetError, Sendable, Equatable {
     public enum Code: String, Sendable {
         /// A configuration value is out of range.
         case invalidConfiguration = "invalid_configuration"
@@ -14,5 +16,4 @@ public struct RobotClientError: Error, Sendable, Equatable, CustomStringConverti
         self.message = message
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
 }

@@ -63,7 +63,7 @@ public final class RobotPublisher {
     private var numbering: FrameNumbering
     private let scratch = FrameScratch()
     private let socket: Socket
-    private let incoming = ZeroMQ.Message()
+    private let incoming = ZMQMessage()
     /// Topics some subscriber currently holds (XPUB reports the first subscribe and the last
     /// unsubscribe of each topic).
     private var subscribedTopics = 0

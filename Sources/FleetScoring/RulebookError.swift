@@ -1,6 +1,8 @@
+public import FleetProtocol
+
 /// A rulebook file that cannot be used, with the field at fault (`divisions.P.w_ref`) and
 /// the value found there, so whoever edits the file knows what to fix.
-public struct RulebookError: Error, Sendable, CustomStringConvertible {
+public struct RulebookError: FleetError, Sendable {
     public enum Code: String, Sendable {
         /// The bytes are not JSON.
         case invalidJSON = "invalid_json"
@@ -32,5 +34,6 @@ public struct RulebookError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
+    /// Names the file's field, so whoever edits the rulebook finds it.
     public var description: String { "rulebook \(code.rawValue) at \(field.isEmpty ? "(root)" : field): \(message)" }
 }

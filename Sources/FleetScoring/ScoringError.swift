@@ -1,5 +1,7 @@
+public import FleetProtocol
+
 /// A scorer that cannot be set up as asked, or an award the rulebook does not allow.
-public struct ScoringError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ScoringError: FleetError, Sendable, Equatable {
     public enum Code: String, Sendable {
         /// The run's division is not in the rulebook.
         case unknownDivision = "unknown_division"
@@ -22,5 +24,4 @@ public struct ScoringError: Error, Sendable, Equatable, CustomStringConvertible 
         self.message = message
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
 }

@@ -206,55 +206,11 @@ public struct Scoreboard: Encodable, Sendable {
                 }
             )
         }
-        var ranking: [Rank] = []
-        for team in result?.teams ?? [] {
-            var sum = Completeness(received: 0, missing: 0)
-            for robot in team.robots {
-                if let c = byRobot[robot] {
-                    sum.received += c.received
-                    sum.missing += c.missing
-                }
+        let ranking = ranked(
+            (result?.teams ?? []).map { team in
+                Rank(team, completeness: byRobot, flags: result?.flags.filter { team.robots.contains($0.robot) } ?? [])
             }
-            var components: [String: Double]
-            if let humanoid = team.humanoid {
-                components = [
-                    "items": humanoid.items == 0 ? 0 : Double(humanoid.itemsPlaced) / Double(humanoid.items),
-                    "bin": humanoid.binDelivered ? 1 : 0,
-                    "A": team.autonomy.A,
-                ]
-            } else {
-                components = [
-                    "Q": team.quality.Q, "C": team.coverage.C, "E": team.efficiency.E, "A": team.autonomy.A,
-                    "S": team.safety.S,
-                ]
-            }
-            ranking.append(
-                Rank(
-                    rank: 0,
-                    team: team.team,
-                    robots: team.robots,
-                    score: team.runScore,
-                    earned: team.earned,
-                    components: components,
-                    penalties: team.penalties.points,
-                    bonuses: team.bonuses.points,
-                    zeroedByContact: team.zeroedByContact,
-                    disqualifiedRobots: team.disqualifiedRobots,
-                    completeness: sum.fraction,
-                    flags: result?.flags.filter { team.robots.contains($0.robot) }.count ?? 0
-                )
-            )
-        }
-        ranking.sort { a, b in
-            if a.score != b.score { return a.score > b.score }
-            let sa = a.components["S"] ?? 0
-            let sb = b.components["S"] ?? 0
-            if sa != sb { return sa > sb }
-            return a.team < b.team
-        }
-        for i in ranking.indices {
-            ranking[i].rank = i > 0 && ranking[i].score == ranking[i - 1].score ? ranking[i - 1].rank : i + 1
-        }
+        )
         var completeness: [String: Double] = [:]
         for robot in result?.robots ?? [] {
             completeness[String(robot.robot)] = byRobot[robot.robot]?.fraction ?? 0
@@ -275,6 +231,62 @@ public struct Scoreboard: Encodable, Sendable {
                 trimmed.events = Array(full.events.suffix(recentEvents))
                 return trimmed
             }
+        )
+    }
+
+    /// Sorted by score, then safety, then name; ties share a rank.
+    static func ranked(_ unranked: [Rank]) -> [Rank] {
+        var ranking = unranked
+        ranking.sort { a, b in
+            if a.score != b.score { return a.score > b.score }
+            let sa = a.components["S"] ?? 0
+            let sb = b.components["S"] ?? 0
+            if sa != sb { return sa > sb }
+            return a.team < b.team
+        }
+        for i in ranking.indices {
+            ranking[i].rank = i > 0 && ranking[i].score == ranking[i - 1].score ? ranking[i - 1].rank : i + 1
+        }
+        return ranking
+    }
+}
+
+extension Scoreboard.Rank {
+    /// A team's row, unranked: its criteria, and its robots' completeness summed.
+    init(_ team: TeamResult, completeness byRobot: [UInt32: Completeness], flags: [ReviewFlag]) {
+        var sum = Completeness(received: 0, missing: 0)
+        for robot in team.robots {
+            if let c = byRobot[robot] {
+                sum.received += c.received
+                sum.missing += c.missing
+            }
+        }
+        let components: [String: Double]
+        if let humanoid = team.humanoid {
+            components = [
+                "items": humanoid.items == 0 ? 0 : Double(humanoid.itemsPlaced) / Double(humanoid.items),
+                "bin": humanoid.binDelivered ? 1 : 0,
+                "A": team.autonomy.A,
+            ]
+        } else {
+            components = [
+                "Q": team.quality.Q, "C": team.coverage.C, "E": team.efficiency.E, "A": team.autonomy.A,
+                "S": team.safety.S,
+            ]
+        }
+        self.init(
+            rank: 0,
+            team: team.team,
+            robots: team.robots,
+            score: team.runScore,
+            earned: team.earned,
+            components: components,
+            penalties: team.penalties.points,
+            bonuses: team.bonuses.points,
+            zeroedByContact: team.zeroedByContact,
+            disqualifiedRobots: team.disqualifiedRobots,
+            completeness: sum.fraction,
+            flags: flags.count
         )
     }
 }

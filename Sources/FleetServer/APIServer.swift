@@ -1,3 +1,5 @@
+public import FleetBlocking
+public import FleetProtocol
 public import FleetStorage
 public import FleetStore
 import Foundation
@@ -56,6 +58,9 @@ public final class APIServer: Service, Sendable {
     /// HTTP request counters; a process may also bootstrap swift-metrics with a
     /// `PrometheusMetricsFactory` over it so other libraries' metrics land in `/metrics`.
     public let registry: PrometheusCollectorRegistry
+    /// Where handlers and the live publisher run their blocking reads (SQLite, or PostgreSQL
+    /// through the synchronous store protocols), so two slow queries never stall every task.
+    public let blockingPool: BlockingPool
     let logger: Logger
     /// Where the listener is: one state behind one lock, so that a caller of `boundPort()`
     /// is answered on every path, a failed run included.
@@ -87,6 +92,7 @@ public final class APIServer: Service, Sendable {
         scoreboard: any ScoreboardSource,
         live: (any LiveTelemetry)? = nil,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        blockingPool: BlockingPool = .shared,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -95,7 +101,13 @@ public final class APIServer: Service, Sendable {
         self.live = live
         self.feed = LiveFeed(configuration: configuration.live)
         self.registry = registry
+        self.blockingPool = blockingPool
         self.logger = logger
+    }
+
+    /// Runs a handler's blocking reads on `blockingPool` and returns their result.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await blockingPool.run(body)
     }
 
     /// Publishes every live topic now instead of at the next tick: for a caller about to
@@ -128,7 +140,9 @@ public final class APIServer: Service, Sendable {
     public func makeApplication() throws -> some ApplicationProtocol {
         var services: [any Service] = [LivePublisher(server: self)]
         if let endpoint = configuration.publishEndpoint {
-            services.append(try LivePubSocket(endpoint: endpoint, feed: feed, logger: logger))
+            services.append(
+                try LivePubSocket(endpoint: endpoint, feed: feed, blockingPool: blockingPool, logger: logger)
+            )
         }
         return Application(
             router: makeRouter(),
@@ -160,7 +174,9 @@ public final class APIServer: Service, Sendable {
         } catch {
             feed.close()
             let failure = APIServerError(
-                "HTTP server on \(configuration.host):\(configuration.port) failed: \(error)"
+                .failed,
+                "HTTP server on \(configuration.host):\(configuration.port) failed: \(error)",
+                cause: error
             )
             for waiter in listener.withLock({ $0.failed(failure) }) { waiter.resume(throwing: failure) }
             // A cancellation stays one (the group decides what it means); anything else names
@@ -169,6 +185,7 @@ public final class APIServer: Service, Sendable {
             throw failure
         }
         let ended = APIServerError(
+            .stoppedBeforeListening,
             "HTTP server on \(configuration.host):\(configuration.port) stopped before listening"
         )
         for waiter in listener.withLock({ $0.failed(ended) }) { waiter.resume(throwing: ended) }
@@ -176,7 +193,24 @@ public final class APIServer: Service, Sendable {
 }
 
 /// Why the HTTP server could not serve: names the address.
-public struct APIServerError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+public struct APIServerError: FleetError, Sendable {
+    public enum Code: String, Sendable {
+        /// The server could not bind or stopped with an error.
+        case failed
+        /// The server ended before it was listening.
+        case stoppedBeforeListening = "stopped_before_listening"
+    }
+
+    public let code: Code
+    public let message: String
+    public let cause: (any Error & Sendable)?
+
+    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    /// The message alone, which names the address.
+    public var description: String { message }
 }

@@ -1,3 +1,4 @@
+public import FleetBlocking
 public import FleetCompetition
 public import FleetIngest
 public import FleetScoring
@@ -16,8 +17,8 @@ import Synchronization
 /// - FINISHED: the live result once the scorer stored it, until then the provisional one.
 /// - FINAL: the signed final result.
 ///
-/// Reads are short SQLite queries on the pool's readers; finalizing (a recompute of the
-/// whole run, hash chains, a signature) runs on its own thread, off the cooperative pool.
+/// Every store call, short reads and finalizing alike (a recompute of the whole run, hash
+/// chains, a signature), runs on the blocking pool, off the cooperative pool.
 public final class CompetitionScoreboardSource: ScoreboardSource {
     public struct Configuration: Sendable {
         /// Rulebook (parsed and its file's bytes) for runs created over the API.
@@ -30,6 +31,8 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         /// Edge of a heatmap cell on the board's map, m.
         public var heatmapCellSize = 1.0
         public var logger = Logger(label: "fleet.scoreboard")
+        /// Where the store's blocking reads and writes run, off the cooperative pool.
+        public var blockingPool: BlockingPool = .shared
 
         public init(rulebook: Rulebook, rulebookBytes: [UInt8], serviceKeyPath: String) {
             self.rulebook = rulebook
@@ -38,7 +41,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         }
     }
 
-    private struct Caches {
+    struct Caches {
         /// The run the board shows, when chosen (`feature(runID:)`).
         var featured: UInt32?
         /// Division + seed → arena grid.
@@ -64,8 +67,8 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
     public let store: any CompetitionStore
     public let live: LiveScoring?
     public let configuration: Configuration
-    private let clock: @Sendable () -> UInt64
-    private let caches = Mutex(Caches())
+    let clock: @Sendable () -> UInt64
+    let caches = Mutex(Caches())
 
     /// - Parameters:
     ///   - live: the live scorer of this process (nil: results come from the store only).
@@ -106,14 +109,14 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
     // MARK: Reads
 
     public func runs() async throws -> [RunSummary] {
-        try mapped {
+        try await blocking { [self] in
             let teamsByRun = try store.teamsByRun()
             return try store.runs().map { try summary($0, teams: teamsByRun[$0.id] ?? []) }
         }
     }
 
     public func scoreboard(runID: UInt32) async throws -> RunResult? {
-        try mapped {
+        try await blocking { [self] in
             let run = try store.run(runID)
             // FINISHED: this process's live scorer has the newest referee actions first.
             if run.state == .finished, let board = live?.board(runID: runID) { return board.result }
@@ -128,10 +131,10 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
     public func completeness(runID: UInt32) async throws -> [RobotCompleteness]? {
         if let board = live?.board(runID: runID), !board.completeness.isEmpty { return board.completeness }
         if let cached = caches.withLock({ $0.completeness[runID] }) { return cached }
-        let run = try mapped { try store.run(runID) }
+        let run = try await blocking { [self] in try store.run(runID) }
         guard run.state == .finished || run.state == .final else { return nil }
         let reads = self.store
-        let rows = try await Self.offPool {
+        let rows = try await configuration.blockingPool.run {
             try RunCompleteness.stored(store: reads, context: RunContext(store: reads, runID: runID))
         }
         caches.withLock { $0.completeness[runID] = rows }
@@ -143,10 +146,10 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         if let cached = caches.withLock({ $0.integrity[runID] }), now &- cached.checked < Self.integrityRecheck {
             return cached.value
         }
-        guard try mapped({ try store.run(runID) }).state == .final else { return nil }
+        guard try await blocking({ [self] in try store.run(runID) }).state == .final else { return nil }
         let reads = self.store
         let keyPath = configuration.serviceKeyPath
-        let value = try await Self.offPool {
+        let value = try await configuration.blockingPool.run {
             Integrity.check(
                 store: reads,
                 runID: runID,
@@ -160,10 +163,11 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
     public func standings(division: String) async throws -> DivisionStandings {
         // Standings from signed results check them first (cheaply: no rescoring).
         var void: Set<UInt32> = []
-        for run in try mapped({ try store.runs(division: division, states: [.final]) }) {
+        for run in try await blocking({ [self] in try store.runs(division: division, states: [.final]) }) {
             if try await integrity(runID: run.id)?.verdict == .void { void.insert(run.id) }
         }
-        return try mapped {
+        let voided = void
+        return try await blocking { [self] in
             guard configuration.rulebook.divisions[division] != nil else {
                 throw ScoreboardError(
                     .notFound,
@@ -176,7 +180,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
             for run in try store.runs(division: division, states: [.finished, .final]) {
                 guard let result = try storedResult(of: run) else { continue }
                 // A FINAL run whose data failed integrity is void: it does not count.
-                if void.contains(run.id) { continue }
+                if voided.contains(run.id) { continue }
                 results.append(result)
                 rulebook = try self.rulebook(hash: run.rulebookHash)
             }
@@ -185,7 +189,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
     }
 
     public func arena(runID: UInt32) async throws -> ArenaView? {
-        try mapped {
+        try await blocking { [self] in
             let run = try store.run(runID)
             let board = live?.board(runID: runID)
             let mask = try board?.mask ?? self.mask(division: run.division, seed: run.seed)
@@ -206,8 +210,8 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
     }
 
     /// The coverage of a stopped run from the database, for a run this process did not score
-    /// live: recomputed once on a thread of its own (it takes a while); nil until ready.
-    private func recomputedCoverage(_ runID: UInt32) -> CoverageView? {
+    /// live: recomputed once on the blocking pool (it takes a while); nil until ready.
+    func recomputedCoverage(_ runID: UInt32) -> CoverageView? {
         let (known, cached) = caches.withLock { caches -> (Bool, CoverageView?) in
             if let entry = caches.coverage[runID] { return (true, entry) }
             caches.coverage[runID] = .some(nil)
@@ -217,7 +221,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         let store = self.store
         let cellSize = configuration.heatmapCellSize
         let logger = configuration.logger
-        let thread = Thread { [weak self] in
+        configuration.blockingPool.start { [weak self] in
             do {
                 let (mask, covered) = try Recompute.coverage(store: store, runID: runID)
                 let view = Self.heatmap(mask: mask, covered: covered, cellSize: cellSize)
@@ -226,8 +230,6 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
                 logger.warning("coverage recompute failed", metadata: ["run.id": "\(runID)", "error": "\(error)"])
             }
         }
-        thread.name = "fleet.coverage"
-        thread.start()
         return nil
     }
 
@@ -244,183 +246,13 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         return all.last(where: { $0.state == .running }) ?? all.last
     }
 
-    // MARK: Run control
-
-    public func perform(_ command: RunCommand) async throws -> RunSummary {
-        let now = clock()
-        switch command {
-        case .create(let new):
-            return try mapped { try create(new, at: now) }
-        case .start(let id, let time):
-            return try mapped { try transition(id, to: .running, at: time ?? now) }
-        case .stop(let id, let time):
-            return try mapped { try transition(id, to: .finished, at: time ?? now) }
-        case .finalize(let id):
-            let store = self.store
-            let keyPath = configuration.serviceKeyPath
-            try await Self.offPool {
-                try Self.mapError {
-                    let key = try ServiceKey(path: keyPath, create: true)
-                    _ = try Finalizer.finalize(store: store, runID: id, key: key, now: now)
-                }
-            }
-            return try await run(id: id)
-        case .award(let id, let team, let fraction):
-            return try mapped {
-                let maximum = try rulebook(hash: try store.run(id).rulebookHash).bonuses.refereeAwardMax
-                guard fraction >= 0, fraction.isFinite else {
-                    throw ScoreboardError(.badRequest, "fraction must be 0...\(maximum), got \(fraction)")
-                }
-                // Within the API's bounds but above this rulebook's: the rulebook is the
-                // server's state, so a conflict rather than a bad request.
-                guard fraction <= maximum else {
-                    throw ScoreboardError(
-                        .conflict,
-                        "fraction must be at most the rulebook's referee award, \(maximum); got \(fraction)"
-                    )
-                }
-                try requireTeam(team, runID: id)
-                try store.addAction(
-                    RefereeAction(
-                        runID: id,
-                        kind: .award,
-                        team: team,
-                        value: fraction,
-                        by: configuration.actor,
-                        reason: "award over the API",
-                        atNanos: now
-                    )
-                )
-                return try summary(id)
-            }
-        case .penalty(let id, let penalty):
-            return try mapped {
-                guard penalty.points > 0, penalty.points.isFinite else {
-                    throw ScoreboardError(.badRequest, "points must be a positive number, got \(penalty.points)")
-                }
-                try requireTeam(penalty.team, runID: id)
-                if let robot = penalty.robot {
-                    // The scorer refuses a penalty on a robot of another team: stored, it would
-                    // stop the run's live scoring for good.
-                    let teamRobots = try store.entries(runID: id).filter { $0.team == penalty.team }.map(\.robotID)
-                    guard teamRobots.contains(robot) else {
-                        throw ScoreboardError(
-                            .conflict,
-                            "robot \(robot) is not on team '\(penalty.team)' in run \(id); its robots: \(teamRobots.map(String.init).joined(separator: ", "))"
-                        )
-                    }
-                }
-                try store.addAction(
-                    RefereeAction(
-                        runID: id,
-                        kind: .penaltyAdd,
-                        team: penalty.team,
-                        robotID: penalty.robot,
-                        value: penalty.points,
-                        by: penalty.by ?? configuration.actor,
-                        reason: penalty.reason,
-                        atNanos: now
-                    )
-                )
-                return try summary(id)
-            }
-        case .removePenalty(let id, let penaltyID, let reason):
-            return try mapped {
-                try store.addAction(
-                    RefereeAction(
-                        runID: id,
-                        kind: .penaltyRemove,
-                        team: nil,
-                        value: nil,
-                        target: penaltyID,
-                        by: configuration.actor,
-                        reason: reason,
-                        atNanos: now
-                    )
-                )
-                return try summary(id)
-            }
-        }
-    }
-
-    private func create(_ new: NewRun, at now: UInt64) throws -> RunSummary {
-        let rulebook = configuration.rulebook
-        guard rulebook.divisions[new.division] != nil else {
-            throw ScoreboardError(
-                .badRequest,
-                "division must be one of \(rulebook.divisionOrder.joined(separator: ", ")), got '\(new.division)'"
-            )
-        }
-        if let duration = new.durationSeconds, abs(duration - rulebook.heats.runDuration) > 1e-9 {
-            throw ScoreboardError(
-                .conflict,
-                "durationSeconds: the run length is the rulebook's \(rulebook.heats.runDuration) s, got \(duration)"
-            )
-        }
-        let window: RunWindowSource
-        switch new.window {
-        case nil: window = .referee
-        case let text?:
-            guard let parsed = RunWindowSource(rawValue: text) else {
-                throw ScoreboardError(.badRequest, "window must be 'wall' or 'referee', got '\(text)'")
-            }
-            window = parsed
-        }
-        // The teams' robots that compete in this division: humanoids in H, the others elsewhere.
-        let humanoidDivision = rulebook.divisions[new.division]?.kind == .humanoid
-        let registered = try store.registeredRobots().filter { ($0.kind == "humanoid") == humanoidDivision }
-        let known = Set(registered.map(\.team))
-        if let teams = new.teams, let unknown = teams.first(where: { !known.contains($0) }) {
-            throw ScoreboardError(
-                .notFound,
-                "no team '\(unknown)' with robots for division \(new.division); teams: \(known.isEmpty ? "none registered (fleet team add)" : known.sorted().joined(separator: ", "))"
-            )
-        }
-        let entries = registered.filter { new.teams?.contains($0.team) ?? true }
-        guard !entries.isEmpty else {
-            throw ScoreboardError(
-                .conflict,
-                "no registered robots can enter division \(new.division); register teams first (fleet team add)"
-            )
-        }
-        if new.id == 0 { throw ScoreboardError(.badRequest, "a run id is 1 or more") }
-        let id = try store.createRun(
-            id: new.id,
-            name: new.name ?? "run \(try store.runs().count + 1)",
-            division: new.division,
-            seed: new.seed ?? 0,
-            window: window,
-            rulebook: (rulebook.hash, rulebook.id, configuration.rulebookBytes),
-            entries: entries,
-            at: now
-        )
-        return try summary(id)
-    }
-
-    private func transition(_ id: UInt32, to phase: RunPhase, at time: UInt64) throws -> RunSummary {
-        try store.transition(id, to: phase, at: time)
-        return try summary(id)
-    }
-
-    /// A team not entered in the run: a conflict with the run's entries (409), not a missing
-    /// resource; the run is there.
-    private func requireTeam(_ team: String, runID: UInt32) throws {
-        let teams = Set(try store.entries(runID: runID).map(\.team))
-        guard teams.contains(team) else {
-            throw ScoreboardError(
-                .conflict,
-                "run \(runID) has no team '\(team)'; teams: \(teams.isEmpty ? "none" : teams.sorted().joined(separator: ", "))"
-            )
-        }
-    }
-
     // MARK: Mapping
 
-    private func summary(_ id: UInt32) throws -> RunSummary {
+    func summary(_ id: UInt32) throws -> RunSummary {
         try summary(try store.run(id), teams: Set(try store.entries(runID: id).map(\.team)).sorted())
     }
 
-    private func summary(_ run: RunRecord, teams: [String]) throws -> RunSummary {
+    func summary(_ run: RunRecord, teams: [String]) throws -> RunSummary {
         // The RUNNING window in event time: from the scorer (it reads the referee's run_state
         // frames), else from the stored start/stop for wall-clock runs.
         let result = try live?.board(runID: run.id)?.result ?? storedResult(of: run)
@@ -440,7 +272,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
 
     /// The result a stopped run settled on: the signed one once FINAL, the live scorer's
     /// once FINISHED; nil before (or while the live scorer has not stored it yet).
-    private func storedResult(of run: RunRecord) throws -> RunResult? {
+    func storedResult(of run: RunRecord) throws -> RunResult? {
         switch run.state {
         case .final: try stored(run.id, .final)
         case .finished: try stored(run.id, .live)
@@ -448,7 +280,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         }
     }
 
-    private func stored(_ runID: UInt32, _ source: RunResultWrite.Source) throws -> RunResult? {
+    func stored(_ runID: UInt32, _ source: RunResultWrite.Source) throws -> RunResult? {
         let key = "\(runID)/\(source.rawValue)"
         if let cached = caches.withLock({ $0.results[key] }) { return cached }
         guard let result = try store.runResult(runID: runID, source: source) else { return nil }
@@ -457,7 +289,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         return result
     }
 
-    private func rulebook(hash: String) throws -> Rulebook {
+    func rulebook(hash: String) throws -> Rulebook {
         if let cached = caches.withLock({ $0.rulebooks[hash] }) { return cached }
         let rulebook =
             hash == configuration.rulebook.hash
@@ -466,7 +298,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         return rulebook
     }
 
-    private func mask(division: String, seed: UInt64) throws -> CoverageMask {
+    func mask(division: String, seed: UInt64) throws -> CoverageMask {
         let key = "\(division)/\(seed)"
         if let cached = caches.withLock({ $0.masks[key] }) { return cached }
         let mask = try RunContext.arena(division: division, seed: seed).mask
@@ -498,9 +330,10 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         return CoverageView(cellSize: Double(factor) * mask.cellSize, columns: columns, rows: rows, cells: cells)
     }
 
-    /// Runs `body`, turning the store's and the competition's errors into `ScoreboardError`s.
-    private func mapped<T>(_ body: () throws -> T) throws -> T {
-        try Self.mapError(body)
+    /// Runs `body`'s store reads and writes on the blocking pool (never on the cooperative
+    /// pool), turning the store's and the competition's errors into `ScoreboardError`s.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await configuration.blockingPool.run { try Self.mapError(body) }
     }
 
     static func mapError<T>(_ body: () throws -> T) throws -> T {
@@ -519,21 +352,6 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
             case .badArgument, .badRulebook: throw ScoreboardError(.badRequest, error.message)
             default: throw error
             }
-        }
-    }
-
-    /// Runs blocking work on a thread of its own: the cooperative pool has two threads here.
-    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                do {
-                    continuation.resume(returning: try body())
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-            thread.name = "fleet.finalize"
-            thread.start()
         }
     }
 }

@@ -1,3 +1,4 @@
+import FleetBlocking
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -11,13 +12,15 @@ import ZeroMQ
 final class LivePubSocket: Service, Sendable {
     let endpoint: String
     let feed: LiveFeed
+    let blockingPool: BlockingPool
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
     private let boundEndpoint = Mutex<String?>(nil)
 
-    init(endpoint: String, feed: LiveFeed, logger: Logger) throws {
+    init(endpoint: String, feed: LiveFeed, blockingPool: BlockingPool, logger: Logger) throws {
         self.endpoint = endpoint
         self.feed = feed
+        self.blockingPool = blockingPool
         self.logger = logger
     }
 
@@ -66,13 +69,7 @@ final class LivePubSocket: Service, Sendable {
         } onGracefulShutdown: {
         }
         stop()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let joiner = Thread {
-                thread.join()
-                continuation.resume()
-            }
-            joiner.start()
-        }
+        await blockingPool.wait { thread.join() }
         context.terminate()
         if let error = failure.withLock({ $0 }) {
             logger.error("live PUB socket failed", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])

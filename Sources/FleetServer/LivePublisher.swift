@@ -63,7 +63,7 @@ struct LivePublisher: Service {
         let reader = RobotStateReader(database: server.database, live: server.live)
         var eventTime: UInt64 = 0
         do {
-            let robots = try reader.liveRobots()
+            let robots = try await server.blocking { try reader.liveRobots() }
             eventTime = robots.time
             feed.publish("robots", data: JSONBody.encode(robots))
         } catch {
@@ -74,10 +74,11 @@ struct LivePublisher: Service {
             current = try await server.scoreboard.currentRun()
             if let run = current {
                 let result = try await server.scoreboard.scoreboard(runID: run.id)
+                let ledgers = try await server.blocking { try reader.ledgers() }
                 let board = Scoreboard.make(
                     run: run,
                     result: result,
-                    ledgers: try reader.ledgers(),
+                    ledgers: ledgers,
                     completeness: try await server.scoreboard.completeness(runID: run.id),
                     integrity: try await server.scoreboard.integrity(runID: run.id)
                 )
@@ -92,13 +93,16 @@ struct LivePublisher: Service {
         if tick % 2 == 0 {
             do {
                 let end = eventTime == 0 ? RobotStateReader.wallClock() : eventTime
-                let events = try server.database.events(
-                    robotID: nil,
-                    from: end > Self.tickerWindow ? end - Self.tickerWindow : 0,
-                    to: end,
-                    types: Self.tickerTypes,
-                    limit: 5000
-                )
+                let database = server.database
+                let events = try await server.blocking {
+                    try database.events(
+                        robotID: nil,
+                        from: end > Self.tickerWindow ? end - Self.tickerWindow : 0,
+                        to: end,
+                        types: Self.tickerTypes,
+                        limit: 5000
+                    )
+                }
                 let ticker = TickerJSON(events: events.suffix(Self.tickerLength).map(EventJSON.init))
                 feed.publish("events", data: JSONBody.encode(ticker))
             } catch {

@@ -113,7 +113,7 @@ public final class MemoryScoreboardSource: ScoreboardSource {
         return DivisionStandings(rulebook: rulebook, division: division, runs: results)
     }
 
-    public func perform(_ command: RunCommand) async throws -> RunSummary {
+    public func perform(_ command: RunAction) async throws -> RunSummary {
         let now = clock()
         let rulebook = self.rulebook
         return try state.withLock { state throws(ScoreboardError) -> RunSummary in

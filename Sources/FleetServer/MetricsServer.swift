@@ -43,7 +43,7 @@ public struct MetricsServer: Service {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw APIServerError("HTTP server on \(host):\(port) failed: \(error)")
+            throw APIServerError(.failed, "HTTP server on \(host):\(port) failed: \(error)", cause: error)
         }
     }
 }

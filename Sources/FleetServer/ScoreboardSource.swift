@@ -1,4 +1,5 @@
 public import FleetCompetition
+public import FleetProtocol
 public import FleetScoring
 
 /// Where the HTTP API, the live feed and the board get runs and scores from.
@@ -22,7 +23,7 @@ public protocol ScoreboardSource: Sendable {
     /// The arena of a run for the map (size, coverage so far); nil when unknown.
     func arena(runID: UInt32) async throws -> ArenaView?
     /// Run control and referee actions (the admin endpoints).
-    func perform(_ command: RunCommand) async throws -> RunSummary
+    func perform(_ command: RunAction) async throws -> RunSummary
     /// The run the board and the live feed show (default: the newest RUNNING run, else the
     /// newest run).
     func currentRun() async throws -> RunSummary?
@@ -130,7 +131,7 @@ public struct RunSummary: Sendable, Equatable, Codable {
 }
 
 /// What an admin may ask of the run store.
-public enum RunCommand: Sendable, Equatable {
+public enum RunAction: Sendable, Equatable {
     case create(NewRun)
     /// PREPARE → RUNNING, at `time` (event time, ns; nil: now).
     case start(runID: UInt32, time: UInt64?)
@@ -236,7 +237,7 @@ public struct CoverageView: Sendable, Equatable, Codable {
 }
 
 /// An error of the run store, with a code the API maps to a status.
-public struct ScoreboardError: Error, Sendable, CustomStringConvertible {
+public struct ScoreboardError: FleetError, Sendable {
     public enum Code: String, Sendable {
         /// No such run, team or division → 404.
         case notFound = "not_found"
@@ -253,6 +254,4 @@ public struct ScoreboardError: Error, Sendable, CustomStringConvertible {
         self.code = code
         self.message = message
     }
-
-    public var description: String { "\(code.rawValue): \(message)" }
 }

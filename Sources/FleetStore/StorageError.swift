@@ -1,6 +1,8 @@
+public import FleetProtocol
+
 /// An error from the storage layer or a query, with a stable code a caller can switch on and
 /// a message that tells the user what to fix.
-public struct StorageError: Error, Sendable, CustomStringConvertible {
+public struct StorageError: FleetError, Sendable {
     public enum Code: String, Sendable {
         /// A query's parameters are out of bounds or contradictory (e.g. `from` after `to`).
         case badQuery = "bad_query"
@@ -32,10 +34,5 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         self.code = code
         self.message = message
         self.cause = cause
-    }
-
-    public var description: String {
-        if let cause { return "\(code.rawValue): \(message) (\(cause))" }
-        return "\(code.rawValue): \(message)"
     }
 }

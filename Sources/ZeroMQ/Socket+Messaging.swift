@@ -24,9 +24,9 @@ extension Socket {
         try withBytes(bytes) { try send($0, more: more) }
     }
 
-    /// Sends a prepared ``Message`` without copying it again; the message is left empty.
+    /// Sends a prepared ``ZMQMessage`` without copying it again; the message is left empty.
     @discardableResult
-    public func send(_ message: Message, more: Bool = false) throws -> Bool {
+    public func send(_ message: ZMQMessage, more: Bool = false) throws -> Bool {
         try sendMessage(message, flags: more ? ZMQ_SNDMORE : 0)
     }
 
@@ -60,34 +60,34 @@ extension Socket {
     // MARK: Receiving
 
     /// Receives the next frame into `message`, reusing its storage: the allocation-free path.
-    /// Waits for at most the receive timeout; `false` if it expired. Check ``Message/more``
+    /// Waits for at most the receive timeout; `false` if it expired. Check ``ZMQMessage/more``
     /// for further frames of the same message.
-    public func receive(into message: Message) throws -> Bool {
+    public func receive(into message: ZMQMessage) throws -> Bool {
         try receiveFrame(into: message, flags: 0)
     }
 
     /// Receives the next frame into `message` if one is already queued; `false` otherwise.
-    public func tryReceive(into message: Message) throws -> Bool {
+    public func tryReceive(into message: ZMQMessage) throws -> Bool {
         try receiveFrame(into: message, flags: ZMQ_DONTWAIT)
     }
 
     /// Receives the next frame as a new array (allocates; for code off the hot path).
     /// `nil` if the receive timeout expired.
     public func receive() throws -> [UInt8]? {
-        let message = Message()
+        let message = ZMQMessage()
         return try receive(into: message) ? message.copyBytes() : nil
     }
 
     /// Receives the next frame as a new array if one is already queued; `nil` otherwise.
     public func tryReceive() throws -> [UInt8]? {
-        let message = Message()
+        let message = ZMQMessage()
         return try tryReceive(into: message) ? message.copyBytes() : nil
     }
 
     /// Receives every frame of the next message (allocates; for code off the hot path).
     /// `nil` if the receive timeout expired before the first frame.
     public func receiveMultipart() throws -> [[UInt8]]? {
-        let message = Message()
+        let message = ZMQMessage()
         guard try receive(into: message) else { return nil }
         var parts = [message.copyBytes()]
         while message.more {
@@ -114,7 +114,7 @@ extension Socket {
         }
     }
 
-    private func sendMessage(_ message: Message, flags: Int32) throws -> Bool {
+    private func sendMessage(_ message: ZMQMessage, flags: Int32) throws -> Bool {
         let handle = try liveHandle("zmq_msg_send")
         while true {
             if zmq_msg_send(message.pointer, handle, flags) >= 0 { return true }
@@ -126,7 +126,7 @@ extension Socket {
         }
     }
 
-    private func receiveFrame(into message: Message, flags: Int32) throws -> Bool {
+    private func receiveFrame(into message: ZMQMessage, flags: Int32) throws -> Bool {
         let handle = try liveHandle("zmq_msg_recv")
         while true {
             if zmq_msg_recv(message.pointer, handle, flags) >= 0 { return true }

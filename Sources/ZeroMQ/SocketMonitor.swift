@@ -19,8 +19,8 @@ public final class SocketMonitor {
     public let endpoint: String
     private let pipe: MonitorPipe
     private var pair: Socket { pipe.pair }
-    private let header = Message()
-    private let address = Message()
+    private let header = ZMQMessage()
+    private let address = ZMQMessage()
 
     /// Gives every monitor a fresh inproc endpoint, even for sockets monitored twice.
     private static let serial = Mutex<UInt64>(0)

@@ -1,6 +1,6 @@
 /// The answer to a ``ZAPRequest``: let the peer in under a name, or refuse it.
 public enum ZAPDecision: Sendable, Hashable {
-    /// Accept the peer. `userID` arrives on every message from it as ``Message/userID``, so
+    /// Accept the peer. `userID` arrives on every message from it as ``ZMQMessage/userID``, so
     /// the receiver learns which robot sent a frame from the key, not from the payload.
     case allow(userID: String)
     /// Refuse the peer; its monitor-visible handshake fails with

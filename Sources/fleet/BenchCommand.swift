@@ -1,8 +1,8 @@
 import ArgumentParser
 import FleetIngest
+import FleetKeys
 import FleetPostgres
 import FleetProtocol
-import FleetRobotClient
 import Foundation
 import Histogram
 import Logging
@@ -413,7 +413,7 @@ enum RawZeroMQ {
                 FileHandle.standardError.write(Data("bench: push failed: \(error)\n".utf8))
             }
         }
-        let message = ZeroMQ.Message()
+        let message = ZMQMessage()
         guard try pull.receive(into: message) else { throw ValidationError("raw ZeroMQ: nothing arrived") }
         let clock = ContinuousClock()
         let started = clock.now

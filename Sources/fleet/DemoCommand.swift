@@ -1,8 +1,8 @@
 import ArgumentParser
 import FleetCompetition
 import FleetIngest
+import FleetKeys
 import FleetProtocol
-import FleetRobotClient
 import FleetRunner
 import FleetScoring
 import FleetServer

@@ -1,5 +1,5 @@
 import ArgumentParser
-import FleetRobotClient
+import FleetKeys
 import FleetRunner
 import FleetSimulation
 import Foundation

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetKeys
 import FleetProtocol
 import FleetRobotClient
 import FleetRunner

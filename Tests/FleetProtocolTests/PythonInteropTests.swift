@@ -37,7 +37,7 @@ struct PythonInteropTests {
         try publisher.run()
 
         var received: [[UInt8]] = []
-        let message = Message()
+        let message = ZMQMessage()
         while received.count < total, try socket.receive(into: message) {
             received.append(message.copyBytes())
         }

@@ -1,4 +1,5 @@
 import FleetIngest
+import FleetKeys
 import FleetProtocol
 import FleetRobotClient
 import FleetStorage

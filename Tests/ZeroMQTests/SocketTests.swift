@@ -92,7 +92,7 @@ struct SocketTests {
         try push.connect(endpoint)
 
         try push.sendMultipart([bytes("header"), [], bytes("body")])
-        let message = Message()
+        let message = ZMQMessage()
         var parts: [(String, Bool)] = []
         repeat {
             #expect(try pull.receive(into: message))
@@ -106,7 +106,7 @@ struct SocketTests {
         let context = try Context()
         let pull = try Socket(context, testing: .pull)
         try pull.bind(Endpoint.inproc("idle"))
-        #expect(try pull.tryReceive(into: Message()) == false)
+        #expect(try pull.tryReceive(into: ZMQMessage()) == false)
         #expect(try pull.tryReceive() == nil)
 
         // A PUSH that was never connected has nowhere to queue.

@@ -75,7 +75,7 @@ struct ZAPHandlerTests {
 
         #expect(try fixture.handshakeOutcome()?.kind == .handshakeSucceeded)
         try robot.send(bytes("telemetry frame"))
-        let message = Message()
+        let message = ZMQMessage()
         try fixture.pull.set(.receiveTimeout(testTimeout))
         #expect(try fixture.pull.receive(into: message))
         #expect(String(decoding: message.bytes, as: UTF8.self) == "telemetry frame")

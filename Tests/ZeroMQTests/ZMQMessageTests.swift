@@ -2,7 +2,7 @@ import Testing
 
 @testable import ZeroMQ
 
-struct MessageTests {
+struct ZMQMessageTests {
     @Test func reusedMessageReceivesManyFramesInTheSameStorage() throws {
         let context = try Context()
         let endpoint = Endpoint.inproc("reuse")
@@ -27,7 +27,7 @@ struct MessageTests {
         }
         defer { sender.join() }
 
-        let message = Message()
+        let message = ZMQMessage()
         let storage = message.pointer
         var next: UInt32 = 0
         while next < count {
@@ -49,7 +49,7 @@ struct MessageTests {
         let push = try Socket(context, testing: .push)
         try push.connect(endpoint)
 
-        let outgoing = try Message(bytes("prepared"))
+        let outgoing = try ZMQMessage(bytes("prepared"))
         #expect(outgoing.count == 8)
         #expect(try push.send(outgoing))
         #expect(outgoing.count == 0)
@@ -63,7 +63,7 @@ struct MessageTests {
         let push = try Socket(context, testing: .push)
         try push.connect(try pull.boundEndpoint())
         try push.send(bytes("x"))
-        let message = Message()
+        let message = ZMQMessage()
         #expect(try pull.receive(into: message))
         #expect(message.userID == nil)
         #expect(message.withUserID { $0 == nil })

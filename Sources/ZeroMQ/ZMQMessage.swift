@@ -6,13 +6,13 @@ import Glibc
 
 /// One message frame in storage that is allocated once and reused for every receive.
 ///
-/// The receiver's hot path keeps one `Message` and calls ``Socket/receive(into:)`` in a loop:
+/// The receiver's hot path keeps one `ZMQMessage` and calls ``Socket/receive(into:)`` in a loop:
 /// `zmq_msg_recv` releases the previous frame and fills the same `zmq_msg_t`, so Swift
 /// allocates nothing per message. A `zmq_msg_t` must never be copied once initialised, which
 /// is why it lives in its own heap allocation behind a class instead of in a struct that moves.
 ///
 /// Like ``Socket``, a message belongs to one thread and is not `Sendable`.
-public final class Message {
+public final class ZMQMessage {
     /// Never moves and never copied: libzmq keeps pointers into it.
     let pointer: UnsafeMutablePointer<zmq_msg_t>
 

@@ -62,7 +62,10 @@ let package = Package(
         // Runs a simulated fleet over ZeroMQ: a socket per robot, faults, truth, recordings.
         .target(
             name: "FleetRunner",
-            dependencies: ["FleetSimulation", "FleetProtocol", "FleetRobotClient", "ZeroMQ"],
+            dependencies: [
+                "FleetSimulation", "FleetProtocol", "FleetRobotClient", "ZeroMQ",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Simulators/FleetRunner",
             exclude: ["README.md"]
         ),
@@ -150,6 +153,34 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        // What the command line prints: tables in every output format; pure, no I/O.
+        .target(name: "FleetConsole"),
+        // `fleet demo`'s engine: the ingester, the board and a simulated fleet in one process,
+        // with its live progress and its summary; the command only parses options.
+        .target(
+            name: "FleetDemo",
+            dependencies: [
+                "FleetCompetition", "FleetConsole", "FleetIngest", "FleetProtocol", "FleetRobotClient", "FleetRunner",
+                "FleetScoring", "FleetServer", "FleetSimulation", "FleetStorage", "FleetStore", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // `fleet bench`'s measurements: end to end against raw ZeroMQ, sustained load, the read
+        // side, the peers. In the main package (it runs the `fleet` binary's own subcommands);
+        // Benchmarks/Package.swift, beside it, is the separate micro-benchmark package.
+        .target(
+            name: "FleetBench",
+            dependencies: [
+                "FleetConsole", "FleetForward", "FleetIngest", "FleetPostgres", "FleetProtocol", "FleetRobotClient",
+                "FleetRunner", "FleetStorage", "FleetStore", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/FleetBench"
+        ),
         // libFuzzer target for the frame decoder and the recording reader (README, development).
         .executableTarget(
             name: "FleetFuzz",
@@ -175,7 +206,7 @@ let package = Package(
             name: "fleet",
             dependencies: [
                 "FleetIngest", "FleetStorage", "FleetStore", "FleetPostgres", "FleetForward", "FleetProtocol", "ZeroMQ",
-                "FleetRunner",
+                "FleetRunner", "FleetConsole", "FleetDemo", "FleetBench",
                 "FleetSimulation",
                 "FleetCompetition", "FleetScoring", "FleetServer", "FleetMCAP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -63,7 +63,10 @@ let package = Package(
         // Runs a simulated fleet over ZeroMQ: a socket per robot, faults, truth, recordings.
         .target(
             name: "FleetRunner",
-            dependencies: ["FleetSimulation", "FleetProtocol", "FleetKeys", "FleetRobotClient", "ZeroMQ"],
+            dependencies: [
+                "FleetSimulation", "FleetProtocol", "FleetKeys", "FleetRobotClient", "ZeroMQ",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Simulators/FleetRunner",
             exclude: ["README.md"]
         ),
@@ -175,6 +178,36 @@ let package = Package(
                 .embedInCode("Board/board.html"), .embedInCode("Board/board.css"), .embedInCode("Board/board.js"),
             ]
         ),
+        // What the command line prints: tables in every output format; pure, no I/O.
+        .target(name: "FleetConsole"),
+        // `fleet demo`'s engine: the ingester, the board and a simulated fleet in one process,
+        // with its live progress and its summary; the command only parses options.
+        .target(
+            name: "FleetDemo",
+            dependencies: [
+                "FleetCompetition", "FleetConsole", "FleetIngest", "FleetKeys", "FleetProtocol", "FleetRobotClient",
+                "FleetRunner",
+                "FleetScoring", "FleetServer", "FleetSimulation", "FleetStorage", "FleetStore", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // `fleet bench`'s measurements: end to end against raw ZeroMQ, sustained load, the read
+        // side, the peers. In the main package (it runs the `fleet` binary's own subcommands);
+        // Benchmarks/Package.swift, beside it, is the separate micro-benchmark package.
+        .target(
+            name: "FleetBench",
+            dependencies: [
+                "FleetConsole", "FleetForward", "FleetIngest", "FleetKeys", "FleetPostgres", "FleetProtocol",
+                "FleetRobotClient",
+                "FleetRunner", "FleetStorage", "FleetStore", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/FleetBench"
+        ),
         // libFuzzer target for the frame decoder and the recording reader (README, development).
         .executableTarget(
             name: "FleetFuzz",
@@ -200,7 +233,7 @@ let package = Package(
             name: "fleet",
             dependencies: [
                 "FleetIngest", "FleetStorage", "FleetStore", "FleetPostgres", "FleetForward", "FleetProtocol", "ZeroMQ",
-                "FleetKeys", "FleetRunner",
+                "FleetKeys", "FleetRunner", "FleetConsole", "FleetDemo", "FleetBench",
                 "FleetSimulation",
                 "FleetCompetition", "FleetScoring", "FleetServer", "FleetMCAP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

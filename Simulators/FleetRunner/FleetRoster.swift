@@ -93,43 +93,8 @@ public struct FleetRoster: Codable, Equatable, Sendable {
 
     /// The simulation this roster describes; throws with the setting at fault.
     public func configuration(step: Double = 0.02) throws(RunnerError) -> SimulationConfiguration {
-        guard teams >= 1 else { throw RunnerError(.invalidConfiguration, "teams must be at least 1, got \(teams)") }
-        guard robotsPerTeam >= 0 else {
-            throw RunnerError(.invalidConfiguration, "robots per team must be 0 or more, got \(robotsPerTeam)")
-        }
-        guard humanoids >= 0 else {
-            throw RunnerError(.invalidConfiguration, "humanoids must be 0 or more, got \(humanoids)")
-        }
-        guard robotsPerTeam + humanoids > 0 else { throw RunnerError(.invalidConfiguration, "the fleet has no robots") }
-        guard (1...Self.maximumFirstTeam).contains(firstTeam) else {
-            throw RunnerError(
-                .invalidConfiguration,
-                "the first team's number must be 1...\(Self.maximumFirstTeam), got \(firstTeam)"
-            )
-        }
-        for (name, rate) in [("rate", stateRate), ("humanoid rate", humanoidRate)] {
-            guard rate > 0, rate <= 1 / step, rate.isFinite else {
-                throw RunnerError(
-                    .invalidConfiguration,
-                    "\(name) must be above 0 and at most \(1 / step) Hz (one sample per simulation step), got \(rate)"
-                )
-            }
-        }
-        guard duration > 0, duration.isFinite else {
-            throw RunnerError(.invalidConfiguration, "duration must be a positive number of seconds, got \(duration)")
-        }
-        let humanoidsPerTeam = (humanoids + teams - 1) / teams
-        let perTeam = robotsPerTeam + humanoidsPerTeam
-        var stride = 100
-        while stride < perTeam { stride *= 10 }
-        guard UInt64(firstTeam + teams) * UInt64(stride) < 0xEFFF_FFFF else {
-            throw RunnerError(
-                .invalidConfiguration,
-                firstTeam == 1
-                    ? "\(teams) teams of \(perTeam) robots do not fit the robot id range"
-                    : "teams \(firstTeam)...\(firstTeam + teams - 1) of \(perTeam) robots do not fit the robot id range"
-            )
-        }
+        try validate(step: step)
+        let stride = try idStride()
         let root = SeededGenerator(seed: seed)
         // `team` is the position in this fleet (from 1): the preset and the seed are the
         // position's, the number and the id the renumbered team's.
@@ -186,5 +151,52 @@ public struct FleetRoster: Codable, Equatable, Sendable {
             )
         }
         return SimulationConfiguration(step: step, runs: runs)
+    }
+
+    /// Every setting in range; throws naming the one that is not.
+    private func validate(step: Double) throws(RunnerError) {
+        guard teams >= 1 else { throw RunnerError(.invalidConfiguration, "teams must be at least 1, got \(teams)") }
+        guard robotsPerTeam >= 0 else {
+            throw RunnerError(.invalidConfiguration, "robots per team must be 0 or more, got \(robotsPerTeam)")
+        }
+        guard humanoids >= 0 else {
+            throw RunnerError(.invalidConfiguration, "humanoids must be 0 or more, got \(humanoids)")
+        }
+        guard robotsPerTeam + humanoids > 0 else { throw RunnerError(.invalidConfiguration, "the fleet has no robots") }
+        guard (1...Self.maximumFirstTeam).contains(firstTeam) else {
+            throw RunnerError(
+                .invalidConfiguration,
+                "the first team's number must be 1...\(Self.maximumFirstTeam), got \(firstTeam)"
+            )
+        }
+        for (name, rate) in [("rate", stateRate), ("humanoid rate", humanoidRate)] {
+            guard rate > 0, rate <= 1 / step, rate.isFinite else {
+                throw RunnerError(
+                    .invalidConfiguration,
+                    "\(name) must be above 0 and at most \(1 / step) Hz (one sample per simulation step), got \(rate)"
+                )
+            }
+        }
+        guard duration > 0, duration.isFinite else {
+            throw RunnerError(.invalidConfiguration, "duration must be a positive number of seconds, got \(duration)")
+        }
+    }
+
+    /// Robot ids per team: 100, or the power of ten that holds a team's robots and humanoids;
+    /// throws when the fleet's teams do not fit the robot id range.
+    private func idStride() throws(RunnerError) -> Int {
+        let humanoidsPerTeam = (humanoids + teams - 1) / teams
+        let perTeam = robotsPerTeam + humanoidsPerTeam
+        var stride = 100
+        while stride < perTeam { stride *= 10 }
+        guard UInt64(firstTeam + teams) * UInt64(stride) < 0xEFFF_FFFF else {
+            throw RunnerError(
+                .invalidConfiguration,
+                firstTeam == 1
+                    ? "\(teams) teams of \(perTeam) robots do not fit the robot id range"
+                    : "teams \(firstTeam)...\(firstTeam + teams - 1) of \(perTeam) robots do not fit the robot id range"
+            )
+        }
+        return stride
     }
 }

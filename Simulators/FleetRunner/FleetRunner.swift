@@ -310,7 +310,8 @@ public final class FleetRunner: Sendable {
 }
 
 extension Duration {
-    var seconds: Double {
+    /// The duration in seconds, for rates and printed times.
+    public var seconds: Double {
         let (s, attoseconds) = components
         return Double(s) + Double(attoseconds) / 1e18
     }

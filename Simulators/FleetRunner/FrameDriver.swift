@@ -60,20 +60,11 @@ final class FrameDriver<Links: RobotLinks> {
         let s = output.isRefereeEvent ? refereeIndex : index[output.robotID]!
         try applySchedule(s, at: now)
 
-        var message = output.message
         let isHeartbeat: Bool
         if case .heartbeat = output { isHeartbeat = true } else { isHeartbeat = false }
         let sequence = senders[s].number(isState: output.isState, isHeartbeat: isHeartbeat)
         framesNumbered += 1
-        if isHeartbeat, case .heartbeat(var heartbeat) = message, senders[s].truth.bootEpochs.count > 1 {
-            // After a restart the robot counts from its new boot: the simulation's counters
-            // run on across it, the frame's say what this boot epoch has sent.
-            heartbeat.framesSent = UInt64(sequence)
-            heartbeat.stateFrames = senders[s].stateFrames
-            heartbeat.eventFrames = senders[s].eventFrames
-            heartbeat.uptime -= Double(senders[s].bootNanos) / 1e9
-            message = .heartbeat(heartbeat)
-        }
+        let message = isHeartbeat ? countingFromBoot(output.message, sender: s, sequence: sequence) : output.message
         let timestamp = startUnixNanos &+ now
         let count = FrameEncoder.encode(
             message,
@@ -88,23 +79,7 @@ final class FrameDriver<Links: RobotLinks> {
         let fault = drawFault(s, bodyLength: count - FrameHeader.size - FrameHeader.trailerSize)
 
         if senders[s].linkIsDown {
-            switch mode {
-            case .pub:
-                senders[s].epochTruth.droppedByDisconnect.append(sequence)
-            case .reliable:
-                senders[s].waiting.append(
-                    HeldFrame(
-                        bytes: [UInt8](frame),
-                        message: message,
-                        timestampNanos: timestamp,
-                        bootEpoch: senders[s].bootEpoch,
-                        sequence: sequence,
-                        fault: fault
-                    )
-                )
-            }
-            let k = senders[s].epochTruth.disconnects.count - 1
-            senders[s].epochTruth.disconnects[k].sequenceCount += 1
+            holdWhileDown(s, frame, message: message, timestamp: timestamp, sequence: sequence, fault: fault)
             return
         }
 
@@ -137,6 +112,50 @@ final class FrameDriver<Links: RobotLinks> {
             return
         }
         try send(s, frame, message: message, timestamp: timestamp, sequence: sequence, fault: fault, at: now)
+    }
+
+    /// A heartbeat after a restart counts from its new boot: the simulation's counters run on
+    /// across it, the frame's say what this boot epoch has sent. Other messages as they are.
+    private func countingFromBoot(
+        _ message: FleetProtocol.Message,
+        sender s: Int,
+        sequence: UInt32
+    ) -> FleetProtocol.Message {
+        guard case .heartbeat(var heartbeat) = message, senders[s].truth.bootEpochs.count > 1 else { return message }
+        heartbeat.framesSent = UInt64(sequence)
+        heartbeat.stateFrames = senders[s].stateFrames
+        heartbeat.eventFrames = senders[s].eventFrames
+        heartbeat.uptime -= Double(senders[s].bootNanos) / 1e9
+        return .heartbeat(heartbeat)
+    }
+
+    /// The sender's link is down: pub mode loses the frame, reliable mode keeps it to send
+    /// when the link is back; either way the disconnect's truth counts it.
+    private func holdWhileDown(
+        _ s: Int,
+        _ frame: UnsafeRawBufferPointer,
+        message: FleetProtocol.Message,
+        timestamp: UInt64,
+        sequence: UInt32,
+        fault: FrameFault
+    ) {
+        switch mode {
+        case .pub:
+            senders[s].epochTruth.droppedByDisconnect.append(sequence)
+        case .reliable:
+            senders[s].waiting.append(
+                HeldFrame(
+                    bytes: [UInt8](frame),
+                    message: message,
+                    timestampNanos: timestamp,
+                    bootEpoch: senders[s].bootEpoch,
+                    sequence: sequence,
+                    fault: fault
+                )
+            )
+        }
+        let k = senders[s].epochTruth.disconnects.count - 1
+        senders[s].epochTruth.disconnects[k].sequenceCount += 1
     }
 
     /// Sends whatever is still held, brings links back up, and closes the links.

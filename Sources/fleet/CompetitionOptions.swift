@@ -50,6 +50,15 @@ struct CompetitionOptions: ParsableArguments {
         return SQLiteCompetitionStore(database: try FleetDatabase.forReading(path: db))
     }
 
+    /// The SQLite database at `db`, read-only (`FleetDatabase.forReading`); refused when
+    /// there is none. What a reading command opens without `--store`.
+    static func readingStore(db: String) throws -> any CompetitionStore {
+        guard FileManager.default.fileExists(atPath: db) else {
+            throw ValidationError("no database at \(db): run `fleet ingest` or `fleet team add` first, or pass --db")
+        }
+        return SQLiteCompetitionStore(database: try FleetDatabase.forReading(path: db))
+    }
+
     /// The competition records and the stored telemetry of the same database, for a reader
     /// of both (the HTTP API of `fleet serve`).
     func stores(writing: Bool) throws -> (competition: any CompetitionStore, telemetry: any TelemetryQueries) {
@@ -66,53 +75,4 @@ struct CompetitionOptions: ParsableArguments {
     func anchor(publicKey: String?) throws -> TrustAnchor? {
         try TrustAnchor.resolve(given: publicKey, keyPath: ServiceKey.defaultPath(forDatabase: db))
     }
-}
-
-/// Finds and loads a rulebook file; a bad one is refused naming the field.
-enum RulebookFile {
-    static let defaultName = "Rulebooks/rulebook-v1.json"
-
-    /// The repository's rulebook: in the working folder, or next to the sources this binary
-    /// was built from.
-    static func defaultPath() -> String {
-        if let env = ProcessInfo.processInfo.environment["FLEET_RULEBOOK"] { return env }
-        if FileManager.default.fileExists(atPath: defaultName) { return defaultName }
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return repo.appendingPathComponent(defaultName).path
-    }
-
-    static func load(_ path: String?) throws -> (rulebook: Rulebook, bytes: [UInt8], path: String) {
-        let path = path ?? defaultPath()
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CompetitionError(.notFound, "cannot read rulebook \(path) (give --rulebook FILE)")
-        }
-        do {
-            return (try Rulebook.load(data), [UInt8](data), path)
-        } catch {
-            throw CompetitionError(.badRulebook, "rulebook \(path) refused: \(error)", cause: error)
-        }
-    }
-}
-
-/// Wall clock, ns.
-func nowNanos() -> UInt64 {
-    UInt64((Date().timeIntervalSince1970 * 1e9).rounded())
-}
-
-/// "1.25" with up to `digits` decimals, no trailing zeros.
-func decimal(_ value: Double, _ digits: Int = 3) -> String {
-    guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "inf" : "-inf") }
-    var text = String(format: "%.\(digits)f", value)
-    if text.contains(".") {
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-    }
-    return text == "-0" ? "0" : text
-}
-
-/// Writes what was printed so far, also when standard output is a pipe or a file (fully
-/// buffered): a watcher sees the board's URL and the progress as they happen.
-func flushOutput() {
-    fflush(nil)
 }

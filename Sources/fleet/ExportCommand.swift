@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetCompetition
+import FleetConsole
 import FleetMCAP
 import FleetProtocol
 import FleetScoring

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetCompetition
+import FleetProtocol
 import FleetStorage
 import FleetStore
 import Foundation

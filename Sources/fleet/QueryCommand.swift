@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetConsole
 import FleetPostgres
 import FleetProtocol
 import FleetStorage

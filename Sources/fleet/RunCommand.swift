@@ -1,5 +1,7 @@
 import ArgumentParser
 import FleetCompetition
+import FleetConsole
+import FleetProtocol
 import FleetScoring
 import FleetStorage
 import FleetStore

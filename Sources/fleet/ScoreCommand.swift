@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetCompetition
+import FleetConsole
 import FleetScoring
 import FleetStorage
 import FleetStore
@@ -260,8 +261,16 @@ struct StandingsCommand: ParsableCommand {
     var publicKey: String?
 
     func run() throws {
-        let store = try options.store()
-        let anchor = try options.anchor(publicKey: publicKey)
+        try Self.show(
+            store: try options.store(),
+            anchor: try options.anchor(publicKey: publicKey),
+            division: division,
+            format: format
+        )
+    }
+
+    /// Prints a division's standings from `store` (also after `fleet demo`'s results).
+    static func show(store: any CompetitionStore, anchor: TrustAnchor?, division: String, format: OutputFormat) throws {
         let runs = try store.runs(division: division, states: [.finished, .final])
         guard let last = runs.last else {
             throw ValidationError("division \(division) has no FINISHED or FINAL run yet")
@@ -359,7 +368,7 @@ struct RulesCommand: ParsableCommand {
 
         func run() throws {
             if let run = runID {
-                let store = try CompetitionOptions.parse(["--db", db]).store()
+                let store = try CompetitionOptions.readingStore(db: db)
                 let book = try RunContext(store: store, runID: run).rulebook
                 print(book.renderText(), terminator: "")
                 print("\nhash \(book.hash)")

@@ -176,6 +176,40 @@ struct SimCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let runner: FleetRunner
+        do {
+            runner = try FleetRunner(configuration: try runnerConfiguration())
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("\(error)")
+        }
+
+        let logger = makeLogger(label: "fleet.sim", level: .info)
+        let service = SimService(runner: runner)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        let processCPUStart = processCPUSeconds()
+        try await group.run()
+        guard let report = service.report.withLock({ $0 }) else { throw ExitCode.failure }
+        let processCPU = processCPUSeconds() - processCPUStart
+
+        if let truth {
+            let bytes = try report.truth.jsonData()
+            guard FileManager.default.createFile(atPath: truth, contents: Data(bytes)) else {
+                throw ValidationError("--truth: cannot write \(truth)")
+            }
+        }
+        try printReport(report, processCPU: processCPU)
+    }
+
+    /// The runner's configuration from the options (`--bench`: 1,000 robots, no sockets).
+    func runnerConfiguration() throws -> FleetRunner.Configuration {
         let roster = FleetRoster(
             division: bench ? .park : division.division,
             teams: bench ? 10 : teams,
@@ -212,33 +246,11 @@ struct SimCommand: AsyncParsableCommand {
         }
         configuration.connectTimeout = .milliseconds(Int(waitTimeout * 1000))
         configuration.flushTimeout = .milliseconds(Int(max(waitTimeout, 30) * 1000))
-        let runner: FleetRunner
-        do {
-            runner = try FleetRunner(configuration: configuration)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        return configuration
+    }
 
-        let logger = makeLogger(label: "fleet.sim", level: .info)
-        let service = SimService(runner: runner)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        let processCPUStart = processCPUSeconds()
-        try await group.run()
-        guard let report = service.report.withLock({ $0 }) else { throw ExitCode.failure }
-        let processCPU = processCPUSeconds() - processCPUStart
-
-        if let truth {
-            let bytes = try report.truth.jsonData()
-            guard FileManager.default.createFile(atPath: truth, contents: Data(bytes)) else {
-                throw ValidationError("--truth: cannot write \(truth)")
-            }
-        }
+    /// What the run did, on stderr; fails when a robot's frames were not all acknowledged.
+    func printReport(_ report: FleetRunner.Report, processCPU: Double) throws {
         let robots = report.truth.senders.count - 1
         var lines = [
             String(
@@ -273,33 +285,4 @@ struct SimCommand: AsyncParsableCommand {
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         if !report.unconfirmedSenders.isEmpty { throw ExitCode.failure }
     }
-}
-
-/// The runner as a service, so SIGINT/SIGTERM stop it cleanly (held frames sent, recording
-/// closed, truth written for what was sent).
-final class SimService: Service, Sendable {
-    let runner: FleetRunner
-    let report = Mutex<FleetRunner.Report?>(nil)
-
-    init(runner: FleetRunner) {
-        self.runner = runner
-    }
-
-    func run() async throws {
-        let runner = self.runner
-        let result = try await withGracefulShutdownHandler {
-            try await runner.run()
-        } onGracefulShutdown: {
-            runner.requestStop()
-        }
-        report.withLock { $0 = result }
-    }
-}
-
-/// CPU time (user + system) of the whole process so far.
-func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(0, &usage)  // RUSAGE_SELF
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
-        + Double(usage.ru_stime.tv_usec) / 1e6
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import FleetCompetition
+import FleetConsole
+import FleetProtocol
 import FleetStorage
 import FleetStore
 import Foundation

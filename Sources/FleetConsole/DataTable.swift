@@ -1,19 +1,23 @@
-import ArgumentParser
 import Foundation
 
 /// How data commands print: an aligned table for people, JSON or CSV for programs.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+public enum OutputFormat: String, CaseIterable, Sendable {
     case table
     case json
     case csv
 }
 
 /// Rows of named columns, printable in every `OutputFormat`.
-struct DataTable {
-    var columns: [String]
-    var rows: [[Cell]]
+public struct DataTable {
+    public var columns: [String]
+    public var rows: [[Cell]]
 
-    enum Cell {
+    public init(columns: [String], rows: [[Cell]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    public enum Cell {
         case text(String)
         case number(Double)
         case integer(Int64)
@@ -21,7 +25,7 @@ struct DataTable {
         /// Preformatted JSON (an object or array) for the JSON output; its text elsewhere.
         case json(String, text: String)
 
-        var text: String {
+        public var text: String {
             switch self {
             case .text(let s): s
             case .number(let v):
@@ -32,7 +36,7 @@ struct DataTable {
             }
         }
 
-        var jsonText: String {
+        public var jsonText: String {
             switch self {
             case .text(let s): Self.quote(s)
             case .number(let v):
@@ -45,7 +49,7 @@ struct DataTable {
             }
         }
 
-        static func quote(_ s: String) -> String {
+        public static func quote(_ s: String) -> String {
             var out = "\""
             for scalar in s.unicodeScalars {
                 switch scalar {
@@ -62,7 +66,7 @@ struct DataTable {
         }
     }
 
-    func render(_ format: OutputFormat) -> String {
+    public func render(_ format: OutputFormat) -> String {
         switch format {
         case .table: renderTable()
         case .json: renderJSON()

@@ -1,42 +1,52 @@
-import FleetIngest
+import FleetProtocol
 import Foundation
 import Histogram
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// `fleet ingest --status-format json`: one JSON object per line on stdout, every status
 /// interval and once more after the ingester has stopped (`"stopped": true`), for a
 /// supervisor or a benchmark to read: the bound endpoints, frame counters, ring occupancy,
 /// publish→commit percentiles, resident memory and CPU of this process.
-final class IngestStatusReporter: Service {
-    struct Status: Codable {
-        struct Latency: Codable {
-            var count: UInt64 = 0
-            var p50: UInt64 = 0
-            var p99: UInt64 = 0
-            var p999: UInt64 = 0
-            var max: UInt64 = 0
+public final class IngestStatusReporter: Service {
+    /// One line of the status: what a supervisor or `fleet bench` reads.
+    public struct Status: Codable, Sendable {
+        /// Publish→commit percentiles, µs.
+        public struct Latency: Codable, Sendable {
+            public var count: UInt64 = 0
+            public var p50: UInt64 = 0
+            public var p99: UInt64 = 0
+            public var p999: UInt64 = 0
+            public var max: UInt64 = 0
+
+            public init(count: UInt64 = 0, p50: UInt64 = 0, p99: UInt64 = 0, p999: UInt64 = 0, max: UInt64 = 0) {
+                self.count = count
+                self.p50 = p50
+                self.p99 = p99
+                self.p999 = p999
+                self.max = max
+            }
         }
 
-        var unixNanos: UInt64
-        var endpoints: [String]
-        var received: Int
-        var stored: Int
-        var accepted: Int
-        var duplicates: Int
-        var rejected: Int
-        var dropped: Int
+        public var unixNanos: UInt64
+        public var endpoints: [String]
+        public var received: Int
+        public var stored: Int
+        public var accepted: Int
+        public var duplicates: Int
+        public var rejected: Int
+        public var dropped: Int
         /// Frames refused because another ingester sharing the store holds their robot.
-        var ownedElsewhere: Int
-        var lostInCommit: Int
-        var ringOccupancy: Double
-        var robotsOnline: Int
+        public var ownedElsewhere: Int
+        public var lostInCommit: Int
+        public var ringOccupancy: Double
+        public var robotsOnline: Int
         /// Publish (the frame's timestamp) to commit, µs.
-        var publishToCommitMicros: Latency
-        var residentKB: Int
-        var peakResidentKB: Int
+        public var publishToCommitMicros: Latency
+        public var residentKB: Int
+        public var peakResidentKB: Int
         /// User + system CPU of the ingesting process, s.
-        var cpuSeconds: Double
-        var stopped: Bool
+        public var cpuSeconds: Double
+        public var stopped: Bool
     }
 
     private let ingest: IngestService
@@ -44,12 +54,12 @@ final class IngestStatusReporter: Service {
 
     /// Must come before `ingest` in its service group, so that it is stopped after it and
     /// its last line has what the ingester stored while draining.
-    init(ingest: IngestService, interval: Duration) {
+    public init(ingest: IngestService, interval: Duration) {
         self.ingest = ingest
         self.interval = interval
     }
 
-    func run() async throws {
+    public func run() async throws {
         let endpoints = try await ingest.boundEndpoints()
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {

@@ -3,18 +3,24 @@
 /// benchmark every frame the database holds: equal digests mean the same frames, byte for
 /// byte, whatever order they were stored in (a frame stored twice, lost, or changed in one
 /// byte shows). Not a cryptographic check; `fleet verify` is that.
-struct FrameDigest: Codable, Equatable {
-    var frames = 0
-    var sum: UInt64 = 0
+public struct FrameDigest: Codable, Equatable, Sendable {
+    public var frames = 0
+    public var sum: UInt64 = 0
 
-    mutating func add(_ frame: UnsafeRawBufferPointer) {
+    public init(frames: Int = 0, sum: UInt64 = 0) {
+        self.frames = frames
+        self.sum = sum
+    }
+
+    /// Adds one frame, as sent or as stored.
+    public mutating func add(_ frame: UnsafeRawBufferPointer) {
         frames += 1
         sum &+= Self.hash(frame)
     }
 
     /// FNV-1a over the bytes, then SplitMix64's finalizer so that neighbouring frames (one
     /// sequence number apart) spread over all 64 bits.
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             h ^= UInt64(byte)
@@ -28,7 +34,8 @@ struct FrameDigest: Codable, Equatable {
         return h
     }
 
-    static func + (a: FrameDigest, b: FrameDigest) -> FrameDigest {
+    /// Both multisets together (several load generators).
+    public static func + (a: FrameDigest, b: FrameDigest) -> FrameDigest {
         FrameDigest(frames: a.frames + b.frames, sum: a.sum &+ b.sum)
     }
 }

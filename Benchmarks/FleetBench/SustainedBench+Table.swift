@@ -1,4 +1,5 @@
 import FleetProtocol
+import FleetRunner
 import Foundation
 
 extension SustainedBench {
@@ -42,64 +43,87 @@ extension SustainedBench {
                     }
                 }
             }
-            // Twice the capacity in pub mode with the most robots: what is kept, who loses.
-            if let most = robotCounts.max(),
-                let capacity = capacities.first(where: { $0.robots == most && $0.mode == .pub })?.rate
-            {
-                let over = await attempt(
-                    kind: kind,
-                    robots: most,
-                    mode: .pub,
-                    rate: capacity * 2,
-                    seconds: probeSeconds,
-                    recording: recording,
-                    keepLedger: true
-                )
-                let storedRate = Double(over.stored) / max(over.sendSeconds, 1e-9)
-                rows.append([
-                    "pub, \(Self.count(most)) robots offered 2× capacity (\(Self.rate(capacity * 2))/s)",
-                    Self.rate(storedRate), "frames/s stored",
-                    String(
-                        format: "%.0f%% of capacity; %d sent, %d stored, %d dropped, %d never arrived",
-                        storedRate / capacity * 100,
-                        over.sent,
-                        over.stored,
-                        over.dropped,
-                        over.sent - over.stored - over.dropped
-                    ),
-                ])
-                let drops = over.dropsPerRobot
-                let withDrops = drops.filter { $0 > 0 }.count
-                rows.append([
-                    "· drops per robot (ring full), min / median / max",
-                    drops.isEmpty ? "-" : "\(drops.first!) / \(drops[drops.count / 2]) / \(drops.last!)", "frames",
-                    "\(withDrops) of \(drops.count) robots lost frames; each sent \(over.sent / max(most, 1))",
-                ])
-            }
-            // Peers, fed the same recording; compared with our 1,000-robot (fewest) capacity.
+            rows += await overloadRows(kind, capacities: capacities, recording: recording)
             if let peers {
-                let ours = capacities.filter { $0.robots == robotCounts.min() }.compactMap(\.rate).max()
-                let peerRecording = folder.appendingPathComponent("\(kind)-peers.ftrec").path
-                try kind.writeRecording(to: peerRecording, frames: peerFrames)
-                let naive =
-                    (try? peers.naive(recording: peerRecording, frames: peerFrames, name: "\(kind)-naive"))
-                    ?? PeerBench.Result(error: "could not start the naive ingester")
-                rows.append(
-                    Self.peerRow(
-                        "naive Python ingester (JSON row per frame, SQLite)",
-                        naive,
-                        ours: ours,
-                        samples: samples
-                    )
-                )
-                let influx =
-                    (try? peers.influx(recording: peerRecording, name: "\(kind)-influx"))
-                    ?? PeerBench.Result(error: "could not start the InfluxDB feeder")
-                rows.append(
-                    Self.peerRow("InfluxDB 1.6 (line protocol, 5,000/batch)", influx, ours: ours, samples: samples)
+                rows += try peerRows(
+                    kind,
+                    capacities: capacities,
+                    peers: peers,
+                    peerFrames: peerFrames,
+                    samples: samples
                 )
             }
         }
+        return rows
+    }
+
+    /// Twice the capacity in pub mode with the most robots: what is kept, who loses.
+    private func overloadRows(_ kind: BenchKind, capacities: [Capacity], recording: String) async -> [[String]] {
+        guard let most = robotCounts.max(),
+            let capacity = capacities.first(where: { $0.robots == most && $0.mode == .pub })?.rate
+        else { return [] }
+        var rows: [[String]] = []
+        let over = await attempt(
+            kind: kind,
+            robots: most,
+            mode: .pub,
+            rate: capacity * 2,
+            seconds: probeSeconds,
+            recording: recording,
+            keepLedger: true
+        )
+        let storedRate = Double(over.stored) / max(over.sendSeconds, 1e-9)
+        rows.append([
+            "pub, \(Self.count(most)) robots offered 2× capacity (\(Self.rate(capacity * 2))/s)",
+            Self.rate(storedRate), "frames/s stored",
+            String(
+                format: "%.0f%% of capacity; %d sent, %d stored, %d dropped, %d never arrived",
+                storedRate / capacity * 100,
+                over.sent,
+                over.stored,
+                over.dropped,
+                over.sent - over.stored - over.dropped
+            ),
+        ])
+        let drops = over.dropsPerRobot
+        let withDrops = drops.filter { $0 > 0 }.count
+        rows.append([
+            "· drops per robot (ring full), min / median / max",
+            drops.isEmpty ? "-" : "\(drops.first!) / \(drops[drops.count / 2]) / \(drops.last!)", "frames",
+            "\(withDrops) of \(drops.count) robots lost frames; each sent \(over.sent / max(most, 1))",
+        ])
+        return rows
+    }
+
+    /// Peers, fed the same recording; compared with our 1,000-robot (fewest) capacity.
+    private func peerRows(
+        _ kind: BenchKind,
+        capacities: [Capacity],
+        peers: PeerBench,
+        peerFrames: Int,
+        samples: Int
+    ) throws -> [[String]] {
+        var rows: [[String]] = []
+        let ours = capacities.filter { $0.robots == robotCounts.min() }.compactMap(\.rate).max()
+        let peerRecording = folder.appendingPathComponent("\(kind)-peers.ftrec").path
+        try kind.writeRecording(to: peerRecording, frames: peerFrames)
+        let naive =
+            (try? peers.naive(recording: peerRecording, frames: peerFrames, name: "\(kind)-naive"))
+            ?? PeerBench.Result(error: "could not start the naive ingester")
+        rows.append(
+            Self.peerRow(
+                "naive Python ingester (JSON row per frame, SQLite)",
+                naive,
+                ours: ours,
+                samples: samples
+            )
+        )
+        let influx =
+            (try? peers.influx(recording: peerRecording, name: "\(kind)-influx"))
+            ?? PeerBench.Result(error: "could not start the InfluxDB feeder")
+        rows.append(
+            Self.peerRow("InfluxDB 1.6 (line protocol, 5,000/batch)", influx, ours: ours, samples: samples)
+        )
         return rows
     }
 

@@ -1,5 +1,6 @@
 import FleetForward
 import FleetPostgres
+import FleetRunner
 import Foundation
 import Logging
 

@@ -1,3 +1,6 @@
+import FleetArena
+import FleetArenaGenerator
+
 /// What changes in an arena during a run: litter left on the ground, stains washed, and
 /// where the moving agents are now. One per run; robots in the run share it.
 struct ArenaState: Sendable {

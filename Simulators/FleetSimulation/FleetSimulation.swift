@@ -1,3 +1,6 @@
+public import FleetArena
+public import FleetArenaGenerator
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

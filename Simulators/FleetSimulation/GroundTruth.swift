@@ -1,3 +1,6 @@
+public import FleetArena
+public import FleetArenaGenerator
+
 /// What the simulator knows happened, computed from its own state rather than from
 /// telemetry: the answer key the scorer is checked against. Encode with
 /// `JSONEncoder.outputFormatting = [.sortedKeys]` for a stable text form.

@@ -1,3 +1,6 @@
+public import FleetArena
+public import FleetArenaGenerator
+
 /// Who drives a robot; the protocol's `mode`.
 public enum RobotMode: UInt8, Codable, Sendable {
     case auto = 0

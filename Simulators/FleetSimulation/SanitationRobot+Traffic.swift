@@ -1,3 +1,6 @@
+import FleetArena
+import FleetArenaGenerator
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

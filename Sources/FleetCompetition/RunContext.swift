@@ -1,3 +1,4 @@
+public import FleetArena
 public import FleetProtocol
 public import FleetScoring
 public import FleetStorage
@@ -11,6 +12,8 @@ public struct RunContext: Sendable {
     public let rulebook: Rulebook
     public let entries: [RegisteredRobot]
     public let arena: RunScorer.Arena
+    /// The arena as data, `arena` is computed from (`fleet arena show`).
+    public let fleetArena: FleetArena
     /// Registered robots of the run.
     public let robotIDs: Set<UInt32>
     /// Which frames of the infrastructure are inputs.
@@ -54,30 +57,22 @@ public struct RunContext: Sendable {
         self.rulebook = rulebook
         self.entries = entries
         robotIDs = Set(entries.map(\.robotID))
-        arena = try Self.arena(division: run.division, seed: run.seed)
+        fleetArena = try Self.generatedArena(division: run.division, seed: run.seed)
+        arena = RunScorer.Arena(fleetArena)
     }
 
     /// The simulator's arena for a division and seed: target/edge cells and the Q totals.
     public static func arena(division: String, seed: UInt64) throws -> RunScorer.Arena {
-        guard let arena = SimulatedArena(division: division, seed: seed) else {
+        RunScorer.Arena(try generatedArena(division: division, seed: seed))
+    }
+
+    /// The simulator's arena for a division and seed as data (`fleet arena export`, and the
+    /// arena of a run without a stored one).
+    public static func generatedArena(division: String, seed: UInt64) throws -> FleetArena {
+        guard let arena = GeneratedArena.arena(division: division, seed: seed) else {
             throw CompetitionError(.badArgument, "division must be one of P, N, A, H; got \(division)")
         }
-        return RunScorer.Arena(
-            mask: CoverageMask(
-                origin: Point(arena.originX, arena.originY),
-                cellSize: arena.cellSize,
-                columns: arena.columns,
-                rows: arena.rows,
-                flags: arena.flags
-            ),
-            totals: ArenaTotals(
-                dustMass: arena.dustMass,
-                gravelMass: arena.gravelMass,
-                ratingSum: arena.ratingSum,
-                stainArea: arena.stainArea,
-                items: arena.items
-            )
-        )
+        return arena
     }
 
     /// A fresh scorer for the run. In referee mode it learns the RUNNING window from the

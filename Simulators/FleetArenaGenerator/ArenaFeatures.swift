@@ -1,3 +1,5 @@
+public import FleetArena
+
 /// What a moving agent or a touched thing is; raw values are the protocol's `agent_class`.
 public enum AgentClass: UInt8, Codable, Sendable, CaseIterable {
     case unknown = 0

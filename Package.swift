@@ -265,8 +265,8 @@ let package = Package(
         .testTarget(
             name: "FleetCompetitionTests",
             dependencies: [
-                "FleetCompetition", "FleetScoring", "FleetStorage", "FleetStore", "FleetIngest", "FleetProtocol",
-                "FleetSimulation", "FleetTestSupport", "ZeroMQ", "FleetPostgres",
+                "FleetArena", "FleetCompetition", "FleetScoring", "FleetStorage", "FleetStore", "FleetIngest",
+                "FleetProtocol", "FleetSimulation", "FleetTestSupport", "ZeroMQ", "FleetPostgres",
                 "FleetRunner", .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -1,4 +1,4 @@
-public import FleetArena
+import FleetArena
 public import FleetArenaGenerator
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-public import FleetArena
+import FleetArena
 public import FleetArenaGenerator
 
 /// What the simulator knows happened, computed from its own state rather than from

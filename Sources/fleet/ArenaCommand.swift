@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetArena
 import FleetCompetition
+import FleetStore
 import Foundation
 
 /// `fleet arena`: the arena file (Protocols/arena.md): write the simulator's, check one, show a run's.
@@ -20,7 +21,12 @@ struct ArenaCommand: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Write the simulator's arena for a division and seed as an arena file (a survey's starting point)."
+                "Write the simulator's arena for a division and seed as an arena file (a survey's starting point).",
+            discussion: """
+                Examples:
+                  fleet arena export --division P --seed 7 > arena.json
+                  fleet arena export --division H --seed 1 > humanoid-arena.json
+                """
         )
         @Option(help: "Division: P, N, A or H.") var division: String
         @Option(help: "Arena seed.") var seed: UInt64
@@ -33,7 +39,13 @@ struct ArenaCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check an arena file: every bad field on a line of its own, naming the field and value."
+            abstract: "Check an arena file: every bad field on a line of its own, naming the field and value.",
+            discussion: """
+                Exits 1 when the file is refused.
+
+                Example:
+                  fleet arena check arena.json
+                """
         )
         @Argument(help: "Arena file.") var file: String
 
@@ -49,14 +61,20 @@ struct ArenaCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print a run's arena file (the one generated from its division and seed when none is stored)."
+            abstract: "Print a run's arena file (the one generated from its division and seed when none is stored).",
+            discussion: """
+                Examples:
+                  fleet arena show 3
+                  fleet arena show 3 --store postgres://fleet@db:5432/central
+                """
         )
         @Argument(help: "Run id.") var runID: UInt32
         @OptionGroup var options: CompetitionOptions
 
         func run() throws {
-            let context = try RunContext(store: options.store(), runID: runID)
-            FileHandle.standardOutput.write(Data(context.fleetArena.fileBytes))
+            let store = try options.store()
+            let arena = try RunContext.arena(of: store.run(runID), store: store)
+            FileHandle.standardOutput.write(Data(arena.fileBytes))
         }
     }
 }

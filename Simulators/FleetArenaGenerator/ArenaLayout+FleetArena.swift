@@ -43,7 +43,7 @@ extension ArenaLayout {
 
     /// The arena of a division id ("P", "N", "A", "H") and seed; nil for an unknown id.
     public static func fleetArena(division id: String, seed: UInt64) -> FleetArena? {
-        guard let division = Division.allCases.first(where: { $0.description == id }) else { return nil }
+        guard let division = SimDivision.allCases.first(where: { $0.description == id }) else { return nil }
         return generate(division: division, seed: seed).fleetArena
     }
 }

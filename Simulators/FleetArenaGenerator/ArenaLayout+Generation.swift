@@ -11,7 +11,7 @@ extension ArenaLayout {
     /// sees the robots and brakes or steps round, and a robot sees them coming.
     public static let trafficRunUp = 15.0
 
-    public static func generate(division: Division, seed: UInt64) -> ArenaLayout {
+    public static func generate(division: SimDivision, seed: UInt64) -> ArenaLayout {
         var b = ArenaBuilder(division: division, seed: seed)
         switch division {
         case .park: b.buildPark()
@@ -31,7 +31,7 @@ struct ArenaBuilder {
     var litterRNG: SeededGenerator
     var nextItemID: UInt32 = 1
 
-    init(division: Division, seed: UInt64) {
+    init(division: SimDivision, seed: UInt64) {
         let root = SeededGenerator(seed: seed).derived(UInt64(division.rawValue) + 1)
         obstacleRNG = root.derived(1)
         agentRNG = root.derived(2)

@@ -3,7 +3,7 @@ public import FleetArena
 /// Everything an arena generator decides: plain data, Codable, so the scorer and the
 /// referee tools can load the same layout the simulator ran on.
 public struct ArenaLayout: Codable, Equatable, Sendable {
-    public var division: Division
+    public var division: SimDivision
     public var seed: UInt64
     public var width: Double
     public var height: Double

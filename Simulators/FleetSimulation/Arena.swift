@@ -93,7 +93,7 @@ public struct Arena: Sendable {
     }
 
     /// Generates the arena of `division` from `seed`: same seed, same arena.
-    public init(division: Division, seed: UInt64) {
+    public init(division: SimDivision, seed: UInt64) {
         self.init(layout: ArenaLayout.generate(division: division, seed: seed))
     }
 

@@ -240,7 +240,7 @@ struct ArenaState: Sendable {
 /// What a robot needs to know about the step it is taking.
 struct StepContext {
     let runID: UInt32
-    let division: Division
+    let division: SimDivision
     let arena: Arena
     /// Start and end of the step (s).
     let t0: Double

@@ -11,7 +11,7 @@ public struct GroundTruth: Codable, Equatable, Sendable {
 
 public struct RunTruth: Codable, Equatable, Sendable {
     public var runID: UInt32
-    public var division: Division
+    public var division: SimDivision
     public var arenaSeed: UInt64
     public var duration: Double
     public var speedLimit: Double

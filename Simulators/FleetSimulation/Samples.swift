@@ -1,4 +1,4 @@
-public import FleetArena
+import FleetArena
 public import FleetArenaGenerator
 
 /// Who drives a robot; the protocol's `mode`.
@@ -167,7 +167,7 @@ public struct RobotEvent: Equatable, Sendable {
 
 /// Events the arena, as referee, reports (message types 0x20–0x2E).
 public enum RefereeEventKind: Equatable, Sendable {
-    case runState(state: RunState, division: Division, arenaSeed: UInt64, duration: Double)
+    case runState(state: RunState, division: SimDivision, arenaSeed: UInt64, duration: Double)
     case litterCollected(itemID: UInt32, mass: Float, x: Double, y: Double, litter: LitterClass, rating: UInt8)
     case litterSpilled(itemID: UInt32, mass: Float, litter: LitterClass, rating: UInt8, overflow: Bool)
     case contact(x: Double, y: Double, speed: Float, agentID: UInt32, contact: ContactClass)

@@ -2,8 +2,7 @@ import FleetArena
 import FleetArenaGenerator
 
 /// The simulator's arena for a division id and seed: what a run without a stored arena is
-/// scored in (this file imports FleetArenaGenerator, whose `Division` shares its name with
-/// FleetProtocol's, so nothing else here does).
+/// scored in.
 enum GeneratedArena {
     /// Nil for a division id other than P, N, A, H.
     static func arena(division id: String, seed: UInt64) -> FleetArena? {

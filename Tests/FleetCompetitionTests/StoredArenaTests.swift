@@ -199,5 +199,39 @@ extension CompetitionSuites {
             #expect(postgres.report.ok, "\(postgres.report.checks)")
             #expect(postgres.document.run.arenaHash == sqlite.document.run.arenaHash)
         }
+
+        @Test(.enabled(if: PostgresFixture.enabled), .timeLimit(.minutes(2)))
+        func aForwardedRunCarriesItsArenaFile() async throws {
+            let (_, folder) = try Self.keyPath()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let (_, edited) = try Self.arenas()
+            let (hash, arena) = try await offPool { () -> (String?, FleetArena) in
+                let site = SQLiteCompetitionStore(
+                    database: try FleetDatabase(path: folder.appendingPathComponent("site.db").path)
+                )
+                for entry in Dictionary(grouping: Fixture.entries(), by: \.team).sorted(by: { $0.key < $1.key }) {
+                    try site.addTeam(entry.key, robots: entry.value, at: 1)
+                }
+                let run = try site.createRun(
+                    id: Self.runID,
+                    name: "heat-1",
+                    division: "P",
+                    seed: Self.seed,
+                    window: .referee,
+                    rulebook: (Fixture.rulebook.hash, Fixture.rulebook.id, Fixture.rulebookBytes),
+                    arena: edited.stored,
+                    entries: try site.registeredRobots(),
+                    at: 1
+                )
+                let postgres = try PostgresStore.open(location: try PostgresFixture.database(), logger: Fixture.logger)
+                defer { postgres.close() }
+                let central = PostgresCompetitionStore(postgres)
+                try central.storeForwarded(try site.runCopy(run), site: "arena-3", at: 2)
+                let record = try central.run(run)
+                return (record.arenaHash, try RunContext.arena(of: record, store: central))
+            }
+            #expect(hash == edited.stored.hash)
+            #expect(arena == edited)
+        }
     }
 }

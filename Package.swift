@@ -53,10 +53,22 @@ let package = Package(
             name: "FleetProtocol",
             exclude: ["README.md"]
         ),
-        // Seeded arenas, robot models and the fleet runner's simulation core.
+        // The arena as data: zones, kerbs, obstacles, the rulebook grid and the swept-segment
+        // rule, the arena file. Pure, no I/O; the simulator and the scorer share it.
+        .target(
+            name: "FleetArena"
+        ),
+        // The simulator's seeded arena generator: division and seed in, a layout (and its
+        // FleetArena) out. Scoring uses it for runs without a stored arena.
+        .target(
+            name: "FleetArenaGenerator",
+            dependencies: ["FleetArena", "FleetProtocol"],
+            path: "Simulators/FleetArenaGenerator"
+        ),
+        // Robot models and the fleet runner's simulation core, on generated arenas.
         .target(
             name: "FleetSimulation",
-            dependencies: ["FleetProtocol"],
+            dependencies: ["FleetArena", "FleetArenaGenerator", "FleetProtocol"],
             path: "Simulators/FleetSimulation",
             exclude: ["README.md"]
         ),
@@ -139,20 +151,21 @@ let package = Package(
         // MCAP files (Foxglove): the writer and the telemetry mapping; pure, writes to a byte sink.
         .target(
             name: "FleetMCAP",
-            dependencies: ["FleetProtocol", "FleetSimulation", "CZstd"],
+            dependencies: ["FleetProtocol", "FleetArena", "FleetArenaGenerator", "CZstd"],
             exclude: ["README.md"]
         ),
         // The rulebook as data and the run scorer: pure, no I/O.
         .target(
             name: "FleetScoring",
-            dependencies: ["FleetProtocol", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["FleetArena", "FleetProtocol", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["README.md"]
         ),
         // Runs, teams, live scoring, recompute, signing and verification: scoring over storage.
         .target(
             name: "FleetCompetition",
             dependencies: [
-                "FleetScoring", "FleetStorage", "FleetStore", "FleetIngest", "FleetSimulation", "FleetProtocol",
+                "FleetArena", "FleetArenaGenerator", "FleetScoring", "FleetStorage", "FleetStore", "FleetIngest",
+                "FleetProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -234,7 +247,7 @@ let package = Package(
             dependencies: [
                 "FleetIngest", "FleetStorage", "FleetStore", "FleetPostgres", "FleetForward", "FleetProtocol", "ZeroMQ",
                 "FleetKeys", "FleetRunner", "FleetConsole", "FleetDemo", "FleetBench",
-                "FleetSimulation",
+                "FleetSimulation", "FleetArena",
                 "FleetCompetition", "FleetScoring", "FleetServer", "FleetMCAP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -311,8 +324,8 @@ let package = Package(
         .testTarget(
             name: "FleetCompetitionTests",
             dependencies: [
-                "FleetCompetition", "FleetScoring", "FleetStorage", "FleetStore", "FleetIngest", "FleetProtocol",
-                "FleetSimulation", "FleetTestSupport", "ZeroMQ", "FleetPostgres",
+                "FleetArena", "FleetCompetition", "FleetScoring", "FleetStorage", "FleetStore", "FleetIngest",
+                "FleetProtocol", "FleetSimulation", "FleetTestSupport", "ZeroMQ", "FleetPostgres",
                 "FleetRunner", .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -330,6 +343,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
+        ),
+        .testTarget(
+            name: "FleetArenaTests",
+            dependencies: ["FleetArena", "FleetArenaGenerator"]
         ),
         .testTarget(
             name: "FleetMCAPTests",

@@ -14,7 +14,7 @@ public import FleetSimulation
 /// stride), and its referee too (`refereeID`). Renumbered, a fleet is the same fleet: the
 /// j-th team gets the j-th skill preset and every robot the seed it has with `firstTeam` 1.
 public struct FleetRoster: Codable, Equatable, Sendable {
-    public var division: Division
+    public var division: SimDivision
     public var teams: Int
     public var robotsPerTeam: Int
     public var humanoids: Int
@@ -41,7 +41,7 @@ public struct FleetRoster: Codable, Equatable, Sendable {
     public static let sanitationKinds: [RobotKind] = [.sweeper, .litterPicker, .washer]
 
     public init(
-        division: Division = .park,
+        division: SimDivision = .park,
         teams: Int = 4,
         robotsPerTeam: Int = 3,
         humanoids: Int = 0,

@@ -28,32 +28,13 @@ extension SimulationOutput {
     }
 }
 
-// The arena's enums (FleetSimulation's agent, contact, litter and zone classes) carry the
-// schema's raw values, so each maps by raw value; the force unwraps cannot fail while both
-// follow Protocols/schema.json, and the mapping tests decode every kind to check.
-extension FleetProtocol.AgentClass {
-    init(_ value: SimAgentClass) { self.init(rawValue: value.rawValue)! }
-}
-
-extension FleetProtocol.ContactClass {
-    init(_ value: SimContactClass) { self.init(rawValue: value.rawValue)! }
-}
-
-extension FleetProtocol.LitterClass {
-    init(_ value: SimLitterClass) { self.init(rawValue: value.rawValue)! }
-}
-
-extension FleetProtocol.ZoneKind {
-    init(_ value: SimZoneKind) { self.init(rawValue: value.rawValue)! }
-}
-
 extension RobotEventKind {
     var message: FleetProtocol.Message {
         switch self {
         case .collision(let x, let y, let speed, let impulse, let other):
-            .collision(Collision(x: x, y: y, speed: speed, impulse: impulse, other: .init(other)))
+            .collision(Collision(x: x, y: y, speed: speed, impulse: impulse, other: other))
         case .nearMiss(let x, let y, let clearance, let speed, let other):
-            .nearMiss(NearMiss(x: x, y: y, clearance: clearance, speed: speed, other: .init(other)))
+            .nearMiss(NearMiss(x: x, y: y, clearance: clearance, speed: speed, other: other))
         case .fault(let code, let severity, let active):
             .fault(
                 Fault(
@@ -73,7 +54,7 @@ extension RobotEventKind {
         case .dump(let x, let y, let mass, let items, let atTransferPoint):
             .dump(Dump(x: x, y: y, mass: mass, items: items, atTransferPoint: atTransferPoint))
         case .litterPickup(let x, let y, let itemID, let mass, let litter):
-            .litterPickup(LitterPickup(x: x, y: y, itemID: itemID, mass: mass, litter: .init(litter)))
+            .litterPickup(LitterPickup(x: x, y: y, itemID: itemID, mass: mass, litter: litter))
         }
     }
 }
@@ -101,7 +82,7 @@ extension RefereeEventKind {
                     mass: mass,
                     x: x,
                     y: y,
-                    litter: .init(litter),
+                    litter: litter,
                     rating: rating
                 )
             )
@@ -112,7 +93,7 @@ extension RefereeEventKind {
                     robotID: robotID,
                     itemID: itemID,
                     mass: mass,
-                    litter: .init(litter),
+                    litter: litter,
                     rating: rating,
                     overflow: overflow
                 )
@@ -126,7 +107,7 @@ extension RefereeEventKind {
                     y: y,
                     speed: speed,
                     agentID: agentID,
-                    contact: .init(contact)
+                    contact: contact
                 )
             )
         case .nearMissObserved(let x, let y, let clearance, let speed, let agentID, let other):
@@ -139,7 +120,7 @@ extension RefereeEventKind {
                     clearance: clearance,
                     speed: speed,
                     agentID: agentID,
-                    other: .init(other)
+                    other: other
                 )
             )
         case .geofenceExit(let x, let y, let distanceOut):
@@ -151,7 +132,7 @@ extension RefereeEventKind {
         case .rampClimbed(let rampID):
             .rampClimbed(RampClimbed(runID: runID, robotID: robotID, rampID: rampID))
         case .sprayViolation(let x, let y, let zone):
-            .sprayViolation(SprayViolation(runID: runID, robotID: robotID, x: x, y: y, zone: .init(zone)))
+            .sprayViolation(SprayViolation(runID: runID, robotID: robotID, x: x, y: y, zone: zone))
         case .transferDump(let mass, let items):
             .transferDump(TransferDump(runID: runID, robotID: robotID, mass: mass, items: items))
         case .docked:

@@ -1,33 +1,5 @@
-/// Everything an arena generator decides: plain data, Codable, so the scorer and the
-/// referee tools can load the same layout the simulator ran on.
-public struct ArenaLayout: Codable, Equatable, Sendable {
-    public var division: Division
-    public var seed: UInt64
-    public var width: Double
-    public var height: Double
-    /// Leaving this rectangle is a geofence exit.
-    public var geofence: Rect
-    /// The target zone: a union of rectangles.
-    public var zone: [Rect]
-    public var kerbs: [Segment]
-    public var walls: [Segment]
-    public var obstacles: [Obstacle]
-    public var routes: [AgentRoute]
-    public var patches: [LitterPatch]
-    public var objects: [LitterObject]
-    public var stains: [Stain]
-    public var protectedZones: [ProtectedZone]
-    public var bins: [Bin]
-    public var ramp: Ramp?
-    public var terrain: [TerrainPatch]
-    public var transferPoint: Vec2
-    public var dock: Vec2
-
-    public func inZone(_ p: Vec2) -> Bool {
-        for r in zone where r.contains(p) { return true }
-        return false
-    }
-}
+public import FleetArena
+public import FleetArenaGenerator
 
 /// A generated arena with the lookup structures robots need while they move.
 ///
@@ -36,7 +8,7 @@ public struct ArenaLayout: Codable, Equatable, Sendable {
 public struct Arena: Sendable {
     public let layout: ArenaLayout
     /// The rulebook's 0.25 m grid.
-    public let map: CoverageMap
+    public let map: CoverageMask
 
     // Dust and gravel, per grid cell (compressed rows): entries `litterStarts[c]..<litterStarts[c+1]`.
     let litterStarts: [Int32]
@@ -58,8 +30,7 @@ public struct Arena: Sendable {
 
     public init(layout: ArenaLayout) {
         self.layout = layout
-        let edges = layout.kerbs + layout.walls
-        let map = CoverageMap(width: layout.width, height: layout.height, inZone: { layout.inZone($0) }, edges: edges)
+        let map = layout.fleetArena.mask()
         self.map = map
         let n = map.flags.count
 
@@ -67,7 +38,7 @@ public struct Arena: Sendable {
         var cellsOfPatch = [[Int]](repeating: [], count: layout.patches.count)
         for (k, p) in layout.patches.enumerated() {
             map.forEachCell(within: p.radius, ofSegment: p.center, p.center) { c, _ in
-                if map.flags[c] & CoverageMap.targetBit != 0 { cellsOfPatch[k].append(c) }
+                if map.flags[c] & CoverageMask.targetBit != 0 { cellsOfPatch[k].append(c) }
             }
         }
         var entriesByCell = [Int32: [(Int32, Double)]]()
@@ -122,20 +93,20 @@ public struct Arena: Sendable {
     }
 
     /// Generates the arena of `division` from `seed`: same seed, same arena.
-    public init(division: Division, seed: UInt64) {
+    public init(division: SimDivision, seed: UInt64) {
         self.init(layout: ArenaLayout.generate(division: division, seed: seed))
     }
 
     // MARK: Totals the rulebook divides by
 
     /// M_d: total dust mass (kg).
-    public var dustMass: Double { layout.patches.filter { $0.litter == .dust }.reduce(0) { $0 + $1.mass } }
+    public var dustMass: Double { layout.dustMass }
     /// M_g: total gravel mass (kg).
-    public var gravelMass: Double { layout.patches.filter { $0.litter == .gravel }.reduce(0) { $0 + $1.mass } }
+    public var gravelMass: Double { layout.gravelMass }
     /// Σ all object ratings.
-    public var ratingSum: Int { layout.objects.reduce(0) { $0 + Int($1.rating) } }
+    public var ratingSum: Int { layout.ratingSum }
     /// S0: total stain area (m²).
-    public var stainArea: Double { layout.stains.reduce(0) { $0 + $1.area } }
+    public var stainArea: Double { layout.stainArea }
 
     // MARK: Queries robots make
 

@@ -1,3 +1,7 @@
+import FleetArena
+import FleetArenaGenerator
+import FleetProtocol
+
 /// What changes in an arena during a run: litter left on the ground, stains washed, and
 /// where the moving agents are now. One per run; robots in the run share it.
 struct ArenaState: Sendable {
@@ -237,7 +241,7 @@ struct ArenaState: Sendable {
 /// What a robot needs to know about the step it is taking.
 struct StepContext {
     let runID: UInt32
-    let division: Division
+    let division: SimDivision
     let arena: Arena
     /// Start and end of the step (s).
     let t0: Double

@@ -1,3 +1,5 @@
+public import FleetArena
+
 /// A coarse spatial index: each bucket lists the items whose bounds, grown by a margin,
 /// touch it, so a query looks at one bucket and no allocation happens per lookup.
 /// Stored flat (compressed rows) in insertion order, which keeps lookups deterministic.

@@ -1,3 +1,5 @@
+public import FleetArena
+
 /// One point of a robot's route.
 public struct Waypoint: Equatable, Sendable {
     public var position: Vec2

@@ -1,3 +1,5 @@
+import FleetArena
+public import FleetArenaGenerator
 import FleetProtocol
 
 #if canImport(Glibc)
@@ -46,7 +48,7 @@ public struct RobotSetup: Codable, Equatable, Sendable {
 /// One run: an arena from a seed, a schedule, and the robots in it.
 public struct RunSetup: Codable, Equatable, Sendable {
     public var runID: UInt32
-    public var division: Division
+    public var division: SimDivision
     public var arenaSeed: UInt64
     /// RUNNING lasts this long (s); the rulebook's 20 minutes, shorter for demos.
     public var duration: Double
@@ -58,7 +60,7 @@ public struct RunSetup: Codable, Equatable, Sendable {
 
     public init(
         runID: UInt32,
-        division: Division,
+        division: SimDivision,
         arenaSeed: UInt64,
         duration: Double = 1200,
         prepare: Double = 1,

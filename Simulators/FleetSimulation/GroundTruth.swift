@@ -1,3 +1,5 @@
+import FleetArena
+public import FleetArenaGenerator
 import FleetProtocol
 
 /// What the simulator knows happened, computed from its own state rather than from
@@ -10,7 +12,7 @@ public struct GroundTruth: Codable, Equatable, Sendable {
 
 public struct RunTruth: Codable, Equatable, Sendable {
     public var runID: UInt32
-    public var division: Division
+    public var division: SimDivision
     public var arenaSeed: UInt64
     public var duration: Double
     public var speedLimit: Double

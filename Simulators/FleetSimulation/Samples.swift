@@ -1,3 +1,5 @@
+import FleetArena
+public import FleetArenaGenerator
 public import FleetProtocol
 
 /// Vendor fault codes the simulated robots raise (the protocol's `fault.code`).
@@ -55,7 +57,7 @@ public struct RobotEvent: Equatable, Sendable {
 
 /// Events the arena, as referee, reports (message types 0x20–0x2E).
 public enum RefereeEventKind: Equatable, Sendable {
-    case runState(state: RunStateValue, division: Division, arenaSeed: UInt64, duration: Double)
+    case runState(state: RunStateValue, division: SimDivision, arenaSeed: UInt64, duration: Double)
     case litterCollected(itemID: UInt32, mass: Float, x: Double, y: Double, litter: LitterClass, rating: UInt8)
     case litterSpilled(itemID: UInt32, mass: Float, litter: LitterClass, rating: UInt8, overflow: Bool)
     case contact(x: Double, y: Double, speed: Float, agentID: UInt32, contact: ContactClass)

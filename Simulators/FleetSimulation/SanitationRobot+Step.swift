@@ -1,3 +1,5 @@
+import FleetArena
+import FleetArenaGenerator
 import FleetProtocol
 
 #if canImport(Glibc)
@@ -7,7 +9,9 @@ import Darwin
 #endif
 
 extension SanitationRobot {
-    static let emptyGrid = CoverageGrid(map: CoverageMap(origin: .zero, cellSize: 0.25, columns: 0, rows: 0, flags: []))
+    static let emptyGrid = CoverageGrid(
+        map: CoverageMask(origin: .zero, cellSize: 0.25, columns: 0, rows: 0, flags: [])
+    )
     static let dumpDuration = 15.0
     static let dustDensity = 1.2
     static let gravelDensity = 1.6

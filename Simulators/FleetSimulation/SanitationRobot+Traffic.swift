@@ -1,3 +1,7 @@
+import FleetArena
+import FleetArenaGenerator
+import FleetProtocol
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

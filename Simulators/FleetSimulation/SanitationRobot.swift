@@ -1,3 +1,5 @@
+import FleetArena
+import FleetArenaGenerator
 import FleetProtocol
 
 #if canImport(Glibc)

@@ -8,6 +8,8 @@ public struct CompetitionError: FleetError, Sendable {
         case notFound = "not_found"
         case wrongState = "wrong_state"
         case badRulebook = "bad_rulebook"
+        /// An arena file that does not load, or is not of the run's division.
+        case badArena = "bad_arena"
         case scoring = "scoring"
         case key = "key"
         /// `fleet verify` found a broken chain, a bad signature or a changed document.

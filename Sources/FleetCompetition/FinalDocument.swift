@@ -6,6 +6,9 @@ public import FleetStore
 /// the referee actions applied, and each sender's hash chain head. Stored as canonical JSON
 /// bytes; the Ed25519 signature covers exactly those bytes.
 ///
+/// A run with a stored arena file signs `fleet-final-v5`, whose run names the file's hash;
+/// every other run signs `fleet-final-v4` as before.
+///
 /// `fleet-final-v2` keeps the document compact: the result without its score events, which
 /// are stored once in the run's event list and signed through their count and digest
 /// (`eventsDigest`), and frame indexes in `HashChain.IndexFormat.v2`. A `fleet-final-v1`
@@ -19,6 +22,10 @@ public struct FinalDocument: Sendable, Codable, Equatable {
         public var seed: UInt64
         public var window: RunWindowSource
         public var rulebookHash: String
+        /// `fleet-final-v5`: SHA-256 of the arena file the run was scored in; absent (and the
+        /// format v4) when the run has none and is scored in the arena generated from
+        /// division and seed.
+        public var arenaHash: String?
     }
 
     /// Event time range the inputs were read from (ends included).
@@ -49,6 +56,8 @@ public struct FinalDocument: Sendable, Codable, Equatable {
     /// `run_state` or referee event of it; `RunContext.InputRule`), so the referees of other
     /// runs writing the same database, at the same time, are not in its chains or counts.
     public static let formatV4 = "fleet-final-v4"
+    /// v4 of a run scored in an arena file stored with it: `run.arenaHash` signs the file.
+    public static let formatV5 = "fleet-final-v5"
     /// Formats signed when every infrastructure frame in the window was an input.
     public static let everyInfrastructureFrameFormats: Set<String> = [formatV1, formatV2, formatV3]
 

@@ -39,13 +39,15 @@ public enum Finalizer {
             try window.map { try HashChain.compute(store: store, context: context, window: $0, format: .v2) } ?? []
         let events = result.eventRows
         let document = FinalDocument(
+            format: run.arenaHash == nil ? FinalDocument.formatV4 : FinalDocument.formatV5,
             run: FinalDocument.Run(
                 id: run.id,
                 name: run.name,
                 division: run.division,
                 seed: run.seed,
                 window: run.window,
-                rulebookHash: run.rulebookHash
+                rulebookHash: run.rulebookHash,
+                arenaHash: run.arenaHash
             ),
             window: window,
             result: result.withoutEvents,

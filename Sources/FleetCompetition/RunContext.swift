@@ -1,3 +1,4 @@
+public import FleetArena
 public import FleetProtocol
 public import FleetScoring
 public import FleetStorage
@@ -5,12 +6,15 @@ public import FleetStore
 import Foundation
 
 /// Everything needed to score one run, loaded from the database: the run, the rulebook it
-/// was created with (its stored bytes), its entries and its arena (from division and seed).
+/// was created with (its stored bytes), its entries and its arena (the arena file stored
+/// with it, or the one generated from division and seed when none is).
 public struct RunContext: Sendable {
     public let run: RunRecord
     public let rulebook: Rulebook
     public let entries: [RegisteredRobot]
     public let arena: RunScorer.Arena
+    /// The arena as data, `arena` is computed from (`fleet arena show`).
+    public let fleetArena: FleetArena
     /// Registered robots of the run.
     public let robotIDs: Set<UInt32>
     /// Which frames of the infrastructure are inputs.
@@ -35,7 +39,12 @@ public struct RunContext: Sendable {
         } catch {
             throw CompetitionError(.badRulebook, "the rulebook stored with run \(runID) no longer loads: \(error)")
         }
-        try self.init(run: run, rulebook: rulebook, entries: store.entries(runID: runID))
+        try self.init(
+            run: run,
+            rulebook: rulebook,
+            entries: store.entries(runID: runID),
+            arena: Self.storedArena(of: run, store: store)
+        )
         if run.state == .final, let record = try store.finalRecord(runID: runID),
             let signed = try? CanonicalJSON.decode(SignedFormat.self, from: record.document),
             FinalDocument.everyInfrastructureFrameFormats.contains(signed.format)
@@ -49,35 +58,52 @@ public struct RunContext: Sendable {
         var format: String
     }
 
-    public init(run: RunRecord, rulebook: Rulebook, entries: [RegisteredRobot]) throws {
+    /// `arena`: the run's arena file; nil scores it in the arena generated from division and seed.
+    public init(run: RunRecord, rulebook: Rulebook, entries: [RegisteredRobot], arena: FleetArena? = nil) throws {
         self.run = run
         self.rulebook = rulebook
         self.entries = entries
         robotIDs = Set(entries.map(\.robotID))
-        arena = try Self.arena(division: run.division, seed: run.seed)
+        if let arena, arena.division != run.division {
+            throw CompetitionError(
+                .badArena,
+                "the arena is one of division \(arena.division); run \(run.id) is in division \(run.division)"
+            )
+        }
+        fleetArena = try arena ?? Self.generatedArena(division: run.division, seed: run.seed)
+        self.arena = RunScorer.Arena(fleetArena)
+    }
+
+    /// The arena file stored with `run`; nil when it has none (it is scored in the arena
+    /// generated from division and seed).
+    public static func storedArena(of run: RunRecord, store: any CompetitionStore) throws -> FleetArena? {
+        guard let hash = run.arenaHash else { return nil }
+        let bytes = try store.arenaBytes(hash: hash)
+        do {
+            return try FleetArena.load(bytes: bytes)
+        } catch {
+            throw CompetitionError(.badArena, "the arena stored with run \(run.id) no longer loads: \(error)")
+        }
+    }
+
+    /// The arena `run` is scored in: its stored arena file, or the one generated from its
+    /// division and seed (`fleet arena show`, the arena of an MCAP export).
+    public static func arena(of run: RunRecord, store: any CompetitionStore) throws -> FleetArena {
+        try storedArena(of: run, store: store) ?? generatedArena(division: run.division, seed: run.seed)
     }
 
     /// The simulator's arena for a division and seed: target/edge cells and the Q totals.
     public static func arena(division: String, seed: UInt64) throws -> RunScorer.Arena {
-        guard let arena = SimulatedArena(division: division, seed: seed) else {
+        RunScorer.Arena(try generatedArena(division: division, seed: seed))
+    }
+
+    /// The simulator's arena for a division and seed as data (`fleet arena export`, and the
+    /// arena of a run without a stored one).
+    public static func generatedArena(division: String, seed: UInt64) throws -> FleetArena {
+        guard let arena = GeneratedArena.arena(division: division, seed: seed) else {
             throw CompetitionError(.badArgument, "division must be one of P, N, A, H; got \(division)")
         }
-        return RunScorer.Arena(
-            mask: CoverageMask(
-                origin: Point(arena.originX, arena.originY),
-                cellSize: arena.cellSize,
-                columns: arena.columns,
-                rows: arena.rows,
-                flags: arena.flags
-            ),
-            totals: ArenaTotals(
-                dustMass: arena.dustMass,
-                gravelMass: arena.gravelMass,
-                ratingSum: arena.ratingSum,
-                stainArea: arena.stainArea,
-                items: arena.items
-            )
-        )
+        return arena
     }
 
     /// A fresh scorer for the run. In referee mode it learns the RUNNING window from the

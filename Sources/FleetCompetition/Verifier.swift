@@ -92,7 +92,8 @@ public enum Verifier {
         }
         let sameRun =
             document.run.id == run.id && document.run.division == run.division && document.run.seed == run.seed
-            && document.run.rulebookHash == run.rulebookHash
+            && document.run.rulebookHash == run.rulebookHash && document.run.arenaHash == run.arenaHash
+            && (document.format == FinalDocument.formatV5) == (run.arenaHash != nil)
         report.checks.append(
             ("run", sameRun, sameRun ? "matches the signed document" : "differs from the signed document")
         )
@@ -101,6 +102,15 @@ public enum Verifier {
         report.checks.append(
             ("rulebook", rulebookOK, rulebookOK ? run.rulebookHash : "stored bytes do not hash to \(run.rulebookHash)")
         )
+
+        var arenaOK = true
+        if let hash = run.arenaHash {
+            let bytes = try store.arenaBytes(hash: hash)
+            arenaOK = Rulebook.sha256Hex(Data(bytes)) == hash
+            report.checks.append(("arena", arenaOK, arenaOK ? hash : "stored bytes do not hash to \(hash)"))
+            // A changed arena file may no longer load: nothing below can be checked with it.
+            guard arenaOK else { return report }
+        }
 
         let context = try RunContext(store: store, runID: runID)
         let format = HashChain.IndexFormat(documentFormat: document.format)
@@ -152,7 +162,7 @@ public enum Verifier {
             report.checks.append(try eventRowsCheck(store: store, context: context, window: window))
         }
         report.checks.append(actionsCheck(stored: try store.actions(runID: runID), signed: document.actions))
-        if recompute && report.breaks.isEmpty && rulebookOK {
+        if recompute && report.breaks.isEmpty && rulebookOK && arenaOK {
             var again = try Recompute.result(store: store, context: context, isFinal: true)
             if document.format == FinalDocument.formatV1 || document.format == FinalDocument.formatV2 {
                 // Signed before the final adjustments were score events.

@@ -52,6 +52,9 @@ extension PostgresCompetitionStore {
                 """,
                 logger: logger
             )
+            if let hash = copy.run.arenaHash, let bytes = copy.arenaBytes {
+                try await Self.insertArena((hash, bytes), at: nowNanos, on: connection, logger: logger)
+            }
             if exists {
                 for table in ["chain_head", "final_result", "score_event", "run_result", "provisional_score"] {
                     try await connection.query("DELETE FROM \(unescaped: table) WHERE run_id = \(id)", logger: logger)
@@ -71,16 +74,17 @@ extension PostgresCompetitionStore {
         try await connection.query(
             """
             INSERT INTO run (run_id, name, division, seed, state, window_source, rulebook_hash, created_ns,
-                             started_ns, stopped_ns, finalized_ns, review, site, site_version)
+                             started_ns, stopped_ns, finalized_ns, review, site, site_version, arena_hash)
             VALUES (\(Int64(r.id)), \(r.name), \(r.division), \(Int64(bitPattern: r.seed)), \(r.state.rawValue),
                     \(r.window.rawValue), \(r.rulebookHash), \(Int64(bitPattern: r.createdNanos)),
                     \(optional(r.startedNanos)), \(optional(r.stoppedNanos)), \(optional(r.finalizedNanos)),
-                    \(r.review), \(site), \(copy.version))
+                    \(r.review), \(site), \(copy.version), \(r.arenaHash))
             ON CONFLICT (run_id) DO UPDATE SET
                 name = excluded.name, division = excluded.division, seed = excluded.seed, state = excluded.state,
                 window_source = excluded.window_source, rulebook_hash = excluded.rulebook_hash,
                 created_ns = excluded.created_ns, started_ns = excluded.started_ns, stopped_ns = excluded.stopped_ns,
-                finalized_ns = excluded.finalized_ns, review = excluded.review, site_version = excluded.site_version
+                finalized_ns = excluded.finalized_ns, review = excluded.review, site_version = excluded.site_version,
+                arena_hash = excluded.arena_hash
             """,
             logger: logger
         )

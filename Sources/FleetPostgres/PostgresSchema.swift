@@ -262,6 +262,21 @@ enum PostgresSchema {
             );
             """
         ),
+        (
+            // A run may be scored in an arena file stored with it (fleet run create --arena),
+            // byte for byte under its SHA-256 like its rulebook; existing runs have none and
+            // are scored in the arena generated from division and seed.
+            "v4-arena",
+            """
+            CREATE TABLE arena (
+                hash text PRIMARY KEY,
+                bytes bytea NOT NULL,
+                added_ns bigint NOT NULL
+            );
+
+            ALTER TABLE run ADD COLUMN arena_hash text REFERENCES arena (hash);
+            """
+        ),
     ]
 
     /// A migration's statements: its text split at each `;` that ends a line (the

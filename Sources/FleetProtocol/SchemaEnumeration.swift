@@ -2,7 +2,8 @@
 ///
 /// `schemaName` gives the schema's spelling of a value (`carrying_bin`), the one the
 /// golden vectors, the Python reference and JSON output use.
-public protocol SchemaEnumeration: RawRepresentable<UInt8>, CaseIterable, Sendable, Hashable {
+/// Codable as its raw value, as the simulator's arena files and truth store it.
+public protocol SchemaEnumeration: RawRepresentable<UInt8>, CaseIterable, Sendable, Hashable, Codable {
     /// Schema name of the enum (`task_phase`).
     static var schemaEnumName: String { get }
     /// Schema name of this value (`carrying_bin`).

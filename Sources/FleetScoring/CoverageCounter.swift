@@ -1,3 +1,5 @@
+public import FleetArena
+
 /// Coverage of a `CoverageMask` by one robot's brush, or by a team (the union of its robots):
 /// the rulebook's swept-segment rule with visits counted as passes.
 ///

@@ -1,28 +1,8 @@
+public import FleetArena
+
 // The rulebook's criteria as values: each struct holds the measured inputs and computes its
 // ratio and criterion score from the rulebook, so tests check every formula on its own and
 // the scorer and the standings use the same arithmetic.
-
-/// Arena totals the Q ratios divide by (M_d, M_g, Σ ratings, S0) and division H's item count.
-public struct ArenaTotals: Sendable, Equatable, Codable {
-    /// M_d, kg.
-    public var dustMass: Double
-    /// M_g, kg.
-    public var gravelMass: Double
-    /// Σ ratings of all litter objects.
-    public var ratingSum: Int
-    /// S0, m².
-    public var stainArea: Double
-    /// Division H: litter items to place.
-    public var items: Int
-
-    public init(dustMass: Double, gravelMass: Double, ratingSum: Int, stainArea: Double, items: Int) {
-        self.dustMass = dustMass
-        self.gravelMass = gravelMass
-        self.ratingSum = ratingSum
-        self.stainArea = stainArea
-        self.items = items
-    }
-}
 
 /// Q, cleaning quality, from referee litter events.
 public struct QualityScore: Sendable, Equatable, Codable {

@@ -1,3 +1,5 @@
+import FleetArena
+
 extension RunScorer {
     /// The arena grid the run is scored on.
     public var arenaMask: CoverageMask { arena.mask }

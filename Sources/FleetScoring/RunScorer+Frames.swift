@@ -1,3 +1,4 @@
+import FleetArena
 public import FleetProtocol
 
 #if canImport(Glibc)

@@ -1,3 +1,5 @@
+import FleetArena
+
 extension RunScorer {
     func result() -> RunResult {
         RunResult(

@@ -1,3 +1,4 @@
+import FleetArena
 import FleetProtocol
 
 extension RunScorer {

@@ -1,3 +1,4 @@
+public import FleetArena
 public import FleetProtocol
 
 /// Scores one run from its frames: a pure function of the ordered input.
@@ -331,5 +332,12 @@ public struct RunScorer: Sendable {
         guard let start = runningStart, t >= start else { return false }
         if let end = runningEnd, t > end { return false }
         return true
+    }
+}
+
+extension RunScorer.Arena {
+    /// What the scorer needs of an arena value: its grid and its totals.
+    public init(_ arena: FleetArena) {
+        self.init(mask: arena.mask(), totals: arena.totals)
     }
 }

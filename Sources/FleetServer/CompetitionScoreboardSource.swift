@@ -192,7 +192,7 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         try await blocking { [self] in
             let run = try store.run(runID)
             let board = live?.board(runID: runID)
-            let mask = try board?.mask ?? self.mask(division: run.division, seed: run.seed)
+            let mask = try board?.mask ?? self.mask(of: run)
             var coverage = board.map {
                 Self.heatmap(mask: mask, covered: $0.covered, cellSize: configuration.heatmapCellSize)
             }
@@ -298,10 +298,12 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         return rulebook
     }
 
-    func mask(division: String, seed: UInt64) throws -> CoverageMask {
-        let key = "\(division)/\(seed)"
+    /// The run's grid: of its stored arena file (cached by the file's hash), or of the arena
+    /// generated from its division and seed.
+    private func mask(of run: RunRecord) throws -> CoverageMask {
+        let key = run.arenaHash ?? "\(run.division)/\(run.seed)"
         if let cached = caches.withLock({ $0.masks[key] }) { return cached }
-        let mask = try RunContext.arena(division: division, seed: seed).mask
+        let mask = try RunContext.arena(of: run, store: store).mask()
         caches.withLock { $0.masks[key] = mask }
         return mask
     }

@@ -91,6 +91,9 @@ extension FleetDatabase {
             try FleetDatabase.migrateToAppendOnly(db)
         }
         migrator.registerMigration("v4-compact-results", migrate: CompetitionSchema.migrateToV4)
+        migrator.registerMigration("v5-arena") { db in
+            try db.execute(sql: CompetitionSchema.v5)
+        }
         return migrator
     }()
 }

@@ -49,6 +49,14 @@ extension SQLiteCompetitionStore {
                 copy.rulebookID = rulebook[0]
                 copy.rulebookBytes = [UInt8](rulebook[1] as Data)
             }
+            if let hash = run.arenaHash {
+                copy.arenaBytes = try Data.fetchOne(
+                    db,
+                    sql: "SELECT bytes FROM arena WHERE hash = ?",
+                    arguments: [hash]
+                )
+                .map { [UInt8]($0) }
+            }
             copy.actions = try Self.fetchActions(db, runID: id)
             if let board = try Row.fetchOne(
                 db,

@@ -52,6 +52,9 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var state: RunPhase
     public var window: RunWindowSource
     public var rulebookHash: String
+    /// SHA-256 of the arena file stored with the run (`fleet run create --arena`); nil: the
+    /// run is scored in the arena generated from its division and seed.
+    public var arenaHash: String?
     public var createdNanos: UInt64
     public var startedNanos: UInt64?
     public var stoppedNanos: UInt64?
@@ -71,7 +74,8 @@ public struct RunRecord: Sendable, Equatable, Codable {
         startedNanos: UInt64? = nil,
         stoppedNanos: UInt64? = nil,
         finalizedNanos: UInt64? = nil,
-        review: Bool = false
+        review: Bool = false,
+        arenaHash: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -85,6 +89,7 @@ public struct RunRecord: Sendable, Equatable, Codable {
         self.stoppedNanos = stoppedNanos
         self.finalizedNanos = finalizedNanos
         self.review = review
+        self.arenaHash = arenaHash
     }
 }
 

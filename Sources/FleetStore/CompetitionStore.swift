@@ -22,8 +22,10 @@ public protocol CompetitionStore: Sendable {
 
     // MARK: Runs
 
-    /// Creates a run in PREPARE with the given robots as its entries and the rulebook's bytes
-    /// stored under its hash; returns the run id (`id` when given and free).
+    /// Creates a run in PREPARE with the given robots as its entries, the rulebook's bytes
+    /// stored under its hash and, when given, the arena file's bytes under its hash (without
+    /// one the run is scored in the arena generated from division and seed); returns the run
+    /// id (`id` when given and free).
     func createRun(
         id: UInt32?,
         name: String,
@@ -31,6 +33,7 @@ public protocol CompetitionStore: Sendable {
         seed: UInt64,
         window: RunWindowSource,
         rulebook: (hash: String, id: String, bytes: [UInt8]),
+        arena: (hash: String, bytes: [UInt8])?,
         entries: [RegisteredRobot],
         at nowNanos: UInt64
     ) throws -> UInt32
@@ -42,6 +45,8 @@ public protocol CompetitionStore: Sendable {
     func teamsByRun() throws -> [UInt32: [String]]
     /// The rulebook bytes stored under `hash`.
     func rulebookBytes(hash: String) throws -> [UInt8]
+    /// The arena file bytes stored under `hash` (a run's `arenaHash`).
+    func arenaBytes(hash: String) throws -> [UInt8]
     /// Moves a run PREPARE → RUNNING (start) or RUNNING → FINISHED (stop); FINAL only through
     /// `storeFinal`. Refuses any other move, naming the state the run is in.
     @discardableResult
@@ -133,6 +138,31 @@ extension CompetitionStore {
             seed: seed,
             window: window,
             rulebook: rulebook,
+            arena: nil,
+            entries: entries,
+            at: nowNanos
+        )
+    }
+
+    /// A run scored in the arena generated from its division and seed (no arena file).
+    public func createRun(
+        id: UInt32?,
+        name: String,
+        division: String,
+        seed: UInt64,
+        window: RunWindowSource,
+        rulebook: (hash: String, id: String, bytes: [UInt8]),
+        entries: [RegisteredRobot],
+        at nowNanos: UInt64
+    ) throws -> UInt32 {
+        try createRun(
+            id: id,
+            name: name,
+            division: division,
+            seed: seed,
+            window: window,
+            rulebook: rulebook,
+            arena: nil,
             entries: entries,
             at: nowNanos
         )

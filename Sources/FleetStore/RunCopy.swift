@@ -1,6 +1,6 @@
 /// Everything a site's database holds about one run, row for row, for `fleet forward` to put
 /// in the central database as it is: the run and its entries, the rulebook it is scored
-/// by, the referee actions (with the site's ids, which a signed result names), the board,
+/// by and its arena file (when one is stored), the referee actions (with the site's ids, which a signed result names), the board,
 /// the results and their score event pages, and once FINAL the signed record and chains.
 public struct RunCopy: Sendable, Equatable {
     /// A stored result row (`run_result`) as it is.
@@ -49,6 +49,8 @@ public struct RunCopy: Sendable, Equatable {
     public var entries: [RegisteredRobot]
     public var rulebookID: String
     public var rulebookBytes: [UInt8]
+    /// The arena file stored under `run.arenaHash`; nil when the run has none.
+    public var arenaBytes: [UInt8]?
     public var actions: [RefereeAction]
     public var provisional: ProvisionalScoreRecord?
     public var provisionalSnapshots: Int64
@@ -63,6 +65,7 @@ public struct RunCopy: Sendable, Equatable {
         entries = []
         rulebookID = ""
         rulebookBytes = []
+        arenaBytes = nil
         actions = []
         provisional = nil
         provisionalSnapshots = 0

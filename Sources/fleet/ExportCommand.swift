@@ -170,9 +170,8 @@ struct ExportCommand: ParsableCommand {
         }
         defer { try? handle.close() }
         var exporter = try TelemetryMCAPExporter(sink: FileSink(handle: handle), library: "fleet export")
-        if let id, let record = try? store.run(id), let scene = ArenaScene(division: record.division, seed: record.seed)
-        {
-            try exporter.addArena(scene, at: from)
+        if let id, let record = try? store.run(id), let arena = try? RunContext.arena(of: record, store: store) {
+            try exporter.addArena(ArenaScene(arena: arena), at: from)
         }
         try store.forEachFrame(from: from, to: to, senders: selected.senders) { sender, header, bytes in
             guard selected.keeps(sender, bytes) else { return }

@@ -19,7 +19,7 @@ struct FleetCommand: AsyncParsableCommand {
             DemoCommand.self, IngestCommand.self, SimCommand.self, ReplayCommand.self, QueryCommand.self,
             BenchCommand.self, TeamCommand.self, RunCommand.self, ScoreCommand.self, VerifyCommand.self,
             StandingsCommand.self, RulesCommand.self, ExportCommand.self, KeysCommand.self, PruneCommand.self,
-            BackupCommand.self, ForwardCommand.self, ServeCommand.self,
+            BackupCommand.self, ForwardCommand.self, ServeCommand.self, ArenaCommand.self,
         ]
     )
 }

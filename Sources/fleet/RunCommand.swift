@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetArena
 import FleetCompetition
 import FleetConsole
 import FleetProtocol
@@ -33,7 +34,8 @@ struct RunCommand: ParsableCommand {
             abstract: "Create a run in PREPARE for the registered teams; prints its id.",
             discussion: """
                 The rulebook's bytes are stored with the run under their hash; the arena comes
-                from the division and the seed (every team of a heat gets the same seed). With
+                from the division and the seed (every team of a heat gets the same seed), or
+                from --arena FILE (Protocols/arena.md), stored with the run the same way. With
                 --window referee (default) the RUNNING window in event time comes from the
                 arena referee's run_state frames for this run id (fleet sim --run-id ID sends
                 them); with --window wall it is the wall-clock time of `run start` … `run
@@ -43,6 +45,7 @@ struct RunCommand: ParsableCommand {
                   fleet run create --division P --seed 7 --name heat-1-run-1
                   fleet run create --division N --seed 3 --name demo --rulebook \\
                       my-rulebook.json --team team-1 --team team-2
+                  fleet run create --division P --seed 7 --name surveyed --arena arena.json
                 """
         )
 
@@ -59,6 +62,9 @@ struct RunCommand: ParsableCommand {
 
         @Option(help: "Rulebook file (default: Rulebooks/rulebook-v1.json).")
         var rulebook: String?
+
+        @Option(help: "Arena file the run is scored in (default: the arena generated from --division and --seed).")
+        var arena: String?
 
         @Option(help: "Where the RUNNING window comes from: referee or wall.")
         var window: String = "referee"
@@ -88,6 +94,12 @@ struct RunCommand: ParsableCommand {
             guard book.divisions[division] != nil else {
                 throw ValidationError("rulebook \(book.id) has no division \(division)")
             }
+            let arenaFile = try arena.map { try ArenaFileReader.load($0) }
+            if let arenaFile, arenaFile.division != division {
+                throw ValidationError(
+                    "the arena file \(arena ?? "") is of division \(arenaFile.division); --division is \(division)"
+                )
+            }
             let store = try options.store(mustExist: false, writing: true)
             var robots = try store.registeredRobots()
             if !teams.isEmpty {
@@ -113,7 +125,8 @@ struct RunCommand: ParsableCommand {
                     review: false
                 ),
                 rulebook: book,
-                entries: robots
+                entries: robots,
+                arena: arenaFile
             )
             _ = try context.makeScorer()  // refuses robots the rulebook cannot score (no brush width)
             let id = try store.createRun(
@@ -123,6 +136,7 @@ struct RunCommand: ParsableCommand {
                 seed: seed,
                 window: RunWindowSource(rawValue: window)!,
                 rulebook: (book.hash, book.id, bytes),
+                arena: arenaFile?.stored,
                 entries: robots,
                 at: nowNanos()
             )

@@ -52,7 +52,7 @@ struct SimCommand: AsyncParsableCommand {
     enum DivisionArgument: String, ExpressibleByArgument, CaseIterable {
         case P, N, A, H
 
-        var division: Division {
+        var division: SimDivision {
             switch self {
             case .P: .park
             case .N: .sidewalk

@@ -10,8 +10,6 @@ import Foundation
 import GRDB
 import Testing
 
-import enum FleetSimulation.Division
-
 extension CompetitionSuites {
     /// Issue 11 on real databases: whole simulated runs through the live scorer, finalized
     /// and signed, then checked as an auditor would.
@@ -31,7 +29,7 @@ extension CompetitionSuites {
         /// threads that every async test of the suite waits on (a reliable-client test timed
         /// out at 40 s beside it on a loaded machine).
         static func offHeat(
-            _ division: Division,
+            _ division: SimDivision,
             seed: UInt64,
             faults: [String],
             duration: Double = 40,
@@ -45,7 +43,7 @@ extension CompetitionSuites {
         /// Registers the simulated teams (from the truth), then for each start a run of
         /// `division` is created, scored live, stopped and finalized, all into one database.
         static func heat(
-            _ division: Division,
+            _ division: SimDivision,
             seed: UInt64,
             faults: [String],
             duration: Double = 40,
@@ -114,8 +112,8 @@ extension CompetitionSuites {
         /// Item 12: a five-minute heat of `fleet sim`'s line-up with faults, scored live and
         /// finalized: the scores spread in every division, and in none does every team score 0
         /// (in A every robot used to touch a car, so every team scored 0).
-        @Test(arguments: [Division.park, .sidewalk, .auxiliaryRoad, .humanoid])
-        func aHeatWithFaultsSpreadsTheScoresInEveryDivision(_ division: Division) async throws {
+        @Test(arguments: [SimDivision.park, .sidewalk, .auxiliaryRoad, .humanoid])
+        func aHeatWithFaultsSpreadsTheScoresInEveryDivision(_ division: SimDivision) async throws {
             let heat = try await Self.offHeat(
                 division,
                 seed: 3,
@@ -176,8 +174,8 @@ extension CompetitionSuites {
 
         /// Item 4: every score change is an event, the final adjustments too, so each team's
         /// last event carries its run score exactly: live, final and recompute, in every division.
-        @Test(arguments: [Division.park, .sidewalk, .auxiliaryRoad, .humanoid])
-        func eachTeamsLastScoreEventIsItsRunScoreExactly(_ division: Division) async throws {
+        @Test(arguments: [SimDivision.park, .sidewalk, .auxiliaryRoad, .humanoid])
+        func eachTeamsLastScoreEventIsItsRunScoreExactly(_ division: SimDivision) async throws {
             let heat = try await Self.offHeat(
                 division,
                 seed: 11,

@@ -9,8 +9,6 @@ import Foundation
 import Logging
 import Testing
 
-import enum FleetSimulation.Division
-
 @testable import FleetIngest
 
 /// A database file in a fresh temporary folder, removed when the test ends.
@@ -58,7 +56,7 @@ enum Fixture {
         seed: UInt64,
         duration: Double,
         faults: String,
-        division: Division = .park,
+        division: SimDivision = .park,
         start: UInt64? = nil
     ) throws -> (
         truth: RunnerTruth, frames: [[UInt8]], offsets: [UInt64]

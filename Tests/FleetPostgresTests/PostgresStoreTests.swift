@@ -24,7 +24,7 @@ struct PostgresStoreTests {
         }
         #expect(stores.count == 4)
         let applied = try await offPool { try stores[0].appliedMigrations() }
-        #expect(applied == ["v1-telemetry", "v2-forward", "v2-robot-owner", "v3-competition"])
+        #expect(applied == ["v1-telemetry", "v2-forward", "v2-robot-owner", "v3-competition", "v4-arena"])
         for store in stores { store.close() }
     }
 

@@ -45,7 +45,11 @@ struct RobotOwnershipTests {
     @Test func theRobotOwnerMigrationComesAfterForward() throws {
         let store = try PostgresStore.open(location: try PostgresFixture.database(), logger: Self.logger)
         defer { store.close() }
-        #expect(try store.appliedMigrations() == ["v1-telemetry", "v2-forward", "v2-robot-owner", "v3-competition"])
+        #expect(
+            try store.appliedMigrations() == [
+                "v1-telemetry", "v2-forward", "v2-robot-owner", "v3-competition", "v4-arena",
+            ]
+        )
         #expect(try store.robotOwners().isEmpty)
     }
 

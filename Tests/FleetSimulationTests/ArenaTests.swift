@@ -1,20 +1,21 @@
+import FleetProtocol
 import Testing
 
 @testable import FleetSimulation
 
 struct ArenaTests {
-    @Test(arguments: Division.allCases)
-    func theSameSeedGivesTheSameArena(division: Division) {
+    @Test(arguments: SimDivision.allCases)
+    func theSameSeedGivesTheSameArena(division: SimDivision) {
         #expect(ArenaLayout.generate(division: division, seed: 9) == ArenaLayout.generate(division: division, seed: 9))
     }
 
-    @Test(arguments: Division.allCases)
-    func differentSeedsGiveDifferentArenas(division: Division) {
+    @Test(arguments: SimDivision.allCases)
+    func differentSeedsGiveDifferentArenas(division: SimDivision) {
         #expect(ArenaLayout.generate(division: division, seed: 1) != ArenaLayout.generate(division: division, seed: 2))
     }
 
-    @Test(arguments: [(Division.park, 40.0, 30.0), (.sidewalk, 60, 3), (.auxiliaryRoad, 80, 7), (.humanoid, 20, 15)])
-    func arenasHaveTheirDivisionsSize(division: Division, width: Double, height: Double) {
+    @Test(arguments: [(SimDivision.park, 40.0, 30.0), (.sidewalk, 60, 3), (.auxiliaryRoad, 80, 7), (.humanoid, 20, 15)])
+    func arenasHaveTheirDivisionsSize(division: SimDivision, width: Double, height: Double) {
         let arena = Arena(division: division, seed: 3)
         #expect(arena.layout.width == width && arena.layout.height == height)
         #expect(arena.map.targetCellCount > 0)
@@ -29,8 +30,8 @@ struct ArenaTests {
         #expect(division == .park ? arena.layout.ramp != nil : arena.layout.ramp == nil)
     }
 
-    @Test(arguments: Division.allCases)
-    func litterLiesInTheZoneAndOffObstacles(division: Division) {
+    @Test(arguments: SimDivision.allCases)
+    func litterLiesInTheZoneAndOffObstacles(division: SimDivision) {
         for seed in UInt64(1)...5 {
             let arena = Arena(division: division, seed: seed)
             let l = arena.layout

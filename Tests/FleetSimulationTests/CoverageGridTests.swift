@@ -4,8 +4,8 @@ import Testing
 
 struct CoverageGridTests {
     /// A 1 m × 1 m grid of 4 × 4 cells, all target cells, with a wall along x = 0.
-    func tinyMap(zone: @escaping (Vec2) -> Bool = { _ in true }, edges: [Segment] = []) -> CoverageMap {
-        CoverageMap(width: 1, height: 1, inZone: zone, edges: edges)
+    func tinyMap(zone: @escaping (Vec2) -> Bool = { _ in true }, edges: [Segment] = []) -> CoverageMask {
+        CoverageMask(width: 1, height: 1, inZone: zone, edges: edges)
     }
 
     @Test func aHorizontalSegmentCoversTheRowsWithinHalfTheBrushWidth() {
@@ -94,7 +94,7 @@ struct CoverageGridTests {
     }
 
     @Test func coverageMatchesABruteForceCountOnRandomSegments() {
-        let map = CoverageMap(width: 3, height: 2, inZone: { $0.x + $0.y < 4 }, edges: [])
+        let map = CoverageMask(width: 3, height: 2, inZone: { $0.x + $0.y < 4 }, edges: [])
         var g = CoverageGrid(map: map)
         var rng = SeededGenerator(seed: 11)
         var visits = [Int](repeating: 0, count: map.flags.count)
@@ -103,7 +103,7 @@ struct CoverageGridTests {
             let q = Vec2(rng.uniform(0...3), rng.uniform(0...2))
             let h = rng.uniform(0.05...0.6)
             g.sweep(from: p, to: q, halfWidth: h)
-            for k in 0..<map.flags.count where map.flags[k] & CoverageMap.targetBit != 0 {
+            for k in 0..<map.flags.count where map.flags[k] & CoverageMask.targetBit != 0 {
                 if squaredDistance(from: map.center(ofCell: k), toSegment: p, q) <= h * h { visits[k] += 1 }
             }
             p = q

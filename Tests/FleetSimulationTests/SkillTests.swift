@@ -4,8 +4,8 @@ import Testing
 
 struct SkillTests {
     /// Expert and novice sweepers on the same five arenas each, in their own runs.
-    @Test(arguments: [Division.park])
-    func aBetterTeamCoversMoreAndCollidesLess(division: Division) {
+    @Test(arguments: [SimDivision.park])
+    func aBetterTeamCoversMoreAndCollidesLess(division: SimDivision) {
         var runs: [RunSetup] = []
         for seed in UInt64(1)...5 {
             runs.append(

@@ -16,7 +16,7 @@ struct TeamCoverageTests {
         let robots = sim.sanitation.filter { $0.truth.team == team }
         let map = sim.runs[0].arena.map
         var covered = 0
-        for i in map.flags.indices where map.flags[i] & CoverageMap.targetBit != 0 {
+        for i in map.flags.indices where map.flags[i] & CoverageMask.targetBit != 0 {
             if robots.contains(where: { $0.grid.cellVisits[i] > 0 }) { covered += 1 }
         }
         let passes = robots.map(\.grid.passes).reduce(0, +)

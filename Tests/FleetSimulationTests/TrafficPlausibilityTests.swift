@@ -4,8 +4,6 @@ import FleetScoring
 import Foundation
 import Testing
 
-import enum FleetSimulation.Division
-
 @testable import FleetSimulation
 
 /// Heats in the divisions with traffic (N: cyclists on a sidewalk; A: cars and cyclists on an
@@ -50,7 +48,7 @@ struct TrafficPlausibilityTests {
 
     /// One run of `fleet sim`'s line-up, its outputs turned into protocol frames as the fleet
     /// runner sends them and scored.
-    static func heat(_ division: Division, seed: UInt64) throws -> Heat {
+    static func heat(_ division: SimDivision, seed: UInt64) throws -> Heat {
         let roster = FleetRoster(division: division, duration: duration, seed: seed)
         let configuration = try roster.configuration()
         var sim = FleetSimulation(configuration)
@@ -108,8 +106,8 @@ struct TrafficPlausibilityTests {
         return Heat(seed: seed, result: scorer.finish(), truth: truth)
     }
 
-    @Test(arguments: [Division.sidewalk, .auxiliaryRoad])
-    func heatsWithTrafficGiveASpreadOfScores(division: Division) throws {
+    @Test(arguments: [SimDivision.sidewalk, .auxiliaryRoad])
+    func heatsWithTrafficGiveASpreadOfScores(division: SimDivision) throws {
         let expert = FleetRoster.teamName(1)
         let novice = FleetRoster.teamName(3)
         var expertAhead = 0
@@ -150,8 +148,8 @@ struct TrafficPlausibilityTests {
 
     /// Cars and bikes come in from well outside the arena, never appear in it: a rider or
     /// driver who appears next to a robot (at the dock, say) cannot stop in time.
-    @Test(arguments: Division.allCases)
-    func trafficComesInFromOutsideTheArena(division: Division) {
+    @Test(arguments: SimDivision.allCases)
+    func trafficComesInFromOutsideTheArena(division: SimDivision) {
         for seed in UInt64(1)...5 {
             let layout = ArenaLayout.generate(division: division, seed: seed)
             for route in layout.routes where SanitationRobot.isTraffic(route.agentClass) {

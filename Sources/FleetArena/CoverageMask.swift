@@ -1,39 +1,20 @@
-/// A point in the arena frame, metres.
-public struct Point: Sendable, Equatable, Hashable, Codable {
-    public var x: Double
-    public var y: Double
-
-    public init(_ x: Double, _ y: Double) {
-        self.x = x
-        self.y = y
-    }
-}
-
-/// Squared distance from `p` to the segment `a`–`b` (to `a` when the segment has no length).
-/// The arithmetic is the simulator's, operation for operation, so both count the same cells.
-@inline(__always)
-func squaredDistance(from p: Point, toSegment a: Point, _ b: Point) -> Double {
-    let dx = b.x - a.x
-    let dy = b.y - a.y
-    let len2 = dx * dx + dy * dy
-    var t = 0.0
-    if len2 > 0 {
-        t = ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2
-        if t < 0 { t = 0 } else if t > 1 { t = 1 }
-    }
-    let qx = a.x + t * dx - p.x
-    let qy = a.y + t * dy - p.y
-    return qx * qx + qy * qy
-}
+/// The scorer's name for a position in the arena frame: the same type as the simulator's.
+public typealias Point = Vec2
 
 /// The rulebook's cell grid over an arena: which cells are target cells and which of them
-/// are edge cells. Cell `(i, j)` has its centre at `origin + ((i + ½)·cellSize, (j + ½)·cellSize)`
-/// and index `j·columns + i`.
+/// are edge cells, and the swept-segment rule (which cells a brush reaches moving from A to
+/// B). The one implementation: the simulator sweeps with it and the scorer counts with it,
+/// so both count the same cells.
+///
+/// Cell `(i, j)` has its centre at `origin + ((i + ½)·cellSize, (j + ½)·cellSize)` and index
+/// `j·columns + i`. A cell is a target cell when its centre lies in the target zone, and an
+/// edge cell when it is a target cell whose centre lies within the edge distance (0.5 m) of
+/// a kerb or wall. Shared by every robot in a run; never mutated.
 public struct CoverageMask: Sendable, Equatable {
     public static let targetBit: UInt8 = 1
     public static let edgeBit: UInt8 = 2
 
-    public let origin: Point
+    public let origin: Vec2
     public let cellSize: Double
     public let columns: Int
     public let rows: Int
@@ -42,8 +23,8 @@ public struct CoverageMask: Sendable, Equatable {
     public let targetCellCount: Int
     public let edgeCellCount: Int
 
-    /// A mask from per-cell flags (the simulator's `CoverageMap.flags` has this layout).
-    public init(origin: Point = Point(0, 0), cellSize: Double, columns: Int, rows: Int, flags: [UInt8]) {
+    /// A mask from per-cell flags (the layout `flags` has).
+    public init(origin: Vec2 = .zero, cellSize: Double, columns: Int, rows: Int, flags: [UInt8]) {
         precondition(columns >= 0 && rows >= 0 && flags.count == columns * rows, "flags must have columns·rows cells")
         precondition(cellSize > 0, "cell size must be positive")
         self.origin = origin
@@ -66,13 +47,13 @@ public struct CoverageMask: Sendable, Equatable {
     /// is in the target zone, an edge cell when that centre is also within `edgeDistance`
     /// (inclusive) of a kerb or wall segment.
     public init(
-        origin: Point = Point(0, 0),
-        cellSize: Double,
+        origin: Vec2 = .zero,
+        cellSize: Double = 0.25,
         width: Double,
         height: Double,
-        edgeDistance: Double,
-        edges: [(Point, Point)],
-        inZone: (Point) -> Bool
+        edgeDistance: Double = 0.5,
+        inZone: (Vec2) -> Bool,
+        edges: [Segment]
     ) {
         let columns = Int((width / cellSize).rounded(.up))
         let rows = Int((height / cellSize).rounded(.up))
@@ -80,13 +61,10 @@ public struct CoverageMask: Sendable, Equatable {
         let e2 = edgeDistance * edgeDistance
         for j in 0..<rows {
             for i in 0..<columns {
-                let c = Point(
-                    origin.x + (Double(i) + 0.5) * cellSize,
-                    origin.y + (Double(j) + 0.5) * cellSize
-                )
+                let c = Vec2(origin.x + (Double(i) + 0.5) * cellSize, origin.y + (Double(j) + 0.5) * cellSize)
                 guard inZone(c) else { continue }
                 var f = Self.targetBit
-                for (a, b) in edges where squaredDistance(from: c, toSegment: a, b) <= e2 {
+                for s in edges where squaredDistance(from: c, toSegment: s.a, s.b) <= e2 {
                     f |= Self.edgeBit
                     break
                 }
@@ -100,19 +78,32 @@ public struct CoverageMask: Sendable, Equatable {
     /// Target cells times the cell area: the target area E's productivity uses.
     public var targetArea: Double { Double(targetCellCount) * cellArea }
 
-    public func center(ofCell index: Int) -> Point {
-        Point(
+    /// The centre of cell `index`.
+    @inline(__always) public func center(ofCell index: Int) -> Vec2 {
+        Vec2(
             origin.x + (Double(index % columns) + 0.5) * cellSize,
             origin.y + (Double(index / columns) + 0.5) * cellSize
         )
     }
 
-    /// Calls `body` with every cell (target or not) whose centre lies within `halfWidth` of
-    /// the segment `a`–`b` (squared distance ≤ halfWidth²), row by row, west to east.
+    /// The index of the cell containing `p`, or nil outside the grid.
+    @inline(__always) public func cell(containing p: Vec2) -> Int? {
+        let fi = ((p.x - origin.x) / cellSize).rounded(.down)
+        let fj = ((p.y - origin.y) / cellSize).rounded(.down)
+        guard fi >= 0, fj >= 0, fi < Double(columns), fj < Double(rows) else { return nil }
+        return Int(fj) * columns + Int(fi)
+    }
+
+    /// The swept-segment rule: calls `body` with every cell (target or not) whose centre lies
+    /// within `halfWidth` of the segment `a`–`b` (squared distance ≤ halfWidth², computed with
+    /// `squaredDistance`), row by row, each row west to east. A zero-length segment is the
+    /// disc around `a`; a pose that is not finite reaches no cell.
     @inline(__always)
-    func forEachCell(within halfWidth: Double, ofSegment a: Point, _ b: Point, _ body: (Int, Point) -> Void) {
+    public func forEachCell(within halfWidth: Double, ofSegment a: Vec2, _ b: Vec2, _ body: (Int, Vec2) -> Void) {
         let h2 = halfWidth * halfWidth
         let s = cellSize
+        // Cell centres have coordinate origin + (k + 0.5)s; keep k whose centre is in the
+        // segment's bounding box grown by halfWidth.
         let loX = min(a.x, b.x) - halfWidth - origin.x
         let hiX = max(a.x, b.x) + halfWidth - origin.x
         let loY = min(a.y, b.y) - halfWidth - origin.y
@@ -128,7 +119,7 @@ public struct CoverageMask: Sendable, Equatable {
         for j in j0...j1 {
             let cy = origin.y + (Double(j) + 0.5) * s
             for i in i0...i1 {
-                let c = Point(origin.x + (Double(i) + 0.5) * s, cy)
+                let c = Vec2(origin.x + (Double(i) + 0.5) * s, cy)
                 if squaredDistance(from: c, toSegment: a, b) <= h2 { body(j * columns + i, c) }
             }
         }

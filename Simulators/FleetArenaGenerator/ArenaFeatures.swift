@@ -1,20 +1,11 @@
-/// What a moving agent or a touched thing is; raw values are the protocol's `agent_class`.
-public enum AgentClass: UInt8, Codable, Sendable, CaseIterable {
-    case unknown = 0
-    case `static` = 1
-    case pedestrian = 2
-    case cyclist = 3
-    case vehicle = 4
-    case robot = 5
-}
+public import FleetArena
+public import FleetProtocol
 
-/// What a robot touched; raw values are the protocol's `contact_class`.
-public enum ContactClass: UInt8, Codable, Sendable, CaseIterable {
-    case `static` = 1
-    case pedestrian = 2
-    case cyclist = 3
-    case vehicle = 4
+// Agent, contact, litter and zone classes are the wire protocol's own enums
+// (FleetProtocol's `AgentClass`, `ContactClass`, `LitterClass`, `ZoneKind`).
 
+extension ContactClass {
+    /// What touching an agent of this class is, for the referee.
     public init(_ agent: AgentClass) {
         switch agent {
         case .pedestrian: self = .pedestrian
@@ -23,19 +14,6 @@ public enum ContactClass: UInt8, Codable, Sendable, CaseIterable {
         default: self = .static
         }
     }
-}
-
-/// The protocol's `litter_class`.
-public enum LitterClass: UInt8, Codable, Sendable, CaseIterable {
-    case dust = 0
-    case gravel = 1
-    case object = 2
-}
-
-/// The protocol's `zone_kind`: where spraying is forbidden.
-public enum ZoneKind: UInt8, Codable, Sendable {
-    case pedestrian = 1
-    case bench = 2
 }
 
 public enum ObstacleKind: String, Codable, Sendable {

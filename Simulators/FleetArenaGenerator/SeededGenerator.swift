@@ -1,3 +1,5 @@
+import FleetProtocol
+
 /// A deterministic random number generator (xoshiro256**, seeded through SplitMix64).
 ///
 /// The simulators draw every random choice from one of these so that the same seed gives

@@ -1,5 +1,9 @@
-/// A competition division; raw values are the wire protocol's `division` enum.
-public enum Division: UInt8, CaseIterable, Codable, Sendable, CustomStringConvertible {
+import FleetProtocol
+
+/// A competition division as the simulator names it (park, sidewalk, …); raw values are the
+/// wire protocol's `division` enum, whose Swift type is `FleetProtocol.Division` (P, N, A, H):
+/// named apart so a file may use both.
+public enum SimDivision: UInt8, CaseIterable, Codable, Sendable, CustomStringConvertible {
     /// Park and square: open paving, benches, trees, a 20° ramp, crowds.
     case park = 0
     /// Sidewalk / non-motorized lane: narrow, kerbs, dense pedestrians, parked bikes.

@@ -61,7 +61,8 @@ extension RobotEventKind {
 
 extension RefereeEventKind {
     func message(runID: UInt32, robotID: UInt32) -> FleetProtocol.Message {
-        switch self {
+        if let observed = observation(runID: runID, robotID: robotID) { return observed }
+        return switch self {
         case .runState(let state, let division, let arenaSeed, let duration):
             .runState(
                 FleetProtocol.RunState(
@@ -73,6 +74,31 @@ extension RefereeEventKind {
                     duration: duration
                 )
             )
+        case .intervention(let kind, let duration):
+            .intervention(Intervention(runID: runID, robotID: robotID, kind: kind, duration: duration))
+        case .stainWashed(let stainID, let area):
+            .stainWashed(StainWashed(runID: runID, robotID: robotID, stainID: stainID, area: area))
+        case .rampClimbed(let rampID):
+            .rampClimbed(RampClimbed(runID: runID, robotID: robotID, rampID: rampID))
+        case .transferDump(let mass, let items):
+            .transferDump(TransferDump(runID: runID, robotID: robotID, mass: mass, items: items))
+        case .docked:
+            .docked(Docked(runID: runID, robotID: robotID))
+        case .itemPlaced(let itemID, let binID):
+            .itemPlaced(ItemPlaced(runID: runID, robotID: robotID, itemID: itemID, binID: binID))
+        case .binDelivered(let binID):
+            .binDelivered(BinDelivered(runID: runID, robotID: robotID, binID: binID))
+        case .fallObserved(let unaidedGetUp):
+            .fallObserved(FallObserved(runID: runID, robotID: robotID, unaidedGetUp: unaidedGetUp))
+        default:
+            preconditionFailure("every observation is encoded by observation(runID:robotID:)")
+        }
+    }
+
+    /// What the referee saw happen at a place: litter collected or spilled, contacts, near
+    /// misses, geofence exits, spray violations; nil for the other events.
+    private func observation(runID: UInt32, robotID: UInt32) -> FleetProtocol.Message? {
+        switch self {
         case .litterCollected(let itemID, let mass, let x, let y, let litter, let rating):
             .litterCollected(
                 LitterCollected(
@@ -125,24 +151,10 @@ extension RefereeEventKind {
             )
         case .geofenceExit(let x, let y, let distanceOut):
             .geofenceExit(GeofenceExit(runID: runID, robotID: robotID, x: x, y: y, distanceOut: distanceOut))
-        case .intervention(let kind, let duration):
-            .intervention(Intervention(runID: runID, robotID: robotID, kind: kind, duration: duration))
-        case .stainWashed(let stainID, let area):
-            .stainWashed(StainWashed(runID: runID, robotID: robotID, stainID: stainID, area: area))
-        case .rampClimbed(let rampID):
-            .rampClimbed(RampClimbed(runID: runID, robotID: robotID, rampID: rampID))
         case .sprayViolation(let x, let y, let zone):
             .sprayViolation(SprayViolation(runID: runID, robotID: robotID, x: x, y: y, zone: zone))
-        case .transferDump(let mass, let items):
-            .transferDump(TransferDump(runID: runID, robotID: robotID, mass: mass, items: items))
-        case .docked:
-            .docked(Docked(runID: runID, robotID: robotID))
-        case .itemPlaced(let itemID, let binID):
-            .itemPlaced(ItemPlaced(runID: runID, robotID: robotID, itemID: itemID, binID: binID))
-        case .binDelivered(let binID):
-            .binDelivered(BinDelivered(runID: runID, robotID: robotID, binID: binID))
-        case .fallObserved(let unaidedGetUp):
-            .fallObserved(FallObserved(runID: runID, robotID: robotID, unaidedGetUp: unaidedGetUp))
+        default:
+            nil
         }
     }
 }

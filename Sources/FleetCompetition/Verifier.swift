@@ -56,6 +56,52 @@ public enum Verifier {
             )
         }
         var report = Report()
+        signatureChecks(record, anchor: anchor, into: &report)
+        let document: FinalDocument
+        do {
+            document = try CanonicalJSON.decode(FinalDocument.self, from: record.document)
+        } catch {
+            report.checks.append(("document", false, "cannot be read: \(error)"))
+            return report
+        }
+        let (rulebookOK, arenaOK) = try inputChecks(store: store, run: run, document: document, into: &report)
+        // A changed arena file may no longer load: nothing below can be checked with it.
+        guard arenaOK else { return report }
+        let context = try RunContext(store: store, runID: runID)
+        let format = HashChain.IndexFormat(documentFormat: document.format)
+        // The window the stored run_state events give now is the signed one (a moved event
+        // would change which frames count; cheap to see before any rescoring).
+        let window = try Recompute.readWindow(store: store, run: run).map {
+            FinalDocument.Window(from: $0.from, to: $0.to)
+        }
+        let sameWindow = window == document.window
+        report.checks.append(
+            (
+                "window", sameWindow,
+                sameWindow
+                    ? "RUNNING window as signed"
+                    : "the stored run_state events give another RUNNING window than the signed one"
+            )
+        )
+        if let window = document.window {
+            guard try chainChecks(store: store, context: context, window: window, document: document, into: &report)
+            else { return report }
+        }
+        if format == .v2 {
+            report.checks.append(storedEventsCheck(store: store, runID: runID, document: document))
+        }
+        if let window = document.window {
+            report.checks.append(try eventRowsCheck(store: store, context: context, window: window))
+        }
+        report.checks.append(actionsCheck(stored: try store.actions(runID: runID), signed: document.actions))
+        if recompute && report.breaks.isEmpty && rulebookOK {
+            report.checks.append(try recomputeCheck(store: store, context: context, document: document))
+        }
+        return report
+    }
+
+    /// The signature over the stored document, and whose key made it.
+    static func signatureChecks(_ record: FinalRecord, anchor: TrustAnchor?, into report: inout Report) {
         let signatureOK = ServiceKey.isValid(
             signature: record.signature,
             of: record.document,
@@ -83,13 +129,16 @@ public enum Verifier {
                 )
             )
         }
-        let document: FinalDocument
-        do {
-            document = try CanonicalJSON.decode(FinalDocument.self, from: record.document)
-        } catch {
-            report.checks.append(("document", false, "cannot be read: \(error)"))
-            return report
-        }
+    }
+
+    /// The run, its rulebook and its arena against the signed document; returns whether the
+    /// rulebook's and the arena's stored bytes still hash as signed.
+    static func inputChecks(
+        store: any CompetitionStore,
+        run: RunRecord,
+        document: FinalDocument,
+        into report: inout Report
+    ) throws -> (rulebook: Bool, arena: Bool) {
         let sameRun =
             document.run.id == run.id && document.run.division == run.division && document.run.seed == run.seed
             && document.run.rulebookHash == run.rulebookHash && document.run.arenaHash == run.arenaHash
@@ -109,79 +158,72 @@ public enum Verifier {
             arenaOK = Rulebook.sha256Hex(Data(bytes)) == hash
             report.checks.append(("arena", arenaOK, arenaOK ? hash : "stored bytes do not hash to \(hash)"))
             // A changed arena file may no longer load: nothing below can be checked with it.
-            guard arenaOK else { return report }
         }
 
-        let context = try RunContext(store: store, runID: runID)
+        return (rulebookOK, arenaOK)
+    }
+
+    /// Every sender's hash chain over the stored frames against the signed chains; false
+    /// when a stored row no longer reads (nothing after it can be checked).
+    static func chainChecks(
+        store: any CompetitionStore,
+        context: RunContext,
+        window: FinalDocument.Window,
+        document: FinalDocument,
+        into report: inout Report
+    ) throws -> Bool {
         let format = HashChain.IndexFormat(documentFormat: document.format)
-        // The window the stored run_state events give now is the signed one (a moved event
-        // would change which frames count; cheap to see before any rescoring).
-        let window = try Recompute.readWindow(store: store, run: run).map {
-            FinalDocument.Window(from: $0.from, to: $0.to)
+        let runID = context.run.id
+        let indexes = Dictionary(
+            uniqueKeysWithValues: try store.chains(runID: runID).map { ($0.senderID, $0.frameIndex) }
+        )
+        do {
+            report.breaks = try HashChain.verify(
+                store: store,
+                context: context,
+                window: window,
+                signed: document.chains,
+                indexes: indexes,
+                format: format
+            )
+        } catch let error as StorageError where error.code == .corruptRow {
+            report.checks.append(("hash chains", false, "a stored row no longer reads: \(error.message)"))
+            return false
         }
-        let sameWindow = window == document.window
+        let frames = document.chains.reduce(0) { $0 + $1.frames }
         report.checks.append(
             (
-                "window", sameWindow,
-                sameWindow
-                    ? "RUNNING window as signed"
-                    : "the stored run_state events give another RUNNING window than the signed one"
+                "hash chains", report.breaks.isEmpty,
+                report.breaks.isEmpty
+                    ? "\(document.chains.count) senders, \(frames) frames"
+                    : report.breaks.map(\.description).joined(separator: "; ")
             )
         )
-        if let window = document.window {
-            let indexes = Dictionary(
-                uniqueKeysWithValues: try store.chains(runID: runID).map { ($0.senderID, $0.frameIndex) }
-            )
-            do {
-                report.breaks = try HashChain.verify(
-                    store: store,
-                    context: context,
-                    window: window,
-                    signed: document.chains,
-                    indexes: indexes,
-                    format: format
-                )
-            } catch let error as StorageError where error.code == .corruptRow {
-                report.checks.append(("hash chains", false, "a stored row no longer reads: \(error.message)"))
-                return report
-            }
-            let frames = document.chains.reduce(0) { $0 + $1.frames }
-            report.checks.append(
-                (
-                    "hash chains", report.breaks.isEmpty,
-                    report.breaks.isEmpty
-                        ? "\(document.chains.count) senders, \(frames) frames"
-                        : report.breaks.map(\.description).joined(separator: "; ")
-                )
-            )
+        return true
+    }
+
+    /// The run scored again from the stored inputs alone, against the signed result.
+    static func recomputeCheck(
+        store: any CompetitionStore,
+        context: RunContext,
+        document: FinalDocument
+    ) throws -> (String, Bool, String) {
+        let format = HashChain.IndexFormat(documentFormat: document.format)
+        var again = try Recompute.result(store: store, context: context, isFinal: true)
+        if document.format == FinalDocument.formatV1 || document.format == FinalDocument.formatV2 {
+            // Signed before the final adjustments were score events.
+            again.events.removeAll { ScoreCriterion.settling.contains($0.criterion) }
         }
-        if format == .v2 {
-            report.checks.append(storedEventsCheck(store: store, runID: runID, document: document))
+        let same: Bool
+        if format == .v1 {
+            same = again == document.result
+        } else {
+            let events = again.eventRows
+            same =
+                again.withoutEvents == document.result && events.count == document.eventCount
+                && FinalDocument.eventsDigest(events) == document.eventsDigest
         }
-        if let window = document.window {
-            report.checks.append(try eventRowsCheck(store: store, context: context, window: window))
-        }
-        report.checks.append(actionsCheck(stored: try store.actions(runID: runID), signed: document.actions))
-        if recompute && report.breaks.isEmpty && rulebookOK && arenaOK {
-            var again = try Recompute.result(store: store, context: context, isFinal: true)
-            if document.format == FinalDocument.formatV1 || document.format == FinalDocument.formatV2 {
-                // Signed before the final adjustments were score events.
-                again.events.removeAll { ScoreCriterion.settling.contains($0.criterion) }
-            }
-            let same: Bool
-            if format == .v1 {
-                same = again == document.result
-            } else {
-                let events = again.eventRows
-                same =
-                    again.withoutEvents == document.result && events.count == document.eventCount
-                    && FinalDocument.eventsDigest(events) == document.eventsDigest
-            }
-            report.checks.append(
-                ("recompute", same, same ? "equals the signed result" : "differs from the signed result")
-            )
-        }
-        return report
+        return ("recompute", same, same ? "equals the signed result" : "differs from the signed result")
     }
 
     /// The event table's copy of robot and referee events (what `fleet query events` and the

@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // `swift package generate-documentation`: the DocC catalogs (scripts/docs.sh).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // libzmq from the system (Debian: libzmq3-dev).
@@ -56,14 +58,16 @@ let package = Package(
         // The arena as data: zones, kerbs, obstacles, the rulebook grid and the swept-segment
         // rule, the arena file. Pure, no I/O; the simulator and the scorer share it.
         .target(
-            name: "FleetArena"
+            name: "FleetArena",
+            exclude: ["README.md"]
         ),
         // The simulator's seeded arena generator: division and seed in, a layout (and its
         // FleetArena) out. Scoring uses it for runs without a stored arena.
         .target(
             name: "FleetArenaGenerator",
             dependencies: ["FleetArena", "FleetProtocol"],
-            path: "Simulators/FleetArenaGenerator"
+            path: "Simulators/FleetArenaGenerator",
+            exclude: ["README.md"]
         ),
         // Robot models and the fleet runner's simulation core, on generated arenas.
         .target(
@@ -100,13 +104,15 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         // CURVE keys by sender id and their file format: shared by the ingester (its allowlist),
         // the robot side and the command line, so FleetIngest need not import the robot client.
         .target(
             name: "FleetKeys",
-            dependencies: ["ZeroMQ"]
+            dependencies: ["ZeroMQ"],
+            exclude: ["README.md"]
         ),
         // The robot side of the transport: pub-mode publisher and reliable-mode client.
         .target(
@@ -192,7 +198,7 @@ let package = Package(
             ]
         ),
         // What the command line prints: tables in every output format; pure, no I/O.
-        .target(name: "FleetConsole"),
+        .target(name: "FleetConsole", exclude: ["README.md"]),
         // `fleet demo`'s engine: the ingester, the board and a simulated fleet in one process,
         // with its live progress and its summary; the command only parses options.
         .target(
@@ -204,7 +210,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         // `fleet bench`'s measurements: end to end against raw ZeroMQ, sustained load, the read
         // side, the peers. In the main package (it runs the `fleet` binary's own subcommands);
@@ -219,7 +226,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            path: "Benchmarks/FleetBench"
+            path: "Benchmarks/FleetBench",
+            exclude: ["README.md"]
         ),
         // libFuzzer target for the frame decoder and the recording reader (README, development).
         .executableTarget(

@@ -122,31 +122,10 @@ extension CompetitionStore {
         try runs(id: nil, division: division, states: states)
     }
 
+    /// A run scored in the arena generated from its division and seed (no arena file); the
+    /// store numbers it unless `id` is given.
     public func createRun(
-        name: String,
-        division: String,
-        seed: UInt64,
-        window: RunWindowSource,
-        rulebook: (hash: String, id: String, bytes: [UInt8]),
-        entries: [RegisteredRobot],
-        at nowNanos: UInt64
-    ) throws -> UInt32 {
-        try createRun(
-            id: nil,
-            name: name,
-            division: division,
-            seed: seed,
-            window: window,
-            rulebook: rulebook,
-            arena: nil,
-            entries: entries,
-            at: nowNanos
-        )
-    }
-
-    /// A run scored in the arena generated from its division and seed (no arena file).
-    public func createRun(
-        id: UInt32?,
+        id: UInt32? = nil,
         name: String,
         division: String,
         seed: UInt64,

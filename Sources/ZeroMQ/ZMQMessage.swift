@@ -23,7 +23,7 @@ public final class ZMQMessage {
         zmq_msg_init(pointer)
     }
 
-    /// A message holding a copy of `bytes`, ready to send with ``Socket/send(_:more:)``.
+    /// A message holding a copy of `bytes`, ready to send with `Socket.send(_:more:)`.
     public convenience init(_ bytes: some Sequence<UInt8>) throws {
         self.init()
         let copied: Void? = try bytes.withContiguousStorageIfAvailable {

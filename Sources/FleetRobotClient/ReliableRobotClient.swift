@@ -82,6 +82,8 @@ public final class ReliableRobotClient {
     /// resend began.
     private var lastProgress: ContinuousClock.Instant
     private var connected = false
+    /// When the monitor last reported the connection down.
+    private var disconnectedAt: ContinuousClock.Instant
     private var disconnectedSinceHandshake = false
 
     /// Creates the socket and starts connecting in the background; frames published before the
@@ -110,6 +112,7 @@ public final class ReliableRobotClient {
         self.socket = socket
         poller.add(socket)
         lastProgress = clock.now
+        disconnectedAt = clock.now
     }
 
     deinit {
@@ -209,9 +212,13 @@ public final class ReliableRobotClient {
         try readConnectionEvents()
         if !window.isEmpty && clock.now - lastProgress >= configuration.progressTimeout {
             statistics.progressTimeouts += 1
-            if monitor != nil && !connected {
+            if monitor != nil && !connected
+                && disconnectedAt.duration(to: clock.now) < configuration.progressTimeout * 2
+            {
                 // Known to be disconnected: the frames wait in the socket's queue, and the
                 // reconnect resends them all; resending now would only queue more copies.
+                // Not for ever: should the monitor's handshake event never come (an event
+                // lost, or a reconnect it did not report), the window would wait for good.
                 lastProgress = clock.now
             } else {
                 startResend()
@@ -307,6 +314,7 @@ public final class ReliableRobotClient {
                 }
             case .disconnected:
                 connected = false
+                disconnectedAt = clock.now
                 disconnectedSinceHandshake = true
                 credit = nil
             default:

@@ -182,7 +182,7 @@ let package = Package(
             name: "FleetServer",
             dependencies: [
                 "FleetIngest", "FleetStorage", "FleetStore", "FleetProtocol", "FleetScoring", "FleetCompetition",
-                "FleetForward", "ZeroMQ", "FleetBlocking",
+                "FleetForward", "FleetArena", "ZeroMQ", "FleetBlocking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -342,7 +342,7 @@ let package = Package(
             name: "FleetServerTests",
             dependencies: [
                 "FleetServer", "FleetIngest", "FleetStorage", "FleetStore", "FleetProtocol", "FleetScoring",
-                "FleetCompetition",
+                "FleetCompetition", "FleetArena",
                 "FleetTestSupport", "ZeroMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -173,3 +173,26 @@ extension ArenaError {
         }
     }
 }
+
+/// An arena inside a larger JSON document (`POST /api/runs {"arena": {…}}`): the file's
+/// object, checked as `load(_:)` checks a file. A bad arena is one `dataCorrupted` error
+/// whose description lists every problem, each naming its field.
+extension FleetArena: Codable {
+    public init(from decoder: any Decoder) throws {
+        let file = try ArenaFile(from: decoder)
+        let problems = file.problems()
+        guard problems.isEmpty else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: decoder.codingPath,
+                    debugDescription: problems.map(\.description).joined(separator: "; ")
+                )
+            )
+        }
+        self = file.arena
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try ArenaFile(self).encode(to: encoder)
+    }
+}

@@ -169,6 +169,7 @@ struct APIIndex: Encodable {
             .init(method: "GET", path: "/api/stats", summary: "ingest statistics"),
             .init(method: "GET", path: "/api/runs", summary: "runs"),
             .init(method: "GET", path: "/api/runs/{run}", summary: "one run"),
+            .init(method: "GET", path: "/api/runs/{run}/arena", summary: "the arena file the run is scored in"),
             .init(
                 method: "GET",
                 path: "/api/runs/{run}/scoreboard",

@@ -140,8 +140,13 @@ extension APIServer {
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw APIError.badRequest("the body lacks '\(key.stringValue)'; send JSON like \(example)")
+        } catch let DecodingError.keyNotFound(key, context) {
+            let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            throw APIError.badRequest("the body lacks '\(path)'; send JSON like \(example)")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            // A value the type refuses (an arena with bad fields): its own words.
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw APIError.badRequest("'\(path)': \(context.debugDescription)")
         } catch let DecodingError.typeMismatch(_, context) {
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw APIError.badRequest("'\(path)' has the wrong type; send JSON like \(example)")

@@ -10,6 +10,18 @@ extension APIServer {
         router.get("/api/runs/:run") { [self] _, context in
             JSONBody.response(try await scoreboard.run(id: try runID(context)))
         }
+        router.get("/api/runs/:run/arena") { [self] _, context in
+            let run = try await scoreboard.run(id: try runID(context))
+            guard let arena = try await scoreboard.arenaFile(runID: run.id) else {
+                throw APIError.notFound("this server keeps no arena files (it scores no stored runs)")
+            }
+            // The canonical file (Protocols/arena.md): the bytes whose SHA-256 the run names.
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: arena.fileBytes))
+            )
+        }
         router.get("/api/runs/:run/scoreboard") { [self] _, context in
             let run = try await scoreboard.run(id: try runID(context))
             let result = try await scoreboard.scoreboard(runID: run.id)

@@ -79,17 +79,63 @@ extension CompetitionScoreboardSource {
             )
         }
         if new.id == 0 { throw ScoreboardError(.badRequest, "a run id is 1 or more") }
+        let name = try new.name ?? "run \(store.runs().count + 1)"
+        try checkScorable(new, name: name, window: window, entries: entries)
         let id = try store.createRun(
             id: new.id,
-            name: new.name ?? "run \(try store.runs().count + 1)",
+            name: name,
             division: new.division,
             seed: new.seed ?? 0,
             window: window,
             rulebook: (rulebook.hash, rulebook.id, configuration.rulebookBytes),
+            arena: new.arena?.stored,
             entries: entries,
             at: now
         )
         return try summary(id)
+    }
+
+    /// Refuses, before anything is stored, a run the scorer could not score: an arena of
+    /// another division or grid (400), robots the rulebook cannot score (409), as
+    /// `fleet run create` does.
+    private func checkScorable(_ new: NewRun, name: String, window: RunWindowSource, entries: [RegisteredRobot]) throws
+    {
+        let rulebook = configuration.rulebook
+        if let arena = new.arena {
+            guard arena.division == new.division else {
+                throw ScoreboardError(
+                    .badRequest,
+                    "arena.division is \(arena.division); the run's division is \(new.division)"
+                )
+            }
+            guard abs(arena.cellSize - rulebook.coverage.cellSize) <= 1e-12 else {
+                throw ScoreboardError(
+                    .badRequest,
+                    "arena.grid.cellSize is \(arena.cellSize) m; rulebook \(rulebook.id) scores cells of \(rulebook.coverage.cellSize) m"
+                )
+            }
+        }
+        let context = try RunContext(
+            run: RunRecord(
+                id: 0,
+                name: name,
+                division: new.division,
+                seed: new.seed ?? 0,
+                state: .prepare,
+                window: window,
+                rulebookHash: rulebook.hash,
+                createdNanos: 0,
+                review: false
+            ),
+            rulebook: rulebook,
+            entries: entries,
+            arena: new.arena
+        )
+        do {
+            _ = try context.makeScorer()
+        } catch {
+            throw ScoreboardError(.conflict, "\(error)")
+        }
     }
 
     func transition(_ id: UInt32, to phase: RunPhase, at time: UInt64) throws -> RunSummary {

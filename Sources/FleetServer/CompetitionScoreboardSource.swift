@@ -188,6 +188,10 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
         }
     }
 
+    public func arenaFile(runID: UInt32) async throws -> FleetArena? {
+        try await blocking { [self] in try RunContext.arena(of: store.run(runID), store: store) }
+    }
+
     public func arena(runID: UInt32) async throws -> ArenaView? {
         try await blocking { [self] in
             let run = try store.run(runID)
@@ -266,7 +270,8 @@ public final class CompetitionScoreboardSource: ScoreboardSource {
             durationSeconds: try rulebook(hash: run.rulebookHash).heats.runDuration,
             runningStart: result?.runningStart ?? (wall ? run.startedNanos : nil),
             runningEnd: result?.runningEnd ?? (wall ? run.stoppedNanos : nil),
-            teams: teams
+            teams: teams,
+            arenaHash: run.arenaHash
         )
     }
 

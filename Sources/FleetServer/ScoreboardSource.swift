@@ -1,3 +1,4 @@
+public import FleetArena
 public import FleetCompetition
 public import FleetProtocol
 public import FleetScoring
@@ -22,6 +23,9 @@ public protocol ScoreboardSource: Sendable {
     func standings(division: String) async throws -> DivisionStandings
     /// The arena of a run for the map (size, coverage so far); nil when unknown.
     func arena(runID: UInt32) async throws -> ArenaView?
+    /// The arena file a run is scored in (`fleet arena show RUN`): its stored file, or the
+    /// arena generated from its division and seed; nil when this source keeps no arenas.
+    func arenaFile(runID: UInt32) async throws -> FleetArena?
     /// Run control and referee actions (the admin endpoints).
     func perform(_ command: RunAction) async throws -> RunSummary
     /// The run the board and the live feed show (default: the newest RUNNING run, else the
@@ -73,6 +77,8 @@ extension ScoreboardSource {
 
     public func arena(runID: UInt32) async throws -> ArenaView? { nil }
 
+    public func arenaFile(runID: UInt32) async throws -> FleetArena? { nil }
+
     /// Per robot of the run: frames received / sent within the run; nil: not known here (the
     /// board falls back to the robots' ledgers).
     public func completeness(runID: UInt32) async throws -> [RobotCompleteness]? { nil }
@@ -106,6 +112,9 @@ public struct RunSummary: Sendable, Equatable, Codable {
     public var runningStart: UInt64?
     public var runningEnd: UInt64?
     public var teams: [String]
+    /// SHA-256 of the arena file the run is scored in (`GET /api/runs/{run}/arena`); nil for
+    /// a run scored in the arena generated from its division and seed.
+    public var arenaHash: String?
 
     public init(
         id: UInt32,
@@ -116,9 +125,11 @@ public struct RunSummary: Sendable, Equatable, Codable {
         durationSeconds: Double? = nil,
         runningStart: UInt64? = nil,
         runningEnd: UInt64? = nil,
-        teams: [String] = []
+        teams: [String] = [],
+        arenaHash: String? = nil
     ) {
         self.id = id
+        self.arenaHash = arenaHash
         self.division = division
         self.state = state
         self.name = name
@@ -181,6 +192,10 @@ public struct NewRun: Sendable, Equatable, Codable {
     /// The run's id (default: the next free one); sites that forward to one central database
     /// number their runs apart.
     public var id: UInt32?
+    /// The arena the run is scored in, a `fleet-arena-v1` object (Protocols/arena.md), as
+    /// `fleet run create --arena FILE` takes it; without one, the arena generated from the
+    /// division and seed.
+    public var arena: FleetArena?
 
     public init(
         division: String,
@@ -189,9 +204,11 @@ public struct NewRun: Sendable, Equatable, Codable {
         durationSeconds: Double? = nil,
         teams: [String]? = nil,
         window: String? = nil,
-        id: UInt32? = nil
+        id: UInt32? = nil,
+        arena: FleetArena? = nil
     ) {
         self.id = id
+        self.arena = arena
         self.division = division
         self.name = name
         self.seed = seed

@@ -28,7 +28,7 @@ extension ProcessSuites {
             defer { if ingest.process.isRunning { ingest.signal(SIGKILL) } }
             let before = (try? FleetDatabase(path: db, readOnly: true).ingestStatistics()["frames.accepted"]) ?? 0
             let replay = try await FleetProcess.run(
-                ["replay", recording, "--connect", endpoint, "--rate", "max"],
+                ["replay", recording, "--connect", endpoint, "--wait-timeout", "90", "--rate", "max"],
                 in: folder.url,
                 timeout: .seconds(60)
             )

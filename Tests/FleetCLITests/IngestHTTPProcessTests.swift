@@ -63,7 +63,7 @@ extension ProcessSuites {
             try await Task.sleep(for: .seconds(1))
 
             let replay = try await FleetProcess.run(
-                ["replay", recording, "--connect", endpoint, "--rate", "max"],
+                ["replay", recording, "--connect", endpoint, "--wait-timeout", "90", "--rate", "max"],
                 in: folder.url
             )
             #expect(replay.status == 0, "\(replay.errors)")

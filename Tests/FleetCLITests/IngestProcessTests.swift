@@ -23,7 +23,10 @@ extension ProcessSuites {
                 in: folder.url
             )
             let replay = try FleetProcess(
-                ["replay", recording, "--connect", endpoint, "--rate", "max", "--repeat", "20"],
+                [
+                    "replay", recording, "--connect", endpoint, "--wait-timeout", "90", "--rate", "max", "--repeat",
+                    "20",
+                ],
                 in: folder.url
             )
 
@@ -76,7 +79,7 @@ extension ProcessSuites {
             // Another connection takes the write lock and holds it while the fleet sends.
             let blocker = try DatabaseQueue(path: db)
             let replay = try FleetProcess(
-                ["replay", recording, "--connect", endpoint, "--rate", "max", "--repeat", "3"],
+                ["replay", recording, "--connect", endpoint, "--wait-timeout", "90", "--rate", "max", "--repeat", "3"],
                 in: folder.url
             )
             let peak = try await blocker.writeWithoutTransaction { db in
@@ -140,7 +143,10 @@ extension ProcessSuites {
                 "the port bound, not the wildcard"
             )
             let replay = try await FleetProcess.run(
-                ["replay", recording, "--connect", endpoint, "--reliable", "--rate", "max", "--restamp"],
+                [
+                    "replay", recording, "--connect", endpoint, "--wait-timeout", "90", "--reliable", "--rate", "max",
+                    "--restamp",
+                ],
                 in: folder.url
             )
             #expect(replay.status == 0, "\(replay.errors)")
@@ -170,7 +176,7 @@ extension ProcessSuites {
                 in: folder.url
             )
             let replay = try await FleetProcess.run(
-                ["replay", recording, "--connect", endpoint, "--rate", "max"],
+                ["replay", recording, "--connect", endpoint, "--wait-timeout", "90", "--rate", "max"],
                 in: folder.url
             )
             #expect(replay.status == 0, "\(replay.errors)")

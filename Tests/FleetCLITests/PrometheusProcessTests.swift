@@ -148,7 +148,10 @@ extension ProcessSuites {
             let server = try await HTTPIngestProcess.start(db: folder.path("fleet.db"), in: folder)
             defer { server.kill() }
             let replay = try await FleetProcess.run(
-                ["replay", recording, "--connect", server.endpoint, "--rate", "max", "--restamp"],
+                [
+                    "replay", recording, "--connect", server.endpoint, "--wait-timeout", "90", "--rate", "max",
+                    "--restamp",
+                ],
                 in: folder.url
             )
             #expect(replay.status == 0, "\(replay.errors)")

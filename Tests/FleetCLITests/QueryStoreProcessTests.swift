@@ -29,7 +29,7 @@ extension ProcessSuites {
                 )
                 defer { if ingest.process.isRunning { ingest.signal(SIGKILL) } }
                 let replay = try await FleetProcess.run(
-                    ["replay", recording, "--connect", endpoint, "--rate", "max"],
+                    ["replay", recording, "--connect", endpoint, "--wait-timeout", "90", "--rate", "max"],
                     in: folder.url,
                     timeout: .seconds(60)
                 )

@@ -260,7 +260,10 @@ extension ProcessSuites {
             try await waitUntil(timeout: .seconds(30)) { !statuses().isEmpty }
             let endpoint = try #require((statuses().first?["endpoints"] as? [String])?.first)
             let replay = try await FleetProcess.run(
-                ["replay", recording, "--connect", endpoint, "--reliable", "--rate", "max", "--restamp"],
+                [
+                    "replay", recording, "--connect", endpoint, "--wait-timeout", "90", "--reliable", "--rate", "max",
+                    "--restamp",
+                ],
                 in: folder.url
             )
             #expect(replay.status == 0, "\(replay.errors)")

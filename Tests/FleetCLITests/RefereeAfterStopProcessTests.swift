@@ -53,7 +53,7 @@ extension ProcessSuites {
             try await waitUntil(timeout: .seconds(30)) { ranking(try board()).count == 2 }
 
             let replay = try await FleetProcess.run(
-                ["replay", recording, "--connect", endpoint, "--rate", "max"],
+                ["replay", recording, "--connect", endpoint, "--wait-timeout", "90", "--rate", "max"],
                 in: folder.url
             )
             #expect(replay.status == 0, "\(replay.errors)")

@@ -129,7 +129,7 @@ extension ProcessSuites {
 
             // A paced replay: about four seconds of commits, each followed onto the standby.
             let replay = try FleetProcess(
-                ["replay", recording, "--connect", endpoint, "--pace", "1000"],
+                ["replay", recording, "--connect", endpoint, "--wait-timeout", "90", "--pace", "1000"],
                 in: folder.url
             )
             defer { if replay.process.isRunning { replay.signal(SIGKILL) } }

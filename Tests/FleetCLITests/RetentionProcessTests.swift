@@ -56,7 +56,7 @@ extension ProcessSuites {
             )
             defer { if ingest.process.isRunning { ingest.signal(SIGKILL) } }
             let replay = try FleetProcess(
-                ["replay", recording, "--connect", endpoint, "--pace", "4000"],
+                ["replay", recording, "--connect", endpoint, "--wait-timeout", "90", "--pace", "4000"],
                 in: folder.url
             )
             // While the ingester holds the file, an offline prune is refused, saying why.
@@ -113,7 +113,10 @@ extension ProcessSuites {
             )
             defer { if ingest.process.isRunning { ingest.signal(SIGKILL) } }
             let replay = try FleetProcess(
-                ["replay", recording, "--connect", endpoint, "--pace", "10000", "--repeat", "3"],
+                [
+                    "replay", recording, "--connect", endpoint, "--wait-timeout", "90", "--pace", "10000", "--repeat",
+                    "3",
+                ],
                 in: folder.url
             )
             defer { if replay.process.isRunning { replay.signal(SIGKILL) } }

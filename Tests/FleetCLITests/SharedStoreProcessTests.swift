@@ -41,7 +41,10 @@ extension ProcessSuites {
             defer { for ingest in ingesters where ingest.process.isRunning { ingest.signal(SIGKILL) } }
             // Both arenas at once.
             let replays = try zip(arenas, endpoints).map { arena, endpoint in
-                try FleetProcess(["replay", arena.recording, "--connect", endpoint, "--pace", "4000"], in: folder.url)
+                try FleetProcess(
+                    ["replay", arena.recording, "--connect", endpoint, "--wait-timeout", "90", "--pace", "4000"],
+                    in: folder.url
+                )
             }
             for replay in replays {
                 #expect(await replay.wait(timeout: .seconds(90)))

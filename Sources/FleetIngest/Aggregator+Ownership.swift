@@ -224,6 +224,7 @@ extension Aggregator {
     /// clock): owned robots' held frames go in, refused robots' held frames are counted.
     public mutating func applyClaims(_ outcome: RobotClaimOutcome, startedAt: UInt64) {
         guard let policy = ownership else { return }
+        var continued = Set<Int>()
         for record in outcome.ledgers {
             // Another ingester wrote it: continue its counts and its duplicate filter. One
             // that counts fewer frames than this ingester's own is older (written before this
@@ -232,7 +233,17 @@ extension Aggregator {
             if record.received >= ledgers.ledgers[slot].record.received {
                 ledgers.ledgers[slot] = LossLedger(restoring: record)
             }
+            continued.insert(slot)
         }
+        // What the previous holder stored after its row: received, so resends are duplicates.
+        for frame in outcome.takenOverFrames {
+            let slot = streamSlot(frame.stream)
+            ledgers.ledgers[slot].absorb(frame.sequence, at: frame.timestampNanos)
+            continued.insert(slot)
+        }
+        // The continued ledgers go out with the next batch: a later takeover finds them
+        // written, whatever becomes of the previous holder's segments.
+        for slot in continued.sorted() { forceLedgerRow(slot) }
         for robotID in outcome.owned {
             let g = gate(robotID)
             switch gates[g].state {
@@ -269,6 +280,16 @@ extension Aggregator {
             totals.refusedOwnedElsewhere += outcome.removedFrames
             batchCounters.refusedOwnedElsewhere += outcome.removedFrames
         }
+    }
+
+    /// Writes a stream's ledger row with the next batch.
+    private mutating func forceLedgerRow(_ slot: Int) {
+        if !ledgerQueued[slot] {
+            ledgerQueued[slot] = true
+            ledgerPin[slot] = nextSegmentID
+            pinCounts[nextSegmentID, default: 0] += 1
+        }
+        forcedLedgerSlots.append(slot)
     }
 
     private mutating func replayHeld(_ g: Int) {

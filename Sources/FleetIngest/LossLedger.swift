@@ -39,6 +39,13 @@ public struct LossLedger: Sendable, Equatable {
         }
     }
 
+    /// Counts a frame another ingester stored (a robot taken over) as received, unless it
+    /// is counted already: a union of what both saw, not a duplicate.
+    public mutating func absorb(_ sequence: UInt32, at timestamp: UInt64) {
+        let duplicates = record.duplicates
+        if accept(sequence, at: timestamp) == .duplicate { record.duplicates = duplicates }
+    }
+
     /// Records a valid frame and says whether to store it.
     public mutating func accept(_ sequence: UInt32, at timestamp: UInt64) -> Verdict {
         let verdict: Verdict

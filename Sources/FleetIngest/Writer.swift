@@ -102,7 +102,9 @@ final class Writer {
             do {
                 var item = item
                 let startedAt = Receiver.wallClockNanos()
-                if item.claims.isEmpty {
+                // Several ingesters on one store: every commit checks that its robots are
+                // still this ingester's, claims or not.
+                if item.claims.isEmpty && !store.sharesRobotsBetweenIngesters {
                     try store.commit(item.batch, at: startedAt)
                 } else {
                     let outcome = try store.commit(item.batch, claims: item.claims, at: startedAt)

@@ -1,3 +1,4 @@
+import FleetProtocol
 public import FleetStore
 import Foundation
 import Logging
@@ -11,10 +12,13 @@ extension PostgresStore {
     /// Decides `claims` and writes `batch` in one transaction: releases first, then claims
     /// and renewals (one `INSERT … ON CONFLICT DO UPDATE … WHERE` statement, granted where
     /// the lease has run out or is this ingester's own), then the batch, less the rows of
-    /// robots another ingester took over while it waited. Row locks on `robot_owner` keep
-    /// a concurrent claimer waiting until this transaction ends.
+    /// robots this ingester no longer holds: every robot the batch writes is checked
+    /// (`FOR SHARE` on its `robot_owner` row), so a batch that waited past its lease (a
+    /// stalled writer) cannot write over a robot another ingester took over, and a claimer
+    /// waits until this transaction ends.
     public func commit(_ batch: WriteBatch, claims: RobotClaims, at nowNanos: UInt64) throws -> RobotClaimOutcome {
-        if claims.isEmpty {
+        let written = try batch.ownedRobotIDs()
+        if claims.isEmpty && written.isEmpty {
             try commit(batch, at: nowNanos)
             return RobotClaimOutcome()
         }
@@ -23,13 +27,36 @@ extension PostgresStore {
             return try blockingAwait { [self] in
                 try await client.withTransaction(logger: logger) { connection in
                     var outcome = try await self.decide(claims, on: connection)
-                    let lost = Set(outcome.lost.map(\.robotID))
-                    var written = batch
-                    if !lost.isEmpty {
-                        (written, outcome.removedFrames) = try batch.removingRobots(lost)
+                    var lost = Set(outcome.lost.map(\.robotID))
+                    let unchecked = written.subtracting(lost).subtracting(outcome.owned)
+                    if !unchecked.isEmpty {
+                        let held = try await ids(
+                            connection.query(
+                                """
+                                SELECT robot_id FROM robot_owner
+                                WHERE robot_id = ANY(\(Self.sorted(Array(unchecked)))::int8[]) AND ingester = \(ingesterID)
+                                ORDER BY robot_id FOR SHARE
+                                """,
+                                logger: logger
+                            )
+                        )
+                        let gone = unchecked.subtracting(held)
+                        if !gone.isEmpty {
+                            let holders = try await owners(of: Array(gone), on: connection)
+                            let named = Set(holders.map(\.robotID))
+                            outcome.lost += holders
+                            outcome.lost += gone.subtracting(named).sorted().map {
+                                RobotOwner(robotID: $0, ingester: "", remainingNanos: 0)
+                            }
+                            lost.formUnion(gone)
+                        }
                     }
-                    if !written.isEmpty {
-                        try await self.write(written, on: connection, nowNanos: nowNanos)
+                    var kept = batch
+                    if !lost.isEmpty {
+                        (kept, outcome.removedFrames) = try batch.removingRobots(lost)
+                    }
+                    if !kept.isEmpty {
+                        try await self.write(kept, on: connection, nowNanos: nowNanos)
                     }
                     return outcome
                 }
@@ -57,6 +84,9 @@ extension PostgresStore {
             )
             lost += claims.release.filter { !released.contains($0) }
         }
+        // Who holds the robots to claim before this claim (locked until the commit): a
+        // robot granted from another ingester is a takeover.
+        let previous = claims.claim.isEmpty ? [:] : try await holders(of: claims.claim, on: connection)
         let wanted = claims.claim + claims.renew
         var granted = Set<UInt32>()
         if !wanted.isEmpty {
@@ -78,18 +108,92 @@ extension PostgresStore {
         }
         let claimed = claims.claim.filter { granted.contains($0) }
         if !claimed.isEmpty {
-            // Ledgers another ingester wrote (a takeover): the new owner continues them.
-            let rows = try await connection.query(
+            try await continueLedgers(of: claimed, previous: previous, into: &outcome, on: connection)
+        }
+        return outcome
+    }
+
+    /// The holders other than this ingester of `robots`, robot → ingester, their rows locked.
+    private func holders(of robots: [UInt32], on connection: PostgresConnection) async throws -> [UInt32: String] {
+        let rows = try await connection.query(
+            """
+            SELECT robot_id, ingester FROM robot_owner
+            WHERE robot_id = ANY(\(Self.sorted(robots))::int8[]) AND ingester <> \(ingesterID)
+            ORDER BY robot_id FOR UPDATE
+            """,
+            logger: logger
+        )
+        var out: [UInt32: String] = [:]
+        for try await (robot, ingester) in rows.decode((Int64, String).self) {
+            out[UInt32(truncatingIfNeeded: robot)] = ingester
+        }
+        return out
+    }
+
+    /// What the new owner of `claimed` continues: the ledger rows other ingesters wrote, and
+    /// the frames the previous holder committed after its row (in its live segments, which
+    /// its unwritten ledger keeps), so nothing it stored is taken for new when resent.
+    private func continueLedgers(
+        of claimed: [UInt32],
+        previous: [UInt32: String],
+        into outcome: inout RobotClaimOutcome,
+        on connection: PostgresConnection
+    ) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.ledgerColumns), through_segment, ingester FROM loss_ledger
+            WHERE robot_id = ANY(\(Self.sorted(claimed))::int8[]) AND ingester <> \(ingesterID)
+            ORDER BY robot_id, boot_epoch
+            """,
+            logger: logger
+        )
+        var through: [String: [StreamKey: Int64]] = [:]
+        for try await row in rows {
+            let ledger = try Self.ledger(row)
+            outcome.ledgers.append(ledger)
+            let tail = try row.decode(
+                (
+                    Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64?, Int64, Int64, ByteBuffer, ByteBuffer,
+                    Int64, String
+                )
+                .self
+            )
+            through[tail.13, default: [:]][StreamKey(robotID: ledger.robotID, bootEpoch: ledger.bootEpoch)] = tail.12
+        }
+        var takenFrom: [String: Set<UInt32>] = [:]
+        for robot in claimed { if let holder = previous[robot] { takenFrom[holder, default: []].insert(robot) } }
+        for (holder, robots) in takenFrom.sorted(by: { $0.key < $1.key }) {
+            let rowsOf = through[holder] ?? [:]
+            // Segments from the oldest row's mark; from the first when a robot has no row.
+            let everyRobotHasARow = robots.allSatisfy { robot in rowsOf.keys.contains { $0.robotID == robot } }
+            let from = everyRobotHasARow ? (rowsOf.filter { robots.contains($0.key.robotID) }.values.min() ?? 0) : 0
+            let segments = try await connection.query(
                 """
-                SELECT \(unescaped: Self.ledgerColumns) FROM loss_ledger
-                WHERE robot_id = ANY(\(Self.sorted(claimed))::int8[]) AND ingester <> \(ingesterID)
-                ORDER BY robot_id, boot_epoch
+                SELECT segment_id, frames FROM frame_segment
+                WHERE ingester = \(holder) AND segment_id >= \(from) ORDER BY segment_id
                 """,
                 logger: logger
             )
-            for try await row in rows { outcome.ledgers.append(try Self.ledger(row)) }
+            for try await (id, frames) in segments.decode((Int64, ByteBuffer).self) {
+                let decoded = try frames.readableBytesView.withUnsafeBytes { try SegmentBlob.decode($0) }
+                try decoded.withUnsafeBytes { blob in
+                    try FrameChunk.forEachFrame(in: blob) { frame in
+                        guard let header = FrameHeader.unverified(frame), robots.contains(header.robotID) else {
+                            return
+                        }
+                        let stream = StreamKey(robotID: header.robotID, bootEpoch: header.bootEpoch)
+                        guard id >= rowsOf[stream] ?? 0 else { return }
+                        outcome.takenOverFrames.append(
+                            TakenOverFrame(
+                                stream: stream,
+                                sequence: header.sequence,
+                                timestampNanos: header.timestampNanoseconds
+                            )
+                        )
+                    }
+                }
+            }
         }
-        return outcome
     }
 
     /// Claims or renews `robots` for `leaseNanos` from now (one statement, robot order, so two

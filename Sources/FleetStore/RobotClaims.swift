@@ -35,6 +35,10 @@ public struct RobotClaimOutcome: Sendable, Equatable {
     /// Stored loss ledgers of claimed robots that another ingester wrote: the new owner
     /// continues them (duplicate filter, counts) instead of starting afresh.
     public var ledgers: [LedgerRecord] = []
+    /// Frames of claimed robots that their previous holder committed after its stored
+    /// ledger row (or without one): the new owner counts them as received, so a robot's
+    /// resends are duplicates whatever the holder had written of its ledger when its lease ran out.
+    public var takenOverFrames: [TakenOverFrame] = []
 
     public init(owned: [UInt32] = []) {
         self.owned = owned
@@ -52,5 +56,18 @@ public struct RobotOwner: Sendable, Equatable {
         self.robotID = robotID
         self.ingester = ingester
         self.remainingNanos = remainingNanos
+    }
+}
+
+/// A frame another ingester stored of a robot this ingester took over (`RobotClaimOutcome`).
+public struct TakenOverFrame: Sendable, Equatable {
+    public var stream: StreamKey
+    public var sequence: UInt32
+    public var timestampNanos: UInt64
+
+    public init(stream: StreamKey, sequence: UInt32, timestampNanos: UInt64) {
+        self.stream = stream
+        self.sequence = sequence
+        self.timestampNanos = timestampNanos
     }
 }

@@ -43,4 +43,23 @@ extension WriteBatch {
         out.frameCount -= removed
         return (out, removed)
     }
+
+    /// The robots this batch writes rows of as their owner (what `removingRobots` leaves
+    /// out): new frames, events, rollups, ledger and robot rows. Sealed chunks are not
+    /// among them: they hold frames committed before, kept whoever holds the robot now.
+    public func ownedRobotIDs() throws -> Set<UInt32> {
+        var ids = Set<UInt32>()
+        if let segment {
+            try segment.frames.withUnsafeBytes { blob in
+                try FrameChunk.forEachFrame(in: blob) { frame in
+                    if let header = FrameHeader.unverified(frame) { ids.insert(header.robotID) }
+                }
+            }
+        }
+        ids.formUnion(events.lazy.map(\.senderID))
+        ids.formUnion(rollups.lazy.map(\.robotID))
+        ids.formUnion(ledger.lazy.map(\.robotID))
+        ids.formUnion(robots.lazy.map(\.robotID))
+        return ids
+    }
 }

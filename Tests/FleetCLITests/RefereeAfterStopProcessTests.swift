@@ -57,6 +57,11 @@ extension ProcessSuites {
                 in: folder.url
             )
             #expect(replay.status == 0, "\(replay.errors)")
+            // Every frame stored (so the live scorer has seen them all) before the stop: on a
+            // loaded machine the pipeline may still be working through the burst.
+            try await waitUntil(timeout: .seconds(60)) {
+                try FleetDatabase(path: db, readOnly: true).ingestStatistics()["frames.accepted"] == 600
+            }
             try await waitUntil(timeout: .seconds(30)) { (try board()["eventCount"] as? Int ?? 0) > 0 }
             // The last frames are at t0 + 29.9 s: the window ends with them (no telemetry gap).
             let stopped = try await call("POST", "/api/runs/1/stop", #"{"time":\#(Self.t0 + 29_900_000_000)}"#)

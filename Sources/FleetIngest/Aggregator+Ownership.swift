@@ -275,6 +275,9 @@ extension Aggregator {
             heldBytes -= held.reduce(0) { $0 + $1.bytes.count }
             refuse(g, count: held.count)
         }
+        for key in outcome.removedFrameKeys {
+            if let slot = ledgers.index[key.stream] { ledgers.ledgers[slot].forget(key.sequence) }
+        }
         if outcome.removedFrames > 0 {
             totals.accepted -= outcome.removedFrames
             totals.refusedOwnedElsewhere += outcome.removedFrames

@@ -46,6 +46,15 @@ public struct LossLedger: Sendable, Equatable {
         if accept(sequence, at: timestamp) == .duplicate { record.duplicates = duplicates }
     }
 
+    /// Un-counts a frame counted here but left out of its commit (its robot was taken over
+    /// while the batch waited): missing again, so a resend is stored, not taken for a
+    /// duplicate and acknowledged.
+    public mutating func forget(_ sequence: UInt32) {
+        guard hasStored(sequence) else { return }
+        Self.insert(sequence, into: &record.gaps)
+        record.received -= 1
+    }
+
     /// Records a valid frame and says whether to store it.
     public mutating func accept(_ sequence: UInt32, at timestamp: UInt64) -> Verdict {
         let verdict: Verdict

@@ -53,7 +53,8 @@ extension PostgresStore {
                     }
                     var kept = batch
                     if !lost.isEmpty {
-                        (kept, outcome.removedFrames) = try batch.removingRobots(lost)
+                        (kept, outcome.removedFrameKeys) = try batch.removingRobots(lost)
+                        outcome.removedFrames = outcome.removedFrameKeys.count
                     }
                     if !kept.isEmpty {
                         try await self.write(kept, on: connection, nowNanos: nowNanos)

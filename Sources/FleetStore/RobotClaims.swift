@@ -32,6 +32,9 @@ public struct RobotClaimOutcome: Sendable, Equatable {
     public var lost: [RobotOwner] = []
     /// Frames of `lost` robots left out of the batch.
     public var removedFrames = 0
+    /// Those frames: the ingester counted them in its ledgers, and must count them missing
+    /// again, so that a resend is stored rather than taken for a duplicate.
+    public var removedFrameKeys: [FrameKey] = []
     /// Stored loss ledgers of claimed robots that another ingester wrote: the new owner
     /// continues them (duplicate filter, counts) instead of starting afresh.
     public var ledgers: [LedgerRecord] = []

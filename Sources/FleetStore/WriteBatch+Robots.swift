@@ -2,13 +2,13 @@ import FleetProtocol
 
 extension WriteBatch {
     /// The batch without what it writes for `robots` (their segment frames, events,
-    /// rollups, ledger and robot rows), and how many frames that left out: for an ingester
+    /// rollups, ledger and robot rows), and the frames that left out: for an ingester
     /// that lost those robots to another while the batch waited. Sealed chunks stay: their
     /// frames were made durable in earlier segments while the robot was this ingester's.
-    public func removingRobots(_ robots: Set<UInt32>) throws -> (batch: WriteBatch, removedFrames: Int) {
-        guard !robots.isEmpty else { return (self, 0) }
+    public func removingRobots(_ robots: Set<UInt32>) throws -> (batch: WriteBatch, removed: [FrameKey]) {
+        guard !robots.isEmpty else { return (self, []) }
         var out = self
-        var removed = 0
+        var removed: [FrameKey] = []
         if let segment {
             var kept: [UInt8] = []
             var count = 0
@@ -18,7 +18,12 @@ extension WriteBatch {
                 try FrameChunk.forEachFrame(in: blob) { frame in
                     guard let header = FrameHeader.unverified(frame) else { return }
                     if robots.contains(header.robotID) {
-                        removed += 1
+                        removed.append(
+                            FrameKey(
+                                stream: StreamKey(robotID: header.robotID, bootEpoch: header.bootEpoch),
+                                sequence: header.sequence
+                            )
+                        )
                         return
                     }
                     FrameChunk.append(frame, to: &kept)
@@ -40,7 +45,7 @@ extension WriteBatch {
         out.rollups.removeAll { robots.contains($0.robotID) }
         out.ledger.removeAll { robots.contains($0.robotID) }
         out.robots.removeAll { robots.contains($0.robotID) }
-        out.frameCount -= removed
+        out.frameCount -= removed.count
         return (out, removed)
     }
 

@@ -151,6 +151,7 @@ extension ProcessSuites {
                 return try FleetDatabase(path: db, readOnly: true)
             }
             var ingest = try FleetProcess(arguments, in: folder.url)
+            var ingesters = [ingest]
             let sim = try FleetProcess(
                 [
                     "sim", "--connect", endpoint, "--mode", "reliable", "--teams", "5", "--robots-per-team", "4",
@@ -185,9 +186,13 @@ extension ProcessSuites {
                     #expect(integrity == "ok", "after kill \(kill + 1)")
                 }
                 ingest = try FleetProcess(arguments, in: folder.url)
+                ingesters.append(ingest)
             }
             #expect(await sim.wait(timeout: .seconds(150)), "the fleet finished and flushed")
-            #expect(sim.exitStatus == 0, "\(sim.standardError)")
+            #expect(
+                sim.exitStatus == 0,
+                "\(sim.standardError)\n\(ingesters.enumerated().map { "ingester \($0.offset): \($0.element.standardError.suffix(4000))" }.joined(separator: "\n"))"
+            )
             try await Task.sleep(for: .milliseconds(500))
             ingest.signal(SIGTERM)
             #expect(await ingest.wait(timeout: .seconds(10)))

@@ -114,4 +114,26 @@ struct LossLedgerTests {
         #expect(stored == kept.count)
         #expect(ledger.record.duplicates == delivered.count - kept.count)
     }
+
+    /// A frame left out of its commit (its robot taken over meanwhile) is missing again: its
+    /// resend fills the gap instead of counting as a duplicate. Frames another ingester
+    /// stored are absorbed without counting duplicates.
+    @Test func aForgottenFrameIsMissingAgainAndAnAbsorbedOneIsNoDuplicate() {
+        var ledger = LossLedger(robotID: 9, bootEpoch: 0)
+        for s in UInt32(0)..<10 { _ = ledger.accept(s, at: 0) }
+        ledger.forget(5)
+        ledger.forget(9)
+        ledger.forget(42)  // never seen: nothing to forget
+        ledger.checkInvariants()
+        #expect(ledger.record.received == 8)
+        #expect(ledger.record.gaps == [SequenceRange(5, 5), SequenceRange(9, 9)])
+        #expect(ledger.acknowledgedRuns == [SequenceRange(0, 4)], "nothing acknowledged past the first gap but the top")
+        #expect(ledger.accept(5, at: 0) == .late)
+        #expect(ledger.accept(9, at: 0) == .late)
+        #expect(ledger.record.gaps.isEmpty && ledger.record.received == 10 && ledger.record.duplicates == 0)
+        ledger.absorb(3, at: 0)
+        ledger.absorb(10, at: 0)
+        ledger.checkInvariants()
+        #expect(ledger.record.duplicates == 0 && ledger.record.received == 11 && ledger.record.highestSequence == 10)
+    }
 }

@@ -84,6 +84,12 @@ struct RobotTakeoverTests {
         let refused = try east.commit(late.batch, claims: late.claims, at: t0 + 2 * Self.ms)
         #expect(refused.lost.map(\.ingester) == ["west"])
         #expect(refused.removedFrames == 2)
+        // East un-counts them: were the robot to come back, its resends would be stored,
+        // not acknowledged as duplicates of frames that never reached the database.
+        eastPipeline.applyClaims(refused, startedAt: t0 + 2 * Self.ms)
+        let eastLedger = try #require(eastPipeline.ledgers[StreamKey(robotID: Self.robot, bootEpoch: 1)])
+        #expect(!eastLedger.hasStored(10) && !eastLedger.hasStored(11) && eastLedger.hasStored(9))
+        #expect(eastLedger.record.received == 10)
 
         // Every frame once, the ledger whole: west's, continuing east's.
         west.close()

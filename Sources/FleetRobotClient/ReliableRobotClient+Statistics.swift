@@ -21,6 +21,9 @@ extension ReliableRobotClient {
         public var reconnects = 0
         /// Times acks made no progress for the progress timeout with frames outstanding.
         public var progressTimeouts = 0
+        /// Sockets closed and made anew after `stalledTimeoutsBeforeNewSocket` progress
+        /// timeouts in a row.
+        public var socketReplacements = 0
         /// Valid ack frames received.
         public var acksReceived = 0
         /// Acks for a boot epoch this robot has no frames of any more.

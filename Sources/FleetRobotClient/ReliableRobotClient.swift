@@ -38,6 +38,11 @@ public final class ReliableRobotClient {
         /// Frames the DEALER queues before sends wait; above the window so a full window of
         /// resends fits next to a full window still queued from before a reconnect.
         public var sendHighWaterMark: Int?
+        /// Progress timeouts in a row without an acknowledgement before the socket is closed
+        /// and made anew, as ZeroMQ's Lazy Pirate client does: after an ingester was killed,
+        /// libzmq 4.3.4 once kept a robot's connection taking frames that never arrived for
+        /// the whole 90 s the robot waited, while every other robot had reconnected.
+        public var stalledTimeoutsBeforeNewSocket = 3
 
         /// Unacknowledged frames are in the window anyway, so nothing is gained by lingering;
         /// a vanished ingester is noticed after 3 s of missed heartbeats.
@@ -73,8 +78,11 @@ public final class ReliableRobotClient {
     /// `credit` of the last ack on this connection; nil before the first.
     private var credit: UInt32?
     private let scratch = FrameScratch()
-    private let socket: Socket
-    private let monitor: SocketMonitor?
+    private let context: Context
+    private var socket: Socket
+    private var monitor: SocketMonitor?
+    /// Progress timeouts since the last acknowledgement that released frames.
+    private var stalledTimeouts = 0
     private let reply = ZMQMessage()
     private var poller = Poller()
     private let clock = ContinuousClock()
@@ -96,7 +104,19 @@ public final class ReliableRobotClient {
             )
         }
         self.configuration = configuration
+        self.context = context
         self.numbering = FrameNumbering(robotID: configuration.robotID, bootEpoch: configuration.bootEpoch)
+        (socket, monitor) = try Self.connectedSocket(context: context, configuration: configuration)
+        poller.add(socket)
+        lastProgress = clock.now
+        disconnectedAt = clock.now
+    }
+
+    /// A DEALER with the link's options, its monitor when asked for, connecting.
+    private static func connectedSocket(
+        context: Context,
+        configuration: Configuration
+    ) throws -> (Socket, SocketMonitor?) {
         let socket = try Socket(
             context,
             type: .dealer,
@@ -107,12 +127,9 @@ public final class ReliableRobotClient {
             ]
         )
         // Monitor before connecting, so the first handshake is seen too.
-        monitor = configuration.monitorsConnection ? try socket.monitor([.handshakeSucceeded, .disconnected]) : nil
+        let monitor = configuration.monitorsConnection ? try socket.monitor([.handshakeSucceeded, .disconnected]) : nil
         try configuration.link.connect(socket)
-        self.socket = socket
-        poller.add(socket)
-        lastProgress = clock.now
-        disconnectedAt = clock.now
+        return (socket, monitor)
     }
 
     deinit {
@@ -212,7 +229,10 @@ public final class ReliableRobotClient {
         try readConnectionEvents()
         if !window.isEmpty && clock.now - lastProgress >= configuration.progressTimeout {
             statistics.progressTimeouts += 1
-            if monitor != nil && !connected
+            stalledTimeouts += 1
+            if stalledTimeouts >= configuration.stalledTimeoutsBeforeNewSocket {
+                try replaceSocket()
+            } else if monitor != nil && !connected
                 && disconnectedAt.duration(to: clock.now) < configuration.progressTimeout * 2
             {
                 // Known to be disconnected: the frames wait in the socket's queue, and the
@@ -299,6 +319,7 @@ public final class ReliableRobotClient {
         guard released > 0 else { return }
         statistics.framesAcknowledged += released
         lastProgress = clock.now
+        stalledTimeouts = 0
     }
 
     private func readConnectionEvents() throws {
@@ -321,6 +342,23 @@ public final class ReliableRobotClient {
                 break
             }
         }
+    }
+
+    /// Drops the connection and makes a new one, then resends the window on it: what is left
+    /// in the old socket's queue is gone with it, and nothing of libzmq's state for the old
+    /// peer can hold the robot.
+    private func replaceSocket() throws {
+        stalledTimeouts = 0
+        statistics.socketReplacements += 1
+        socket.close()
+        (socket, monitor) = try Self.connectedSocket(context: context, configuration: configuration)
+        poller = Poller()
+        poller.add(socket)
+        connected = false
+        disconnectedAt = clock.now
+        disconnectedSinceHandshake = false
+        credit = nil
+        startResend()
     }
 
     private func startResend() {

@@ -15,6 +15,9 @@ final class FakeIngester {
         self.endpoint = try socket.lastEndpoint ?? endpoint
     }
 
+    /// The routing id of the connection the last frame came on.
+    var lastIdentity: [UInt8] { identity }
+
     /// The next frame a robot sent, or nil after 5 s.
     func receive() throws -> [UInt8]? {
         guard let parts = try socket.receiveMultipart(), parts.count == 2 else { return nil }

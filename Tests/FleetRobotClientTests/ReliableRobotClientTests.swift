@@ -237,4 +237,58 @@ struct ReliableRobotClientTests {
         }
         #expect(checks.failures == [])
     }
+
+    /// A connection that takes frames and never brings an ack (an ingester gone quiet, or
+    /// libzmq holding on to a dead peer) is closed after a few progress timeouts and made
+    /// anew, and the window is resent on the new one.
+    @Test(.timeLimit(.minutes(1)))
+    func aConnectionStalledForSeveralProgressTimeoutsIsMadeAnewAndTheWindowResentOnIt() async throws {
+        let checks = try await DedicatedThread.run(name: "test-reliable") { () throws -> Checks in
+            var checks = Checks()
+            let context = try Context()
+            defer { context.terminate() }
+            let ingester = try FakeIngester(context: context)
+            defer { ingester.close() }
+            var configuration = ReliableRobotClient.Configuration(
+                endpoint: ingester.endpoint,
+                robotID: 21,
+                bootEpoch: 9
+            )
+            configuration.progressTimeout = .milliseconds(200)
+            configuration.stalledTimeoutsBeforeNewSocket = 3
+            let client = try ReliableRobotClient(context: context, configuration: configuration)
+            defer { client.close() }
+            for index in 0..<3 {
+                _ = try client.publish(Samples.state(index), at: Samples.time(index), flags: Self.flags)
+            }
+            checks.check(try ingester.receive(3).count == 3, "the first connection got the frames")
+            let first = ingester.lastIdentity
+            // No ack: serviced until the socket is replaced, the ingester taking whatever comes.
+            let replaced = try eventually(timeout: .seconds(20)) {
+                try client.service()
+                while try ingester.tryReceive() != nil {}
+                return client.statistics.socketReplacements >= 1
+            }
+            checks.check(replaced, "the socket was made anew: \(client.statistics)")
+            checks.check(client.statistics.progressTimeouts >= 3, "after three progress timeouts")
+            var resent: [[UInt8]] = []
+            let again = try eventually(timeout: .seconds(20)) {
+                try client.service()
+                while let frame = try ingester.tryReceive() {
+                    if ingester.lastIdentity != first { resent.append(frame) }
+                }
+                return resent.count >= 3
+            }
+            checks.check(again, "the window came again on a new connection (\(resent.count) frames)")
+            checks.check(
+                Array(resent.prefix(3))
+                    == (0..<3).map { Samples.frame(robot: 21, boot: 9, seq: UInt32($0), index: $0) },
+                "the same frames, in order"
+            )
+            try ingester.ack(bootEpoch: 9, through: 2)
+            checks.check(try client.flush(timeout: .seconds(10)), "acknowledged on the new connection")
+            return checks
+        }
+        #expect(checks.failures == [])
+    }
 }

@@ -80,6 +80,15 @@ extension ProcessSuites {
             try await waitUntil(timeout: .seconds(30)) {
                 ranking(try board())["beta"]?["penalties"] as? Double == 3
             }
+            // Finalize once the live scorer has finished the stopped run and stored its result
+            // with the penalty (it finishes a second after the run's frames stop): a result
+            // stored before it saw the stop may still count a frame past the stop time, which
+            // the recompute leaves out.
+            try await waitUntil(timeout: .seconds(30)) {
+                let stored = SQLiteCompetitionStore(database: try FleetDatabase(path: db, readOnly: true))
+                let live = try stored.runResult(runID: 1, source: .live)
+                return live?.teams.first { $0.team == "beta" }?.penalties.referee == 3
+            }
 
             let finalized = try await call("POST", "/api/runs/1/finalize")
             #expect(finalized.status == 200 && finalized.json["state"] as? String == "FINAL", "\(finalized.body)")
